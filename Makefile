@@ -1,0 +1,49 @@
+# The two set-up commands (see README.md): `make run` and `make test`.
+# Everything is installed from the lock files into .venv; system packages by scripts/.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PIP := $(BIN)/pip install --quiet --disable-pip-version-check
+PACKAGES := majlis rooms scheduler desk signaling media certs
+
+.PHONY: run test lint typecheck pytest lock clean
+
+$(VENV)/.run-installed: requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(PIP) -r requirements.lock
+	$(PIP) --no-deps -e .
+	touch $@
+
+$(VENV)/.test-installed: requirements-test.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(PIP) -r requirements-test.lock
+	$(PIP) --no-deps -e .
+	touch $@
+
+run: $(VENV)/.run-installed
+	$(BIN)/majlis init --demo
+	$(BIN)/majlis serve
+
+test: $(VENV)/.test-installed
+	bash scripts/system-packages.sh
+	$(MAKE) --no-print-directory lint typecheck pytest
+
+lint:
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck:
+	$(BIN)/mypy $(PACKAGES)
+
+pytest:
+	$(BIN)/pytest
+
+# Re-pin the lock files after changing dependencies in pyproject.toml.
+lock: $(VENV)/.test-installed
+	$(PIP) uv
+	$(BIN)/uv pip compile pyproject.toml --quiet --no-header --python-version 3.11 -o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml --quiet --no-header --python-version 3.11 --extra test -o requirements-test.lock
+
+clean:
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""The coordination desk: applicants, requests, tracking numbers, referrals, SMS, statistics."""

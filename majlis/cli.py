@@ -1,0 +1,134 @@
+"""The ``majlis`` command: serve, init, db upgrade, certs init.
+
+Every failure an operator can cause (a bad setting, an unmigrated database, unusable TLS files)
+ends with one clear line on stderr and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from certs.authority import CertificateReport, ensure_certificates
+from certs.tls import TlsConfigurationError
+from majlis.database import DatabaseNotMigrated, create_engine
+from majlis.demo import seed_demo
+from majlis.logs import configure_logging
+from majlis.migrate import upgrade_to_head
+from majlis.serve import app_urls, serve
+from majlis.settings import Settings, SettingsError, load_settings
+
+EXIT_FAILURE = 1
+EXIT_BAD_SETTINGS = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="majlis",
+        description="Majlis: secure video audiences between women's centres and the minister.",
+        epilog="Settings come from MAJLIS_* environment variables and the MAJLIS_CONFIG file.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands.add_parser("serve", help="run the HTTPS server (default 127.0.0.1:8443)")
+    init = commands.add_parser("init", help="migrate the database and create certificates")
+    init.add_argument("--demo", action="store_true", help="also create demo centres and accounts")
+    db = commands.add_parser("db", help="database schema")
+    db.add_subparsers(dest="db_command", required=True).add_parser(
+        "upgrade", help="apply pending migrations"
+    )
+    certs = commands.add_parser("certs", help="TLS certificates")
+    certs.add_subparsers(dest="certs_command", required=True).add_parser(
+        "init", help="create (or renew) the local CA and server certificate"
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    arguments = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except SettingsError as error:
+        print(f"majlis: {error}", file=sys.stderr)
+        return EXIT_BAD_SETTINGS
+    configure_logging(settings.log_json, settings.log_level)
+    try:
+        if arguments.command == "serve":
+            asyncio.run(serve(settings))
+        elif arguments.command == "init":
+            asyncio.run(_init(settings, demo=arguments.demo))
+        elif arguments.command == "db":
+            asyncio.run(_db_upgrade(settings))
+        elif arguments.command == "certs":
+            _print_certificate_report(_certs_init(settings))
+    except (DatabaseNotMigrated, TlsConfigurationError) as error:
+        print(f"majlis: {error}", file=sys.stderr)
+        return EXIT_FAILURE
+    except SQLAlchemyError as error:
+        print(f"majlis: database error: {type(error).__name__}: {error}", file=sys.stderr)
+        return EXIT_FAILURE
+    except OSError as error:
+        print(f"majlis: {error}", file=sys.stderr)
+        return EXIT_FAILURE
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+async def _db_upgrade(settings: Settings) -> None:
+    engine = create_engine(settings.effective_database_url)
+    try:
+        await upgrade_to_head(engine)
+    finally:
+        await engine.dispose()
+    print("database schema is up to date")
+
+
+async def _init(settings: Settings, demo: bool) -> None:
+    await _db_upgrade(settings)
+    _print_certificate_report(_certs_init(settings))
+    if not demo:
+        return
+    engine = create_engine(settings.effective_database_url)
+    try:
+        sign_ins = await seed_demo(engine, datetime.now(UTC))
+    finally:
+        await engine.dispose()
+    if sign_ins is None:
+        print("demo data already present (sign-ins were shown when it was created)")
+        return
+    print("demo data created. Sign-ins (shown only this once):")
+    for sign_in in sign_ins:
+        print(f"  {sign_in.role:<12} {sign_in.username:<14} {sign_in.password}")
+    for name, url in app_urls(settings).items():
+        print(f"  {name:>7}: {url}")
+
+
+def _certs_init(settings: Settings) -> CertificateReport:
+    return ensure_certificates(
+        settings.certs_dir,
+        now=datetime.now(UTC),
+        hostnames=tuple(settings.tls_hostnames),
+        renew_within=timedelta(days=settings.cert_renew_days),
+    )
+
+
+def _print_certificate_report(report: CertificateReport) -> None:
+    ca = report.files.ca_cert
+    print(f"certificate authority: {ca} ({'created' if report.ca_created else 'kept'})")
+    valid_until = f"{report.server_not_after:%Y-%m-%d}"
+    print(f"server certificate: {report.server_action}, valid until {valid_until}")
+    print(f"CA SHA-256 fingerprint: {report.ca_fingerprint_sha256}")
+    print(
+        "To trust it: import the CA file into the browser or system store "
+        f"(Debian: cp {ca} /usr/local/share/ca-certificates/majlis.crt && update-ca-certificates), "
+        f"or use `curl --cacert {ca}`. Compare the fingerprint above before trusting it."
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

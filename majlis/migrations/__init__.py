@@ -1,0 +1,1 @@
+"""Alembic migrations of the Majlis schema (the only way the schema changes)."""

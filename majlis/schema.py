@@ -1,0 +1,66 @@
+"""Tables of the application shell: centres, their devices, and staff accounts.
+
+The tables of each domain package are added to the same ``metadata`` by migrations only; this
+module is the single description of what the foundation migration creates.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    UniqueConstraint,
+)
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+centres = Table(
+    "centres",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("code", String(32), nullable=False, unique=True),
+    Column("name_ar", String(200), nullable=False),
+    Column("name_en", String(200), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+devices = Table(
+    "devices",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("centre_id", Integer, ForeignKey("centres.id"), nullable=True),
+    Column("label", String(64), nullable=False),
+    Column("in_service", Boolean, nullable=False, default=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    CheckConstraint("kind IN ('booth', 'office')", name="kind"),
+    UniqueConstraint("centre_id", "label", name="uq_devices_centre_label"),
+)
+
+staff_accounts = Table(
+    "staff_accounts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("username", String(64), nullable=False, unique=True),
+    Column("display_name", String(200), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("password_hash", String(255), nullable=False),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    CheckConstraint("role IN ('coordinator', 'office', 'supervisor', 'admin')", name="role"),
+)

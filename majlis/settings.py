@@ -1,0 +1,156 @@
+"""Typed settings for the whole platform, read from ``MAJLIS_*`` variables and a TOML file.
+
+The settings object is built once by the CLI (or a test) and passed down explicitly; no module
+keeps a global copy. Every field here is documented in ``docs/CONFIGURATION.md``.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+CONFIG_FILE_VARIABLE = "MAJLIS_CONFIG"
+
+
+class SettingsError(Exception):
+    """A setting has a value Majlis cannot use; the message is one line for the operator."""
+
+
+class Settings(BaseSettings):
+    """Every tunable of Majlis with its default (see docs/CONFIGURATION.md)."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="MAJLIS_",
+        extra="forbid",
+        frozen=True,
+        validate_default=True,
+    )
+
+    host: str = Field(default="127.0.0.1", description="Address the HTTPS server binds to.")
+    port: int = Field(default=8443, ge=1, le=65535, description="HTTPS port.")
+    redirect_port: int | None = Field(
+        default=None,
+        ge=1,
+        le=65535,
+        description="Optional plain-HTTP listener that only redirects to HTTPS.",
+    )
+    public_host: str | None = Field(
+        default=None, description="Host name printed in URLs and redirects (default: host)."
+    )
+    data_dir: Path = Field(default=Path("data"), description="Directory for database, certs.")
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy async URL; default is a SQLite file in the data directory.",
+    )
+    tls_hostnames: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Extra DNS names or IP addresses for the generated server certificate.",
+    )
+    tls_cert_file: Path | None = Field(
+        default=None, description="Operator-supplied server certificate chain (PEM)."
+    )
+    tls_key_file: Path | None = Field(
+        default=None, description="Operator-supplied private key (PEM) for tls_cert_file."
+    )
+    cert_renew_days: int = Field(
+        default=30, ge=1, description="Renew the generated server certificate this early."
+    )
+    web_client_dir: Path | None = Field(
+        default=None, description="Directory of the browser apps (default: the source tree's)."
+    )
+    log_json: bool = Field(default=False, description="Write logs as one JSON object a line.")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        default="INFO", description="Lowest level of log records written."
+    )
+    max_body_bytes: int = Field(
+        default=1_048_576, ge=1024, description="Largest HTTP request body accepted."
+    )
+    socketio_max_message_bytes: int = Field(
+        default=65_536, ge=1024, description="Largest Socket.IO message accepted."
+    )
+    hsts_max_age_s: int = Field(
+        default=31_536_000, ge=0, description="Strict-Transport-Security max-age in seconds."
+    )
+
+    @field_validator("tls_hostnames", mode="before")
+    @classmethod
+    def _split_hostnames(cls, value: Any) -> Any:
+        # Environment variables carry lists as "a.example,b.example".
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        config_file = os.environ.get(CONFIG_FILE_VARIABLE)
+        if config_file:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=Path(config_file)))
+        return tuple(sources)
+
+    # -- derived values -------------------------------------------------------------------
+
+    @property
+    def certs_dir(self) -> Path:
+        return self.data_dir / "certs"
+
+    @property
+    def effective_web_client_dir(self) -> Path:
+        return self.web_client_dir or Path(__file__).resolve().parents[1] / "web_client"
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'majlis.db').resolve()}"
+
+    @property
+    def url_host(self) -> str:
+        host = self.public_host or self.host
+        if host in ("0.0.0.0", "::"):  # noqa: S104 - naming the wildcard, not binding it
+            host = "localhost"
+        return f"[{host}]" if ":" in host else host
+
+    @property
+    def base_url(self) -> str:
+        return f"https://{self.url_host}:{self.port}"
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build the settings, turning validation problems into one readable line."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as error:
+        raise SettingsError(_describe(error)) from None
+    except (OSError, tomllib.TOMLDecodeError) as error:  # unreadable or malformed TOML file
+        raise SettingsError(f"cannot read the {CONFIG_FILE_VARIABLE} file: {error}") from None
+    except ValueError as error:  # pydantic-settings' own SettingsError, e.g. undecodable env
+        raise SettingsError(f"invalid setting: {error}") from None
+
+
+def _describe(error: ValidationError) -> str:
+    problems = []
+    for item in error.errors():
+        name = ".".join(str(part) for part in item["loc"]) or "settings"
+        variable = f"MAJLIS_{name.upper()}"
+        shown = repr(item.get("input")) if item["type"] != "extra_forbidden" else ""
+        problems.append(f"{variable}={shown}: {item['msg']}" if shown else f"{name}: {item['msg']}")
+    return "invalid setting " + "; ".join(problems)

@@ -1,0 +1,1 @@
+"""The aiortc media server: forwards encoded media between a room's participants."""

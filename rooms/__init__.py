@@ -1,0 +1,1 @@
+"""The audience room: state machine, admission policy, join tokens, timers, audit events."""

@@ -1,0 +1,1 @@
+"""Socket.IO signalling: per-role namespaces, authentication on connect, event schemas."""

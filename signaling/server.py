@@ -1,0 +1,19 @@
+"""The python-socketio server object; namespaces are registered by the rooms issue."""
+
+from __future__ import annotations
+
+import socketio
+
+
+def create_socketio_server(
+    max_message_bytes: int, client_manager: socketio.AsyncManager | None = None
+) -> socketio.AsyncServer:
+    """An AsyncServer for aiohttp; the client manager (in-memory or Redis) is pluggable."""
+    return socketio.AsyncServer(
+        async_mode="aiohttp",
+        client_manager=client_manager,
+        max_http_buffer_size=max_message_bytes,
+        http_compression=False,
+        logger=False,
+        engineio_logger=False,
+    )

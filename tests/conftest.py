@@ -1,0 +1,75 @@
+"""Shared fixtures: settings on a temporary data directory, a migrated database, free ports,
+and a guard that fails any test whose code blocks the event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from majlis.database import create_engine
+from majlis.migrate import upgrade_to_head
+from majlis.settings import Settings, load_settings
+
+SLOW_CALLBACK_S = 0.5
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(autouse=True)
+def _clean_majlis_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A developer's own MAJLIS_* variables must not change what a test sees.
+    import os
+
+    for name in list(os.environ):
+        if name.startswith("MAJLIS_"):
+            monkeypatch.delenv(name)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return load_settings(data_dir=tmp_path / "data", port=free_port())
+
+
+@pytest.fixture
+async def migrated_settings(settings: Settings) -> AsyncIterator[Settings]:
+    engine = create_engine(settings.effective_database_url)
+    await upgrade_to_head(engine)
+    await engine.dispose()
+    return settings
+
+
+class _SlowCallbackRecorder(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(level=logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if message.startswith("Executing ") and " took " in message:
+            self.messages.append(message)
+
+
+@pytest.fixture(autouse=True)
+async def _fail_on_blocked_event_loop() -> AsyncIterator[None]:
+    """A callback that holds the event loop longer than SLOW_CALLBACK_S fails the test."""
+    loop = asyncio.get_running_loop()
+    loop.set_debug(True)
+    loop.slow_callback_duration = SLOW_CALLBACK_S
+    recorder = _SlowCallbackRecorder()
+    asyncio_logger = logging.getLogger("asyncio")
+    asyncio_logger.addHandler(recorder)
+    try:
+        yield
+    finally:
+        asyncio_logger.removeHandler(recorder)
+    if recorder.messages:
+        pytest.fail("event loop blocked: " + "; ".join(recorder.messages[:3]))

@@ -1,0 +1,153 @@
+"""The ``majlis`` command as an operator runs it: real processes, real TLS, real files."""
+
+from __future__ import annotations
+
+import os
+import signal
+import ssl
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import free_port
+
+MAJLIS = [sys.executable, "-m", "majlis.cli"]
+
+
+def environment(data_dir: Path, port: int, **extra: str) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("MAJLIS_")}
+    env.update(MAJLIS_DATA_DIR=str(data_dir), MAJLIS_PORT=str(port), **extra)
+    return env
+
+
+def run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*MAJLIS, *args], env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+
+
+def wait_for_health(url: str, ca_file: Path, timeout_s: float = 20) -> dict[str, object]:
+    import json
+
+    context = ssl.create_default_context(cafile=str(ca_file))
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            with urllib.request.urlopen(url, context=context, timeout=2) as response:
+                assert response.status == 200
+                return dict(json.loads(response.read()))
+        except (urllib.error.URLError, ConnectionError):
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    return tmp_path / "data"
+
+
+def test_bad_setting_stops_start_up_with_one_clear_line(data_dir: Path) -> None:
+    result = run(["serve"], environment(data_dir, 8443) | {"MAJLIS_PORT": "abc"})
+
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert "MAJLIS_PORT" in lines[0]
+    assert "Traceback" not in result.stderr
+
+
+def test_serve_on_unmigrated_database_exits_naming_db_upgrade(data_dir: Path) -> None:
+    result = run(["serve"], environment(data_dir, free_port()))
+
+    assert result.returncode != 0
+    assert "majlis db upgrade" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_certs_init_prints_fingerprint_and_is_idempotent(data_dir: Path) -> None:
+    env = environment(data_dir, free_port())
+
+    first = run(["certs", "init"], env)
+    second = run(["certs", "init"], env)
+
+    assert first.returncode == second.returncode == 0
+    assert "server certificate: created" in first.stdout
+    assert "server certificate: kept" in second.stdout
+    fingerprint = [line for line in first.stdout.splitlines() if "SHA-256" in line]
+    assert fingerprint
+    assert fingerprint[0].split(": ", 1)[1].count(":") == 31
+    assert fingerprint[0] in second.stdout
+
+
+def test_db_upgrade_is_idempotent(data_dir: Path) -> None:
+    env = environment(data_dir, free_port())
+
+    assert run(["db", "upgrade"], env).returncode == 0
+    assert run(["db", "upgrade"], env).returncode == 0
+
+
+@pytest.fixture
+def served(data_dir: Path) -> Iterator[tuple[subprocess.Popen[str], int, str]]:
+    port = free_port()
+    env = environment(data_dir, port)
+    init = run(["init", "--demo"], env)
+    assert init.returncode == 0, init.stderr
+    process = subprocess.Popen(
+        [*MAJLIS, "serve"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        yield process, port, init.stdout
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.communicate(timeout=10)
+
+
+def test_init_demo_then_serve_answers_healthz_over_tls_only(
+    served: tuple[subprocess.Popen[str], int, str], data_dir: Path
+) -> None:
+    process, port, init_output = served
+
+    health = wait_for_health(f"https://127.0.0.1:{port}/healthz", data_dir / "certs" / "ca.pem")
+
+    assert health["status"] == "ok"
+    assert "Sign-ins (shown only this once)" in init_output
+    for role in ("coordinator", "office", "supervisor", "admin"):
+        assert role in init_output
+    with pytest.raises((urllib.error.URLError, ConnectionError)):
+        urllib.request.urlopen(f"http://127.0.0.1:{port}/booth", timeout=5)
+    process.send_signal(signal.SIGTERM)
+    stdout, _ = process.communicate(timeout=10)
+    assert process.returncode == 0
+    for name in ("booth", "office", "desk"):
+        assert f"https://127.0.0.1:{port}/{name}" in stdout
+
+
+def test_second_init_does_not_show_passwords_again(
+    served: tuple[subprocess.Popen[str], int, str], data_dir: Path
+) -> None:
+    _, port, first_output = served
+
+    again = run(["init", "--demo"], environment(data_dir, port))
+
+    assert again.returncode == 0
+    assert "demo data already present" in again.stdout
+    password = first_output.split("admin", 1)[1].split()[1]
+    assert password not in again.stdout
+
+
+def test_json_logs_are_one_object_a_line(data_dir: Path) -> None:
+    import json
+
+    result = run(["serve"], environment(data_dir, free_port(), MAJLIS_LOG_JSON="1"))
+
+    records = [json.loads(line) for line in result.stderr.splitlines() if line.startswith("{")]
+    assert records, result.stderr
+    assert all({"time", "level", "logger", "message"} <= record.keys() for record in records)

@@ -1,0 +1,119 @@
+"""The app over real TLS on loopback: trust, security headers, pages, metrics, limits."""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+
+import aiohttp
+import pytest
+
+from majlis.http_security import CONTENT_SECURITY_POLICY
+from tests.integration.conftest import RunningServer
+
+
+async def test_client_trusting_the_generated_ca_reaches_healthz(server: RunningServer) -> None:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(f"{server.base_url}/healthz", ssl=server.client_ssl()) as response,
+    ):
+        assert response.status == 200
+        assert response.content_type == "application/json"
+        body = await response.json()
+    assert body["status"] == "ok"
+    assert body["checks"] == {"database": "ok"}
+
+
+async def test_client_trusting_nothing_is_refused(server: RunningServer) -> None:
+    system_trust_only = ssl.create_default_context()
+    async with aiohttp.ClientSession() as session:
+        with pytest.raises(aiohttp.ClientConnectorCertificateError):
+            await session.get(f"{server.base_url}/healthz", ssl=system_trust_only)
+
+
+async def test_plain_http_on_the_https_port_gets_no_page(server: RunningServer) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", server.settings.port)
+    writer.write(b"GET /booth HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+    await writer.drain()
+    answer = await asyncio.wait_for(reader.read(), timeout=5)
+    writer.close()
+    assert b"HTTP/1.1 200" not in answer
+    assert b"<html" not in answer
+
+
+@pytest.mark.parametrize(
+    "path", ["/healthz", "/booth", "/static/shared/style.css", "/no-such-page", "/metrics"]
+)
+async def test_every_response_carries_the_security_headers(
+    server: RunningServer, path: str
+) -> None:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(f"{server.base_url}{path}", ssl=server.client_ssl()) as response,
+    ):
+        headers = response.headers
+    assert headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
+    assert "unsafe-inline" not in headers["Content-Security-Policy"]
+    assert headers["Strict-Transport-Security"].startswith("max-age=31536000")
+    assert headers["X-Frame-Options"] == "DENY"
+    assert headers["Referrer-Policy"] == "no-referrer"
+    assert "camera=(self)" in headers["Permissions-Policy"]
+    assert "microphone=(self)" in headers["Permissions-Policy"]
+
+
+@pytest.mark.parametrize("app_name", ["booth", "office", "desk"])
+async def test_each_browser_app_page_is_arabic_right_to_left(
+    server: RunningServer, app_name: str
+) -> None:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(f"{server.base_url}/{app_name}", ssl=server.client_ssl()) as response,
+    ):
+        assert response.status == 200
+        page = await response.text()
+    assert '<html lang="ar" dir="rtl">' in page
+    assert "<script>" not in page  # the CSP forbids inline scripts
+
+
+async def test_unknown_path_is_problem_json_without_traceback(server: RunningServer) -> None:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(f"{server.base_url}/static/../../etc/passwd", ssl=server.client_ssl()) as r1,
+        session.get(f"{server.base_url}/nothing-here", ssl=server.client_ssl()) as r2,
+    ):
+        assert r1.status in (403, 404)
+        assert "root:" not in await r1.text()
+        assert r2.status == 404
+        assert await r2.json() == {"code": "not_found", "message_key": "errors.not_found"}
+
+
+async def test_wrong_method_is_problem_json(server: RunningServer) -> None:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(f"{server.base_url}/healthz", data=b"{}", ssl=server.client_ssl()) as r,
+    ):
+        assert r.status == 405
+        assert (await r.json())["code"] == "method_not_allowed"
+
+
+async def test_metrics_count_requests_by_route(server: RunningServer) -> None:
+    async with aiohttp.ClientSession() as session:
+        for _ in range(3):
+            async with session.get(f"{server.base_url}/healthz", ssl=server.client_ssl()):
+                pass
+        async with session.get(f"{server.base_url}/metrics", ssl=server.client_ssl()) as response:
+            text = await response.text()
+    assert response.status == 200
+    assert 'majlis_http_requests_total{method="GET",route="/healthz",status="200"} 3.0' in text
+
+
+async def test_socketio_endpoint_is_mounted(server: RunningServer) -> None:
+    url = f"{server.base_url}/socket.io/?EIO=4&transport=polling"
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(url, ssl=server.client_ssl()) as response,
+    ):
+        assert response.status == 200
+        handshake = await response.text()
+    assert handshake.startswith("0{")
+    assert '"sid"' in handshake
