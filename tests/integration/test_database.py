@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 
 import pytest
@@ -82,4 +83,5 @@ async def test_demo_data_is_created_once_with_verifiable_passwords(
     for sign_in in sign_ins:
         stored = accounts[sign_in.username].password_hash
         assert sign_in.password not in stored
-        assert hasher.verify(stored, sign_in.password)
+        assert stored.startswith("$argon2id$")
+        assert await asyncio.to_thread(hasher.verify, stored, sign_in.password)
