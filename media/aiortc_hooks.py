@@ -1,0 +1,233 @@
+"""The one module that reaches into aiortc's private internals.
+
+Encoded forwarding needs hooks aiortc does not offer publicly: where SRTP-decrypted packets
+are routed, the sender's RTCP counters, the receiver's decoder queue and jitter buffer. aiortc
+is pinned exactly in pyproject.toml, and ``missing_hooks()`` (run by a test and at start-up)
+names every hook an upgrade has moved, so the failure is loud and immediate.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import queue
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+import aioice.ice
+from aiortc import RTCPeerConnection, RTCRtpReceiver, RTCRtpSender
+from aiortc import clock as aiortc_clock
+from aiortc.jitterbuffer import JitterBuffer
+from aiortc.rtcdtlstransport import RTCDtlsTransport
+
+AIORTC_VERSION = "1.16.0"
+
+RtpHandler = Callable[[bytes, int], Coroutine[Any, Any, None]]
+RtcpHandler = Callable[[bytes], Coroutine[Any, Any, None]]
+
+_SENDER_PREFIX = "_RTCRtpSender__"
+_RECEIVER_PREFIX = "_RTCRtpReceiver__"
+
+
+async def missing_hooks() -> list[str]:
+    """Names of the private aiortc/aioice members this package uses that do not exist."""
+    import aiortc
+
+    problems: list[str] = []
+    if aiortc.__version__ != AIORTC_VERSION:
+        problems.append(f"aiortc {aiortc.__version__} (forwarding is built for {AIORTC_VERSION})")
+    for owner, names in (
+        (RTCDtlsTransport, ("_handle_rtp_data", "_handle_rtcp_data", "_send_rtp")),
+        (RTCRtpReceiver, ("_handle_rtp_packet", "_handle_rtcp_packet", "_send_rtcp_pli")),
+        (RTCRtpSender, ("_handle_rtcp_packet", "_send_keyframe", "_next_encoded_frame")),
+        (aioice.ice, ("get_host_addresses",)),
+    ):
+        problems.extend(
+            f"{getattr(owner, '__name__', owner)}.{name}"
+            for name in names
+            if not hasattr(owner, name)
+        )
+    # Name-mangled attributes only exist on instances: look at throw-away ones.
+    pc = RTCPeerConnection()
+    try:
+        transceiver = pc.addTransceiver("video")
+        sender, receiver = transceiver.sender, transceiver.receiver
+        wanted: list[tuple[object, str]] = [
+            (sender, _SENDER_PREFIX + name)
+            for name in ("ntp_timestamp", "rtp_timestamp", "octet_count", "packet_count")
+        ]
+        wanted += [
+            (receiver, _RECEIVER_PREFIX + name)
+            for name in ("decoder_queue", "jitter_buffer", "rtcp_ssrc")
+        ]
+        wanted += [
+            (receiver.transport, "_rtp_router"),
+            (receiver.transport, "_rtp_header_extensions_map"),
+            (receiver.transport.transport, "_connection"),
+        ]
+        problems.extend(
+            f"{type(owner).__name__}.{name}" for owner, name in wanted if not hasattr(owner, name)
+        )
+        connection = getattr(receiver.transport.transport, "_connection", None)
+        if connection is not None and not isinstance(
+            getattr(connection, "_queue", None), asyncio.Queue
+        ):
+            problems.append("aioice.Connection._queue")
+    finally:
+        await pc.close()
+    return problems
+
+
+# -- ICE ------------------------------------------------------------------------------------
+
+
+def gather_only_on(addresses: list[str]) -> None:
+    """Make every ICE agent of this process gather host candidates on ``addresses`` only.
+
+    aioice otherwise offers every interface address (and skips loopback), which would send
+    connectivity checks to networks this server must not touch.
+    """
+    chosen = list(addresses)
+
+    def host_addresses(use_ipv4: bool, use_ipv6: bool) -> list[str]:
+        return [a for a in chosen if (":" in a and use_ipv6) or (":" not in a and use_ipv4)]
+
+    aioice.ice.get_host_addresses = host_addresses
+
+
+class DropOldestQueue(asyncio.Queue[Any]):
+    """A bounded receive queue: when full, the oldest datagram is dropped, never the newest,
+    so overload costs a lost packet (recovered by NACK or a keyframe), not seconds of delay."""
+
+    def __init__(self, maxsize: int) -> None:
+        super().__init__(maxsize=maxsize)
+        self.dropped = 0
+
+    def put_nowait(self, item: Any) -> None:
+        if item is not None and self.full():
+            self.get_nowait()
+            self.dropped += 1
+        elif item is None and self.full():
+            self.get_nowait()  # the end-of-stream marker must always get in
+        super().put_nowait(item)
+
+
+def dtls_transport(pc: RTCPeerConnection) -> RTCDtlsTransport:
+    transceivers = pc.getTransceivers()
+    if not transceivers:
+        raise ValueError("peer connection has no transceivers")
+    transport: RTCDtlsTransport = transceivers[0].receiver.transport
+    return transport
+
+
+def bound_ice_receive_queue(dtls: RTCDtlsTransport, maxsize: int) -> DropOldestQueue:
+    connection = dtls.transport._connection
+    bounded = DropOldestQueue(maxsize)
+    connection._queue = bounded
+    return bounded
+
+
+# -- packet routing -------------------------------------------------------------------------
+
+
+def route_packets_to(dtls: RTCDtlsTransport, on_rtp: RtpHandler, on_rtcp: RtcpHandler) -> None:
+    """Send every SRTP-decrypted RTP/RTCP packet of ``dtls`` to our handlers, as bytes."""
+
+    async def handle_rtp_data(data: bytes, arrival_time_ms: int) -> None:
+        await on_rtp(data, arrival_time_ms)
+
+    dtls._handle_rtp_data = handle_rtp_data  # type: ignore[method-assign]
+    dtls._handle_rtcp_data = on_rtcp  # type: ignore[method-assign,assignment]
+
+
+async def deliver_rtcp_to_aiortc(dtls: RTCDtlsTransport, packet: Any) -> None:
+    """Let aiortc's own senders/receivers see an RTCP packet (stats, round-trip time)."""
+    for recipient in dtls._rtp_router.route_rtcp(packet):
+        await recipient._handle_rtcp_packet(packet)
+
+
+async def deliver_rtp_to_receiver(dtls: RTCDtlsTransport, data: bytes, arrival_ms: int) -> None:
+    """aiortc's normal receive path (depayload, jitter buffer, decoder): preflight only."""
+    from aiortc.rtp import RtpPacket
+
+    packet = RtpPacket.parse(data, dtls._rtp_header_extensions_map)
+    receiver = dtls._rtp_router.route_rtp(packet)
+    if receiver is not None:
+        await receiver._handle_rtp_packet(packet, arrival_time_ms=arrival_ms)
+
+
+async def send_rtp_or_rtcp(dtls: RTCDtlsTransport, data: bytes) -> None:
+    """Protect with the leg's SRTP keys and send."""
+    await dtls._send_rtp(data)
+
+
+def dtls_connected(dtls: RTCDtlsTransport) -> bool:
+    return bool(dtls.state == "connected")
+
+
+# -- sender and receiver state --------------------------------------------------------------
+
+
+class SenderReportClock:
+    """Keeps an aiortc sender's RTCP sender reports true for packets we send past it."""
+
+    __slots__ = ("_sender",)
+
+    def __init__(self, sender: RTCRtpSender) -> None:
+        self._sender = sender
+
+    def sent(self, rtp_timestamp: int, payload_bytes: int, end_of_frame: bool) -> None:
+        sender: Any = self._sender
+        sender._RTCRtpSender__packet_count += 1
+        sender._RTCRtpSender__octet_count += payload_bytes
+        if end_of_frame:
+            # One NTP reading per frame is enough to map RTP time to wall time.
+            sender._RTCRtpSender__ntp_timestamp = aiortc_clock.current_ntp_time()
+            sender._RTCRtpSender__rtp_timestamp = rtp_timestamp
+
+
+def rtcp_ssrc(receiver: RTCRtpReceiver) -> int | None:
+    value: int | None = getattr(receiver, _RECEIVER_PREFIX + "rtcp_ssrc")
+    return value
+
+
+def disable_audio_playout_delay(receiver: RTCRtpReceiver) -> None:
+    """A relay needs no playout smoothing: release audio frames as soon as they complete."""
+    setattr(receiver, _RECEIVER_PREFIX + "jitter_buffer", JitterBuffer(capacity=16, prefetch=0))
+
+
+class DecoderQueueTap:
+    """Stands in for a receiver's decoder queue: encoded frames go to ``sink`` instead of
+    the decoder thread, which then never builds a decoder. The end marker still reaches the
+    thread, so the receiver stops cleanly."""
+
+    def __init__(self, original: queue.Queue[Any], sink: Callable[[Any, Any], None]) -> None:
+        self._original = original
+        self._sink = sink
+        self.also_decode = False  # preflight: let the decoder thread see the frames too
+
+    def get(self) -> Any:
+        # The decoder thread may be started after the tap is installed and read from it.
+        return self._original.get()
+
+    def put(self, item: Any) -> None:
+        if item is None:
+            self._original.put(None)
+            return
+        codec, encoded_frame = item
+        self._sink(codec, encoded_frame)
+        if self.also_decode:
+            self._original.put(item)
+
+
+def tap_encoded_frames(
+    receiver: RTCRtpReceiver, sink: Callable[[Any, Any], None]
+) -> DecoderQueueTap:
+    original = getattr(receiver, _RECEIVER_PREFIX + "decoder_queue")
+    tap = DecoderQueueTap(original, sink)
+    setattr(receiver, _RECEIVER_PREFIX + "decoder_queue", tap)
+    return tap
+
+
+def on_keyframe_request(sender: RTCRtpSender, callback: Callable[[], None]) -> None:
+    """Call ``callback`` when the far end of ``sender`` asks for a keyframe (PLI/FIR)."""
+    sender._send_keyframe = callback  # type: ignore[method-assign]

@@ -1,0 +1,175 @@
+"""Runs the media benchmark: a server process and two client processes per mode.
+
+What is measured is the server: its own CPU accounting (getrusage of its process) over a
+wall-clock window that the clients share, the frames each client received in that window,
+and the frame latency from the sender's stamp to the receiver's marker packet (same clock).
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from typing import Any
+
+BENCH_SERVER = (sys.executable, "-m", "media.bench.server")
+BENCH_CLIENTS = (sys.executable, "-m", "media.bench.clients")
+START_UP_S = 6.0
+JOIN_S_PER_AUDIENCE = 0.4
+
+
+@dataclass(frozen=True)
+class BenchRun:
+    mode: str
+    audiences: int
+    seconds: float
+    server_cpu_s: float
+    fps_by_direction: dict[str, list[float]]
+    latencies_ms: list[float]
+    out_of_order: int
+    decoders: int
+    encoders: int
+
+    @property
+    def cpu_per_audience_s(self) -> float:
+        return self.server_cpu_s / (self.audiences * self.seconds)
+
+    @property
+    def fps_min(self) -> float:
+        return min(min(values) for values in self.fps_by_direction.values())
+
+    def latency(self, quantile: float) -> float | None:
+        if not self.latencies_ms:
+            return None
+        ordered = sorted(self.latencies_ms)
+        if quantile == 0.5:
+            return round(statistics.median(ordered), 2)
+        return round(ordered[int(quantile * (len(ordered) - 1))], 2)
+
+
+def run_once(mode: str, audiences: int, seconds: float, loop: str = "asyncio") -> BenchRun:
+    server = subprocess.Popen(
+        [*BENCH_SERVER, "--mode", mode, "--flow-on-join", "--loop", loop],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert server.stdout is not None
+        ready = server.stdout.readline().split()
+        if not ready or ready[0] != "READY":
+            raise RuntimeError("bench server did not start")
+        url = f"http://127.0.0.1:{ready[1]}"
+        window_start = time.time() + START_UP_S + JOIN_S_PER_AUDIENCE * audiences
+        window_end = window_start + seconds
+        clients = [
+            subprocess.Popen(
+                [
+                    *BENCH_CLIENTS,
+                    *("--server", url, "--role", role, "--audiences", str(audiences)),
+                    *("--window-start", str(window_start), "--window-end", str(window_end)),
+                ],
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+            for role in ("booth", "office")
+        ]
+        time.sleep(max(0.0, window_start - time.time()))
+        before = _usage(url)
+        time.sleep(max(0.0, window_end - time.time()))
+        after = _usage(url)
+        reports = [json.loads(c.communicate(timeout=60)[0].splitlines()[-1]) for c in clients]
+    finally:
+        if server.stdin is not None:
+            server.stdin.close()
+        server.wait(timeout=30)
+    return _summarise(mode, audiences, after["wall_s"] - before["wall_s"], before, after, reports)
+
+
+def _usage(url: str) -> dict[str, Any]:
+    with urllib.request.urlopen(f"{url}/usage", timeout=10) as response:  # noqa: S310 - loopback
+        result: dict[str, Any] = json.loads(response.read())
+        return result
+
+
+def _summarise(
+    mode: str,
+    audiences: int,
+    seconds: float,
+    before: dict[str, Any],
+    after: dict[str, Any],
+    reports: list[dict[str, Any]],
+) -> BenchRun:
+    # What the office received came from the booth, and back.
+    direction = {"office": "booth_to_office", "booth": "office_to_booth"}
+    fps: dict[str, list[float]] = {}
+    latencies: list[float] = []
+    out_of_order = 0
+    for report in reports:
+        name = direction[report["role"]]
+        for audience in report["audiences"]:
+            video = audience["video"]
+            fps.setdefault(f"{name}_video", []).append(video["fps"])
+            fps.setdefault(f"{name}_audio", []).append(audience["audio"]["fps"])
+            latencies.extend(video["latencies_ms"])
+            out_of_order += video["out_of_order"] + audience["audio"]["out_of_order"]
+    return BenchRun(
+        mode=mode,
+        audiences=audiences,
+        seconds=seconds,
+        server_cpu_s=after["cpu_s"] - before["cpu_s"],
+        fps_by_direction=fps,
+        latencies_ms=latencies,
+        out_of_order=out_of_order,
+        decoders=after["decoders"],
+        encoders=after["encoders"],
+    )
+
+
+def report(runs: list[BenchRun]) -> dict[str, Any]:
+    """Print one human line per run; return the JSON summary (the first run leads)."""
+    for run in runs:
+        video_fps = {k: min(v) for k, v in run.fps_by_direction.items() if k.endswith("video")}
+        print(
+            f"{run.mode:>11}: {run.audiences} audiences x {run.seconds:.1f} s, "
+            f"server CPU {run.cpu_per_audience_s * 1000:.1f} ms per audience-second "
+            f"(~{1 / run.cpu_per_audience_s if run.cpu_per_audience_s else 0:.0f} audiences/core), "
+            f"worst video fps {video_fps}, latency p50 {run.latency(0.5)} ms "
+            f"p95 {run.latency(0.95)} ms, decoders {run.decoders}, encoders {run.encoders}"
+        )
+    main = runs[0]
+    summary: dict[str, Any] = {
+        "mode": main.mode,
+        "audiences": main.audiences,
+        "seconds": round(main.seconds, 2),
+        "server_cpu_per_audience_s": round(main.cpu_per_audience_s, 5),
+        "audiences_per_core": round(1 / main.cpu_per_audience_s, 1)
+        if main.cpu_per_audience_s
+        else None,
+        "fps_min": main.fps_min,
+        "fps_by_direction": {k: min(v) for k, v in main.fps_by_direction.items()},
+        "latency_p50_ms": main.latency(0.5),
+        "latency_p95_ms": main.latency(0.95),
+        "out_of_order": main.out_of_order,
+        "server_decoders": main.decoders,
+        "server_encoders": main.encoders,
+    }
+    if len(runs) > 1:
+        relay = runs[1]
+        summary["relay_server_cpu_per_audience_s"] = round(relay.cpu_per_audience_s, 5)
+        summary["relay_fps_min"] = relay.fps_min
+        summary["cpu_ratio"] = round(main.cpu_per_audience_s / relay.cpu_per_audience_s, 4)
+    return summary
+
+
+def bench_media(mode: str, audiences: int, seconds: float, loop: str = "asyncio") -> dict[str, Any]:
+    if mode == "compare":
+        runs = [run_once("passthrough", audiences, seconds, loop)]
+        runs.append(run_once("relay", audiences, seconds, loop))
+    else:
+        runs = [run_once(mode, audiences, seconds, loop)]
+    return report(runs)

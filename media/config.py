@@ -1,0 +1,33 @@
+"""Tunables of the media server (defaults documented in docs/CONFIGURATION.md)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+ForwardingMode = Literal["passthrough", "frame", "relay"]
+
+
+@dataclass(frozen=True)
+class IceServer:
+    urls: str
+    username: str | None = None
+    credential: str | None = None
+
+
+@dataclass(frozen=True)
+class MediaConfig:
+    mode: ForwardingMode = "passthrough"
+    # Addresses the ICE agent offers as host candidates; nothing else is ever gathered.
+    host_addresses: tuple[str, ...] = ("127.0.0.1",)
+    # No public STUN by default: an offline centre must not look up anything outside.
+    ice_servers: tuple[IceServer, ...] = field(default_factory=tuple)
+    max_sdp_bytes: int = 16_384
+    max_candidates: int = 32
+    receive_queue_packets: int = 256
+    nack_cache_packets: int = 512
+    pli_min_interval_s: float = 0.5
+    keyframe_retry_s: float = 0.3
+    cleanup_after_failure_s: float = 1.0
+    preflight_frames: int = 6
+    preflight_timeout_s: float = 5.0

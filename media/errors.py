@@ -1,0 +1,57 @@
+"""Typed media errors: each has a stable code and an i18n message key for the edges."""
+
+from __future__ import annotations
+
+
+class MediaError(Exception):
+    code = "media_error"
+    message_key = "errors.media.generic"
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__(detail or self.code)
+        self.detail = detail
+
+
+class SdpTooLarge(MediaError):
+    code = "sdp_too_large"
+    message_key = "errors.media.sdp_too_large"
+
+
+class MalformedSdp(MediaError):
+    code = "malformed_sdp"
+    message_key = "errors.media.malformed_sdp"
+
+
+class UnsupportedMedia(MediaError):
+    """The offer lacks audio+video with the codecs both legs must share (VP8, Opus)."""
+
+    code = "unsupported_media"
+    message_key = "errors.media.unsupported_media"
+
+
+class UnknownParticipant(MediaError):
+    code = "unknown_participant"
+    message_key = "errors.media.unknown_participant"
+
+
+class RoomFull(MediaError):
+    code = "room_full"
+    message_key = "errors.media.room_full"
+
+
+class TooManyCandidates(MediaError):
+    code = "too_many_candidates"
+    message_key = "errors.media.too_many_candidates"
+
+
+class MalformedCandidate(MediaError):
+    code = "malformed_candidate"
+    message_key = "errors.media.malformed_candidate"
+
+
+class PreflightUnavailable(MediaError):
+    """Preflight is refused while media flows (no frame of a live audience is decoded) or
+    when no video arrives in time."""
+
+    code = "preflight_unavailable"
+    message_key = "errors.media.preflight_unavailable"

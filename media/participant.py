@@ -1,0 +1,152 @@
+"""One participant's media leg: her peer connection to the server and how it forwards."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiortc import RTCPeerConnection
+from aiortc.contrib.media import MediaRelay
+from aiortc.rtcdtlstransport import RTCDtlsTransport
+
+from media.aiortc_hooks import (
+    DecoderQueueTap,
+    DropOldestQueue,
+    disable_audio_playout_delay,
+    on_keyframe_request,
+    route_packets_to,
+    tap_encoded_frames,
+)
+from media.config import ForwardingMode, MediaConfig
+from media.negotiation import NegotiatedMedia
+from media.passthrough import ForwardingLimits, PassthroughLeg, RtpRoute
+from media.tracks import EncodedFrameTrack
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Participant:
+    room_id: str
+    participant_id: str
+    role: str
+    pc: RTCPeerConnection
+    dtls: RTCDtlsTransport
+    media: dict[str, NegotiatedMedia]
+    receive_queue: DropOldestQueue
+    mode: ForwardingMode
+    candidates_added: int = 0
+    passthrough: PassthroughLeg | None = None
+    frame_tracks: dict[str, EncodedFrameTrack] = field(default_factory=dict)
+    frame_taps: dict[str, DecoderQueueTap] = field(default_factory=dict)
+    frame_targets: dict[str, EncodedFrameTrack | None] = field(default_factory=dict)
+    relay: MediaRelay | None = None
+    flowing: bool = False
+    keyframe_tasks: set[asyncio.Task[None]] = field(default_factory=set)
+    stats_snapshots: dict[str, tuple[float, int, int]] = field(default_factory=dict)
+
+    # -- set-up per mode ---------------------------------------------------------------------
+
+    def start_passthrough(self) -> None:
+        self.passthrough = PassthroughLeg(self.dtls, self.media)
+        route_packets_to(self.dtls, self.passthrough.on_rtp, self.passthrough.on_rtcp)
+
+    def start_frame_forwarding(self, config: MediaConfig) -> None:
+        for kind, media in self.media.items():
+            if kind == "audio":
+                disable_audio_playout_delay(media.receiver)
+            self.frame_targets[kind] = None
+            self.frame_taps[kind] = tap_encoded_frames(media.receiver, self._frame_sink(kind))
+
+    def _frame_sink(self, kind: str) -> Callable[[Any, Any], None]:
+        def sink(_codec: Any, encoded_frame: Any) -> None:
+            target = self.frame_targets.get(kind)
+            if target is not None and self.flowing:
+                target.push(encoded_frame.data, encoded_frame.timestamp)
+
+        return sink
+
+    def request_keyframe(self) -> None:
+        """Frame level: ask this participant's camera for a keyframe (PLI)."""
+        video = self.media.get("video")
+        if video is None:
+            return
+        sources = video.receiver.getSynchronizationSources()
+        if not sources:
+            return
+        task = asyncio.ensure_future(video.receiver._send_rtcp_pli(sources[0].source))
+        self.keyframe_tasks.add(task)
+        task.add_done_callback(self.keyframe_tasks.discard)
+
+    # -- wiring to the other participant -----------------------------------------------------
+
+    def forward_to(
+        self, target: Participant, limits: ForwardingLimits, existing: dict[str, RtpRoute]
+    ) -> dict[str, RtpRoute]:
+        """Send this participant's media to ``target``; returns the RTP routes (passthrough).
+
+        ``existing`` holds the routes to ``target`` from an earlier connection of this
+        participant: reusing them keeps the stream continuous for ``target``."""
+        if self.mode == "passthrough":
+            return self._route_rtp(target, limits, existing)
+        for kind, media in target.media.items():
+            if self.mode == "frame":
+                track = target.frame_tracks[kind]
+                track.clear()
+                track.on_overflow = self.request_keyframe
+                self.frame_targets[kind] = track
+                on_keyframe_request(media.sender, self.request_keyframe)
+            else:
+                self._relay_to(target, kind)
+        self.request_keyframe()
+        return {}
+
+    def _route_rtp(
+        self, target: Participant, limits: ForwardingLimits, existing: dict[str, RtpRoute]
+    ) -> dict[str, RtpRoute]:
+        assert self.passthrough is not None
+        assert target.passthrough is not None
+        routes: dict[str, RtpRoute] = {}
+        for kind, source_media in self.media.items():
+            target_media = target.media.get(kind)
+            if target_media is None:
+                continue
+            route = existing.get(kind)
+            if route is None or route.target is not target_media:
+                route = RtpRoute(target_media, target.dtls, limits)
+            route.attach_source(source_media, self.dtls)
+            route.set_flowing(self.flowing)
+            self.passthrough.streams[kind].route = route
+            target.passthrough.routes_to_here[target_media.sender_ssrc] = route
+            routes[kind] = route
+        return routes
+
+    def _relay_to(self, target: Participant, kind: str) -> None:
+        track = self.media[kind].receiver.track
+        if self.relay is None:
+            self.relay = MediaRelay()
+        target.media[kind].sender.replaceTrack(self.relay.subscribe(track))
+
+    def stop_forwarding(self) -> None:
+        if self.passthrough is not None:
+            for stream in self.passthrough.streams.values():
+                stream.route = None
+        for kind in self.frame_targets:
+            self.frame_targets[kind] = None
+
+    def set_flowing(self, flowing: bool) -> None:
+        self.flowing = flowing
+        if self.passthrough is not None:
+            for stream in self.passthrough.streams.values():
+                if stream.route is not None:
+                    stream.route.set_flowing(flowing)
+        if flowing:
+            self.request_keyframe()
+
+    async def close(self) -> None:
+        for task in list(self.keyframe_tasks):
+            task.cancel()
+        await self.pc.close()

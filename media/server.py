@@ -1,0 +1,279 @@
+"""The media server: a small async API that rooms/ and signaling/ call.
+
+Each participant has one peer connection to the server (audio and video both ways); the
+server forwards a room's media between its two participants without decoding or encoding
+(``passthrough``: RTP level, the live path; ``frame``: encoded frames through aiortc's sender;
+``relay``: decode and re-encode, kept only as the benchmark's baseline). Media flows only
+while the room's flow is on (the office admitted the booth).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from aiortc import (
+    RTCConfiguration,
+    RTCIceServer,
+    RTCPeerConnection,
+    RTCRtpSender,
+    RTCSessionDescription,
+)
+from aiortc import sdp as aiortc_sdp
+
+from media.aiortc_hooks import bound_ice_receive_queue, dtls_transport, gather_only_on
+from media.config import MediaConfig
+from media.errors import (
+    MalformedCandidate,
+    MalformedSdp,
+    MediaError,
+    PreflightUnavailable,
+    RoomFull,
+    SdpTooLarge,
+    TooManyCandidates,
+    UnknownParticipant,
+    UnsupportedMedia,
+)
+from media.negotiation import MEDIA_KINDS, negotiated_media
+from media.participant import Participant
+from media.passthrough import ForwardingLimits, RtpRoute
+from media.preflight import PreflightResult
+from media.preflight_capture import capture_frames
+from media.stats import ParticipantStats, participant_stats
+from media.tracks import EncodedFrameTrack, IdleTrack
+
+log = logging.getLogger(__name__)
+
+REQUIRED_CODECS = {"audio": "audio/opus", "video": "video/vp8"}
+MAX_PARTICIPANTS = 2
+
+GoneCallback = Callable[[str, str, str], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class IceCandidate:
+    candidate: str
+    sdp_mid: str | None = None
+    sdp_mline_index: int | None = None
+
+
+@dataclass
+class _Room:
+    participants: dict[str, Participant] = field(default_factory=dict)
+    routes: dict[tuple[str, str], dict[str, RtpRoute]] = field(default_factory=dict)
+    flowing: bool = False
+
+
+class MediaServer:
+    def __init__(self, config: MediaConfig, on_participant_gone: GoneCallback | None = None):
+        self._config = config
+        self._limits = ForwardingLimits(
+            nack_cache_packets=config.nack_cache_packets,
+            pli_min_interval_s=config.pli_min_interval_s,
+            keyframe_retry_s=config.keyframe_retry_s,
+        )
+        self._rooms: dict[str, _Room] = {}
+        self._on_gone = on_participant_gone
+        self._tasks: set[asyncio.Task[None]] = set()
+        gather_only_on(list(config.host_addresses))
+
+    # -- joining and leaving -------------------------------------------------------------------
+
+    async def join(self, room_id: str, participant_id: str, role: str, offer_sdp: str) -> str:
+        """Add (or replace, on reconnect) a participant from her SDP offer; return the answer."""
+        self._validate_offer(offer_sdp)
+        room = self._rooms.setdefault(room_id, _Room())
+        others = [p for pid, p in room.participants.items() if pid != participant_id]
+        if len(others) >= MAX_PARTICIPANTS:
+            raise RoomFull(room_id)
+        participant = await self._connect(room_id, participant_id, role, offer_sdp)
+        previous = room.participants.get(participant_id)
+        room.participants[participant_id] = participant
+        participant.flowing = room.flowing
+        if previous is not None:
+            await previous.close()
+        for other in others:
+            self._wire(room, participant, other)
+            self._wire(room, other, participant)
+        return participant.pc.localDescription.sdp
+
+    def _validate_offer(self, offer_sdp: str) -> None:
+        if len(offer_sdp.encode("utf-8", "replace")) > self._config.max_sdp_bytes:
+            raise SdpTooLarge(f"offer larger than {self._config.max_sdp_bytes} bytes")
+        try:
+            description = aiortc_sdp.SessionDescription.parse(offer_sdp)
+        except (ValueError, KeyError, IndexError, TypeError) as error:
+            raise MalformedSdp(str(error)[:200]) from None
+        kinds = [m.kind for m in description.media]
+        if sorted(kinds) != sorted(MEDIA_KINDS):
+            raise UnsupportedMedia(f"need one audio and one video section, got {kinds}")
+        for section in description.media:
+            names = {c.mimeType.lower() for c in section.rtp.codecs}
+            if REQUIRED_CODECS[section.kind] not in names:
+                raise UnsupportedMedia(f"{section.kind} without {REQUIRED_CODECS[section.kind]}")
+
+    async def _connect(
+        self, room_id: str, participant_id: str, role: str, offer_sdp: str
+    ) -> Participant:
+        configuration = RTCConfiguration(
+            iceServers=[
+                RTCIceServer(urls=s.urls, username=s.username, credential=s.credential)
+                for s in self._config.ice_servers
+            ]
+        )
+        pc = RTCPeerConnection(configuration)
+        try:
+            try:
+                await pc.setRemoteDescription(RTCSessionDescription(offer_sdp, "offer"))
+            except (ValueError, KeyError, IndexError, TypeError) as error:
+                raise MalformedSdp(str(error)[:200]) from None
+            dtls = dtls_transport(pc)
+            receive_queue = bound_ice_receive_queue(dtls, self._config.receive_queue_packets)
+            frame_tracks = self._prepare_senders(pc)
+            answer = await pc.createAnswer()
+            await pc.setLocalDescription(answer)
+            media = negotiated_media(pc, pc.localDescription.sdp)
+            if set(media) != set(MEDIA_KINDS):
+                raise UnsupportedMedia("audio and video could not both be negotiated")
+        except BaseException:
+            await pc.close()
+            raise
+        participant = Participant(
+            room_id, participant_id, role, pc, dtls, media, receive_queue, self._config.mode
+        )
+        participant.frame_tracks = frame_tracks
+        if self._config.mode == "passthrough":
+            participant.start_passthrough()
+        elif self._config.mode == "frame":
+            participant.start_frame_forwarding(self._config)
+        self._watch_connection(participant)
+        return participant
+
+    def _prepare_senders(self, pc: RTCPeerConnection) -> dict[str, EncodedFrameTrack]:
+        frame_tracks: dict[str, EncodedFrameTrack] = {}
+        for transceiver in pc.getTransceivers():
+            kind = transceiver.kind
+            wanted = REQUIRED_CODECS[kind]
+            capabilities = RTCRtpSender.getCapabilities(kind).codecs
+            transceiver.setCodecPreferences(
+                [c for c in capabilities if c.mimeType.lower() in (wanted, f"{kind}/rtx")]
+            )
+            if self._config.mode == "passthrough":
+                pc.addTrack(IdleTrack(kind))
+            elif self._config.mode == "frame":
+                clock_rate = 90_000 if kind == "video" else 48_000
+                track = EncodedFrameTrack(kind, clock_rate, max_frames=8)
+                frame_tracks[kind] = track
+                pc.addTrack(track)
+            else:
+                pc.addTrack(IdleTrack(kind))  # replaced by a relayed track once wired
+        return frame_tracks
+
+    def _wire(self, room: _Room, source: Participant, target: Participant) -> None:
+        key = (source.participant_id, target.participant_id)
+        room.routes[key] = source.forward_to(target, self._limits, room.routes.get(key, {}))
+
+    def _watch_connection(self, participant: Participant) -> None:
+        @participant.pc.on("connectionstatechange")
+        async def on_state() -> None:
+            state = participant.pc.connectionState
+            if state in ("failed", "closed"):
+                self._spawn(self._drop_if_current(participant, f"ice_{state}"))
+
+    def _spawn(self, coroutine: Awaitable[None]) -> None:
+        task = asyncio.ensure_future(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _drop_if_current(self, participant: Participant, reason: str) -> None:
+        await asyncio.sleep(self._config.cleanup_after_failure_s)
+        room = self._rooms.get(participant.room_id)
+        if room is None or room.participants.get(participant.participant_id) is not participant:
+            return  # already replaced by a reconnect, or removed
+        await self.leave(participant.room_id, participant.participant_id)
+        if self._on_gone is not None:
+            await self._on_gone(participant.room_id, participant.participant_id, reason)
+
+    async def add_ice_candidate(
+        self, room_id: str, participant_id: str, candidate: IceCandidate
+    ) -> None:
+        participant = self._participant(room_id, participant_id)
+        if participant.candidates_added >= self._config.max_candidates:
+            raise TooManyCandidates(f"more than {self._config.max_candidates} candidates")
+        text = candidate.candidate.removeprefix("candidate:")
+        if not text or len(text) > 512:
+            raise MalformedCandidate("empty or oversized candidate")
+        try:
+            parsed = aiortc_sdp.candidate_from_sdp(text)
+        except (ValueError, IndexError, KeyError) as error:
+            raise MalformedCandidate(str(error)[:200]) from None
+        parsed.sdpMid = candidate.sdp_mid
+        parsed.sdpMLineIndex = candidate.sdp_mline_index
+        participant.candidates_added += 1
+        await participant.pc.addIceCandidate(parsed)
+
+    async def leave(self, room_id: str, participant_id: str) -> None:
+        room = self._rooms.get(room_id)
+        participant = room.participants.pop(participant_id, None) if room else None
+        if room is None or participant is None:
+            raise UnknownParticipant(f"{room_id}/{participant_id}")
+        for other in room.participants.values():
+            other.stop_forwarding()
+        await participant.close()
+
+    async def close_room(self, room_id: str) -> None:
+        room = self._rooms.pop(room_id, None)
+        if room is None:
+            return
+        await asyncio.gather(*(p.close() for p in room.participants.values()))
+
+    async def close(self) -> None:
+        for room_id in list(self._rooms):
+            await self.close_room(room_id)
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    # -- flow, stats, preflight ----------------------------------------------------------------
+
+    def set_media_flow(self, room_id: str, flowing: bool) -> None:
+        """Admission: media flows between the participants only while this is on."""
+        room = self._rooms.setdefault(room_id, _Room())
+        room.flowing = flowing
+        for participant in room.participants.values():
+            participant.set_flowing(flowing)
+
+    async def stats(self, room_id: str) -> dict[str, ParticipantStats]:
+        room = self._rooms.get(room_id)
+        if room is None:
+            return {}
+        return {pid: await participant_stats(p) for pid, p in room.participants.items()}
+
+    async def preflight(self, room_id: str, participant_id: str) -> PreflightResult:
+        room = self._rooms.get(room_id)
+        participant = self._participant(room_id, participant_id)
+        if room is not None and room.flowing:
+            raise PreflightUnavailable("media is flowing: a live audience is never decoded")
+        if self._config.mode == "relay":
+            raise PreflightUnavailable("preflight is not offered in relay mode")
+        return await capture_frames(
+            participant, self._config.preflight_frames, self._config.preflight_timeout_s
+        )
+
+    def _participant(self, room_id: str, participant_id: str) -> Participant:
+        room = self._rooms.get(room_id)
+        participant = room.participants.get(participant_id) if room else None
+        if participant is None:
+            raise UnknownParticipant(f"{room_id}/{participant_id}")
+        return participant
+
+    def room_ids(self) -> list[str]:
+        return list(self._rooms)
+
+    def participant_count(self) -> int:
+        return sum(len(room.participants) for room in self._rooms.values())
+
+
+__all__ = ["IceCandidate", "MediaError", "MediaServer"]
