@@ -14,10 +14,13 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 import aioice.ice
+import pylibsrtp
 from aiortc import RTCPeerConnection, RTCRtpReceiver, RTCRtpSender
 from aiortc import clock as aiortc_clock
 from aiortc.jitterbuffer import JitterBuffer
 from aiortc.rtcdtlstransport import RTCDtlsTransport
+from aiortc.rtcdtlstransport import State as DtlsState
+from aiortc.rtp import is_rtcp
 
 AIORTC_VERSION = "1.16.0"
 
@@ -62,16 +65,21 @@ async def missing_hooks() -> list[str]:
         wanted += [
             (receiver.transport, "_rtp_router"),
             (receiver.transport, "_rtp_header_extensions_map"),
+            (receiver.transport, "_rx_srtp"),
+            (receiver.transport, "_tx_srtp"),
+            (receiver.transport, "_state"),
             (receiver.transport.transport, "_connection"),
         ]
         problems.extend(
             f"{type(owner).__name__}.{name}" for owner, name in wanted if not hasattr(owner, name)
         )
         connection = getattr(receiver.transport.transport, "_connection", None)
-        if connection is not None and not isinstance(
-            getattr(connection, "_queue", None), asyncio.Queue
-        ):
-            problems.append("aioice.Connection._queue")
+        if connection is not None:
+            if not isinstance(getattr(connection, "_queue", None), asyncio.Queue):
+                problems.append("aioice.Connection._queue")
+            for name in ("_protocols", "_nominated"):
+                if not hasattr(connection, name):
+                    problems.append(f"aioice.Connection.{name}")
     finally:
         await pc.close()
     return problems
@@ -155,9 +163,52 @@ async def deliver_rtp_to_receiver(dtls: RTCDtlsTransport, data: bytes, arrival_m
         await receiver._handle_rtp_packet(packet, arrival_time_ms=arrival_ms)
 
 
-async def send_rtp_or_rtcp(dtls: RTCDtlsTransport, data: bytes) -> None:
-    """Protect with the leg's SRTP keys and send."""
-    await dtls._send_rtp(data)
+def receive_srtp_directly(dtls: RTCDtlsTransport, on_srtp: Callable[[bytes], bool]) -> None:
+    """Give every arriving SRTP datagram (not SRTCP, DTLS or STUN) to ``on_srtp`` at once,
+    inside the socket callback: no STUN parse attempt, no queue, no task switch. When
+    ``on_srtp`` returns False the datagram takes aiortc's normal path."""
+    connection = dtls.transport._connection
+    for protocol in connection._protocols:
+        normal_path = protocol.datagram_received
+
+        def datagram_received(
+            data: bytes, addr: tuple[Any, ...], normal_path: Any = normal_path
+        ) -> None:
+            if (
+                len(data) >= 12
+                and 127 < data[0] < 192
+                and not 191 < data[1] < 224
+                and on_srtp(data)
+            ):
+                return
+            normal_path(data, addr)
+
+        protocol.datagram_received = datagram_received  # type: ignore[method-assign,assignment]
+
+
+def unprotect_rtp(dtls: RTCDtlsTransport, data: bytes) -> bytes | None:
+    """Decrypt and authenticate an SRTP packet; None when keys are not ready or it fails."""
+    session = dtls._rx_srtp
+    if session is None:
+        return None
+    try:
+        plain: bytes = session.unprotect(data)
+    except pylibsrtp.Error:
+        return None
+    return plain
+
+
+def send_now(dtls: RTCDtlsTransport, data: bytes) -> bool:
+    """Protect and send an RTP or RTCP packet synchronously; False if the leg is not up."""
+    session = dtls._tx_srtp
+    if session is None or dtls._state != DtlsState.CONNECTED:
+        return False
+    pair = dtls.transport._connection._nominated.get(1)
+    if pair is None or pair.protocol.transport is None:
+        return False
+    protected = session.protect_rtcp(data) if is_rtcp(data) else session.protect(data)
+    pair.protocol.transport.sendto(protected, pair.remote_addr)
+    return True
 
 
 def dtls_connected(dtls: RTCDtlsTransport) -> bool:

@@ -17,13 +17,14 @@ from media.aiortc_hooks import (
     DropOldestQueue,
     disable_audio_playout_delay,
     on_keyframe_request,
+    receive_srtp_directly,
     route_packets_to,
     tap_encoded_frames,
 )
 from media.config import ForwardingMode, MediaConfig
 from media.negotiation import NegotiatedMedia
 from media.passthrough import ForwardingLimits, PassthroughLeg, RtpRoute
-from media.tracks import EncodedFrameTrack
+from media.tracks import EncodedFrameTrack, PendingTrack
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +41,7 @@ class Participant:
     mode: ForwardingMode
     candidates_added: int = 0
     passthrough: PassthroughLeg | None = None
-    frame_tracks: dict[str, EncodedFrameTrack] = field(default_factory=dict)
+    frame_tracks: dict[str, EncodedFrameTrack | PendingTrack] = field(default_factory=dict)
     frame_taps: dict[str, DecoderQueueTap] = field(default_factory=dict)
     frame_targets: dict[str, EncodedFrameTrack | None] = field(default_factory=dict)
     relay: MediaRelay | None = None
@@ -53,6 +54,7 @@ class Participant:
     def start_passthrough(self) -> None:
         self.passthrough = PassthroughLeg(self.dtls, self.media)
         route_packets_to(self.dtls, self.passthrough.on_rtp, self.passthrough.on_rtcp)
+        receive_srtp_directly(self.dtls, self.passthrough.on_srtp)
 
     def start_frame_forwarding(self, config: MediaConfig) -> None:
         for kind, media in self.media.items():
@@ -95,6 +97,7 @@ class Participant:
         for kind, media in target.media.items():
             if self.mode == "frame":
                 track = target.frame_tracks[kind]
+                assert isinstance(track, EncodedFrameTrack)
                 track.clear()
                 track.on_overflow = self.request_keyframe
                 self.frame_targets[kind] = track
@@ -128,7 +131,9 @@ class Participant:
         track = self.media[kind].receiver.track
         if self.relay is None:
             self.relay = MediaRelay()
-        target.media[kind].sender.replaceTrack(self.relay.subscribe(track))
+        pending = target.frame_tracks[kind]
+        assert isinstance(pending, PendingTrack)
+        pending.set_source(self.relay.subscribe(track))
 
     def stop_forwarding(self) -> None:
         if self.passthrough is not None:

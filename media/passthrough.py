@@ -37,9 +37,9 @@ from media.aiortc_hooks import (
     SenderReportClock,
     deliver_rtcp_to_aiortc,
     deliver_rtp_to_receiver,
-    dtls_connected,
     rtcp_ssrc,
-    send_rtp_or_rtcp,
+    send_now,
+    unprotect_rtp,
 )
 from media.negotiation import NegotiatedMedia, extension_rewrite
 from media.rtp_packets import (
@@ -112,15 +112,15 @@ class RtpRoute:
             self._needs_rebase = True
         self.flowing = flowing
 
-    async def forward(self, packet: bytes, sequence: int, timestamp: int, ssrc: int) -> None:
-        if not self.flowing or not dtls_connected(self._target_dtls):
+    def forward(self, packet: bytes, sequence: int, timestamp: int, ssrc: int) -> None:
+        if not self.flowing:
             self._needs_rebase = True
             return
         if self._needs_rebase or ssrc != self._source_ssrc:
             if self._is_video and not is_vp8_keyframe_start(payload_of(packet)):
                 # A receiver can do nothing with frames before a keyframe: drop them and ask.
                 self.waiting_for_keyframe = True
-                await self._request_keyframe(ssrc, self._limits.keyframe_retry_s)
+                self._request_keyframe(ssrc, self._limits.keyframe_retry_s)
                 return
             self._rebase(sequence, timestamp, ssrc)
         out_seq = (sequence + self._seq_offset) & 0xFFFF
@@ -133,12 +133,14 @@ class RtpRoute:
             self.target.sender_ssrc,
             self._extensions,
         )
+        if not send_now(self._target_dtls, out):
+            self._needs_rebase = True  # the target leg is not up (yet, or any more)
+            return
         self._cache[out_seq & self._cache_mask] = out
         self._last_out_seq = out_seq
         self._last_out_ts = out_ts
         self.forwarded += 1
         self._report.sent(out_ts, len(out) - 12, bool(packet[1] & 0x80))
-        await send_rtp_or_rtcp(self._target_dtls, out)
 
     def _rebase(self, sequence: int, timestamp: int, ssrc: int) -> None:
         now = self._clock()
@@ -152,14 +154,14 @@ class RtpRoute:
 
     # -- feedback from the target ----------------------------------------------------------
 
-    async def resend(self, lost: list[int]) -> None:
+    def resend(self, lost: list[int]) -> None:
         """Answer a NACK from the cache; ask the publisher for what the cache lacks."""
         missing: list[int] = []
         for out_seq in lost:
             packet = self._cache[out_seq & self._cache_mask]
             if packet is not None and sequence_number(packet) == out_seq:
                 self.resent += 1
-                await send_rtp_or_rtcp(self._target_dtls, packet)
+                send_now(self._target_dtls, packet)
             else:
                 missing.append((out_seq - self._seq_offset) & 0xFFFF)
         if missing and self._source_ssrc is not None:
@@ -167,13 +169,13 @@ class RtpRoute:
                 fmt=RTCP_RTPFB_NACK, ssrc=self._feedback_ssrc(), media_ssrc=self._source_ssrc
             )
             nack.lost = missing
-            await self._send_to_source(nack)
+            self._send_to_source(nack)
 
-    async def keyframe_requested(self) -> None:
+    def keyframe_requested(self) -> None:
         if self._source_ssrc is not None:
-            await self._request_keyframe(self._source_ssrc, self._limits.pli_min_interval_s)
+            self._request_keyframe(self._source_ssrc, self._limits.pli_min_interval_s)
 
-    async def bandwidth_estimate(self, bitrate: int) -> None:
+    def bandwidth_estimate(self, bitrate: int) -> None:
         if self._source_ssrc is None:
             return
         remb = RtcpPsfbPacket(
@@ -182,9 +184,9 @@ class RtpRoute:
             media_ssrc=0,
             fci=pack_remb_fci(bitrate, [self._source_ssrc]),
         )
-        await self._send_to_source(remb)
+        self._send_to_source(remb)
 
-    async def receiver_report(self, report: RtcpReceiverInfo) -> None:
+    def receiver_report(self, report: RtcpReceiverInfo) -> None:
         """Pass the target's reception quality back to the publisher, in its numbering."""
         if self._source_ssrc is None:
             return
@@ -200,15 +202,15 @@ class RtpRoute:
             lsr=0,
             dlsr=0,
         )
-        await self._send_to_source(RtcpRrPacket(ssrc=self._feedback_ssrc(), reports=[translated]))
+        self._send_to_source(RtcpRrPacket(ssrc=self._feedback_ssrc(), reports=[translated]))
 
-    async def _request_keyframe(self, ssrc: int, min_interval_s: float) -> None:
+    def _request_keyframe(self, ssrc: int, min_interval_s: float) -> None:
         now = self._clock()
         if now - self._last_pli < min_interval_s:
             return
         self._last_pli = now
         pli = RtcpPsfbPacket(fmt=RTCP_PSFB_PLI, ssrc=self._feedback_ssrc(), media_ssrc=ssrc)
-        await self._send_to_source(pli)
+        self._send_to_source(pli)
 
     def _feedback_ssrc(self) -> int:
         if self.source is not None:
@@ -217,12 +219,9 @@ class RtpRoute:
                 return ssrc
         return self.target.sender_ssrc
 
-    async def _send_to_source(self, packet: AnyRtcpPacket) -> None:
-        if self._source_dtls is not None and dtls_connected(self._source_dtls):
-            try:
-                await send_rtp_or_rtcp(self._source_dtls, bytes(packet))
-            except ConnectionError:
-                log.debug("feedback to a closed leg dropped")
+    def _send_to_source(self, packet: AnyRtcpPacket) -> None:
+        if self._source_dtls is not None:
+            send_now(self._source_dtls, bytes(packet))
 
 
 @dataclass
@@ -260,28 +259,42 @@ class PassthroughLeg:
         self.routes_to_here: dict[int, RtpRoute] = {}  # by our sender SSRC on this leg
         self.decode_video = False  # preflight only
 
+    def on_srtp(self, protected: bytes) -> bool:
+        """The fast path, called in the socket callback. False: use the async path."""
+        if self.decode_video:
+            return False
+        data = unprotect_rtp(self._dtls, protected)
+        if data is not None:
+            self._handle(data)
+        return True
+
     async def on_rtp(self, data: bytes, arrival_ms: int) -> None:
+        """aiortc's path (already decrypted): during preflight and before the fast path."""
+        forwarded = self._handle(data)
+        if forwarded is not None and self.decode_video and forwarded.media.kind == "video":
+            await deliver_rtp_to_receiver(self._dtls, data, arrival_ms)
+
+    def _handle(self, data: bytes) -> IncomingStream | None:
         entry = self._by_payload_type.get(data[1] & 0x7F) if len(data) >= 12 else None
         if entry is None:
-            return
+            return None
         stream, is_rtx = entry
         try:
             if is_rtx:
                 if stream.ssrc is None:
-                    return
+                    return None
                 unwrapped = unwrap_rtx(data, stream.media.payload_type, stream.ssrc)
                 if unwrapped is None:
-                    return
+                    return None
                 data = unwrapped
             _, sequence, timestamp, ssrc = header_fields(data)
             self._count(stream, data, sequence, ssrc, is_rtx)
             if stream.route is not None:
-                await stream.route.forward(data, sequence, timestamp, ssrc)
+                stream.route.forward(data, sequence, timestamp, ssrc)
         except MalformedRtp:
             stream.malformed += 1
-            return
-        if self.decode_video and stream.media.kind == "video":
-            await deliver_rtp_to_receiver(self._dtls, data, arrival_ms)
+            return None
+        return stream
 
     @staticmethod
     def _count(stream: IncomingStream, data: bytes, sequence: int, ssrc: int, rtx: bool) -> None:
@@ -315,7 +328,7 @@ class PassthroughLeg:
         if isinstance(packet, RtcpRtpfbPacket) and packet.fmt == RTCP_RTPFB_NACK:
             route = self.routes_to_here.get(packet.media_ssrc)
             if route is not None:
-                await route.resend(packet.lost)
+                route.resend(packet.lost)
                 return True
         elif isinstance(packet, RtcpPsfbPacket) and packet.fmt in (RTCP_PSFB_PLI, RTCP_PSFB_FIR):
             media_ssrc = packet.media_ssrc
@@ -323,7 +336,7 @@ class PassthroughLeg:
                 media_ssrc = int.from_bytes(packet.fci[:4], "big")
             route = self.routes_to_here.get(media_ssrc)
             if route is not None:
-                await route.keyframe_requested()
+                route.keyframe_requested()
                 return True
         elif isinstance(packet, RtcpPsfbPacket) and packet.fmt == RTCP_PSFB_APP:
             try:
@@ -333,11 +346,11 @@ class PassthroughLeg:
             for ssrc in ssrcs:
                 route = self.routes_to_here.get(ssrc)
                 if route is not None:
-                    await route.bandwidth_estimate(bitrate)
+                    route.bandwidth_estimate(bitrate)
             return True
         elif isinstance(packet, (RtcpRrPacket, RtcpSrPacket)):
             for report in packet.reports:
                 route = self.routes_to_here.get(report.ssrc)
                 if route is not None:
-                    await route.receiver_report(report)
+                    route.receiver_report(report)
         return False

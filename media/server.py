@@ -42,7 +42,7 @@ from media.passthrough import ForwardingLimits, RtpRoute
 from media.preflight import PreflightResult
 from media.preflight_capture import capture_frames
 from media.stats import ParticipantStats, participant_stats
-from media.tracks import EncodedFrameTrack, IdleTrack
+from media.tracks import EncodedFrameTrack, IdleTrack, PendingTrack
 
 log = logging.getLogger(__name__)
 
@@ -151,8 +151,10 @@ class MediaServer:
         self._watch_connection(participant)
         return participant
 
-    def _prepare_senders(self, pc: RTCPeerConnection) -> dict[str, EncodedFrameTrack]:
-        frame_tracks: dict[str, EncodedFrameTrack] = {}
+    def _prepare_senders(
+        self, pc: RTCPeerConnection
+    ) -> dict[str, EncodedFrameTrack | PendingTrack]:
+        frame_tracks: dict[str, EncodedFrameTrack | PendingTrack] = {}
         for transceiver in pc.getTransceivers():
             kind = transceiver.kind
             wanted = REQUIRED_CODECS[kind]
@@ -168,7 +170,9 @@ class MediaServer:
                 frame_tracks[kind] = track
                 pc.addTrack(track)
             else:
-                pc.addTrack(IdleTrack(kind))  # replaced by a relayed track once wired
+                pending = PendingTrack(kind)
+                frame_tracks[kind] = pending
+                pc.addTrack(pending)
         return frame_tracks
 
     def _wire(self, room: _Room, source: Participant, target: Participant) -> None:

@@ -70,3 +70,25 @@ class EncodedFrameTrack(MediaStreamTrack):
 
 def _nothing() -> None:
     """Overflow before the track is wired to a publisher: nobody to ask for a keyframe."""
+
+
+class PendingTrack(MediaStreamTrack):
+    """Relay mode: a sender's track whose source (a relayed, decoded track) is set later.
+
+    aiortc's sender keeps awaiting the track it started with, so the source must be switched
+    behind a track object that stays the same."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__()
+        self.kind = kind
+        self._source: MediaStreamTrack | None = None
+        self._ready = asyncio.Event()
+
+    def set_source(self, source: MediaStreamTrack) -> None:
+        self._source = source
+        self._ready.set()
+
+    async def recv(self) -> Any:
+        await self._ready.wait()
+        assert self._source is not None
+        return await self._source.recv()
