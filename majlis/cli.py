@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -41,6 +43,17 @@ def build_parser() -> argparse.ArgumentParser:
     db.add_subparsers(dest="db_command", required=True).add_parser(
         "upgrade", help="apply pending migrations"
     )
+    bench = commands.add_parser("bench", help="benchmarks that print numbers")
+    media = bench.add_subparsers(dest="bench_command", required=True).add_parser(
+        "media", help="simulated audiences against a media server process"
+    )
+    media.add_argument("--audiences", type=int, default=4, help="audiences at once")
+    media.add_argument("--seconds", type=float, default=10.0, help="measuring window")
+    media.add_argument(
+        "--mode", choices=["passthrough", "frame", "relay", "compare"], default="compare"
+    )
+    media.add_argument("--loop", choices=["uvloop", "asyncio"], default=None)
+    media.add_argument("--json", action="store_true", help="end with one JSON line")
     certs = commands.add_parser("certs", help="TLS certificates")
     certs.add_subparsers(dest="certs_command", required=True).add_parser(
         "init", help="create (or renew) the local CA and server certificate"
@@ -58,11 +71,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging(settings.log_json, settings.log_level)
     try:
         if arguments.command == "serve":
-            asyncio.run(serve(settings))
+            run_on_loop(serve(settings), settings.event_loop)
         elif arguments.command == "init":
             asyncio.run(_init(settings, demo=arguments.demo))
         elif arguments.command == "db":
             asyncio.run(_db_upgrade(settings))
+        elif arguments.command == "bench":
+            _bench_media(arguments, arguments.loop or settings.event_loop)
         elif arguments.command == "certs":
             _print_certificate_report(_certs_init(settings))
     except (DatabaseNotMigrated, TlsConfigurationError) as error:
@@ -74,9 +89,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as error:
         print(f"majlis: {error}", file=sys.stderr)
         return EXIT_FAILURE
+    except ValueError as error:
+        print(f"majlis: {error}", file=sys.stderr)
+        return EXIT_BAD_SETTINGS
     except KeyboardInterrupt:
         return 130
     return 0
+
+
+def run_on_loop(coroutine: Coroutine[Any, Any, None], event_loop: str) -> None:
+    if event_loop == "uvloop":
+        import uvloop
+
+        uvloop.run(coroutine)
+    else:
+        asyncio.run(coroutine)
+
+
+def _bench_media(arguments: argparse.Namespace, event_loop: str) -> None:
+    from media.bench.run import bench_media
+
+    if arguments.audiences < 1 or arguments.seconds <= 0:
+        raise ValueError("--audiences and --seconds must be positive")
+    summary = bench_media(arguments.mode, arguments.audiences, arguments.seconds, event_loop)
+    if arguments.json:
+        print(json.dumps(summary))
 
 
 async def _db_upgrade(settings: Settings) -> None:

@@ -10,19 +10,20 @@ from __future__ import annotations
 
 import asyncio
 import queue
+import time
 from collections.abc import Callable, Coroutine
 from typing import Any
 
 import aioice.ice
 import pylibsrtp
 from aiortc import RTCPeerConnection, RTCRtpReceiver, RTCRtpSender
-from aiortc import clock as aiortc_clock
 from aiortc.jitterbuffer import JitterBuffer
 from aiortc.rtcdtlstransport import RTCDtlsTransport
 from aiortc.rtcdtlstransport import State as DtlsState
 from aiortc.rtp import is_rtcp
 
 AIORTC_VERSION = "1.16.0"
+NTP_UNIX_OFFSET_S = 2_208_988_800  # seconds from 1900-01-01 (NTP) to 1970-01-01 (Unix)
 
 RtpHandler = Callable[[bytes, int], Coroutine[Any, Any, None]]
 RtcpHandler = Callable[[bytes], Coroutine[Any, Any, None]]
@@ -232,7 +233,7 @@ class SenderReportClock:
         sender._RTCRtpSender__octet_count += payload_bytes
         if end_of_frame:
             # One NTP reading per frame is enough to map RTP time to wall time.
-            sender._RTCRtpSender__ntp_timestamp = aiortc_clock.current_ntp_time()
+            sender._RTCRtpSender__ntp_timestamp = int((time.time() + NTP_UNIX_OFFSET_S) * 2**32)
             sender._RTCRtpSender__rtp_timestamp = rtp_timestamp
 
 

@@ -29,5 +29,10 @@ class MediaConfig:
     pli_min_interval_s: float = 0.5
     keyframe_retry_s: float = 0.3
     cleanup_after_failure_s: float = 1.0
+    # A participant not connected this long after joining, or from whom no media arrived
+    # this long (the peer vanished without closing), is removed.
+    connect_timeout_s: float = 10.0
+    silence_timeout_s: float = 3.0
+    watchdog_interval_s: float = 0.5
     preflight_frames: int = 6
     preflight_timeout_s: float = 5.0

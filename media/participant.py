@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -48,6 +49,19 @@ class Participant:
     flowing: bool = False
     keyframe_tasks: set[asyncio.Task[None]] = field(default_factory=set)
     stats_snapshots: dict[str, tuple[float, int, int]] = field(default_factory=dict)
+    dropping: bool = False
+    joined_at: float = field(default_factory=time.monotonic)
+    last_datagrams: int = -1
+    last_heard_at: float = field(default_factory=time.monotonic)
+
+    def silent_for(self, now: float) -> float:
+        """Seconds since media last arrived (RTP level only; other modes report 0)."""
+        if self.passthrough is None:
+            return 0.0
+        if self.passthrough.datagrams != self.last_datagrams:
+            self.last_datagrams = self.passthrough.datagrams
+            self.last_heard_at = now
+        return now - self.last_heard_at
 
     # -- set-up per mode ---------------------------------------------------------------------
 
@@ -152,6 +166,7 @@ class Participant:
             self.request_keyframe()
 
     async def close(self) -> None:
+        self.dropping = True  # closed on purpose: nothing to clean up after its state change
         for task in list(self.keyframe_tasks):
             task.cancel()
         await self.pc.close()

@@ -258,9 +258,11 @@ class PassthroughLeg:
                 self._by_payload_type[stream.media.rtx_payload_type] = (stream, True)
         self.routes_to_here: dict[int, RtpRoute] = {}  # by our sender SSRC on this leg
         self.decode_video = False  # preflight only
+        self.datagrams = 0  # SRTP datagrams seen: the server's liveness watchdog reads it
 
     def on_srtp(self, protected: bytes) -> bool:
         """The fast path, called in the socket callback. False: use the async path."""
+        self.datagrams += 1
         if self.decode_video:
             return False
         data = unprotect_rtp(self._dtls, protected)

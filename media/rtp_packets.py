@@ -87,12 +87,16 @@ def rewrite_header(
 ) -> bytes:
     """A copy of ``packet`` for the outgoing leg: new PT, sequence, timestamp, SSRC, and
     header extensions translated to the outgoing leg's ids (MID replaced)."""
+    if len(packet) < RTP_HEADER_SIZE:
+        raise MalformedRtp("shorter than an RTP header")
     marker = packet[1] & 0x80
     if not packet[0] & 0x10 or extensions.identity:
         out = bytearray(packet)
         _HEADER.pack_into(out, 0, out[0], marker | payload_type, sequence, timestamp, ssrc)
-        return bytes(out)
+        return bytes(out)  # pylibsrtp's protect takes bytes only
     csrc_end = RTP_HEADER_SIZE + 4 * (packet[0] & 0x0F)
+    if len(packet) < csrc_end + 4:
+        raise MalformedRtp("truncated header extension")
     profile, words = struct.unpack_from("!HH", packet, csrc_end)
     block_end = csrc_end + 4 + 4 * words
     if len(packet) < block_end:

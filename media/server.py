@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
@@ -41,11 +42,13 @@ from media.participant import Participant
 from media.passthrough import ForwardingLimits, RtpRoute
 from media.preflight import PreflightResult
 from media.preflight_capture import capture_frames
-from media.stats import ParticipantStats, participant_stats
+from media.stats import ParticipantStats, RouteCounters, participant_stats
 from media.tracks import EncodedFrameTrack, IdleTrack, PendingTrack
 
 log = logging.getLogger(__name__)
 
+# What aiortc's SDP parser raises on text it cannot read (it also uses ``assert``).
+SDP_PARSE_ERRORS = (ValueError, KeyError, IndexError, TypeError, AttributeError, AssertionError)
 REQUIRED_CODECS = {"audio": "audio/opus", "video": "video/vp8"}
 MAX_PARTICIPANTS = 2
 
@@ -77,6 +80,7 @@ class MediaServer:
         self._rooms: dict[str, _Room] = {}
         self._on_gone = on_participant_gone
         self._tasks: set[asyncio.Task[None]] = set()
+        self._watchdog: asyncio.Task[None] | None = None
         gather_only_on(list(config.host_addresses))
 
     # -- joining and leaving -------------------------------------------------------------------
@@ -84,6 +88,8 @@ class MediaServer:
     async def join(self, room_id: str, participant_id: str, role: str, offer_sdp: str) -> str:
         """Add (or replace, on reconnect) a participant from her SDP offer; return the answer."""
         self._validate_offer(offer_sdp)
+        if self._watchdog is None:
+            self._watchdog = asyncio.create_task(self._watch_liveness())
         room = self._rooms.setdefault(room_id, _Room())
         others = [p for pid, p in room.participants.items() if pid != participant_id]
         if len(others) >= MAX_PARTICIPANTS:
@@ -104,7 +110,7 @@ class MediaServer:
             raise SdpTooLarge(f"offer larger than {self._config.max_sdp_bytes} bytes")
         try:
             description = aiortc_sdp.SessionDescription.parse(offer_sdp)
-        except (ValueError, KeyError, IndexError, TypeError) as error:
+        except SDP_PARSE_ERRORS as error:
             raise MalformedSdp(str(error)[:200]) from None
         kinds = [m.kind for m in description.media]
         if sorted(kinds) != sorted(MEDIA_KINDS):
@@ -127,7 +133,7 @@ class MediaServer:
         try:
             try:
                 await pc.setRemoteDescription(RTCSessionDescription(offer_sdp, "offer"))
-            except (ValueError, KeyError, IndexError, TypeError) as error:
+            except SDP_PARSE_ERRORS as error:
                 raise MalformedSdp(str(error)[:200]) from None
             dtls = dtls_transport(pc)
             receive_queue = bound_ice_receive_queue(dtls, self._config.receive_queue_packets)
@@ -183,8 +189,28 @@ class MediaServer:
         @participant.pc.on("connectionstatechange")
         async def on_state() -> None:
             state = participant.pc.connectionState
-            if state in ("failed", "closed"):
+            if state in ("failed", "closed") and not participant.dropping:
+                participant.dropping = True
                 self._spawn(self._drop_if_current(participant, f"ice_{state}"))
+
+    async def _watch_liveness(self) -> None:
+        """Removes participants that never connect, or that went silent without closing
+        (a pulled cable sends no DTLS close, and ICE consent takes ~30 s to notice)."""
+        config = self._config
+        while True:
+            await asyncio.sleep(config.watchdog_interval_s)
+            now = time.monotonic()
+            for room in list(self._rooms.values()):
+                for participant in list(room.participants.values()):
+                    if participant.dropping:
+                        continue
+                    if participant.pc.connectionState != "connected":
+                        if now - participant.joined_at > config.connect_timeout_s:
+                            participant.dropping = True
+                            self._spawn(self._drop_if_current(participant, "connect_timeout"))
+                    elif participant.silent_for(now) > config.silence_timeout_s:
+                        participant.dropping = True
+                        self._spawn(self._drop_if_current(participant, "silent"))
 
     def _spawn(self, coroutine: Awaitable[None]) -> None:
         task = asyncio.ensure_future(coroutine)
@@ -192,7 +218,8 @@ class MediaServer:
         task.add_done_callback(self._tasks.discard)
 
     async def _drop_if_current(self, participant: Participant, reason: str) -> None:
-        await asyncio.sleep(self._config.cleanup_after_failure_s)
+        if reason.startswith("ice_"):
+            await asyncio.sleep(self._config.cleanup_after_failure_s)
         room = self._rooms.get(participant.room_id)
         if room is None or room.participants.get(participant.participant_id) is not participant:
             return  # already replaced by a reconnect, or removed
@@ -211,7 +238,7 @@ class MediaServer:
             raise MalformedCandidate("empty or oversized candidate")
         try:
             parsed = aiortc_sdp.candidate_from_sdp(text)
-        except (ValueError, IndexError, KeyError) as error:
+        except SDP_PARSE_ERRORS as error:
             raise MalformedCandidate(str(error)[:200]) from None
         parsed.sdpMid = candidate.sdp_mid
         parsed.sdpMLineIndex = candidate.sdp_mline_index
@@ -234,6 +261,10 @@ class MediaServer:
         await asyncio.gather(*(p.close() for p in room.participants.values()))
 
     async def close(self) -> None:
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+            await asyncio.gather(self._watchdog, return_exceptions=True)
+            self._watchdog = None
         for room_id in list(self._rooms):
             await self.close_room(room_id)
         for task in list(self._tasks):
@@ -254,6 +285,18 @@ class MediaServer:
         if room is None:
             return {}
         return {pid: await participant_stats(p) for pid, p in room.participants.items()}
+
+    def route_counters(self, room_id: str) -> list[RouteCounters]:
+        room = self._rooms.get(room_id)
+        if room is None:
+            return []
+        return [
+            RouteCounters(
+                source, target, kind, route.forwarded, route.resent, route.waiting_for_keyframe
+            )
+            for (source, target), routes in room.routes.items()
+            for kind, route in routes.items()
+        ]
 
     async def preflight(self, room_id: str, participant_id: str) -> PreflightResult:
         room = self._rooms.get(room_id)

@@ -27,6 +27,18 @@ class ParticipantStats:
     receive_queue_dropped: int
 
 
+@dataclass(frozen=True)
+class RouteCounters:
+    """RTP-level forwarding of one kind of media from one participant to the other."""
+
+    source: str
+    target: str
+    kind: str
+    forwarded: int
+    resent: int  # answered from the NACK cache
+    waiting_for_keyframe: bool
+
+
 async def participant_stats(participant: Participant) -> ParticipantStats:
     now = time.monotonic()
     inbound: dict[str, DirectionStats] = {}

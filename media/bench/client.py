@@ -10,6 +10,7 @@ import contextlib
 import random
 import statistics
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -129,10 +130,6 @@ class Reception:
         }
 
 
-def _discard(_codec: Any, _frame: Any) -> None:
-    """Receivers here never decode: the frames were already counted at RTP level."""
-
-
 class LossyQueue(asyncio.Queue[Any]):
     """Drops a share of incoming RTP datagrams (never RTCP, DTLS or STUN): injected loss."""
 
@@ -166,6 +163,8 @@ class MediaClient:
         self.video_track = ReplayTrack("video", video)
         self.audio_track = ReplayTrack("audio", audio)
         self.received = {"audio": Reception(), "video": Reception()}
+        # Frames the receiver's jitter buffer completed (what a decoder would get).
+        self.assembled = {"audio": Reception(), "video": Reception()}
         self._loss, self._seed = loss, seed
         self.lossy_queue: LossyQueue | None = None
         self._window_start = time.time()
@@ -174,8 +173,8 @@ class MediaClient:
         self.pc.addTrack(self.audio_track)
         self.pc.addTrack(self.video_track)
         for transceiver in self.pc.getTransceivers():
-            # Frames are counted at RTP level (below); the decoder thread gets nothing.
-            tap_encoded_frames(transceiver.receiver, _discard)
+            # Frames are counted, never decoded: the decoder thread gets nothing.
+            tap_encoded_frames(transceiver.receiver, self._assembled_sink(transceiver.kind))
             if transceiver.kind == "video":
                 on_keyframe_request(transceiver.sender, self.video_track.request_keyframe)
         await self.pc.setLocalDescription(await self.pc.createOffer())
@@ -202,8 +201,15 @@ class MediaClient:
 
         route_packets_to(dtls, count_then_deliver, dtls._handle_rtcp_data)
 
+    def _assembled_sink(self, kind: str) -> Callable[[Any, Any], None]:
+        def sink(_codec: Any, encoded_frame: Any) -> None:
+            self.assembled[kind].add(encoded_frame.data)
+
+        return sink
+
     def start_window(self) -> None:
         self.received = {"audio": Reception(), "video": Reception()}
+        self.assembled = {"audio": Reception(), "video": Reception()}
         self._window_start = time.time()
 
     def summary(self) -> dict[str, Any]:

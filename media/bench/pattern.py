@@ -13,6 +13,7 @@ from fractions import Fraction
 
 import av
 import numpy as np
+from numpy.typing import NDArray
 
 TRAILER = struct.Struct("!4sId")
 TRAILER_MAGIC = b"MJLS"
@@ -49,6 +50,27 @@ def encode_video_pattern(
     keyframe_interval: int = 30,
     bitrate: int = 900_000,
 ) -> list[EncodedFrame]:
+    """A moving colour pattern with a checkerboard, so every frame differs from the last."""
+    x = np.arange(width, dtype=np.uint16)
+    y = np.arange(height, dtype=np.uint16)[:, None]
+    images = []
+    for index in range(frames):
+        image = np.empty((height, width, 3), dtype=np.uint8)
+        image[..., 2] = (x + index * 8) % 256
+        image[..., 1] = (y + index * 4) % 256
+        image[..., 0] = ((x // 40 + y // 40 + index) % 2) * 200
+        images.append(image)
+    return encode_images(images, fps, keyframe_interval, bitrate)
+
+
+def encode_images(
+    images: list[NDArray[np.uint8]],
+    fps: int = 30,
+    keyframe_interval: int = 30,
+    bitrate: int = 900_000,
+) -> list[EncodedFrame]:
+    """VP8-encode BGR images (all the same size) once, for replay."""
+    height, width = images[0].shape[:2]
     codec = av.CodecContext.create("libvpx", "w")
     codec.width, codec.height = width, height
     codec.bit_rate = bitrate
@@ -58,14 +80,8 @@ def encode_video_pattern(
     codec.gop_size = keyframe_interval
     codec.options = {"deadline": "realtime", "cpu-used": "8", "lag-in-frames": "0"}
     encoded: list[EncodedFrame] = []
-    x = np.arange(width, dtype=np.uint16)
-    y = np.arange(height, dtype=np.uint16)[:, None]
-    for index in range(frames):
-        image = np.empty((height, width, 3), dtype=np.uint8)
-        image[..., 0] = (x + index * 8) % 256
-        image[..., 1] = (y + index * 4) % 256
-        image[..., 2] = ((x // 40 + y // 40 + index) % 2) * 200
-        frame = av.VideoFrame.from_ndarray(image, format="rgb24").reformat(format="yuv420p")
+    for index, image in enumerate(images):
+        frame = av.VideoFrame.from_ndarray(image, format="bgr24").reformat(format="yuv420p")
         frame.pts = index
         frame.pict_type = av.video.frame.PictureType.I if index % keyframe_interval == 0 else 0
         for packet in codec.encode(frame):

@@ -82,7 +82,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--mode", choices=["passthrough", "frame", "relay"], required=True)
     parser.add_argument("--flow-on-join", action="store_true")
-    parser.add_argument("--loop", choices=["asyncio", "uvloop"], default="asyncio")
+    parser.add_argument("--loop", choices=["asyncio", "uvloop"], default="uvloop")
     arguments = parser.parse_args()
     if arguments.loop == "uvloop":
         import uvloop

@@ -151,3 +151,38 @@ def test_json_logs_are_one_object_a_line(data_dir: Path) -> None:
     records = [json.loads(line) for line in result.stderr.splitlines() if line.startswith("{")]
     assert records, result.stderr
     assert all({"time", "level", "logger", "message"} <= record.keys() for record in records)
+
+
+@pytest.mark.slow
+def test_bench_media_compare_prints_the_figures_as_one_json_line(data_dir: Path) -> None:
+    import json
+
+    result = run(
+        ["bench", "media", "--mode", "compare", "--audiences", "1", "--seconds", "2", "--json"],
+        environment(data_dir, free_port()),
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.strip().splitlines()
+    assert any(line.startswith("passthrough:") for line in lines)
+    assert any(line.strip().startswith("relay:") for line in lines)
+    figures = json.loads(lines[-1])
+    for key in (
+        "server_cpu_per_audience_s",
+        "relay_server_cpu_per_audience_s",
+        "cpu_ratio",
+        "fps_min",
+        "latency_p50_ms",
+        "latency_p95_ms",
+    ):
+        assert figures[key] is not None, key
+    assert figures["server_decoders"] == figures["server_encoders"] == 0
+    # Loose bounds (one audience, two seconds, a shared machine); the real figures are in
+    # docs/PERFORMANCE.md. The relay decodes and encodes: passthrough must be far cheaper.
+    assert figures["cpu_ratio"] < 0.25
+    assert figures["fps_min"] > 20
+
+
+def test_bench_media_refuses_a_nonsense_size(data_dir: Path) -> None:
+    result = run(["bench", "media", "--audiences", "0"], environment(data_dir, free_port()))
+    assert result.returncode == 2
+    assert "--audiences" in result.stderr

@@ -1,0 +1,90 @@
+"""RTP-level forwarding between real aiortc peers: order, keyframes for late joiners, loss."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from media.bench.pattern import EncodedFrame
+from media.bench.run import run_once
+from tests.integration.media.conftest import Harness, wait_for
+
+
+@pytest.mark.slow
+def test_frames_cross_both_ways_in_order_between_separate_processes() -> None:
+    """Server and clients each in their own process, as in production and the benchmark."""
+    run = run_once("passthrough", audiences=1, seconds=3.0)
+    assert run.decoders == 0
+    assert run.encoders == 0
+    assert run.out_of_order == 0
+    assert set(run.fps_by_direction) == {
+        f"{direction}_{kind}"
+        for direction in ("booth_to_office", "office_to_booth")
+        for kind in ("video", "audio")
+    }
+    for direction, fps in run.fps_by_direction.items():
+        expected = 30 if direction.endswith("video") else 50
+        assert min(fps) >= 0.9 * expected, direction
+    assert len(run.latencies_ms) >= 80  # stamped video frames, both directions
+
+
+async def test_counters_arrive_in_order_and_nothing_flows_before_admission(
+    harness: Harness, video_short_gop: list[EncodedFrame]
+) -> None:
+    booth = await harness.connect("room-1", "booth", video_short_gop)
+    office = await harness.connect("room-1", "office", video_short_gop)
+    await asyncio.sleep(1.0)
+    assert office.received["video"].frames == 0, "media reached the office before admission"
+    assert booth.received["video"].frames == 0
+    harness.server.set_media_flow("room-1", True)
+    await wait_for(lambda: office.assembled["video"].stamped >= 30, 5, "30 frames at the office")
+    await wait_for(lambda: booth.assembled["video"].stamped >= 30, 5, "30 frames at the booth")
+    for client in (booth, office):
+        counters = client.assembled["video"].counters
+        assert counters == sorted(counters)
+        assert client.assembled["video"].out_of_order == 0
+        assert client.received["audio"].stamped >= 40
+    harness.server.set_media_flow("room-1", False)
+    await asyncio.sleep(0.3)
+    paused_at = office.received["video"].frames
+    await asyncio.sleep(0.5)
+    assert office.received["video"].frames == paused_at, "media flowed after the flow stopped"
+
+
+async def test_a_late_receiver_sees_its_first_frame_within_a_second(
+    harness: Harness, video_long_gop: list[EncodedFrame]
+) -> None:
+    booth = await harness.connect("room-1", "booth", video_long_gop)
+    harness.server.set_media_flow("room-1", True)
+    await asyncio.sleep(1.5)  # the booth's camera is well past its only keyframe
+    office = await harness.connect("room-1", "office", video_long_gop)
+    waited = await wait_for(
+        lambda: office.assembled["video"].frames > 0, 3, "the office's first video frame"
+    )
+    assert waited < 1.0
+    assert booth.video_track.keyframes_requested >= 1
+
+
+async def test_video_keeps_flowing_with_five_percent_loss_on_one_leg(
+    harness: Harness, video_long_gop: list[EncodedFrame]
+) -> None:
+    booth = await harness.connect("room-1", "booth", video_long_gop)
+    office = await harness.connect("room-1", "office", video_long_gop, loss=0.05)
+    harness.server.set_media_flow("room-1", True)
+    await wait_for(lambda: office.assembled["video"].frames > 0, 3, "the first frame")
+    office.start_window()
+    await asyncio.sleep(6.0)
+    video = office.assembled["video"]
+    assert office.lossy_queue is not None
+    assert office.lossy_queue.dropped > 20
+    assert video.longest_gap_s < 1.0, f"video stalled for {video.longest_gap_s:.2f} s"
+    assert video.frames >= 0.85 * 30 * 6
+    to_office = [
+        c
+        for c in harness.server.route_counters("room-1")
+        if (c.source, c.target, c.kind) == ("booth", "office", "video")
+    ]
+    assert len(to_office) == 1
+    assert to_office[0].resent > 0, "no NACK was answered from the cache"
+    assert booth.assembled["video"].longest_gap_s < 1.0
