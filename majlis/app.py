@@ -7,12 +7,16 @@ failed start-up tears down only what had started.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import AsyncIterator, Callable
+from datetime import timedelta
 
 import socketio
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from certs.signing import load_signing_keys
 from majlis.database import create_engine
 from majlis.errors import problem_middleware
 from majlis.health import health_handler
@@ -21,18 +25,30 @@ from majlis.metrics import HttpMetrics
 from majlis.migrate import require_migrated
 from majlis.settings import Settings
 from majlis.web_pages import add_web_client_routes
+from media.config import MediaConfig
+from media.server import MediaServer
+from rooms.service import Clock, RoomService, SystemClock
+from rooms.state import RoomTimings
+from rooms.store import RoomStore
+from rooms.tokens import Keyring
+from signaling.namespaces import register_namespaces
 from signaling.server import create_socketio_server
 
 SETTINGS = web.AppKey("settings", Settings)
 DB_ENGINE = web.AppKey("db_engine", AsyncEngine)
 METRICS = web.AppKey("metrics", HttpMetrics)
 SOCKETIO = web.AppKey("socketio", socketio.AsyncServer)
+MEDIA = web.AppKey("media", MediaServer)
+ROOMS = web.AppKey("rooms", RoomService)
 
 EngineFactory = Callable[[str], AsyncEngine]
+log = logging.getLogger(__name__)
 
 
 def create_app(
-    settings: Settings, engine_factory: EngineFactory = create_engine
+    settings: Settings,
+    engine_factory: EngineFactory = create_engine,
+    clock: Clock | None = None,
 ) -> web.Application:
     metrics = HttpMetrics()
     app = web.Application(
@@ -51,7 +67,69 @@ def create_app(
     sio = create_socketio_server(settings.socketio_max_message_bytes)
     sio.attach(app, socketio_path="socket.io")
     app[SOCKETIO] = sio
+    app.cleanup_ctx.append(_media_context)
+    app.cleanup_ctx.append(_rooms_context(clock or SystemClock()))
     return app
+
+
+def room_timings(settings: Settings) -> RoomTimings:
+    return RoomTimings(
+        open_before=timedelta(minutes=settings.room_open_before_min),
+        extend_by=timedelta(minutes=settings.room_extend_min),
+        max_extensions=settings.room_max_extensions,
+        end_grace=timedelta(seconds=settings.room_end_grace_s),
+        no_show_after=timedelta(minutes=settings.room_no_show_after_min),
+    )
+
+
+def load_keyring(settings: Settings) -> Keyring:
+    signing_key_id, keys = load_signing_keys(settings.certs_dir)
+    return Keyring(signing_key_id, keys)
+
+
+async def _media_context(app: web.Application) -> AsyncIterator[None]:
+    config = MediaConfig(host_addresses=tuple(app[SETTINGS].media_host_addresses))
+    media = MediaServer(config)
+    app[MEDIA] = media
+    try:
+        yield
+    finally:
+        await media.close()
+
+
+def _rooms_context(clock: Clock) -> Callable[[web.Application], AsyncIterator[None]]:
+    async def rooms_context(app: web.Application) -> AsyncIterator[None]:
+        settings = app[SETTINGS]
+        keyring = await asyncio.to_thread(load_keyring, settings)
+        rooms = RoomService(
+            RoomStore(app[DB_ENGINE]),
+            app[MEDIA],
+            keyring,
+            clock,
+            room_timings(settings),
+            timedelta(seconds=settings.seat_grace_s),
+        )
+        await rooms.load()
+        app[ROOMS] = rooms
+        register_namespaces(app[SOCKETIO], rooms, app[MEDIA])
+        ticking = asyncio.create_task(_run_room_clock(rooms, settings.room_tick_s))
+        try:
+            yield
+        finally:
+            ticking.cancel()
+            await asyncio.gather(ticking, return_exceptions=True)
+
+    return rooms_context
+
+
+async def _run_room_clock(rooms: RoomService, period_s: float) -> None:
+    """Applies timed events; survives a bad tick (logged), stops only when cancelled."""
+    while True:
+        await asyncio.sleep(period_s)
+        try:
+            await rooms.tick()
+        except Exception:
+            log.exception("room clock tick failed")
 
 
 def _database_context(

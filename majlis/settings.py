@@ -86,8 +86,29 @@ class Settings(BaseSettings):
     hsts_max_age_s: int = Field(
         default=31_536_000, ge=0, description="Strict-Transport-Security max-age in seconds."
     )
+    media_host_addresses: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["127.0.0.1"],
+        description="The only addresses the media server offers as ICE host candidates.",
+    )
+    room_open_before_min: float = Field(
+        default=10, gt=0, description="A room opens this many minutes before its slot."
+    )
+    room_extend_min: float = Field(default=2, gt=0, description="One extension's length.")
+    room_max_extensions: int = Field(default=3, ge=0, description="Extensions per audience.")
+    room_end_grace_s: float = Field(
+        default=60, ge=0, description="An audience not ended by the office ends this late."
+    )
+    room_no_show_after_min: float = Field(
+        default=5, gt=0, description="A booth not ready this long after the start: no-show."
+    )
+    seat_grace_s: float = Field(
+        default=30, gt=0, description="A lost booth/office seat is held this long, then abort."
+    )
+    room_tick_s: float = Field(
+        default=1.0, gt=0, le=10, description="How often the room clock applies timed events."
+    )
 
-    @field_validator("tls_hostnames", mode="before")
+    @field_validator("tls_hostnames", "media_host_addresses", mode="before")
     @classmethod
     def _split_hostnames(cls, value: Any) -> Any:
         # Environment variables carry lists as "a.example,b.example".

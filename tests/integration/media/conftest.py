@@ -3,15 +3,13 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 import pytest
 
 from media.bench.client import MediaClient
-from media.bench.pattern import EncodedFrame, encode_audio_pattern, encode_video_pattern
+from media.bench.pattern import EncodedFrame
 from media.config import MediaConfig
 from media.server import MediaServer
 
@@ -35,33 +33,6 @@ class Harness:
         answer = await self.server.join(room, participant, participant, await client.offer())
         await client.accept(answer)
         return client
-
-
-async def wait_for(predicate: Callable[[], bool], within_s: float, what: str) -> float:
-    """Seconds until ``predicate`` held; fails the test after ``timeout``."""
-    started = time.monotonic()
-    while not predicate():
-        if time.monotonic() - started > within_s:
-            pytest.fail(f"timed out after {within_s} s waiting for {what}")
-        await asyncio.sleep(0.01)
-    return time.monotonic() - started
-
-
-@pytest.fixture(scope="session")
-def video_short_gop() -> list[EncodedFrame]:
-    """One second between keyframes."""
-    return encode_video_pattern(320, 240, frames=60, keyframe_interval=30)
-
-
-@pytest.fixture(scope="session")
-def video_long_gop() -> list[EncodedFrame]:
-    """One keyframe in ten seconds: only a forwarded keyframe request starts a receiver."""
-    return encode_video_pattern(320, 240, frames=300, keyframe_interval=300)
-
-
-@pytest.fixture(scope="session")
-def audio() -> list[EncodedFrame]:
-    return encode_audio_pattern()
 
 
 @pytest.fixture

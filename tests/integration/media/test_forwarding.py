@@ -8,7 +8,8 @@ import pytest
 
 from media.bench.pattern import EncodedFrame
 from media.bench.run import run_once
-from tests.integration.media.conftest import Harness, wait_for
+from tests.integration.conftest import wait_for
+from tests.integration.media.conftest import Harness
 
 
 @pytest.mark.slow

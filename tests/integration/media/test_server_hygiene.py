@@ -6,10 +6,8 @@ import asyncio
 import os
 import threading
 
-import cv2
 import numpy as np
 import pytest
-import skimage.data
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCRtpSender
 
 from media.aiortc_hooks import dtls_transport
@@ -27,17 +25,13 @@ from media.errors import (
 )
 from media.preflight import Verdict
 from media.server import IceCandidate, MediaServer
-from tests.integration.media.conftest import Harness, wait_for
-
-
-def _face() -> np.ndarray:
-    portrait = cv2.cvtColor(skimage.data.astronaut(), cv2.COLOR_RGB2BGR)
-    return np.ascontiguousarray(cv2.resize(portrait, (320, 320))[40:280, :])
+from tests.integration.conftest import face_picture, wait_for
+from tests.integration.media.conftest import Harness
 
 
 @pytest.fixture(scope="module")
 def camera_pictures() -> dict[str, list[EncodedFrame]]:
-    face = _face()
+    face = face_picture()
     return {
         "black": encode_images([np.zeros_like(face)] * 30),
         "frozen": encode_images([face] * 30),

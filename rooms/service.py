@@ -1,0 +1,249 @@
+"""The room service: loads rooms, applies events one at a time per room, persists each, keeps
+media flow in step with the state, holds seats through short disconnections, and runs the
+timed events. Knows media only through the small ``MediaPort`` interface.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+from rooms.errors import NotPermitted, TokenWrongRoom, UnknownRoom
+from rooms.state import EventKind, Room, RoomEvent, RoomState, RoomTimings, apply, due_events
+from rooms.store import RoomStore, Seats
+from rooms.tokens import Keyring, TokenClaims, issue, new_token_id, verify, window_claims
+
+log = logging.getLogger(__name__)
+
+MEDIA_SEATS = ("booth", "office")
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+class MediaPort(Protocol):
+    def set_media_flow(self, room_id: str, flowing: bool) -> None: ...
+
+    async def close_room(self, room_id: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class RoomChange:
+    room: Room
+    event: RoomEvent
+    at: datetime
+
+
+Listener = Callable[[RoomChange], Awaitable[None]]
+
+
+@dataclass
+class _Entry:
+    room: Room
+    seats: Seats
+    events: int
+    lock: asyncio.Lock
+
+
+class RoomService:
+    def __init__(
+        self,
+        store: RoomStore,
+        media: MediaPort,
+        keyring: Keyring,
+        clock: Clock,
+        timings: RoomTimings,
+        seat_grace: timedelta,
+    ) -> None:
+        self._store = store
+        self._media = media
+        self._keyring = keyring
+        self._clock = clock
+        self.timings = timings
+        self._seat_grace = seat_grace
+        self._rooms: dict[str, _Entry] = {}
+        self._seat_lost_at: dict[tuple[str, str], datetime] = {}
+        self._listeners: list[Listener] = []
+
+    @property
+    def clock(self) -> Clock:
+        return self._clock
+
+    def subscribe(self, listener: Listener) -> None:
+        self._listeners.append(listener)
+
+    async def load(self) -> int:
+        """Rebuild every current room from its events (at start-up)."""
+        now = self._clock.now()
+        for stored in await self._store.load_all(self.timings, since=now - timedelta(days=1)):
+            room = stored.room
+            self._rooms[room.room_id] = _Entry(room, stored.seats, stored.events, asyncio.Lock())
+            self._media.set_media_flow(room.room_id, room.media_flows)
+            if room.state in (RoomState.LIVE, RoomState.PAUSED):
+                # Nobody is connected after a restart: both seats get their grace to return.
+                for seat in MEDIA_SEATS:
+                    self._seat_lost_at[(room.room_id, seat)] = now
+        return len(self._rooms)
+
+    async def schedule(
+        self,
+        room_id: str,
+        seats: Seats,
+        starts_at: datetime,
+        ends_at: datetime,
+        next_slot_starts_at: datetime | None = None,
+    ) -> Room:
+        room = Room(room_id, starts_at, ends_at, next_slot_starts_at)
+        await self._store.create(room, seats, self._clock.now())
+        self._rooms[room_id] = _Entry(room, seats, 0, asyncio.Lock())
+        return room
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def room(self, room_id: str) -> Room:
+        return self._entry(room_id).room
+
+    def seats(self, room_id: str) -> Seats:
+        return self._entry(room_id).seats
+
+    def rooms(self) -> list[Room]:
+        return [entry.room for entry in self._rooms.values()]
+
+    def _entry(self, room_id: str) -> _Entry:
+        entry = self._rooms.get(room_id)
+        if entry is None:
+            raise UnknownRoom(room_id)
+        return entry
+
+    # -- changing ------------------------------------------------------------------------------
+
+    async def act(self, room_id: str, event: RoomEvent) -> Room:
+        """Apply one event: validated, persisted, then visible; a refused event changes
+        nothing."""
+        entry = self._entry(room_id)
+        async with entry.lock:
+            now = self._clock.now()
+            after = apply(entry.room, event, now, self.timings)
+            await self._store.append(room_id, entry.events + 1, event, after, now)
+            entry.events += 1
+            before, entry.room = entry.room, after
+        if before.media_flows != after.media_flows:
+            self._media.set_media_flow(room_id, after.media_flows)
+        if after.is_over:
+            for seat in MEDIA_SEATS:
+                self._seat_lost_at.pop((room_id, seat), None)
+            await self._media.close_room(room_id)
+        change = RoomChange(after, event, now)
+        for listener in self._listeners:
+            try:
+                await listener(change)
+            except Exception:  # a listener's failure must not undo or block the change
+                log.exception("room listener failed")
+        return after
+
+    async def tick(self) -> int:
+        """Apply every due timed event and every expired seat grace; returns how many."""
+        now = self._clock.now()
+        applied = 0
+        for room_id, entry in list(self._rooms.items()):
+            for event in due_events(entry.room, now, self.timings):
+                await self._act_quietly(room_id, event)
+                applied += 1
+        for (room_id, seat), lost_at in list(self._seat_lost_at.items()):
+            if now - lost_at >= self._seat_grace:
+                self._seat_lost_at.pop((room_id, seat), None)
+                room = self._rooms[room_id].room
+                if not room.is_over and room.state is not RoomState.SCHEDULED:
+                    await self._act_quietly(
+                        room_id, RoomEvent(EventKind.ABORT, "system", f"{seat}_lost")
+                    )
+                    applied += 1
+        return applied
+
+    async def _act_quietly(self, room_id: str, event: RoomEvent) -> None:
+        try:
+            await self.act(room_id, event)
+        except Exception:  # a clock event that lost a race to a person's action is fine
+            log.info("timed event %s skipped for %s", event.kind, room_id, exc_info=True)
+
+    # -- seats -----------------------------------------------------------------------------------
+
+    def seat_taken(self, room_id: str, seat: str) -> None:
+        self._seat_lost_at.pop((room_id, seat), None)
+
+    def seat_lost(self, room_id: str, seat: str) -> None:
+        """A participant's connection went away: the seat is held for the grace period."""
+        room = self._rooms.get(room_id)
+        if room is not None and not room.room.is_over and seat in MEDIA_SEATS:
+            self._seat_lost_at[(room_id, seat)] = self._clock.now()
+
+    # -- tokens ----------------------------------------------------------------------------------
+
+    def issue_join_token(self, room_id: str, role: str) -> str:
+        entry = self._entry(room_id)
+        device = entry.seats.booth_device if role == "booth" else entry.seats.office_device
+        return issue(self._window_claims(entry, role, device, "join"), self._keyring)
+
+    def issue_desk_token(self, device: str, valid_for: timedelta) -> str:
+        now = self._clock.now()
+        claims = TokenClaims(
+            room="*",
+            role="desk",
+            device=device,
+            not_before=int(now.timestamp()),
+            expires=int((now + valid_for).timestamp()),
+            token_id=new_token_id(),
+        )
+        return issue(claims, self._keyring)
+
+    def _window_claims(self, entry: _Entry, role: str, device: str, kind: str) -> TokenClaims:
+        room = entry.room
+        return window_claims(
+            room.room_id,
+            role,
+            device,
+            room.starts_at,
+            room.ends_at,
+            self.timings.open_before,
+            self.timings.end_grace + self._seat_grace + _longest_extension(self.timings),
+            kind="resume" if kind == "resume" else "join",
+        )
+
+    async def admit_token(self, token: str, role: str) -> TokenClaims:
+        """Check a join or resume token at connect; a join token works once."""
+        now = self._clock.now()
+        claims = verify(token, self._keyring, now, role=role)
+        if role == "desk":
+            return claims
+        entry = self._entry(claims.room)
+        expected = entry.seats.booth_device if role == "booth" else entry.seats.office_device
+        if claims.device != expected:
+            raise TokenWrongRoom("this device is not seated in this room")
+        if entry.room.is_over:
+            raise NotPermitted("the audience is over")
+        if claims.kind == "join":
+            await self._store.use_token(
+                claims.token_id, now, datetime.fromtimestamp(claims.expires, UTC)
+            )
+        return claims
+
+    def resume_token(self, claims: TokenClaims) -> str:
+        """A token for reconnecting to the same seat, valid as long as the join token was."""
+        entry = self._entry(claims.room)
+        return issue(
+            self._window_claims(entry, claims.role, claims.device, "resume"), self._keyring
+        )
+
+
+def _longest_extension(timings: RoomTimings) -> timedelta:
+    return timings.extend_by * timings.max_extensions

@@ -1,0 +1,56 @@
+"""Typed errors of the signalling edge and how every error becomes a client payload."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ValidationError
+
+from media.errors import MediaError
+from rooms.errors import RoomError
+
+
+class SignalingError(Exception):
+    code = "signaling_error"
+    message_key = "errors.signaling.generic"
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__(detail or self.code)
+        self.detail = detail
+
+
+class UnknownEvent(SignalingError):
+    code = "unknown_event"
+    message_key = "errors.signaling.unknown_event"
+
+
+class InvalidPayload(SignalingError):
+    code = "invalid_payload"
+    message_key = "errors.signaling.invalid_payload"
+
+
+class NotConnected(SignalingError):
+    code = "not_connected"
+    message_key = "errors.signaling.not_connected"
+
+
+class MissingToken(SignalingError):
+    code = "token_missing"
+    message_key = "errors.token.missing"
+
+
+def error_payload(error: Exception) -> dict[str, Any]:
+    """``{code, message_key, details}`` for a client: never a traceback, never input echoed."""
+    if isinstance(error, ValidationError):
+        details: Any = [
+            {"field": ".".join(str(p) for p in e["loc"]), "problem": e["type"]}
+            for e in error.errors()[:10]
+        ]
+        return {
+            "code": InvalidPayload.code,
+            "message_key": InvalidPayload.message_key,
+            "details": details,
+        }
+    if isinstance(error, SignalingError | RoomError | MediaError):
+        return {"code": error.code, "message_key": error.message_key, "details": error.detail}
+    return {"code": "internal", "message_key": "errors.internal", "details": ""}

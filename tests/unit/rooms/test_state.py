@@ -1,0 +1,191 @@
+"""The room state machine: every legal path, every illegal event, and the clock's events."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from rooms.errors import (
+    ExtensionLimit,
+    ExtensionOverlapsNextSlot,
+    IllegalTransition,
+    RoomError,
+    TooEarly,
+)
+from rooms.state import (
+    TERMINAL,
+    EventKind,
+    Room,
+    RoomEvent,
+    RoomState,
+    RoomTimings,
+    apply,
+    due_events,
+)
+
+T = RoomTimings()
+START = datetime(2026, 11, 29, 10, 0, tzinfo=UTC)
+END = START + timedelta(minutes=6)
+NEXT = START + timedelta(minutes=8)
+
+
+def minutes(n: float) -> datetime:
+    return START + timedelta(minutes=n)
+
+
+def event(
+    kind: EventKind, actor: str = "system", detail: str = "", push: bool = False
+) -> RoomEvent:
+    return RoomEvent(kind, actor, detail, push)
+
+
+def scheduled() -> Room:
+    return Room("room-1", START, END, NEXT)
+
+
+def run(room: Room, *steps: tuple[EventKind, float]) -> Room:
+    for kind, at in steps:
+        room = apply(room, event(kind), minutes(at), T)
+    return room
+
+
+def live_room() -> Room:
+    return run(
+        scheduled(),
+        (EventKind.OPEN, -10),
+        (EventKind.BOOTH_JOINED, -5),
+        (EventKind.PREFLIGHT_PASSED, -4),
+        (EventKind.ADMIT, 0),
+    )
+
+
+def test_a_whole_audience() -> None:
+    room = scheduled()
+    room = apply(room, event(EventKind.OPEN), minutes(-10), T)
+    assert room.state is RoomState.OPEN
+    room = apply(room, event(EventKind.BOOTH_JOINED, "booth"), minutes(-6), T)
+    room = apply(room, event(EventKind.PREFLIGHT_FAILED, "system", "too_dark"), minutes(-5), T)
+    assert (room.state, room.last_preflight) == (RoomState.OPEN, "too_dark")
+    room = apply(room, event(EventKind.PREFLIGHT_PASSED), minutes(-4), T)
+    assert room.state is RoomState.LOBBY
+    assert not room.media_flows
+    room = apply(room, event(EventKind.ADMIT, "office"), minutes(0), T)
+    assert room.state is RoomState.LIVE
+    assert room.media_flows
+    room = apply(room, event(EventKind.EXTEND, "office"), minutes(5), T)
+    assert room.ends_at == END + timedelta(minutes=2)
+    room = apply(room, event(EventKind.PAUSE, "office"), minutes(6), T)
+    assert room.state is RoomState.PAUSED
+    assert not room.media_flows
+    room = apply(room, event(EventKind.RESUME, "office"), minutes(6.5), T)
+    room = apply(room, event(EventKind.END, "office"), minutes(7), T)
+    assert room.state is RoomState.ENDED
+    assert room.is_over
+
+
+def test_the_room_does_not_open_before_ten_minutes_ahead() -> None:
+    with pytest.raises(TooEarly):
+        apply(scheduled(), event(EventKind.OPEN), minutes(-10.1), T)
+
+
+def test_admission_needs_a_booth_that_passed_preflight() -> None:
+    opened = run(scheduled(), (EventKind.OPEN, -10))
+    with pytest.raises(IllegalTransition):
+        apply(opened, event(EventKind.ADMIT, "office"), minutes(0), T)
+    with pytest.raises(IllegalTransition):  # no booth yet
+        apply(opened, event(EventKind.PREFLIGHT_PASSED), minutes(0), T)
+
+
+def test_three_extensions_at_most() -> None:
+    room = replace(live_room(), next_slot_starts_at=None)
+    for _ in range(3):
+        room = apply(room, event(EventKind.EXTEND, "office"), minutes(5), T)
+    assert room.extensions == 3
+    with pytest.raises(ExtensionLimit):
+        apply(room, event(EventKind.EXTEND, "office"), minutes(11), T)
+
+
+def test_an_extension_never_runs_into_the_next_slot_unless_it_is_pushed() -> None:
+    room = apply(live_room(), event(EventKind.EXTEND), minutes(5), T)  # ends 10:08 = next start
+    with pytest.raises(ExtensionOverlapsNextSlot):
+        apply(room, event(EventKind.EXTEND), minutes(7), T)
+    pushed = apply(room, event(EventKind.EXTEND, push=True), minutes(7), T)
+    assert pushed.ends_at == minutes(10)
+    assert pushed.next_slot_starts_at == minutes(10)
+
+
+def test_the_clock_opens_warns_and_ends() -> None:
+    room = scheduled()
+    assert due_events(room, minutes(-11), T) == []
+    assert due_events(room, minutes(-10), T) == [event(EventKind.OPEN)]
+    room = live_room()
+    assert due_events(room, minutes(3.9), T) == []
+    assert due_events(room, minutes(4), T) == [event(EventKind.WARN, detail="2")]
+    room = apply(room, event(EventKind.WARN, detail="2"), minutes(4), T)
+    assert due_events(room, minutes(4.5), T) == []
+    assert due_events(room, minutes(5), T) == [event(EventKind.WARN, detail="1")]
+    room = apply(room, event(EventKind.WARN, detail="1"), minutes(5), T)
+    assert due_events(room, minutes(6.9), T) == []
+    assert due_events(room, minutes(7), T) == [event(EventKind.END, detail="time_up")]
+
+
+def test_a_late_clock_sends_only_the_most_urgent_warning() -> None:
+    assert due_events(live_room(), minutes(5.5), T) == [event(EventKind.WARN, detail="1")]
+
+
+def test_an_extension_brings_fresh_warnings() -> None:
+    room = run(live_room(), (EventKind.WARN, 4))
+    room = apply(room, event(EventKind.WARN, detail="2"), minutes(4), T)
+    room = apply(room, event(EventKind.EXTEND), minutes(4.5), T)
+    assert due_events(room, minutes(6), T) == [event(EventKind.WARN, detail="2")]
+
+
+def test_a_booth_never_ready_is_a_no_show() -> None:
+    room = run(scheduled(), (EventKind.OPEN, -10), (EventKind.BOOTH_JOINED, -1))
+    assert due_events(room, minutes(4.9), T) == []
+    assert due_events(room, minutes(5), T) == [event(EventKind.NO_SHOW)]
+    with pytest.raises(TooEarly):
+        apply(room, event(EventKind.NO_SHOW), minutes(4), T)
+    assert apply(room, event(EventKind.NO_SHOW), minutes(5), T).state is RoomState.NO_SHOW
+    lobby = apply(room, event(EventKind.PREFLIGHT_PASSED), minutes(0), T)
+    assert due_events(lobby, minutes(6), T) == []  # she is ready: the office decides
+
+
+def test_abort_keeps_its_reason_and_is_final() -> None:
+    room = apply(live_room(), event(EventKind.ABORT, detail="booth_lost"), minutes(2), T)
+    assert (room.state, room.reason) == (RoomState.ABORTED, "booth_lost")
+    with pytest.raises(IllegalTransition):
+        apply(room, event(EventKind.RESUME), minutes(3), T)
+
+
+ANY_EVENT = st.builds(
+    RoomEvent,
+    st.sampled_from(EventKind),
+    st.sampled_from(["system", "booth", "office", "desk"]),
+    st.sampled_from(["", "1", "2", "too_dark", "time_up"]),
+    st.booleans(),
+)
+
+
+@given(st.lists(st.tuples(ANY_EVENT, st.floats(-20, 30)), max_size=25))
+def test_any_sequence_of_events_either_applies_or_raises_a_room_error(
+    steps: list[tuple[RoomEvent, float]],
+) -> None:
+    room = scheduled()
+    for step, at in steps:
+        before = room
+        try:
+            room = apply(room, step, minutes(at), T)
+        except RoomError:
+            assert room is before
+            continue
+        assert room.extensions <= T.max_extensions
+        if before.is_over:
+            pytest.fail("a final room changed")
+        if room.state is RoomState.LIVE:
+            assert before.state in (RoomState.LOBBY, RoomState.LIVE, RoomState.PAUSED)
+    assert (room.state in TERMINAL) == room.is_over
