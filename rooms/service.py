@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-from rooms.errors import NotPermitted, TokenWrongRoom, UnknownRoom
+from rooms.errors import NotPermitted, RoomError, TokenWrongRoom, UnknownRoom
 from rooms.state import EventKind, Room, RoomEvent, RoomState, RoomTimings, apply, due_events
 from rooms.store import RoomStore, Seats
 from rooms.tokens import Keyring, TokenClaims, issue, new_token_id, verify, window_claims
@@ -132,49 +132,62 @@ class RoomService:
         nothing."""
         entry = self._entry(room_id)
         async with entry.lock:
-            now = self._clock.now()
-            after = apply(entry.room, event, now, self.timings)
-            await self._store.append(room_id, entry.events + 1, event, after, now)
-            entry.events += 1
-            before, entry.room = entry.room, after
+            change = await self._apply_locked(entry, event)
+        await self._after(change)
+        return change.room
+
+    async def _apply_locked(self, entry: _Entry, event: RoomEvent) -> RoomChange:
+        now = self._clock.now()
+        after = apply(entry.room, event, now, self.timings)
+        await self._store.append(entry.room.room_id, entry.events + 1, event, after, now)
+        entry.events += 1
+        before, entry.room = entry.room, after
         if before.media_flows != after.media_flows:
-            self._media.set_media_flow(room_id, after.media_flows)
-        if after.is_over:
+            self._media.set_media_flow(after.room_id, after.media_flows)
+        return RoomChange(after, event, now)
+
+    async def _after(self, change: RoomChange) -> None:
+        room_id = change.room.room_id
+        if change.room.is_over:
             for seat in MEDIA_SEATS:
                 self._seat_lost_at.pop((room_id, seat), None)
             await self._media.close_room(room_id)
-        change = RoomChange(after, event, now)
         for listener in self._listeners:
             try:
                 await listener(change)
             except Exception:  # a listener's failure must not undo or block the change
                 log.exception("room listener failed")
-        return after
 
     async def tick(self) -> int:
-        """Apply every due timed event and every expired seat grace; returns how many."""
-        now = self._clock.now()
+        """Apply every due timed event and every expired seat grace; returns how many.
+
+        Due events are worked out under the room's lock, so two ticks (or a tick and a
+        person's action) never apply the same timed event twice."""
         applied = 0
-        for room_id, entry in list(self._rooms.items()):
-            for event in due_events(entry.room, now, self.timings):
-                await self._act_quietly(room_id, event)
-                applied += 1
+        for entry in list(self._rooms.values()):
+            changes: list[RoomChange] = []
+            async with entry.lock:
+                for event in due_events(entry.room, self._clock.now(), self.timings):
+                    changes.append(await self._apply_locked(entry, event))
+            for change in changes:
+                await self._after(change)
+            applied += len(changes)
+        now = self._clock.now()
         for (room_id, seat), lost_at in list(self._seat_lost_at.items()):
             if now - lost_at >= self._seat_grace:
                 self._seat_lost_at.pop((room_id, seat), None)
                 room = self._rooms[room_id].room
                 if not room.is_over and room.state is not RoomState.SCHEDULED:
-                    await self._act_quietly(
-                        room_id, RoomEvent(EventKind.ABORT, "system", f"{seat}_lost")
-                    )
+                    lost = RoomEvent(EventKind.ABORT, "system", f"{seat}_lost")
+                    await self._act_quietly(room_id, lost)
                     applied += 1
         return applied
 
     async def _act_quietly(self, room_id: str, event: RoomEvent) -> None:
         try:
             await self.act(room_id, event)
-        except Exception:  # a clock event that lost a race to a person's action is fine
-            log.info("timed event %s skipped for %s", event.kind, room_id, exc_info=True)
+        except RoomError:  # a clock event that lost a race to a person's action is fine
+            log.info("timed event %s skipped for %s", event.kind, room_id)
 
     # -- seats -----------------------------------------------------------------------------------
 

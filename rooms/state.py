@@ -138,6 +138,8 @@ def _admit(room: Room, event: RoomEvent, _now: datetime, _t: RoomTimings) -> Roo
 
 def _warn(room: Room, event: RoomEvent, _now: datetime, _t: RoomTimings) -> Room:
     _expect(room, event, RoomState.LIVE, RoomState.PAUSED)
+    if event.detail in room.warnings_sent:
+        raise IllegalTransition(f"the {event.detail}-minute warning was already sent")
     return replace(room, warnings_sent=room.warnings_sent | {event.detail})
 
 

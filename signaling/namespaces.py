@@ -21,7 +21,7 @@ from pydantic import BaseModel, ValidationError
 
 from media.errors import MediaError
 from media.server import IceCandidate, MediaServer
-from rooms.errors import RoomError
+from rooms.errors import NotPermitted, RoomError
 from rooms.permissions import Permission, require
 from rooms.service import RoomChange, RoomService
 from rooms.state import EventKind, Room, RoomEvent, RoomState
@@ -38,6 +38,12 @@ from signaling.schemas import Candidate, Empty, Extend, Offer, RoomQuery
 log = logging.getLogger(__name__)
 
 QUEUE_HORIZON = timedelta(hours=18)  # "today's" audiences, whatever the time zone
+# Every event some namespace handles: sent to the wrong namespace it is "not permitted",
+# not "unknown" (a booth that tries to admit itself is told so).
+KNOWN_EVENTS = frozenset(
+    {"state", "offer", "ice", "preflight", "admit", "extend", "pause", "resume", "end"}
+    | {"queue", "rooms", "quality"}
+)
 
 Handler = Callable[["Session", Any], Awaitable[dict[str, Any]]]
 
@@ -117,6 +123,8 @@ class MajlisNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             if session is None:
                 raise NotConnected("connect first")
             rule = self.events.get(event) if isinstance(event, str) else None
+            if rule is None and event in KNOWN_EVENTS:
+                raise NotPermitted(f"{self.role} may not send {event}")
             if rule is None:
                 raise UnknownEvent(str(event)[:64])
             if rule.permission is not None:
@@ -330,6 +338,9 @@ class DeskNamespace(MajlisNamespace):
         }
 
 
+NAMESPACES: tuple[type[MajlisNamespace], ...] = (BoothNamespace, OfficeNamespace, DeskNamespace)
+
+
 class RoomBroadcaster:
     """Pushes every room change to the room's seats, the office queue and the desk."""
 
@@ -357,6 +368,6 @@ class RoomBroadcaster:
 def register_namespaces(
     server: socketio.AsyncServer, rooms: RoomService, media: MediaServer
 ) -> None:
-    for namespace in (BoothNamespace, OfficeNamespace, DeskNamespace):
+    for namespace in NAMESPACES:
         server.register_namespace(namespace(rooms, media))
     rooms.subscribe(RoomBroadcaster(server, rooms))

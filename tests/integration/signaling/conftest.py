@@ -59,6 +59,10 @@ class Participant:
         async def any_event(event: str, data: Any = None) -> None:
             self.received[event].append(data)
 
+        @client.on("connect_error", namespace=self.namespace)
+        async def refused(data: Any = None) -> None:
+            self.received["connect_error"].append(data)
+
         return client
 
     async def connect(self, token: str) -> None:

@@ -1,0 +1,72 @@
+"""A booth that loses its connection mid-audience: back within the grace, or the room aborts."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import socketio
+
+from media.bench.pattern import EncodedFrame
+from tests.integration.conftest import wait_for
+from tests.integration.signaling.conftest import LiveServer, Participant, minutes
+
+
+async def live_audience(
+    live: LiveServer, video: list[EncodedFrame], audio: list[EncodedFrame]
+) -> tuple[Participant, Participant]:
+    await live.schedule()
+    await live.at(minutes(-10), "open")
+    booth = live.participant("/booth")
+    await booth.connect(live.rooms.issue_join_token("room-1", "booth"))
+    await booth.start_media(video, audio)
+    assert (await booth.call("preflight"))["passed"]
+    office = live.participant("/office")
+    await office.connect(live.rooms.issue_join_token("room-1", "office"))
+    await office.start_media(video, audio)
+    await live.at(minutes(0))
+    assert (await office.call("admit"))["ok"]
+    await wait_for(lambda: office.video_frames() > 10, 5, "booth video at the office")
+    return booth, office
+
+
+async def test_a_booth_back_within_the_grace_continues_the_audience(
+    live: LiveServer, face_video: list[EncodedFrame], audio: list[EncodedFrame]
+) -> None:
+    booth, office = await live_audience(live, face_video, audio)
+    resume = booth.received["session"][0]["resume_token"]
+    await booth.drop()
+    await wait_for(lambda: not live.rooms.room("room-1").booth_present, 3, "the seat to empty")
+    frames_while_away = office.video_frames()
+
+    live.clock.set(live.clock.now() + timedelta(seconds=2))  # grace in these tests: 3 s
+    await live.rooms.tick()
+    await booth.connect(resume)
+    await booth.start_media(face_video, audio)
+    await wait_for(lambda: office.video_frames() > frames_while_away + 15, 5, "media again")
+    await wait_for(lambda: booth.video_frames() > 15, 5, "office video at the booth again")
+    room = live.rooms.room("room-1")
+    assert room.state.value == "live"
+    assert room.booth_present
+    live.clock.set(live.clock.now() + timedelta(seconds=5))
+    await live.rooms.tick()
+    assert live.rooms.room("room-1").state.value == "live", "a returned seat must not expire"
+    assert "ended" not in office.received
+
+
+async def test_a_booth_gone_past_the_grace_aborts_the_room_with_a_reason(
+    live: LiveServer, face_video: list[EncodedFrame], audio: list[EncodedFrame]
+) -> None:
+    booth, office = await live_audience(live, face_video, audio)
+    resume = booth.received["session"][0]["resume_token"]
+    await booth.drop()
+    await wait_for(lambda: not live.rooms.room("room-1").booth_present, 3, "the seat to empty")
+    live.clock.set(live.clock.now() + timedelta(seconds=3))
+    await live.rooms.tick()
+    room = live.rooms.room("room-1")
+    assert (room.state.value, room.reason) == ("aborted", "booth_lost")
+    await wait_for(lambda: bool(office.received["ended"]), 3, "the office to hear of it")
+    assert office.received["ended"][0] == {"state": "aborted", "reason": "booth_lost"}
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        await booth.connect(resume)
+    assert booth.received["connect_error"][0]["data"]["code"] == "not_permitted"
