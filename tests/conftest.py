@@ -9,11 +9,20 @@ import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import cv2
+import numpy as np
 import pytest
+import skimage.data
 
 from majlis.database import create_engine
 from majlis.migrate import upgrade_to_head
 from majlis.settings import Settings, load_settings
+from media.bench.pattern import (
+    EncodedFrame,
+    encode_audio_pattern,
+    encode_images,
+    encode_video_pattern,
+)
 
 SLOW_CALLBACK_S = 0.5
 
@@ -73,3 +82,36 @@ async def _fail_on_blocked_event_loop() -> AsyncIterator[None]:
         asyncio_logger.removeHandler(recorder)
     if recorder.messages:
         pytest.fail("event loop blocked: " + "; ".join(recorder.messages[:3]))
+
+
+# -- media the simulated participants send (encoded once per test session) --
+
+
+@pytest.fixture(scope="session")
+def video_short_gop() -> list[EncodedFrame]:
+    """One second between keyframes."""
+    return encode_video_pattern(320, 240, frames=60, keyframe_interval=30)
+
+
+@pytest.fixture(scope="session")
+def video_long_gop() -> list[EncodedFrame]:
+    """One keyframe in ten seconds: only a forwarded keyframe request starts a receiver."""
+    return encode_video_pattern(320, 240, frames=300, keyframe_interval=300)
+
+
+@pytest.fixture(scope="session")
+def audio() -> list[EncodedFrame]:
+    return encode_audio_pattern()
+
+
+def face_picture() -> np.ndarray:
+    """NASA's public-domain portrait of Eileen Collins (shipped inside scikit-image), 320x240."""
+    portrait = cv2.cvtColor(skimage.data.astronaut(), cv2.COLOR_RGB2BGR)
+    return np.ascontiguousarray(cv2.resize(portrait, (320, 320))[40:280, :])
+
+
+@pytest.fixture(scope="session")
+def face_video() -> list[EncodedFrame]:
+    """A moving face: passes preflight."""
+    face = face_picture()
+    return encode_images([np.roll(face, 3 * i, axis=1) for i in range(30)])

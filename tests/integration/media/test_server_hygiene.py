@@ -25,7 +25,8 @@ from media.errors import (
 )
 from media.preflight import Verdict
 from media.server import IceCandidate, MediaServer
-from tests.integration.conftest import face_picture, wait_for
+from tests.conftest import face_picture
+from tests.integration.conftest import wait_for
 from tests.integration.media.conftest import Harness
 
 

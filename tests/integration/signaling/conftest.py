@@ -166,3 +166,27 @@ async def live(migrated_settings: Settings) -> AsyncIterator[LiveServer]:
             await participant.close()
         await asyncio.sleep(0)
         await runner.cleanup()
+
+
+async def live_audience(
+    live: LiveServer,
+    video: list[EncodedFrame],
+    audio: list[EncodedFrame],
+    room: str = "room-1",
+    start: datetime = SLOT_START,
+) -> tuple[Participant, Participant]:
+    """A scheduled room taken to ``live``: booth through preflight, office admitted it, media
+    flowing."""
+    await live.at(start - timedelta(minutes=10), "open", room=room)
+    booth = live.participant("/booth")
+    await booth.connect(live.rooms.issue_join_token(room, "booth"))
+    await booth.start_media(video, audio)
+    assert (await booth.call("preflight"))["passed"]
+    office = live.participant("/office")
+    await office.connect(live.rooms.issue_join_token(room, "office"))
+    await office.start_media(video, audio)
+    await live.at(start)
+    assert (await office.call("admit"))["room"]["state"] == "live"
+    await wait_for(lambda: office.video_frames() > 10, 5, "booth video at the office")
+    await wait_for(lambda: booth.video_frames() > 10, 5, "office video at the booth")
+    return booth, office

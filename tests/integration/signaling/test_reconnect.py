@@ -9,30 +9,13 @@ import socketio
 
 from media.bench.pattern import EncodedFrame
 from tests.integration.conftest import wait_for
-from tests.integration.signaling.conftest import LiveServer, Participant, minutes
-
-
-async def live_audience(
-    live: LiveServer, video: list[EncodedFrame], audio: list[EncodedFrame]
-) -> tuple[Participant, Participant]:
-    await live.schedule()
-    await live.at(minutes(-10), "open")
-    booth = live.participant("/booth")
-    await booth.connect(live.rooms.issue_join_token("room-1", "booth"))
-    await booth.start_media(video, audio)
-    assert (await booth.call("preflight"))["passed"]
-    office = live.participant("/office")
-    await office.connect(live.rooms.issue_join_token("room-1", "office"))
-    await office.start_media(video, audio)
-    await live.at(minutes(0))
-    assert (await office.call("admit"))["ok"]
-    await wait_for(lambda: office.video_frames() > 10, 5, "booth video at the office")
-    return booth, office
+from tests.integration.signaling.conftest import LiveServer, live_audience
 
 
 async def test_a_booth_back_within_the_grace_continues_the_audience(
     live: LiveServer, face_video: list[EncodedFrame], audio: list[EncodedFrame]
 ) -> None:
+    await live.schedule()
     booth, office = await live_audience(live, face_video, audio)
     resume = booth.received["session"][0]["resume_token"]
     await booth.drop()
@@ -57,6 +40,7 @@ async def test_a_booth_back_within_the_grace_continues_the_audience(
 async def test_a_booth_gone_past_the_grace_aborts_the_room_with_a_reason(
     live: LiveServer, face_video: list[EncodedFrame], audio: list[EncodedFrame]
 ) -> None:
+    await live.schedule()
     booth, office = await live_audience(live, face_video, audio)
     resume = booth.received["session"][0]["resume_token"]
     await booth.drop()

@@ -1,0 +1,204 @@
+"""Thousands of random and malformed payloads at every event of every namespace: each gets a
+typed answer, the server keeps answering health checks, and an audience still works after."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Coroutine, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import aiohttp
+import pytest
+from aiohttp import web
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from majlis.app import create_app
+from majlis.database import create_engine
+from majlis.migrate import upgrade_to_head
+from majlis.serve import ssl_context_for
+from majlis.settings import load_settings
+from media.bench.pattern import EncodedFrame
+from signaling.namespaces import KNOWN_EVENTS
+from tests.conftest import free_port
+from tests.integration.conftest import wait_for
+from tests.integration.signaling.conftest import LiveServer, ManualClock, live_audience, minutes
+
+T = TypeVar("T")
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**63), 2**63)
+    | st.floats(allow_nan=False)
+    | st.text(max_size=40),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4)
+    ),
+    max_leaves=12,
+)
+payloads = st.one_of(
+    json_values,
+    st.fixed_dictionaries({"sdp": json_values}),
+    st.fixed_dictionaries({"sdp": st.text(max_size=300)}),
+    st.fixed_dictionaries({"candidate": st.text(max_size=80), "sdpMid": json_values}),
+    st.fixed_dictionaries({"push_next": json_values}),
+    st.fixed_dictionaries({"room": json_values}),
+)
+event_names = st.sampled_from(sorted(KNOWN_EVENTS)) | st.text(min_size=1, max_size=20)
+
+
+class LoopThread:
+    """An event loop in a thread: the server and clients live there, hypothesis drives it."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self._thread.start()
+
+    def run(self, coroutine: Coroutine[Any, Any, T], timeout: float = 60) -> T:
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout)
+
+    def stop(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join(10)
+        self.loop.close()
+
+
+@dataclass
+class World:
+    thread: LoopThread
+    live: LiveServer
+    runner: web.AppRunner
+    calls: int = 0
+
+
+async def _build(data_dir: Path) -> tuple[LiveServer, web.AppRunner]:
+    settings = load_settings(data_dir=data_dir, port=free_port())
+    engine = create_engine(settings.effective_database_url)
+    await upgrade_to_head(engine)
+    await engine.dispose()
+    clock = ManualClock(minutes(-5))
+    app = create_app(settings, clock=clock)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    ssl_context = ssl_context_for(settings)
+    await web.TCPSite(runner, "127.0.0.1", settings.port, ssl_context=ssl_context).start()
+    import ssl as ssl_module
+
+    ca = ssl_module.create_default_context(cafile=str(settings.certs_dir / "ca.pem"))
+    live = LiveServer(settings, settings.base_url, ca, clock, app)
+    await live.schedule("room-1")
+    await live.schedule("room-2", booth="booth-jeddah-1", start=minutes(8))
+    await live.rooms.tick()
+    for namespace, token in (
+        ("/booth", live.rooms.issue_join_token("room-1", "booth")),
+        ("/office", live.rooms.issue_join_token("room-1", "office")),
+        ("/desk", live.rooms.issue_desk_token("desk-1", minutes(60) - minutes(0))),
+    ):
+        await live.participant(namespace).connect(token)
+    return live, runner
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    thread = LoopThread()
+    live, runner = thread.run(_build(tmp_path_factory.mktemp("fuzz") / "data"))
+    world = World(thread, live, runner)
+    try:
+        yield world
+    finally:
+
+        async def close() -> None:
+            for participant in live.participants:
+                await participant.close()
+            await runner.cleanup()
+            others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for task in others:
+                task.cancel()
+            await asyncio.gather(*others, return_exceptions=True)
+
+        thread.run(close())
+        thread.stop()
+
+
+async def _healthy(live: LiveServer) -> bool:
+    connector = aiohttp.TCPConnector(ssl=live.ca)
+    async with (
+        aiohttp.ClientSession(connector=connector) as session,
+        session.get(f"{live.base_url}/healthz") as response,
+    ):
+        return response.status == 200
+
+
+@settings(
+    max_examples=800,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(event=event_names, payload=payloads)
+def test_any_event_with_any_payload_gets_a_typed_answer(
+    world: World, event: str, payload: Any
+) -> None:
+    live = world.live
+    before = {room.room_id: room for room in live.rooms.rooms()}
+    for participant in live.participants[:3]:
+        answer = world.thread.run(participant.call(event, payload), timeout=20)
+        world.calls += 1
+        assert isinstance(answer, dict)
+        if answer.get("ok") is not True:
+            error = answer["error"]
+            assert set(error) == {"code", "message_key", "details"}
+            assert error["code"] != "internal", (event, payload, error)
+    if world.calls % 150 < 3:
+        assert world.thread.run(_healthy(live))
+    after = {room.room_id: room for room in live.rooms.rooms()}
+    if event not in KNOWN_EVENTS or not isinstance(payload, dict):
+        assert after == before, "a refused event changed a room"
+
+
+RAW_PACKETS = [
+    "2",
+    "2/booth,",
+    "2/booth,[",
+    "2/booth,{}",
+    "2/booth,[1,2]",
+    '2/booth,["connect",{"token":"x"}]',
+    '2/booth,["disconnect","transport close"]',
+    '2/booth,5["state",{}]',
+    '2/booth,["state",' + "[" * 2000 + "]" * 2000 + "]",
+    '4/booth,"oops"',
+    "9/booth,[]",
+    "\x00\xff",
+]
+
+
+def test_malformed_socketio_packets_do_not_hurt_the_server(world: World) -> None:
+    live = world.live
+    booth = live.participants[0]
+    for raw in RAW_PACKETS:
+        world.thread.run(booth.sio.eio.send(raw))
+        world.calls += 1
+    world.thread.run(asyncio.sleep(0.5))
+    assert world.thread.run(_healthy(live))
+    assert live.rooms.room("room-1").booth_present, "a fake 'disconnect' event emptied the seat"
+
+
+def test_at_least_two_thousand_payloads_were_sent(world: World) -> None:
+    assert world.calls >= 2000
+
+
+def test_a_normal_audience_still_works_after_the_fuzzing(
+    world: World, face_video: list[EncodedFrame], audio: list[EncodedFrame]
+) -> None:
+    live = world.live
+
+    async def audience() -> None:
+        booth, office = await live_audience(live, face_video, audio, "room-2", minutes(8))
+        assert (await office.call("end"))["room"]["state"] == "ended"
+        await wait_for(lambda: bool(booth.received["ended"]), 3, "the booth to hear the end")
+
+    world.thread.run(audience())
