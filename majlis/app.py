@@ -112,7 +112,9 @@ def _rooms_context(clock: Clock) -> Callable[[web.Application], AsyncIterator[No
         await rooms.load()
         app[ROOMS] = rooms
         register_namespaces(app[SOCKETIO], rooms, app[MEDIA])
-        ticking = asyncio.create_task(_run_room_clock(rooms, settings.room_tick_s))
+        ticking = asyncio.create_task(
+            _run_room_clock(rooms, settings.room_tick_s, settings.room_discover_s)
+        )
         try:
             yield
         finally:
@@ -122,11 +124,17 @@ def _rooms_context(clock: Clock) -> Callable[[web.Application], AsyncIterator[No
     return rooms_context
 
 
-async def _run_room_clock(rooms: RoomService, period_s: float) -> None:
-    """Applies timed events; survives a bad tick (logged), stops only when cancelled."""
+async def _run_room_clock(rooms: RoomService, period_s: float, discover_s: float) -> None:
+    """Applies timed events and picks up rooms other processes scheduled; survives a bad
+    tick (logged), stops only when cancelled."""
+    loop = asyncio.get_running_loop()
+    next_discovery = loop.time() + discover_s
     while True:
         await asyncio.sleep(period_s)
         try:
+            if loop.time() >= next_discovery:
+                next_discovery = loop.time() + discover_s
+                await rooms.load()
             await rooms.tick()
         except Exception:
             log.exception("room clock tick failed")

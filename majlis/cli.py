@@ -18,12 +18,15 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from certs.authority import CertificateReport, ensure_certificates
 from certs.tls import TlsConfigurationError
+from majlis.app import load_keyring, room_timings
 from majlis.database import DatabaseNotMigrated, create_engine
-from majlis.demo import seed_demo
+from majlis.demo import DEMO_BOOTH_DEVICE, DEMO_OFFICE_DEVICE, schedule_demo_room, seed_demo
 from majlis.logs import configure_logging
-from majlis.migrate import upgrade_to_head
+from majlis.migrate import require_migrated, upgrade_to_head
 from majlis.serve import app_urls, serve
 from majlis.settings import Settings, SettingsError, load_settings
+from rooms.service import DetachedMedia, RoomService, SystemClock
+from rooms.store import RoomStore
 
 EXIT_FAILURE = 1
 EXIT_BAD_SETTINGS = 2
@@ -54,6 +57,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     media.add_argument("--loop", choices=["uvloop", "asyncio"], default=None)
     media.add_argument("--json", action="store_true", help="end with one JSON line")
+    demo = commands.add_parser("demo", help="demo helpers for the embedded set-up")
+    room = demo.add_subparsers(dest="demo_command", required=True).add_parser(
+        "room", help="schedule an audience room now and print its dev sign-in tokens"
+    )
+    room.add_argument("--in-minutes", type=float, default=1.0, help="slot starts this soon")
+    room.add_argument("--booth", default=DEMO_BOOTH_DEVICE, help="booth device seated in it")
+    room.add_argument("--json", action="store_true", help="print one JSON object")
     certs = commands.add_parser("certs", help="TLS certificates")
     certs.add_subparsers(dest="certs_command", required=True).add_parser(
         "init", help="create (or renew) the local CA and server certificate"
@@ -78,6 +88,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             asyncio.run(_db_upgrade(settings))
         elif arguments.command == "bench":
             _bench_media(arguments, arguments.loop or settings.event_loop)
+        elif arguments.command == "demo":
+            asyncio.run(_demo_room(settings, arguments))
         elif arguments.command == "certs":
             _print_certificate_report(_certs_init(settings))
     except (DatabaseNotMigrated, TlsConfigurationError) as error:
@@ -143,6 +155,46 @@ async def _init(settings: Settings, demo: bool) -> None:
         print(f"  {sign_in.role:<12} {sign_in.username:<14} {sign_in.password}")
     for name, url in app_urls(settings).items():
         print(f"  {name:>7}: {url}")
+    print("  an audience room with dev sign-in tokens: majlis demo room")
+
+
+async def _demo_room(settings: Settings, arguments: argparse.Namespace) -> None:
+    if not 0 <= arguments.in_minutes <= 24 * 60:
+        raise ValueError("--in-minutes must be between 0 and 1440")
+    engine = create_engine(settings.effective_database_url)
+    try:
+        await require_migrated(engine)
+        rooms = RoomService(
+            RoomStore(engine),
+            DetachedMedia(),
+            await asyncio.to_thread(load_keyring, settings),
+            SystemClock(),
+            room_timings(settings),
+            timedelta(seconds=settings.seat_grace_s),
+        )
+        room = await schedule_demo_room(
+            rooms, datetime.now(UTC), timedelta(minutes=arguments.in_minutes), arguments.booth
+        )
+    finally:
+        await engine.dispose()
+    if arguments.json:
+        print(
+            json.dumps(
+                {
+                    "room": room.room_id,
+                    "starts_at": room.starts_at.isoformat(),
+                    "tokens": room.tokens,
+                }
+            )
+        )
+        return
+    print(
+        f"room {room.room_id}: {room.starts_at:%H:%M}–{room.ends_at:%H:%M} UTC, "
+        f"booth {arguments.booth}, office {DEMO_OFFICE_DEVICE}"
+    )
+    print('dev sign-in tokens (Socket.IO auth {"token": ...}; valid only in the room\'s window):')
+    for role, token in room.tokens.items():
+        print(f"  {role:>6}: {token}")
 
 
 def _certs_init(settings: Settings) -> CertificateReport:

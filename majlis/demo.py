@@ -6,19 +6,25 @@ from __future__ import annotations
 import asyncio
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from majlis.schema import centres, devices, staff_accounts
+from rooms.service import RoomService
+from rooms.store import Seats
 
 DEMO_CENTRES = (
     ("riyadh", "مركز الرياض النسائي", "Riyadh women's centre"),
     ("jeddah", "مركز جدة النسائي", "Jeddah women's centre"),
 )
 BOOTHS_PER_CENTRE = 2
+DEMO_BOOTH_DEVICE = "riyadh/booth-1"
+DEMO_OFFICE_DEVICE = "office-1"
+DEMO_SLOT = timedelta(minutes=6)
+DEMO_DESK_TOKEN_LIFETIME = timedelta(hours=8)
 DEMO_STAFF = (
     ("coordinator1", "منسقة ١ / Coordinator 1", "coordinator"),
     ("coordinator2", "منسقة ٢ / Coordinator 2", "coordinator"),
@@ -85,3 +91,34 @@ async def seed_demo(engine: AsyncEngine, now: datetime) -> list[DemoSignIn] | No
                 )
             )
     return sign_ins
+
+
+@dataclass(frozen=True)
+class DemoRoom:
+    room_id: str
+    starts_at: datetime
+    ends_at: datetime
+    tokens: dict[str, str]  # booth, office, desk
+
+
+async def schedule_demo_room(
+    rooms: RoomService, now: datetime, starts_in: timedelta, booth_device: str
+) -> DemoRoom:
+    """A room for the demo booth and office terminal, with signed dev credentials.
+
+    Until staff sign-in and device enrollment exist, these tokens are how the demo clients
+    authenticate; they are valid only inside the room's window."""
+    starts_at = now + starts_in
+    ends_at = starts_at + DEMO_SLOT
+    room_id = f"demo-{starts_at:%Y%m%d-%H%M%S}"
+    await rooms.schedule(room_id, Seats(booth_device, DEMO_OFFICE_DEVICE), starts_at, ends_at)
+    return DemoRoom(
+        room_id,
+        starts_at,
+        ends_at,
+        {
+            "booth": rooms.issue_join_token(room_id, "booth"),
+            "office": rooms.issue_join_token(room_id, "office"),
+            "desk": rooms.issue_desk_token("desk-demo", DEMO_DESK_TOKEN_LIFETIME),
+        },
+    )

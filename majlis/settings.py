@@ -104,6 +104,9 @@ class Settings(BaseSettings):
     seat_grace_s: float = Field(
         default=30, gt=0, description="A lost booth/office seat is held this long, then abort."
     )
+    room_discover_s: float = Field(
+        default=5.0, gt=0, description="How often rooms scheduled by other processes are loaded."
+    )
     room_tick_s: float = Field(
         default=1.0, gt=0, le=10, description="How often the room clock applies timed events."
     )

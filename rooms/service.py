@@ -37,6 +37,16 @@ class MediaPort(Protocol):
     async def close_room(self, room_id: str) -> None: ...
 
 
+class DetachedMedia:
+    """For a process that schedules rooms and issues tokens but carries no media (the CLI)."""
+
+    def set_media_flow(self, room_id: str, flowing: bool) -> None:
+        return None
+
+    async def close_room(self, room_id: str) -> None:
+        return None
+
+
 @dataclass(frozen=True)
 class RoomChange:
     room: Room
@@ -83,9 +93,12 @@ class RoomService:
         self._listeners.append(listener)
 
     async def load(self) -> int:
-        """Rebuild every current room from its events (at start-up)."""
+        """Rebuild every current room from its events (at start-up, and later for rooms that
+        another process scheduled); returns how many were added."""
         now = self._clock.now()
-        for stored in await self._store.load_all(self.timings, since=now - timedelta(days=1)):
+        known = frozenset(self._rooms)
+        stored_rooms = await self._store.load_all(self.timings, now - timedelta(days=1), known)
+        for stored in stored_rooms:
             room = stored.room
             self._rooms[room.room_id] = _Entry(room, stored.seats, stored.events, asyncio.Lock())
             self._media.set_media_flow(room.room_id, room.media_flows)
@@ -93,7 +106,7 @@ class RoomService:
                 # Nobody is connected after a restart: both seats get their grace to return.
                 for seat in MEDIA_SEATS:
                     self._seat_lost_at[(room.room_id, seat)] = now
-        return len(self._rooms)
+        return len(stored_rooms)
 
     async def schedule(
         self,
@@ -238,6 +251,8 @@ class RoomService:
         claims = verify(token, self._keyring, now, role=role)
         if role == "desk":
             return claims
+        if claims.room not in self._rooms:
+            await self.load()  # scheduled by another process since this one started
         entry = self._entry(claims.room)
         expected = entry.seats.booth_device if role == "booth" else entry.seats.office_device
         if claims.device != expected:

@@ -74,12 +74,16 @@ class RoomStore:
                 )
             )
 
-    async def load_all(self, timings: RoomTimings, since: datetime) -> list[StoredRoom]:
-        """Every room whose slot ends after ``since``, rebuilt from its events."""
+    async def load_all(
+        self, timings: RoomTimings, since: datetime, known: frozenset[str] = frozenset()
+    ) -> list[StoredRoom]:
+        """Every room whose slot ends after ``since`` (except ``known`` ones), rebuilt from
+        its events."""
         async with self._engine.connect() as connection:
-            schedule = (
-                await connection.execute(select(rooms).where(rooms.c.ends_at >= since))
-            ).all()
+            query = select(rooms).where(rooms.c.ends_at >= since)
+            if known:
+                query = query.where(rooms.c.id.not_in(known))
+            schedule = (await connection.execute(query)).all()
             loaded: list[StoredRoom] = []
             for row in schedule:
                 events = (

@@ -88,6 +88,23 @@ def room_channel(room_id: str) -> str:
     return f"room:{room_id}"
 
 
+def office_channel(office_device: str) -> str:
+    return f"office:{office_device}"
+
+
+def office_queue(rooms: RoomService, office_device: str) -> dict[str, Any]:
+    """Today's audiences of one office terminal, in order of their slots."""
+    now = rooms.clock.now()
+    return {
+        "queue": [
+            room_snapshot(room, now)
+            for room in sorted(rooms.rooms(), key=lambda r: r.starts_at)
+            if rooms.seats(room.room_id).office_device == office_device
+            and abs(room.starts_at - now) < QUEUE_HORIZON
+        ]
+    }
+
+
 class MajlisNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
     role = ""
 
@@ -148,8 +165,8 @@ class MajlisNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         try:
             if not isinstance(token, str):
                 raise MissingToken("no token")
-            await self.rooms.tick()  # a room due to open opens before its first guest
             claims = await self.rooms.admit_token(token, self.role)
+            await self.rooms.tick()  # a room due to open opens before its first guest
         except (SignalingError, RoomError) as error:
             body = error_payload(error)
             raise socketio.exceptions.ConnectionRefusedError(body["code"], body) from None
@@ -285,16 +302,12 @@ class OfficeNamespace(SeatNamespace):
         room = await self.rooms.act(session.room_id, event)
         return {"room": room_snapshot(room, self.rooms.clock.now())}
 
+    async def joined(self, session: Session) -> None:
+        await super().joined(session)
+        await self.enter_room(session.sid, office_channel(session.claims.device))
+
     async def _queue(self, session: Session, _data: Empty) -> dict[str, Any]:
-        now = self.rooms.clock.now()
-        office = self.rooms.seats(session.room_id).office_device
-        today = [
-            room_snapshot(room, now)
-            for room in sorted(self.rooms.rooms(), key=lambda r: r.starts_at)
-            if self.rooms.seats(room.room_id).office_device == office
-            and abs(room.starts_at - now) < QUEUE_HORIZON
-        ]
-        return {"queue": today}
+        return office_queue(self.rooms, session.claims.device)
 
 
 class DeskNamespace(MajlisNamespace):
@@ -362,6 +375,13 @@ class RoomBroadcaster:
                 await self._server.emit("ended", ended, to=channel, namespace=namespace)
         if change.event.kind is EventKind.ADMIT:
             await self._server.emit("admitted", snapshot, to=channel, namespace="/booth")
+        office = self._rooms.seats(change.room.room_id).office_device
+        await self._server.emit(
+            "queue",
+            office_queue(self._rooms, office),
+            to=office_channel(office),
+            namespace="/office",
+        )
         await self._server.emit("room_state", snapshot, to="desk", namespace="/desk")
 
 

@@ -186,3 +186,19 @@ def test_bench_media_refuses_a_nonsense_size(data_dir: Path) -> None:
     result = run(["bench", "media", "--audiences", "0"], environment(data_dir, free_port()))
     assert result.returncode == 2
     assert "--audiences" in result.stderr
+
+
+def test_demo_room_needs_a_migrated_database_then_prints_three_tokens(data_dir: Path) -> None:
+    import json
+
+    env = environment(data_dir, free_port())
+    refused = run(["demo", "room"], env)
+    assert refused.returncode != 0
+    assert "majlis db upgrade" in refused.stderr
+    assert run(["init"], env).returncode == 0
+    created = run(["demo", "room", "--in-minutes", "5", "--json"], env)
+    assert created.returncode == 0, created.stderr
+    room = json.loads(created.stdout)
+    assert set(room["tokens"]) == {"booth", "office", "desk"}
+    assert all(token.startswith("mj1.") for token in room["tokens"].values())
+    assert run(["demo", "room", "--in-minutes", "-3"], env).returncode == 2

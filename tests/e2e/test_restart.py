@@ -4,35 +4,21 @@ and both participants rejoin with their resume tokens."""
 from __future__ import annotations
 
 import asyncio
+import json
 import signal
 import ssl
 import subprocess
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from majlis.app import load_keyring, room_timings
-from majlis.database import create_engine
 from majlis.settings import load_settings
 from media.bench.pattern import EncodedFrame
-from rooms.service import RoomService, SystemClock
-from rooms.store import RoomStore, Seats
 from tests.conftest import free_port
 from tests.e2e.test_cli import MAJLIS, environment, run, wait_for_health
 from tests.integration.conftest import wait_for
 from tests.integration.signaling.conftest import Participant
-
-
-class NoMedia:
-    """This process only schedules the room and issues tokens; the server does the media."""
-
-    def set_media_flow(self, room_id: str, flowing: bool) -> None:
-        return None
-
-    async def close_room(self, room_id: str) -> None:
-        return None
 
 
 def start_server(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
@@ -60,29 +46,19 @@ async def test_a_killed_server_rebuilds_the_room_and_both_sides_rejoin(
     log = tmp_path / "server.log"
     assert (await asyncio.to_thread(run, ["init"], env)).returncode == 0
     settings = load_settings(data_dir=data_dir, port=port)
-    engine = create_engine(settings.effective_database_url)
-    scheduler = RoomService(
-        RoomStore(engine),
-        NoMedia(),
-        load_keyring(settings),
-        SystemClock(),
-        room_timings(settings),
-        timedelta(seconds=settings.seat_grace_s),
-    )
-    start = datetime.now(UTC) + timedelta(minutes=1)
-    await scheduler.schedule(
-        "room-1", Seats("booth-1", "office-1"), start, start + timedelta(minutes=6)
-    )
-    booth_token = scheduler.issue_join_token("room-1", "booth")
-    office_token = scheduler.issue_join_token("room-1", "office")
-    await engine.dispose()
-
     ca = ssl.create_default_context(cafile=str(settings.certs_dir / "ca.pem"))
     server = start_server(env, log)
     try:
         await asyncio.to_thread(
             wait_for_health, f"{settings.base_url}/healthz", settings.certs_dir / "ca.pem"
         )
+        # Scheduled by another process while the server runs: it must find the room itself.
+        scheduled = await asyncio.to_thread(
+            run, ["demo", "room", "--in-minutes", "1", "--json"], env
+        )
+        assert scheduled.returncode == 0, scheduled.stderr
+        tokens = json.loads(scheduled.stdout)["tokens"]
+        booth_token, office_token = tokens["booth"], tokens["office"]
         booth = Participant(settings.base_url, ca, "/booth")
         office = Participant(settings.base_url, ca, "/office")
         clients.extend([booth, office])

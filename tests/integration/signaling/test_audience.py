@@ -46,6 +46,8 @@ async def test_a_whole_audience_from_opening_to_end(
     admitted = await office.call("admit")
     assert admitted["room"]["state"] == "live"
     await wait_for(lambda: bool(booth.received["admitted"]), 3, "the booth to hear of admission")
+    await wait_for(lambda: bool(office.received["queue"]), 3, "a queue update at the office")
+    assert office.received["queue"][-1]["queue"][0]["state"] == "live"
     await wait_for(lambda: office.video_frames() > 15, 5, "booth video at the office")
     await wait_for(lambda: booth.video_frames() > 15, 5, "office video at the booth")
     assert office.media is not None
