@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -54,3 +55,18 @@ async def test_a_booth_gone_past_the_grace_aborts_the_room_with_a_reason(
     with pytest.raises(socketio.exceptions.ConnectionError):
         await booth.connect(resume)
     assert booth.received["connect_error"][0]["data"]["code"] == "not_permitted"
+
+
+async def test_a_technical_pause_stops_media_both_ways_and_resume_brings_it_back(
+    live: LiveServer, face_video: list[EncodedFrame], audio: list[EncodedFrame]
+) -> None:
+    await live.schedule()
+    booth, office = await live_audience(live, face_video, audio)
+    assert (await office.call("pause"))["room"]["state"] == "paused"
+    await asyncio.sleep(0.3)
+    at_pause = (office.video_frames(), booth.video_frames())
+    await asyncio.sleep(0.7)
+    assert (office.video_frames(), booth.video_frames()) == at_pause
+    assert (await office.call("resume"))["room"]["state"] == "live"
+    await wait_for(lambda: office.video_frames() > at_pause[0] + 10, 3, "media after resume")
+    await wait_for(lambda: booth.video_frames() > at_pause[1] + 10, 3, "media after resume")
