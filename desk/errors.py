@@ -1,0 +1,42 @@
+"""Typed desk errors: each has a stable code and an i18n message key for the edges."""
+
+from __future__ import annotations
+
+
+class DeskError(Exception):
+    code = "desk_error"
+    message_key = "errors.desk.generic"
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__(detail or self.code)
+        self.detail = detail
+
+
+class InvalidNationalId(DeskError):
+    code = "invalid_national_id"
+    message_key = "errors.desk.invalid_national_id"
+
+
+class InvalidPhone(DeskError):
+    code = "invalid_phone"
+    message_key = "errors.desk.invalid_phone"
+
+
+class InvalidTrackingNumber(DeskError):
+    code = "invalid_tracking_number"
+    message_key = "errors.desk.invalid_tracking_number"
+
+
+class IllegalStatusChange(DeskError):
+    code = "illegal_status_change"
+    message_key = "errors.desk.illegal_status_change"
+
+
+class UnknownRequest(DeskError):
+    code = "unknown_request"
+    message_key = "errors.desk.unknown_request"
+
+
+class TooManyLookups(DeskError):
+    code = "too_many_lookups"
+    message_key = "errors.desk.too_many_lookups"

@@ -1,0 +1,102 @@
+"""SMS texts: rendered from the Arabic and English catalogs (``desk/catalogs/sms.*.json``)
+with Hijri (Umm al-Qura, ``hijridate``) and Gregorian dates, and their segment counts.
+
+Segments: a text made only of GSM 03.38 characters is sent as GSM-7 (160 septets in one
+message, 153 a part when split; extension-table characters cost two septets); anything else
+(Arabic) is UCS-2: 70 UTF-16 units in one message, 67 a part.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from functools import cache
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from hijridate import Gregorian
+
+CATALOGS = Path(__file__).parent / "catalogs"
+RIYADH = ZoneInfo("Asia/Riyadh")
+GSM7_BASIC = set(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+GSM7_EXTENSION = set("^{}\\[~]|€\f")
+
+
+class SmsKind(StrEnum):
+    REGISTERED = "registered"
+    BOOKED = "booked"
+    CONFIRMED = "confirmed"
+    REMINDER_DAY = "reminder_day"
+    REMINDER_HOUR = "reminder_hour"
+    RESCHEDULED = "rescheduled"
+    CANCELLED = "cancelled"
+    STATUS_CHANGED = "status_changed"
+    CLOSED = "closed"
+
+
+@dataclass(frozen=True)
+class Segments:
+    encoding: str  # "gsm7" or "ucs2"
+    units: int  # septets or UTF-16 code units
+    count: int
+
+
+def segments(text: str) -> Segments:
+    if all(ch in GSM7_BASIC or ch in GSM7_EXTENSION for ch in text):
+        septets = sum(2 if ch in GSM7_EXTENSION else 1 for ch in text)
+        count = 1 if septets <= 160 else math.ceil(septets / 153)
+        return Segments("gsm7", septets, count)
+    units = len(text.encode("utf-16-le")) // 2
+    count = 1 if units <= 70 else math.ceil(units / 67)
+    return Segments("ucs2", units, count)
+
+
+@cache
+def catalog(language: str) -> dict[str, str]:
+    if language not in ("ar", "en"):
+        raise ValueError(f"no SMS catalog for {language!r}")
+    loaded: dict[str, str] = json.loads(
+        (CATALOGS / f"sms.{language}.json").read_text(encoding="utf-8")
+    )
+    return loaded
+
+
+def hijri_date(moment: datetime, language: str) -> str:
+    local = moment.astimezone(RIYADH)
+    hijri = Gregorian(local.year, local.month, local.day).to_hijri()
+    lang: Literal["ar", "en"] = "ar" if language == "ar" else "en"
+    return f"{hijri.day} {hijri.month_name(lang)} {hijri.year} {hijri.notation(lang)}"
+
+
+def gregorian_date(moment: datetime, language: str) -> str:
+    local = moment.astimezone(RIYADH)
+    month = catalog(language)[f"month.{local.month}"]
+    return f"{local.day} {month} {local.year}"
+
+
+def render(
+    kind: SmsKind,
+    language: str,
+    tracking: str,
+    when: datetime | None = None,
+    centre: str = "",
+    status: str = "",
+) -> str:
+    """The SMS text; no request content and no national ID ever go into it."""
+    texts = catalog(language)
+    values = {
+        "tracking": tracking,
+        "centre": centre,
+        "status": texts.get(f"status.{status}", status),
+        "hijri": hijri_date(when, language) if when else "",
+        "gregorian": gregorian_date(when, language) if when else "",
+        "time": when.astimezone(RIYADH).strftime("%H:%M") if when else "",
+    }
+    return texts[f"sms.{kind.value}"].format(**values)
