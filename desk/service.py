@@ -1,0 +1,371 @@
+"""The coordination desk's use cases, each one transaction: validate everything first, then
+write the change, its history row and its SMS together (nothing half-stored)."""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from desk.errors import DeskError, InvalidTrackingNumber, TooManyLookups, UnknownRequest
+from desk.identity import normalise_national_id, normalise_saudi_mobile
+from desk.lifecycle import RequestStatus, check_change, sms_for
+from desk.outbox import enqueue
+from desk.sms import SmsKind
+from desk.tables import (
+    applicants,
+    outbox,
+    referrals,
+    request_history,
+    request_versions,
+    requests,
+)
+from desk.tracking import TrackingNumbers, format_tracking_number, parse_tracking_number
+
+
+class InvalidRequestText(DeskError):
+    code = "invalid_request_text"
+    message_key = "errors.desk.invalid_request_text"
+
+
+class InvalidName(DeskError):
+    code = "invalid_name"
+    message_key = "errors.desk.invalid_name"
+
+
+@dataclass(frozen=True)
+class Registration:
+    full_name: str
+    national_id: str
+    phone: str
+    language: str
+    centre: str
+    category: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Registered:
+    request_id: int
+    tracking_number: str
+
+
+class LookupLimiter:
+    """At most ``limit`` status lookups per client in ``window_s`` (sliding window)."""
+
+    def __init__(self, limit: int = 5, window_s: float = 60.0) -> None:
+        self._limit = limit
+        self._window_s = window_s
+        self._seen: dict[str, deque[float]] = {}
+
+    def check(self, client: str) -> None:
+        now = time.monotonic()
+        recent = self._seen.setdefault(client, deque())
+        while recent and now - recent[0] > self._window_s:
+            recent.popleft()
+        if len(recent) >= self._limit:
+            raise TooManyLookups("try again in a minute")
+        recent.append(now)
+        if len(self._seen) > 10_000:  # forget idle clients
+            self._seen = {c: q for c, q in self._seen.items() if q and now - q[-1] < 60}
+
+
+class DeskService:
+    def __init__(
+        self, engine: AsyncEngine, tracking: TrackingNumbers, limiter: LookupLimiter
+    ) -> None:
+        self._engine = engine
+        self._tracking = tracking
+        self._limiter = limiter
+
+    async def register(self, form: Registration, actor: str, now: datetime) -> Registered:
+        national_id = normalise_national_id(form.national_id)
+        phone = normalise_saudi_mobile(form.phone)
+        name = " ".join(form.full_name.split())
+        if not 3 <= len(name) <= 200:
+            raise InvalidName("a full name of 3 to 200 characters")
+        text = form.text.strip()
+        if not 1 <= len(text) <= 5000:
+            raise InvalidRequestText("the request needs 1 to 5,000 characters")
+        language = "en" if form.language == "en" else "ar"
+        async with self._engine.begin() as connection:
+            applicant_id = await self._applicant(
+                connection, name, national_id, phone, language, now
+            )
+            request_id = (
+                await connection.execute(
+                    insert(requests)
+                    .values(
+                        applicant_id=applicant_id,
+                        centre=form.centre[:32],
+                        category=form.category[:64],
+                        status=RequestStatus.REGISTERED.value,
+                        created_at=now,
+                        updated_at=now,
+                    )
+                    .returning(requests.c.id)
+                )
+            ).scalar_one()
+            tracking = self._tracking.for_sequence(request_id)
+            await connection.execute(
+                update(requests).where(requests.c.id == request_id).values(tracking_number=tracking)
+            )
+            await connection.execute(
+                insert(request_versions).values(
+                    request_id=request_id, version=1, text=text, author=actor, created_at=now
+                )
+            )
+            await _history(connection, request_id, None, RequestStatus.REGISTERED, actor, "", now)
+            await enqueue(
+                connection,
+                key=f"registered:{request_id}",
+                kind=SmsKind.REGISTERED,
+                phone=phone,
+                language=language,
+                tracking=format_tracking_number(tracking),
+                now=now,
+                request_id=request_id,
+            )
+        return Registered(request_id, tracking)
+
+    @staticmethod
+    async def _applicant(
+        connection: AsyncConnection,
+        name: str,
+        national_id: str,
+        phone: str,
+        language: str,
+        now: datetime,
+    ) -> int:
+        existing = (
+            await connection.execute(
+                select(applicants.c.id).where(applicants.c.national_id == national_id)
+            )
+        ).scalar_one_or_none()
+        if existing is not None:
+            await connection.execute(
+                update(applicants)
+                .where(applicants.c.id == existing)
+                .values(full_name=name, phone=phone, language=language)
+            )
+            return int(existing)
+        return int(
+            (
+                await connection.execute(
+                    insert(applicants)
+                    .values(
+                        full_name=name,
+                        national_id=national_id,
+                        phone=phone,
+                        language=language,
+                        created_at=now,
+                    )
+                    .returning(applicants.c.id)
+                )
+            ).scalar_one()
+        )
+
+    async def change_status(
+        self,
+        request_id: int,
+        wanted: RequestStatus,
+        actor: str,
+        now: datetime,
+        note: str = "",
+    ) -> None:
+        async with self._engine.begin() as connection:
+            await change_status_in(connection, request_id, wanted, actor, now, note)
+
+    async def amend_text(self, request_id: int, text: str, author: str, now: datetime) -> int:
+        cleaned = text.strip()
+        if not 1 <= len(cleaned) <= 5000:
+            raise InvalidRequestText("the request needs 1 to 5,000 characters")
+        async with self._engine.begin() as connection:
+            await _request(connection, request_id)
+            version = (
+                await connection.execute(
+                    select(func.max(request_versions.c.version)).where(
+                        request_versions.c.request_id == request_id
+                    )
+                )
+            ).scalar_one()
+            await connection.execute(
+                insert(request_versions).values(
+                    request_id=request_id,
+                    version=int(version) + 1,
+                    text=cleaned,
+                    author=author,
+                    created_at=now,
+                )
+            )
+            return int(version) + 1
+
+    async def refer(
+        self, request_id: int, department: str, due_on: date, note: str, actor: str, now: datetime
+    ) -> int:
+        async with self._engine.begin() as connection:
+            await change_status_in(connection, request_id, RequestStatus.REFERRED, actor, now)
+            referral_id = (
+                await connection.execute(
+                    insert(referrals)
+                    .values(
+                        request_id=request_id,
+                        department=department[:64],
+                        due_on=due_on,
+                        note=note[:1000],
+                        created_at=now,
+                    )
+                    .returning(referrals.c.id)
+                )
+            ).scalar_one()
+            return int(referral_id)
+
+    async def record_reply(self, referral_id: int, reply: str, actor: str, now: datetime) -> None:
+        async with self._engine.begin() as connection:
+            row = (
+                await connection.execute(select(referrals).where(referrals.c.id == referral_id))
+            ).first()
+            if row is None:
+                raise UnknownRequest(f"referral {referral_id}")
+            await connection.execute(
+                update(referrals)
+                .where(referrals.c.id == referral_id)
+                .values(reply=reply[:5000], replied_at=now)
+            )
+            await change_status_in(
+                connection, row.request_id, RequestStatus.DEPARTMENT_REPLIED, actor, now
+            )
+
+    async def lookup(self, tracking_text: str, phone_last_four: str, client: str) -> str:
+        """The request's status for the applicant: tracking number + last four digits of her
+        phone. Nothing else is revealed; a wrong pair looks exactly like an unknown number."""
+        self._limiter.check(client)
+        tracking = parse_tracking_number(tracking_text)
+        async with self._engine.connect() as connection:
+            row = (
+                await connection.execute(
+                    select(requests.c.status, applicants.c.phone)
+                    .join(applicants, applicants.c.id == requests.c.applicant_id)
+                    .where(requests.c.tracking_number == tracking)
+                )
+            ).first()
+        if row is None or row.phone[-4:] != phone_last_four.strip()[-4:]:
+            raise InvalidTrackingNumber("no request matches")
+        return str(row.status)
+
+    async def details(self, request_id: int) -> dict[str, Any]:
+        async with self._engine.connect() as connection:
+            row = await _request(connection, request_id)
+            versions = (
+                await connection.execute(
+                    select(request_versions)
+                    .where(request_versions.c.request_id == request_id)
+                    .order_by(request_versions.c.version)
+                )
+            ).all()
+            history = (
+                await connection.execute(
+                    select(request_history)
+                    .where(request_history.c.request_id == request_id)
+                    .order_by(request_history.c.id)
+                )
+            ).all()
+            sms = (
+                await connection.execute(
+                    select(outbox.c.kind, outbox.c.status, outbox.c.created_at, outbox.c.segments)
+                    .where(outbox.c.request_id == request_id)
+                    .order_by(outbox.c.id)
+                )
+            ).all()
+        return {
+            "id": row.id,
+            "tracking_number": row.tracking_number,
+            "status": row.status,
+            "centre": row.centre,
+            "category": row.category,
+            "versions": [
+                {"version": v.version, "text": v.text, "author": v.author} for v in versions
+            ],
+            "history": [
+                {"from": h.from_status, "to": h.to_status, "actor": h.actor, "at": h.at.isoformat()}
+                for h in history
+            ],
+            "sms": [{"kind": s.kind, "status": s.status, "segments": s.segments} for s in sms],
+        }
+
+
+async def _request(connection: AsyncConnection, request_id: int) -> Any:
+    row = (await connection.execute(select(requests).where(requests.c.id == request_id))).first()
+    if row is None:
+        raise UnknownRequest(str(request_id))
+    return row
+
+
+async def _history(
+    connection: AsyncConnection,
+    request_id: int,
+    before: RequestStatus | None,
+    after: RequestStatus,
+    actor: str,
+    note: str,
+    now: datetime,
+) -> None:
+    await connection.execute(
+        insert(request_history).values(
+            request_id=request_id,
+            from_status=before.value if before else None,
+            to_status=after.value,
+            actor=actor,
+            note=note[:500],
+            at=now,
+        )
+    )
+
+
+async def change_status_in(
+    connection: AsyncConnection,
+    request_id: int,
+    wanted: RequestStatus,
+    actor: str,
+    now: datetime,
+    note: str = "",
+    when: datetime | None = None,
+    centre: str = "",
+    sms_key: str | None = None,
+) -> None:
+    """Change a request's status inside the caller's transaction: checked, recorded in the
+    history, and announced by SMS (``sms_key`` makes the SMS unique per logical event)."""
+    row = await _request(connection, request_id)
+    current = RequestStatus(row.status)
+    check_change(current, wanted)
+    await connection.execute(
+        update(requests)
+        .where(requests.c.id == request_id)
+        .values(status=wanted.value, updated_at=now)
+    )
+    await _history(connection, request_id, current, wanted, actor, note, now)
+    applicant = (
+        await connection.execute(select(applicants).where(applicants.c.id == row.applicant_id))
+    ).one()
+    kind = sms_for(wanted)
+    await enqueue(
+        connection,
+        key=sms_key or f"status:{request_id}:{wanted.value}:{int(now.timestamp() * 1000)}",
+        kind=kind,
+        phone=applicant.phone,
+        language=applicant.language,
+        tracking=format_tracking_number(row.tracking_number),
+        now=now,
+        request_id=request_id,
+        when=when,
+        centre=centre,
+        status=wanted.value,
+    )
+
+
+__all__ = ["DeskService", "LookupLimiter", "Registered", "Registration", "change_status_in"]

@@ -1,0 +1,57 @@
+"""Typed scheduling errors: each has a stable code and an i18n message key for the edges."""
+
+from __future__ import annotations
+
+
+class SchedulingError(Exception):
+    code = "scheduling_error"
+    message_key = "errors.scheduler.generic"
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__(detail or self.code)
+        self.detail = detail
+
+
+class SlotTaken(SchedulingError):
+    code = "slot_taken"
+    message_key = "errors.scheduler.slot_taken"
+
+
+class BoothTaken(SchedulingError):
+    code = "booth_taken"
+    message_key = "errors.scheduler.booth_taken"
+
+
+class BoothOutOfService(SchedulingError):
+    code = "booth_out_of_service"
+    message_key = "errors.scheduler.booth_out_of_service"
+
+
+class ApplicantAlreadyBooked(SchedulingError):
+    code = "applicant_already_booked"
+    message_key = "errors.scheduler.applicant_already_booked"
+
+
+class RequestNotBookable(SchedulingError):
+    code = "request_not_bookable"
+    message_key = "errors.scheduler.request_not_bookable"
+
+
+class SlotInPast(SchedulingError):
+    code = "slot_in_past"
+    message_key = "errors.scheduler.slot_in_past"
+
+
+class InvalidSitting(SchedulingError):
+    code = "invalid_sitting"
+    message_key = "errors.scheduler.invalid_sitting"
+
+
+class UnknownAppointment(SchedulingError):
+    code = "unknown_appointment"
+    message_key = "errors.scheduler.unknown_appointment"
+
+
+class NotConfirmable(SchedulingError):
+    code = "not_confirmable"
+    message_key = "errors.scheduler.not_confirmable"
