@@ -337,9 +337,11 @@ async def change_status_in(
     when: datetime | None = None,
     centre: str = "",
     sms_key: str | None = None,
+    announce: bool = True,
 ) -> None:
     """Change a request's status inside the caller's transaction: checked, recorded in the
-    history, and announced by SMS (``sms_key`` makes the SMS unique per logical event)."""
+    history, and announced by SMS (``sms_key`` makes the SMS unique per logical event;
+    ``announce=False`` when the caller sends a more specific SMS itself)."""
     row = await _request(connection, request_id)
     current = RequestStatus(row.status)
     check_change(current, wanted)
@@ -349,6 +351,8 @@ async def change_status_in(
         .values(status=wanted.value, updated_at=now)
     )
     await _history(connection, request_id, current, wanted, actor, note, now)
+    if not announce:
+        return
     applicant = (
         await connection.execute(select(applicants).where(applicants.c.id == row.applicant_id))
     ).one()

@@ -1,0 +1,103 @@
+"""Desk and scheduler services on a real migrated SQLite file, with a clock the test moves."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from desk.service import DeskService, LookupLimiter, Registration
+from desk.tables import outbox
+from desk.tracking import TrackingNumbers
+from majlis.app import load_keyring, room_timings
+from majlis.database import create_engine
+from majlis.demo import seed_demo
+from majlis.settings import Settings
+from rooms.service import DetachedMedia, RoomService
+from rooms.store import RoomStore
+from scheduler.service import SchedulerService, SlotLengths
+from tests.integration.signaling.conftest import ManualClock
+
+# Tomorrow's sitting, seen from the day before: 09:00 UTC is 12:00 in Riyadh.
+SITTING_START = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+
+
+def valid_registration(**changes: str) -> Registration:
+    fields = {
+        "full_name": "Noura Al-Qahtani",
+        "national_id": "1000000008",
+        "phone": "0501234567",
+        "language": "ar",
+        "centre": "riyadh",
+        "category": "housing",
+        "text": "A request about housing support.",
+    }
+    fields.update(changes)
+    return Registration(**fields)
+
+
+@dataclass
+class Office:
+    settings: Settings
+    engine: AsyncEngine
+    clock: ManualClock
+    desk: DeskService
+    rooms: RoomService
+    scheduler: SchedulerService
+
+    async def restart(self) -> None:
+        """New service objects on the same database, as after a process restart."""
+        self.rooms = new_rooms(self.settings, self.engine, self.clock)
+        await self.rooms.load()
+        self.scheduler = SchedulerService(self.engine, self.rooms, SlotLengths())
+        self.desk = new_desk(self.engine)
+
+    async def outbox_kinds(self) -> list[str]:
+        async with self.engine.connect() as connection:
+            rows = await connection.execute(select(outbox.c.kind).order_by(outbox.c.id))
+            return [r.kind for r in rows]
+
+    async def count(self, table: object) -> int:
+        async with self.engine.connect() as connection:
+            return int(
+                (await connection.execute(select(func.count()).select_from(table))).scalar_one()  # type: ignore[arg-type]
+            )
+
+
+def new_rooms(settings: Settings, engine: AsyncEngine, clock: ManualClock) -> RoomService:
+    return RoomService(
+        RoomStore(engine),
+        DetachedMedia(),
+        load_keyring(settings),
+        clock,
+        room_timings(settings),
+        timedelta(seconds=settings.seat_grace_s),
+    )
+
+
+def new_desk(engine: AsyncEngine) -> DeskService:
+    return DeskService(engine, TrackingNumbers(b"tracking key for the tests!!"), LookupLimiter())
+
+
+@pytest.fixture
+async def office(migrated_settings: Settings) -> AsyncIterator[Office]:
+    engine = create_engine(migrated_settings.effective_database_url)
+    clock = ManualClock(SITTING_START - timedelta(days=1, hours=2))
+    await seed_demo(engine, clock.now())
+    rooms = new_rooms(migrated_settings, engine, clock)
+    office = Office(
+        migrated_settings,
+        engine,
+        clock,
+        new_desk(engine),
+        rooms,
+        SchedulerService(engine, rooms, SlotLengths()),
+    )
+    try:
+        yield office
+    finally:
+        await engine.dispose()

@@ -1,0 +1,112 @@
+"""One tracking number from registration to a no-show, with the clock driven by the test and
+a restart in the middle: rooms open once, reminders go once, nothing is repeated."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from desk.tables import appointments, requests, slots
+from tests.integration.desk.conftest import SITTING_START, Office, valid_registration
+
+
+async def first_slot(office: Office, sitting_id: int) -> int:
+    async with office.engine.connect() as connection:
+        return int(
+            (
+                await connection.execute(
+                    select(slots.c.id).where(slots.c.sitting_id == sitting_id).order_by(slots.c.id)
+                )
+            )
+            .scalars()
+            .first()
+        )
+
+
+async def test_a_confirmed_appointment_opens_reminds_once_and_is_marked_no_show(
+    office: Office,
+) -> None:
+    now = office.clock.now
+    registered = await office.desk.register(valid_registration(), "coordinator1", now())
+    assert len(registered.tracking_number) == 10
+    sitting = await office.scheduler.create_sitting(
+        "office-1", SITTING_START, SITTING_START + timedelta(hours=1), now()
+    )
+    slot = await first_slot(office, sitting)
+    appointment = await office.scheduler.book(
+        registered.request_id, slot, "riyadh/booth-1", "coordinator1", now()
+    )
+    await office.scheduler.record_call(appointment, "no_answer", "coordinator1", now())
+    await office.scheduler.record_call(appointment, "confirmed", "coordinator1", now())
+    assert office.rooms.room(f"appt-{appointment}").state.value == "scheduled"
+    assert await office.outbox_kinds() == ["registered", "booked", "confirmed"]
+
+    office.clock.set(SITTING_START - timedelta(hours=24))
+    await office.scheduler.tick(now())
+    await office.scheduler.tick(now())
+    await office.restart()
+    await office.scheduler.tick(now())
+    assert await office.outbox_kinds() == ["registered", "booked", "confirmed", "reminder_day"]
+
+    office.clock.set(SITTING_START - timedelta(minutes=50))
+    await office.scheduler.tick(now())
+    await office.scheduler.tick(now())
+    assert (await office.outbox_kinds())[-1] == "reminder_hour"
+
+    office.clock.set(SITTING_START - timedelta(minutes=10))
+    await office.rooms.tick()
+    assert office.rooms.room(f"appt-{appointment}").state.value == "open"
+    await office.restart()
+    await office.rooms.tick()
+    assert office.rooms.room(f"appt-{appointment}").state.value == "open"
+
+    office.clock.set(SITTING_START + timedelta(minutes=5))
+    await office.rooms.tick()
+    assert office.rooms.room(f"appt-{appointment}").state.value == "no_show"
+    await office.scheduler.tick(now())
+    await office.restart()
+    await office.scheduler.tick(now())
+    await office.rooms.tick()
+    async with office.engine.connect() as connection:
+        status = (
+            await connection.execute(
+                select(appointments.c.status).where(appointments.c.id == appointment)
+            )
+        ).scalar_one()
+        request_status = (
+            await connection.execute(
+                select(requests.c.status).where(requests.c.id == registered.request_id)
+            )
+        ).scalar_one()
+    assert (status, request_status) == ("no_show", "under_review")
+    assert await office.outbox_kinds() == [
+        "registered",
+        "booked",
+        "confirmed",
+        "reminder_day",
+        "reminder_hour",
+        "status_changed",
+    ]
+    details = await office.desk.details(registered.request_id)
+    assert [h["to"] for h in details["history"]] == [
+        "registered",
+        "audience_booked",
+        "confirmed",
+        "under_review",
+    ]
+
+
+async def test_a_late_reminder_is_not_sent(office: Office) -> None:
+    now = office.clock.now
+    registered = await office.desk.register(valid_registration(), "coordinator1", now())
+    sitting = await office.scheduler.create_sitting(
+        "office-1", SITTING_START, SITTING_START + timedelta(hours=1), now()
+    )
+    appointment = await office.scheduler.book(
+        registered.request_id, await first_slot(office, sitting), "riyadh/booth-1", "c1", now()
+    )
+    await office.scheduler.record_call(appointment, "confirmed", "c1", now())
+    office.clock.set(SITTING_START - timedelta(hours=20))  # the server was down at T-24 h
+    await office.scheduler.tick(now())
+    assert "reminder_day" not in await office.outbox_kinds()
