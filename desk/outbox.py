@@ -93,6 +93,14 @@ class HttpGatewayProvider:
             raise SendFailed(f"gateway unreachable: {type(error).__name__}") from None
 
 
+def provider_for(kind: str, url: str | None, api_key: str | None, sender_id: str) -> SmsProvider:
+    if kind == "console":
+        return ConsoleProvider()
+    if not url or not api_key:
+        raise ValueError("the http SMS provider needs MAJLIS_SMS_GATEWAY_URL and _API_KEY")
+    return HttpGatewayProvider(url, api_key, sender_id)
+
+
 async def enqueue(
     connection: AsyncConnection,
     *,

@@ -16,7 +16,11 @@ import socketio
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from certs.secrets import load_or_create_secret
 from certs.signing import load_signing_keys
+from desk.outbox import Dispatcher, SmsProvider, provider_for, run_dispatcher
+from desk.service import DeskService, LookupLimiter
+from desk.tracking import TrackingNumbers
 from majlis.database import create_engine
 from majlis.errors import problem_middleware
 from majlis.health import health_handler
@@ -31,6 +35,7 @@ from rooms.service import Clock, RoomService, SystemClock
 from rooms.state import RoomTimings
 from rooms.store import RoomStore
 from rooms.tokens import Keyring
+from scheduler.service import SchedulerService, SlotLengths
 from signaling.namespaces import register_namespaces
 from signaling.server import create_socketio_server
 
@@ -40,6 +45,9 @@ METRICS = web.AppKey("metrics", HttpMetrics)
 SOCKETIO = web.AppKey("socketio", socketio.AsyncServer)
 MEDIA = web.AppKey("media", MediaServer)
 ROOMS = web.AppKey("rooms", RoomService)
+DESK = web.AppKey("desk", DeskService)
+SCHEDULER = web.AppKey("scheduler", SchedulerService)
+CLOCK = web.AppKey("clock", Clock)
 
 EngineFactory = Callable[[str], AsyncEngine]
 log = logging.getLogger(__name__)
@@ -67,9 +75,56 @@ def create_app(
     sio = create_socketio_server(settings.socketio_max_message_bytes)
     sio.attach(app, socketio_path="socket.io")
     app[SOCKETIO] = sio
+    app[CLOCK] = clock or SystemClock()
     app.cleanup_ctx.append(_media_context)
-    app.cleanup_ctx.append(_rooms_context(clock or SystemClock()))
+    app.cleanup_ctx.append(_rooms_context)
+    app.cleanup_ctx.append(_desk_context)
     return app
+
+
+def tracking_numbers(settings: Settings) -> TrackingNumbers:
+    return TrackingNumbers(load_or_create_secret(settings.data_dir / "keys" / "tracking.key"))
+
+
+def sms_provider(settings: Settings) -> SmsProvider:
+    return provider_for(
+        settings.sms_provider,
+        settings.sms_gateway_url,
+        settings.sms_gateway_api_key,
+        settings.sms_sender_id,
+    )
+
+
+async def _desk_context(app: web.Application) -> AsyncIterator[None]:
+    settings, engine, clock = app[SETTINGS], app[DB_ENGINE], app[CLOCK]
+    app[DESK] = DeskService(
+        engine, await asyncio.to_thread(tracking_numbers, settings), LookupLimiter()
+    )
+    lengths = SlotLengths(
+        timedelta(minutes=settings.slot_minutes), timedelta(minutes=settings.slot_buffer_minutes)
+    )
+    scheduler = SchedulerService(engine, app[ROOMS], lengths)
+    app[SCHEDULER] = scheduler
+    dispatcher = Dispatcher(engine, sms_provider(settings))
+    loops = [
+        asyncio.create_task(run_dispatcher(dispatcher, clock.now, settings.sms_dispatch_s)),
+        asyncio.create_task(_run_scheduler_clock(scheduler, clock, settings.scheduler_tick_s)),
+    ]
+    try:
+        yield
+    finally:
+        for loop_task in loops:
+            loop_task.cancel()
+        await asyncio.gather(*loops, return_exceptions=True)
+
+
+async def _run_scheduler_clock(scheduler: SchedulerService, clock: Clock, period_s: float) -> None:
+    while True:
+        try:
+            await scheduler.tick(clock.now())
+        except Exception:
+            log.exception("scheduler tick failed")
+        await asyncio.sleep(period_s)
 
 
 def room_timings(settings: Settings) -> RoomTimings:
@@ -97,31 +152,28 @@ async def _media_context(app: web.Application) -> AsyncIterator[None]:
         await media.close()
 
 
-def _rooms_context(clock: Clock) -> Callable[[web.Application], AsyncIterator[None]]:
-    async def rooms_context(app: web.Application) -> AsyncIterator[None]:
-        settings = app[SETTINGS]
-        keyring = await asyncio.to_thread(load_keyring, settings)
-        rooms = RoomService(
-            RoomStore(app[DB_ENGINE]),
-            app[MEDIA],
-            keyring,
-            clock,
-            room_timings(settings),
-            timedelta(seconds=settings.seat_grace_s),
-        )
-        await rooms.load()
-        app[ROOMS] = rooms
-        register_namespaces(app[SOCKETIO], rooms, app[MEDIA])
-        ticking = asyncio.create_task(
-            _run_room_clock(rooms, settings.room_tick_s, settings.room_discover_s)
-        )
-        try:
-            yield
-        finally:
-            ticking.cancel()
-            await asyncio.gather(ticking, return_exceptions=True)
-
-    return rooms_context
+async def _rooms_context(app: web.Application) -> AsyncIterator[None]:
+    settings, clock = app[SETTINGS], app[CLOCK]
+    keyring = await asyncio.to_thread(load_keyring, settings)
+    rooms = RoomService(
+        RoomStore(app[DB_ENGINE]),
+        app[MEDIA],
+        keyring,
+        clock,
+        room_timings(settings),
+        timedelta(seconds=settings.seat_grace_s),
+    )
+    await rooms.load()
+    app[ROOMS] = rooms
+    register_namespaces(app[SOCKETIO], rooms, app[MEDIA])
+    ticking = asyncio.create_task(
+        _run_room_clock(rooms, settings.room_tick_s, settings.room_discover_s)
+    )
+    try:
+        yield
+    finally:
+        ticking.cancel()
+        await asyncio.gather(ticking, return_exceptions=True)
 
 
 async def _run_room_clock(rooms: RoomService, period_s: float, discover_s: float) -> None:

@@ -18,7 +18,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from certs.authority import CertificateReport, ensure_certificates
 from certs.tls import TlsConfigurationError
-from majlis.app import load_keyring, room_timings
+from desk.outbox import Dispatcher
+from majlis.app import load_keyring, room_timings, sms_provider
 from majlis.database import DatabaseNotMigrated, create_engine
 from majlis.demo import DEMO_BOOTH_DEVICE, DEMO_OFFICE_DEVICE, schedule_demo_room, seed_demo
 from majlis.logs import configure_logging
@@ -64,6 +65,10 @@ def build_parser() -> argparse.ArgumentParser:
     room.add_argument("--in-minutes", type=float, default=1.0, help="slot starts this soon")
     room.add_argument("--booth", default=DEMO_BOOTH_DEVICE, help="booth device seated in it")
     room.add_argument("--json", action="store_true", help="print one JSON object")
+    sms = commands.add_parser("sms", help="the SMS outbox")
+    sms.add_subparsers(dest="sms_command", required=True).add_parser(
+        "send-due", help="send every pending SMS that is due, once, and exit"
+    )
     certs = commands.add_parser("certs", help="TLS certificates")
     certs.add_subparsers(dest="certs_command", required=True).add_parser(
         "init", help="create (or renew) the local CA and server certificate"
@@ -88,6 +93,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             asyncio.run(_db_upgrade(settings))
         elif arguments.command == "bench":
             _bench_media(arguments, arguments.loop or settings.event_loop)
+        elif arguments.command == "sms":
+            asyncio.run(_sms_send_due(settings))
         elif arguments.command == "demo":
             asyncio.run(_demo_room(settings, arguments))
         elif arguments.command == "certs":
@@ -156,6 +163,16 @@ async def _init(settings: Settings, demo: bool) -> None:
     for name, url in app_urls(settings).items():
         print(f"  {name:>7}: {url}")
     print("  an audience room with dev sign-in tokens: majlis demo room")
+
+
+async def _sms_send_due(settings: Settings) -> None:
+    engine = create_engine(settings.effective_database_url)
+    try:
+        await require_migrated(engine)
+        sent = await Dispatcher(engine, sms_provider(settings)).send_due(datetime.now(UTC))
+    finally:
+        await engine.dispose()
+    print(f"{sent} SMS sent")
 
 
 async def _demo_room(settings: Settings, arguments: argparse.Namespace) -> None:

@@ -104,6 +104,24 @@ class Settings(BaseSettings):
     seat_grace_s: float = Field(
         default=30, gt=0, description="A lost booth/office seat is held this long, then abort."
     )
+    sms_provider: Literal["console", "http"] = Field(
+        default="console", description="console: log + outbox table; http: a JSON SMS gateway."
+    )
+    sms_gateway_url: str | None = Field(default=None, description="URL of the JSON SMS gateway.")
+    sms_gateway_api_key: str | None = Field(
+        default=None, description="Bearer API key of the SMS gateway (keep it secret)."
+    )
+    sms_sender_id: str = Field(default="Majlis", max_length=11, description="SMS sender id.")
+    sms_dispatch_s: float = Field(
+        default=2.0, gt=0, description="How often the SMS outbox is sent."
+    )
+    slot_minutes: float = Field(default=6, gt=0, description="Length of an audience slot.")
+    slot_buffer_minutes: float = Field(
+        default=2, ge=0, description="Gap between two slots of a sitting."
+    )
+    scheduler_tick_s: float = Field(
+        default=30.0, gt=0, description="How often the scheduler's clock runs."
+    )
     room_discover_s: float = Field(
         default=5.0, gt=0, description="How often rooms scheduled by other processes are loaded."
     )
