@@ -83,6 +83,10 @@ class DeskService:
         self._tracking = tracking
         self._limiter = limiter
 
+    @property
+    def engine(self) -> AsyncEngine:
+        return self._engine
+
     async def register(self, form: Registration, actor: str, now: datetime) -> Registered:
         national_id = normalise_national_id(form.national_id)
         phone = normalise_saudi_mobile(form.phone)

@@ -16,6 +16,7 @@ import socketio
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from api.routes import SERVICES, ApiServices, add_api_routes
 from certs.secrets import load_or_create_secret
 from certs.signing import load_signing_keys
 from desk.outbox import Dispatcher, SmsProvider, provider_for, run_dispatcher
@@ -48,6 +49,7 @@ ROOMS = web.AppKey("rooms", RoomService)
 DESK = web.AppKey("desk", DeskService)
 SCHEDULER = web.AppKey("scheduler", SchedulerService)
 CLOCK = web.AppKey("clock", Clock)
+KEYRING = web.AppKey("keyring", Keyring)
 
 EngineFactory = Callable[[str], AsyncEngine]
 log = logging.getLogger(__name__)
@@ -70,6 +72,7 @@ def create_app(
 
     app.router.add_get("/healthz", health_handler(DB_ENGINE), name="healthz")
     app.router.add_get("/metrics", metrics.handle_metrics, name="metrics")
+    add_api_routes(app)
     add_web_client_routes(app, settings.effective_web_client_dir)
 
     sio = create_socketio_server(settings.socketio_max_message_bytes)
@@ -105,6 +108,7 @@ async def _desk_context(app: web.Application) -> AsyncIterator[None]:
     )
     scheduler = SchedulerService(engine, app[ROOMS], lengths)
     app[SCHEDULER] = scheduler
+    app[SERVICES] = ApiServices(app[DESK], scheduler, RoomStore(engine), app[KEYRING], clock)
     dispatcher = Dispatcher(engine, sms_provider(settings))
     loops = [
         asyncio.create_task(run_dispatcher(dispatcher, clock.now, settings.sms_dispatch_s)),
@@ -155,6 +159,7 @@ async def _media_context(app: web.Application) -> AsyncIterator[None]:
 async def _rooms_context(app: web.Application) -> AsyncIterator[None]:
     settings, clock = app[SETTINGS], app[CLOCK]
     keyring = await asyncio.to_thread(load_keyring, settings)
+    app[KEYRING] = keyring
     rooms = RoomService(
         RoomStore(app[DB_ENGINE]),
         app[MEDIA],

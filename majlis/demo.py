@@ -119,6 +119,6 @@ async def schedule_demo_room(
         {
             "booth": rooms.issue_join_token(room_id, "booth"),
             "office": rooms.issue_join_token(room_id, "office"),
-            "desk": rooms.issue_desk_token("desk-demo", DEMO_DESK_TOKEN_LIFETIME),
+            "desk": rooms.issue_terminal_token("desk", "desk-demo", DEMO_DESK_TOKEN_LIFETIME),
         },
     )

@@ -17,6 +17,11 @@ class Permission(StrEnum):
     SEE_QUEUE = "room.queue.read"
     SEE_ALL_ROOMS = "room.state.read_all"
     SEE_QUALITY = "room.quality.read"
+    REQUEST_READ = "request.read"
+    REQUEST_WRITE = "request.write"
+    BOOKING_WRITE = "booking.write"
+    SCHEDULE_READ = "schedule.read"
+    STATISTICS_READ = "statistics.read"
 
 
 PERMISSIONS: dict[str, frozenset[Permission]] = {
@@ -29,10 +34,23 @@ PERMISSIONS: dict[str, frozenset[Permission]] = {
             Permission.PAUSE,
             Permission.END,
             Permission.SEE_QUEUE,
+            Permission.SCHEDULE_READ,
+            Permission.REQUEST_READ,
         }
     ),
-    # Coordinators watch every booth's state and connection quality; never the media.
-    "desk": frozenset({Permission.SEE_ALL_ROOMS, Permission.SEE_QUALITY}),
+    # Coordinators run the requests and bookings and watch every booth's state and
+    # connection quality; never the media.
+    "desk": frozenset(
+        {
+            Permission.SEE_ALL_ROOMS,
+            Permission.SEE_QUALITY,
+            Permission.REQUEST_READ,
+            Permission.REQUEST_WRITE,
+            Permission.BOOKING_WRITE,
+            Permission.SCHEDULE_READ,
+            Permission.STATISTICS_READ,
+        }
+    ),
 }
 
 

@@ -220,11 +220,13 @@ class RoomService:
         device = entry.seats.booth_device if role == "booth" else entry.seats.office_device
         return issue(self._window_claims(entry, role, device, "join"), self._keyring)
 
-    def issue_desk_token(self, device: str, valid_for: timedelta) -> str:
+    def issue_terminal_token(self, role: str, device: str, valid_for: timedelta) -> str:
+        """A credential not bound to one room (a coordinator's desk, the office terminal's
+        queue): the signed dev credential until staff sign-in and device enrollment exist."""
         now = self._clock.now()
         claims = TokenClaims(
             room="*",
-            role="desk",
+            role=role,
             device=device,
             not_before=int(now.timestamp()),
             expires=int((now + valid_for).timestamp()),

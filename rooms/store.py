@@ -122,6 +122,24 @@ class RoomStore:
             )
             return [(r.kind, r.actor, r.state_after) for r in rows]
 
+    async def audience_minutes(self) -> dict[str, float]:
+        """Room id → minutes from admission to the end, for audiences that ended."""
+        async with self._engine.connect() as connection:
+            rows = await connection.execute(
+                select(room_events.c.room_id, room_events.c.kind, room_events.c.at)
+                .where(room_events.c.kind.in_(["admit", "end"]))
+                .order_by(room_events.c.room_id, room_events.c.seq)
+            )
+            admitted: dict[str, datetime] = {}
+            minutes: dict[str, float] = {}
+            for row in rows:
+                if row.kind == "admit":
+                    admitted[row.room_id] = _aware(row.at)
+                elif row.room_id in admitted:
+                    span = _aware(row.at) - admitted[row.room_id]
+                    minutes[row.room_id] = span.total_seconds() / 60
+            return minutes
+
     async def use_token(self, token_id: str, now: datetime, expires_at: datetime) -> None:
         """Mark a single-use token id as used; raises ``TokenReused`` the second time."""
         try:

@@ -111,6 +111,32 @@ class SchedulerService:
             )
         return int(sitting_id)
 
+    async def slots_of(self, sitting_id: int) -> list[dict[str, Any]]:
+        async with self._engine.connect() as connection:
+            rows = await connection.execute(
+                select(
+                    slots.c.id, slots.c.starts_at, slots.c.ends_at, appointments.c.id.label("taken")
+                )
+                .outerjoin(
+                    appointments,
+                    and_(
+                        appointments.c.slot_id == slots.c.id,
+                        appointments.c.status.in_(sorted(ACTIVE_APPOINTMENT)),
+                    ),
+                )
+                .where(slots.c.sitting_id == sitting_id)
+                .order_by(slots.c.starts_at)
+            )
+            return [
+                {
+                    "slot": r.id,
+                    "starts_at": _aware(r.starts_at).isoformat(),
+                    "ends_at": _aware(r.ends_at).isoformat(),
+                    "free": r.taken is None,
+                }
+                for r in rows
+            ]
+
     # -- booking -------------------------------------------------------------------------------
 
     async def book(

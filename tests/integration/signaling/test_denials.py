@@ -63,7 +63,7 @@ async def test_a_booth_cannot_admit_extend_or_end_and_a_desk_cannot_send_media(
     await booth.start_media(face_video, audio)
     assert (await booth.call("preflight"))["passed"]
     desk = live.participant("/desk")
-    await desk.connect(live.rooms.issue_desk_token("desk-1", timedelta(hours=8)))
+    await desk.connect(live.rooms.issue_terminal_token("desk", "desk-1", timedelta(hours=8)))
     before = live.rooms.room("room-1")
 
     for event in ("admit", "extend", "end", "pause", "queue"):

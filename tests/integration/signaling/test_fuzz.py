@@ -97,7 +97,7 @@ async def _build(data_dir: Path) -> tuple[LiveServer, web.AppRunner]:
     for namespace, token in (
         ("/booth", live.rooms.issue_join_token("room-1", "booth")),
         ("/office", live.rooms.issue_join_token("room-1", "office")),
-        ("/desk", live.rooms.issue_desk_token("desk-1", minutes(60) - minutes(0))),
+        ("/desk", live.rooms.issue_terminal_token("desk", "desk-1", minutes(60) - minutes(0))),
     ):
         await live.participant(namespace).connect(token)
     return live, runner

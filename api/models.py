@@ -1,0 +1,78 @@
+"""Request bodies of the HTTP API: pydantic, strict, unknown fields refused, sizes bounded."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from desk.lifecycle import RequestStatus
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RegisterRequest(Body):
+    full_name: str = Field(max_length=200)
+    national_id: str = Field(max_length=20)
+    phone: str = Field(max_length=32)
+    language: Literal["ar", "en"] = "ar"
+    centre: str = Field(min_length=1, max_length=32)
+    category: str = Field(min_length=1, max_length=64)
+    text: str = Field(max_length=5000)
+
+
+class StatusChange(Body):
+    status: RequestStatus
+    note: str = Field(default="", max_length=500)
+
+
+class Amendment(Body):
+    text: str = Field(max_length=5000)
+
+
+class Referral(Body):
+    department: str = Field(min_length=1, max_length=64)
+    due_on: date
+    note: str = Field(default="", max_length=1000)
+
+
+class Reply(Body):
+    reply: str = Field(min_length=1, max_length=5000)
+
+
+class Sitting(Body):
+    office_device: str = Field(min_length=1, max_length=64)
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+
+
+class BookingBody(Body):
+    request_id: int = Field(ge=1)
+    slot_id: int = Field(ge=1)
+    booth: str = Field(min_length=3, max_length=64)
+
+
+class Move(Body):
+    slot_id: int = Field(ge=1)
+    booth: str = Field(min_length=3, max_length=64)
+
+
+class Call(Body):
+    outcome: Literal["confirmed", "no_answer", "asked_to_reschedule", "wrong_number"]
+
+
+class Standby(Body):
+    request_id: int = Field(ge=1)
+
+
+class Lookup(Body):
+    tracking_number: str = Field(max_length=20)
+    phone_last_four: str = Field(min_length=4, max_length=4, pattern=r"^[0-9٠-٩]{4}$")
+
+
+class QueueQuery(Body):
+    office: str = Field(min_length=1, max_length=64)
+    day_start: datetime | None = None

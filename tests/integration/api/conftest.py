@@ -1,0 +1,3 @@
+"""The API is tested on the same real TLS server as the signalling."""
+
+from tests.integration.signaling.conftest import live  # noqa: F401 - a shared fixture
