@@ -38,6 +38,11 @@ class InvalidName(DeskError):
     message_key = "errors.desk.invalid_name"
 
 
+class UnknownDepartment(DeskError):
+    code = "unknown_department"
+    message_key = "errors.desk.unknown_department"
+
+
 @dataclass(frozen=True)
 class Registration:
     full_name: str
@@ -77,8 +82,13 @@ class LookupLimiter:
 
 class DeskService:
     def __init__(
-        self, engine: AsyncEngine, tracking: TrackingNumbers, limiter: LookupLimiter
+        self,
+        engine: AsyncEngine,
+        tracking: TrackingNumbers,
+        limiter: LookupLimiter,
+        departments: frozenset[str] = frozenset(),
     ) -> None:
+        self._departments = departments
         self._engine = engine
         self._tracking = tracking
         self._limiter = limiter
@@ -212,6 +222,8 @@ class DeskService:
     async def refer(
         self, request_id: int, department: str, due_on: date, note: str, actor: str, now: datetime
     ) -> int:
+        if department not in self._departments:
+            raise UnknownDepartment(department[:64])
         async with self._engine.begin() as connection:
             await change_status_in(connection, request_id, RequestStatus.REFERRED, actor, now)
             referral_id = (

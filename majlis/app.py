@@ -101,7 +101,10 @@ def sms_provider(settings: Settings) -> SmsProvider:
 async def _desk_context(app: web.Application) -> AsyncIterator[None]:
     settings, engine, clock = app[SETTINGS], app[DB_ENGINE], app[CLOCK]
     app[DESK] = DeskService(
-        engine, await asyncio.to_thread(tracking_numbers, settings), LookupLimiter()
+        engine,
+        await asyncio.to_thread(tracking_numbers, settings),
+        LookupLimiter(),
+        frozenset(settings.departments),
     )
     lengths = SlotLengths(
         timedelta(minutes=settings.slot_minutes), timedelta(minutes=settings.slot_buffer_minutes)

@@ -48,9 +48,13 @@ def build_parser() -> argparse.ArgumentParser:
         "upgrade", help="apply pending migrations"
     )
     bench = commands.add_parser("bench", help="benchmarks that print numbers")
-    media = bench.add_subparsers(dest="bench_command", required=True).add_parser(
-        "media", help="simulated audiences against a media server process"
-    )
+    benches = bench.add_subparsers(dest="bench_command", required=True)
+    desk = benches.add_parser("desk", help="queue and status lookup on a seeded database")
+    desk.add_argument("--requests", type=int, default=100_000)
+    desk.add_argument("--appointments", type=int, default=10_000)
+    desk.add_argument("--calls", type=int, default=200, help="timed calls of each kind")
+    desk.add_argument("--json", action="store_true", help="end with one JSON line")
+    media = benches.add_parser("media", help="simulated audiences against a media server process")
     media.add_argument("--audiences", type=int, default=4, help="audiences at once")
     media.add_argument("--seconds", type=float, default=10.0, help="measuring window")
     media.add_argument(
@@ -91,6 +95,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             asyncio.run(_init(settings, demo=arguments.demo))
         elif arguments.command == "db":
             asyncio.run(_db_upgrade(settings))
+        elif arguments.command == "bench" and arguments.bench_command == "desk":
+            _bench_desk(arguments)
         elif arguments.command == "bench":
             _bench_media(arguments, arguments.loop or settings.event_loop)
         elif arguments.command == "sms":
@@ -123,6 +129,23 @@ def run_on_loop(coroutine: Coroutine[Any, Any, None], event_loop: str) -> None:
         uvloop.run(coroutine)
     else:
         asyncio.run(coroutine)
+
+
+def _bench_desk(arguments: argparse.Namespace) -> None:
+    from desk.bench import run_bench_desk
+
+    if not 1 <= arguments.appointments <= arguments.requests or arguments.calls < 1:
+        raise ValueError("need 1 <= --appointments <= --requests and --calls >= 1")
+    result = run_bench_desk(arguments.requests, arguments.appointments, arguments.calls)
+    for name in ("day_queue", "status_lookup"):
+        figures = result[name]
+        print(
+            f"{name:>13}: p50 {figures['p50_ms']} ms, p95 {figures['p95_ms']} ms, "
+            f"max {figures['max_ms']} ms ({result['requests']} requests, "
+            f"{result['appointments']} appointments, seeded in {result['seed_s']} s)"
+        )
+    if arguments.json:
+        print(json.dumps(result))
 
 
 def _bench_media(arguments: argparse.Namespace, event_loop: str) -> None:

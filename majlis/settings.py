@@ -115,6 +115,18 @@ class Settings(BaseSettings):
     sms_dispatch_s: float = Field(
         default=2.0, gt=0, description="How often the SMS outbox is sent."
     )
+    departments: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: [
+            "housing",
+            "social_security",
+            "health",
+            "education",
+            "labour",
+            "justice",
+            "municipal",
+        ],
+        description="Departments a request can be referred to (comma-separated codes).",
+    )
     slot_minutes: float = Field(default=6, gt=0, description="Length of an audience slot.")
     slot_buffer_minutes: float = Field(
         default=2, ge=0, description="Gap between two slots of a sitting."
@@ -129,7 +141,7 @@ class Settings(BaseSettings):
         default=1.0, gt=0, le=10, description="How often the room clock applies timed events."
     )
 
-    @field_validator("tls_hostnames", "media_host_addresses", mode="before")
+    @field_validator("tls_hostnames", "media_host_addresses", "departments", mode="before")
     @classmethod
     def _split_hostnames(cls, value: Any) -> Any:
         # Environment variables carry lists as "a.example,b.example".

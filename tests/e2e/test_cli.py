@@ -202,3 +202,17 @@ def test_demo_room_needs_a_migrated_database_then_prints_three_tokens(data_dir: 
     assert set(room["tokens"]) == {"booth", "office", "desk"}
     assert all(token.startswith("mj1.") for token in room["tokens"].values())
     assert run(["demo", "room", "--in-minutes", "-3"], env).returncode == 2
+
+
+def test_bench_desk_prints_queue_and_lookup_timings(data_dir: Path) -> None:
+    import json
+
+    result = run(
+        ["bench", "desk", "--requests", "3000", "--appointments", "400", "--calls", "20", "--json"],
+        environment(data_dir, free_port()),
+    )
+    assert result.returncode == 0, result.stderr
+    figures = json.loads(result.stdout.strip().splitlines()[-1])
+    assert figures["day_queue"]["rows"] == 40  # one office's full day
+    for name in ("day_queue", "status_lookup"):
+        assert 0 < figures[name]["p50_ms"] <= figures[name]["p95_ms"] <= figures[name]["max_ms"]

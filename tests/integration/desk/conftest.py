@@ -80,7 +80,12 @@ def new_rooms(settings: Settings, engine: AsyncEngine, clock: ManualClock) -> Ro
 
 
 def new_desk(engine: AsyncEngine) -> DeskService:
-    return DeskService(engine, TrackingNumbers(b"tracking key for the tests!!"), LookupLimiter())
+    return DeskService(
+        engine,
+        TrackingNumbers(b"tracking key for the tests!!"),
+        LookupLimiter(),
+        frozenset({"housing", "health"}),
+    )
 
 
 @pytest.fixture

@@ -110,3 +110,40 @@ async def test_a_late_reminder_is_not_sent(office: Office) -> None:
     office.clock.set(SITTING_START - timedelta(hours=20))  # the server was down at T-24 h
     await office.scheduler.tick(now())
     assert "reminder_day" not in await office.outbox_kinds()
+
+
+async def test_a_referral_goes_to_a_known_department_and_its_reply_is_recorded(
+    office: Office,
+) -> None:
+    from datetime import date
+
+    import pytest
+
+    from desk.lifecycle import RequestStatus
+    from desk.service import UnknownDepartment
+
+    now = office.clock.now
+    registered = await office.desk.register(valid_registration(), "c1", now())
+    await office.desk.change_status(registered.request_id, RequestStatus.UNDER_REVIEW, "c1", now())
+    with pytest.raises(UnknownDepartment):
+        await office.desk.refer(
+            registered.request_id, "space_agency", date(2026, 12, 20), "", "c1", now()
+        )
+    referral = await office.desk.refer(
+        registered.request_id, "housing", date(2026, 12, 20), "please advise", "c1", now()
+    )
+    await office.desk.record_reply(referral, "support approved", "c1", now())
+    await office.desk.change_status(registered.request_id, RequestStatus.CLOSED, "c1", now())
+    details = await office.desk.details(registered.request_id)
+    assert [h["to"] for h in details["history"]] == [
+        "registered",
+        "under_review",
+        "referred",
+        "department_replied",
+        "closed",
+    ]
+    assert [s["kind"] for s in details["sms"]][-1] == "closed"
+    version = await office.desk.amend_text(
+        registered.request_id, "Amended wording.", "booth", now()
+    )
+    assert version == 2
