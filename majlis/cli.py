@@ -10,8 +10,10 @@ import argparse
 import asyncio
 import json
 import sys
+import tempfile
 from collections.abc import Coroutine, Sequence
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -132,11 +134,11 @@ def run_on_loop(coroutine: Coroutine[Any, Any, None], event_loop: str) -> None:
 
 
 def _bench_desk(arguments: argparse.Namespace) -> None:
-    from desk.bench import run_bench_desk
-
     if not 1 <= arguments.appointments <= arguments.requests or arguments.calls < 1:
         raise ValueError("need 1 <= --appointments <= --requests and --calls >= 1")
-    result = run_bench_desk(arguments.requests, arguments.appointments, arguments.calls)
+    result = asyncio.run(
+        _bench_desk_on_fresh_database(arguments.requests, arguments.appointments, arguments.calls)
+    )
     for name in ("day_queue", "status_lookup"):
         figures = result[name]
         print(
@@ -146,6 +148,20 @@ def _bench_desk(arguments: argparse.Namespace) -> None:
         )
     if arguments.json:
         print(json.dumps(result))
+
+
+async def _bench_desk_on_fresh_database(
+    n_requests: int, n_appointments: int, calls: int
+) -> dict[str, Any]:
+    from scheduler.bench import bench_desk
+
+    with tempfile.TemporaryDirectory() as directory:
+        engine = create_engine(f"sqlite+aiosqlite:///{Path(directory) / 'bench.db'}")
+        try:
+            await upgrade_to_head(engine)
+            return await bench_desk(engine, n_requests, n_appointments, calls)
+        finally:
+            await engine.dispose()
 
 
 def _bench_media(arguments: argparse.Namespace, event_loop: str) -> None:

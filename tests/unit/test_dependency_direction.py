@@ -1,0 +1,39 @@
+"""Dependencies point one way (docs/ARCHITECTURE.md): a package never imports one above it."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).parents[2]
+FORBIDDEN = {
+    "certs": {"majlis", "api", "signaling", "scheduler", "desk", "rooms", "media"},
+    "media": {"majlis", "api", "signaling", "scheduler", "desk", "rooms"},
+    "rooms": {"majlis", "api", "signaling", "scheduler", "desk", "media"},
+    "desk": {"majlis", "api", "signaling", "scheduler", "rooms", "media"},
+    "scheduler": {"majlis", "api", "signaling", "media"},
+    "signaling": {"majlis", "api", "scheduler", "desk"},
+    "api": {"majlis", "signaling", "media"},
+}
+
+
+def imported_packages(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+@pytest.mark.parametrize("package", sorted(FORBIDDEN))
+def test_package_imports_nothing_above_it(package: str) -> None:
+    offences = {
+        str(path.relative_to(ROOT)): sorted(imported_packages(path) & FORBIDDEN[package])
+        for path in (ROOT / package).rglob("*.py")
+    }
+    assert {path: found for path, found in offences.items() if found} == {}
