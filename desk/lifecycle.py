@@ -47,5 +47,4 @@ def sms_for(wanted: RequestStatus) -> SmsKind:
         S.AUDIENCE_BOOKED: SmsKind.BOOKED,
         S.CONFIRMED: SmsKind.CONFIRMED,
         S.CLOSED: SmsKind.CLOSED,
-        S.CANCELLED: SmsKind.CANCELLED,
     }.get(wanted, SmsKind.STATUS_CHANGED)

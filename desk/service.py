@@ -322,6 +322,15 @@ async def _request(connection: AsyncConnection, request_id: int) -> Any:
     return row
 
 
+async def note_in_history(
+    connection: AsyncConnection, request_id: int, actor: str, note: str, now: datetime
+) -> None:
+    """A history row without a status change (a rescheduled appointment, for one)."""
+    row = await _request(connection, request_id)
+    status = RequestStatus(row.status)
+    await _history(connection, request_id, status, status, actor, note, now)
+
+
 async def _history(
     connection: AsyncConnection,
     request_id: int,
@@ -388,4 +397,11 @@ async def change_status_in(
     )
 
 
-__all__ = ["DeskService", "LookupLimiter", "Registered", "Registration", "change_status_in"]
+__all__ = [
+    "DeskService",
+    "LookupLimiter",
+    "Registered",
+    "Registration",
+    "change_status_in",
+    "note_in_history",
+]

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from desk.lifecycle import BOOKABLE, RequestStatus
 from desk.outbox import enqueue
-from desk.service import change_status_in
+from desk.service import change_status_in, note_in_history
 from desk.sms import SmsKind
 from desk.tables import (
     applicants,
@@ -176,6 +176,8 @@ class SchedulerService:
                     note="rescheduled",
                     announce=False,
                 )
+            else:
+                await note_in_history(connection, old.request_id, actor, "rescheduled", now)
             await self._rescheduled_sms(connection, new_id, now)
             return new_id
 
@@ -196,7 +198,10 @@ class SchedulerService:
                 actor,
                 now,
                 note="appointment cancelled",
-                sms_key=f"cancelled:{appointment_id}",
+                announce=False,
+            )
+            await _sms_for_appointment(
+                connection, old, SmsKind.CANCELLED, f"cancelled:{appointment_id}", now
             )
 
     async def _book_in(

@@ -147,3 +147,52 @@ async def test_a_referral_goes_to_a_known_department_and_its_reply_is_recorded(
         registered.request_id, "Amended wording.", "booth", now()
     )
     assert version == 2
+
+
+async def test_two_coordinators_booking_the_same_slot_at_once_get_one_booking(
+    office: Office,
+) -> None:
+    import asyncio
+
+    from scheduler.errors import SchedulingError
+
+    now = office.clock.now
+    first = await office.desk.register(valid_registration(), "c1", now())
+    second = await office.desk.register(
+        valid_registration(national_id="1000000016", phone="0501234568"), "c2", now()
+    )
+    sitting = await office.scheduler.create_sitting(
+        "office-1", SITTING_START, SITTING_START + timedelta(hours=1), now()
+    )
+    slot = await first_slot(office, sitting)
+    results = await asyncio.gather(
+        office.scheduler.book(first.request_id, slot, "riyadh/booth-1", "c1", now()),
+        office.scheduler.book(second.request_id, slot, "jeddah/booth-1", "c2", now()),
+        return_exceptions=True,
+    )
+    booked = [r for r in results if isinstance(r, int)]
+    refused = [r for r in results if isinstance(r, SchedulingError)]
+    assert (len(booked), len(refused)) == (1, 1), results
+    assert refused[0].code == "slot_taken"
+    assert await office.count(appointments) == 1
+
+
+async def test_a_reschedule_is_kept_in_the_history_and_texted(office: Office) -> None:
+    now = office.clock.now
+    registered = await office.desk.register(valid_registration(), "c1", now())
+    sitting = await office.scheduler.create_sitting(
+        "office-1", SITTING_START, SITTING_START + timedelta(hours=1), now()
+    )
+    slot = await first_slot(office, sitting)
+    appointment = await office.scheduler.book(
+        registered.request_id, slot, "riyadh/booth-1", "c1", now()
+    )
+    moved = await office.scheduler.reschedule(appointment, slot + 1, "riyadh/booth-2", "c1", now())
+    assert moved != appointment
+    details = await office.desk.details(registered.request_id)
+    assert [h["to"] for h in details["history"]][-1] == "audience_booked"
+    assert [s["kind"] for s in details["sms"]] == ["registered", "booked", "rescheduled"]
+    await office.scheduler.cancel(moved, "c1", now())
+    details = await office.desk.details(registered.request_id)
+    assert [s["kind"] for s in details["sms"]][-1] == "cancelled"
+    assert details["status"] == "under_review"

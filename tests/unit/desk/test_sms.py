@@ -69,3 +69,16 @@ def test_the_date_is_riyadh_s_not_utc_s() -> None:
 def test_segment_counts(text: str, encoding: str, units: int, count: int) -> None:
     result = segments(text)
     assert (result.encoding, result.units, result.count) == (encoding, units, count)
+
+
+def test_every_status_has_a_name_for_the_applicant_in_both_languages() -> None:
+    import json
+    from pathlib import Path
+
+    from desk.lifecycle import RequestStatus
+
+    root = Path(__file__).parents[3] / "web_client" / "i18n"
+    for language in ("ar", "en"):
+        web = json.loads((root / f"{language}.json").read_text(encoding="utf-8"))
+        for status in RequestStatus:
+            assert web[f"status.{status.value}"] == catalog(language)[f"status.{status.value}"]
