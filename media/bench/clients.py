@@ -1,7 +1,8 @@
 """The benchmark's client process: N simulated booths (or offices), one per audience.
 
-Joins through the bench server's HTTP API, waits for the shared measuring window (wall-clock
-times given by the runner), then prints one JSON line with what each client received.
+Joins through the bench server's HTTP API, prints ``READY`` once media flows to every client,
+reads the shared measuring window (two wall-clock times) from stdin, then prints one JSON line
+with what each client received in it.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import sys
 import time
 from typing import Any
 
@@ -17,6 +19,8 @@ import aiohttp
 from media.aiortc_hooks import gather_only_on
 from media.bench.client import MediaClient
 from media.bench.pattern import encode_audio_pattern, encode_video_pattern
+
+READY_TIMEOUT_S = 60.0
 
 
 async def run(arguments: argparse.Namespace) -> dict[str, Any]:
@@ -40,10 +44,20 @@ async def run(arguments: argparse.Namespace) -> dict[str, Any]:
             if response.status != 200:
                 raise RuntimeError(f"join refused: {answer}")
             await client.accept(answer["sdp"])
-    await asyncio.sleep(max(0.0, arguments.window_start - time.time()))
+    # Measure only once media flows everywhere: a slow start (a busy machine) must not eat
+    # into the window. The runner then sends the shared window on stdin.
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    while not all(c.received["video"].frames and c.received["audio"].frames for c in clients):
+        if time.monotonic() > deadline:
+            raise RuntimeError("media did not start flowing")
+        await asyncio.sleep(0.05)
+    print("READY", flush=True)
+    window = await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
+    window_start, window_end = (float(part) for part in window.split())
+    await asyncio.sleep(max(0.0, window_start - time.time()))
     for client in clients:
         client.start_window()
-    await asyncio.sleep(max(0.0, arguments.window_end - time.time()))
+    await asyncio.sleep(max(0.0, window_end - time.time()))
     results = [client.summary() for client in clients]
     for client in clients:
         await client.close()
@@ -55,8 +69,6 @@ def main() -> None:
     parser.add_argument("--server", required=True)
     parser.add_argument("--role", choices=["booth", "office"], required=True)
     parser.add_argument("--audiences", type=int, required=True)
-    parser.add_argument("--window-start", type=float, required=True)
-    parser.add_argument("--window-end", type=float, required=True)
     parser.add_argument("--loss", type=float, default=0.0)
     arguments = parser.parse_args()
     print(json.dumps(asyncio.run(run(arguments))), flush=True)

@@ -18,8 +18,7 @@ from typing import Any
 
 BENCH_SERVER = (sys.executable, "-m", "media.bench.server")
 BENCH_CLIENTS = (sys.executable, "-m", "media.bench.clients")
-START_UP_S = 6.0
-JOIN_S_PER_AUDIENCE = 0.4
+WINDOW_LEAD_S = 0.5  # between "media flows everywhere" and the measuring window
 RELAY_MAX_AUDIENCES = 2
 
 
@@ -71,32 +70,45 @@ def run_once(mode: str, audiences: int, seconds: float, loop: str = "uvloop") ->
         stdout=subprocess.PIPE,
         text=True,
     )
+    clients: list[subprocess.Popen[str]] = []
     try:
         assert server.stdout is not None
         ready = server.stdout.readline().split()
         if not ready or ready[0] != "READY":
             raise RuntimeError("bench server did not start")
         url = f"http://127.0.0.1:{ready[1]}"
-        window_start = time.time() + START_UP_S + JOIN_S_PER_AUDIENCE * audiences
-        window_end = window_start + seconds
-        clients = [
+        clients += [
             subprocess.Popen(
                 [
                     *BENCH_CLIENTS,
                     *("--server", url, "--role", role, "--audiences", str(audiences)),
-                    *("--window-start", str(window_start), "--window-end", str(window_end)),
                 ],
+                stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 text=True,
             )
             for role in ("booth", "office")
         ]
+        for client in clients:
+            assert client.stdout is not None
+            if client.stdout.readline().strip() != "READY":
+                raise RuntimeError("bench clients did not get media flowing")
+        window_start = time.time() + WINDOW_LEAD_S
+        window_end = window_start + seconds
+        for client in clients:
+            assert client.stdin is not None
+            client.stdin.write(f"{window_start} {window_end}\n")
+            client.stdin.flush()
         time.sleep(max(0.0, window_start - time.time()))
         before = _usage(url)
         time.sleep(max(0.0, window_end - time.time()))
         after = _usage(url)
         reports = [json.loads(c.communicate(timeout=60)[0].splitlines()[-1]) for c in clients]
     finally:
+        for client in clients:
+            if client.poll() is None:
+                client.kill()
+            client.communicate()  # reap it and close its pipes
         if server.stdin is not None:
             server.stdin.close()
         server.wait(timeout=30)
