@@ -20,6 +20,7 @@ import aiohttp
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from desk.pii import PiiCipher
 from desk.sms import SmsKind, render, segments
 from desk.tables import outbox
 
@@ -54,7 +55,7 @@ class ConsoleProvider:
     """The embedded default: the outbox table is the record; the log says a message went."""
 
     async def send(self, message: OutgoingSms) -> str:
-        log.info("sms to %s…: %d chars", message.phone[:6], len(message.body))
+        log.info("sms %s: %d chars", message.idempotency_key, len(message.body))
         return f"console-{message.idempotency_key}"
 
 
@@ -106,7 +107,7 @@ async def enqueue(
     *,
     key: str,
     kind: SmsKind,
-    phone: str,
+    phone_ct: str,
     language: str,
     tracking: str,
     now: datetime,
@@ -116,14 +117,15 @@ async def enqueue(
     status: str = "",
 ) -> None:
     """Add an SMS to the outbox in the caller's transaction. ``key`` is unique: enqueueing the
-    same logical message twice (a retried tick, a restart) is refused by the database."""
+    same logical message twice (a retried tick, a restart) is refused by the database.
+    ``phone_ct`` is the applicant's encrypted phone, copied as it is: decrypted only to send."""
     body = render(kind, language, tracking, when, centre, status)
     counted = segments(body)
     await connection.execute(
         insert(outbox).values(
             idempotency_key=key,
             request_id=request_id,
-            phone=phone,
+            phone_ct=phone_ct,
             language=language,
             kind=kind.value,
             body=body,
@@ -139,9 +141,12 @@ async def enqueue(
 
 
 class Dispatcher:
-    def __init__(self, engine: AsyncEngine, provider: SmsProvider, batch: int = 50) -> None:
+    def __init__(
+        self, engine: AsyncEngine, provider: SmsProvider, cipher: PiiCipher, batch: int = 50
+    ) -> None:
         self._engine = engine
         self._provider = provider
+        self._cipher = cipher
         self._batch = batch
 
     async def send_due(self, now: datetime) -> int:
@@ -149,7 +154,7 @@ class Dispatcher:
         async with self._engine.connect() as connection:
             rows = (
                 await connection.execute(
-                    select(outbox.c.id, outbox.c.idempotency_key, outbox.c.phone, outbox.c.body)
+                    select(outbox.c.id, outbox.c.idempotency_key, outbox.c.phone_ct, outbox.c.body)
                     .where(outbox.c.status == "pending", outbox.c.next_attempt_at <= now)
                     .order_by(outbox.c.id)
                     .limit(self._batch)
@@ -157,7 +162,8 @@ class Dispatcher:
             ).all()
         sent = 0
         for row in rows:
-            message = OutgoingSms(row.idempotency_key, row.phone, row.body)
+            phone = self._cipher.decrypt(row.phone_ct, "phone")
+            message = OutgoingSms(row.idempotency_key, phone, row.body)
             try:
                 provider_id = await self._provider.send(message)
             except SendFailed as failure:

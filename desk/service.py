@@ -16,6 +16,7 @@ from desk.errors import DeskError, InvalidTrackingNumber, TooManyLookups, Unknow
 from desk.identity import normalise_national_id, normalise_saudi_mobile
 from desk.lifecycle import RequestStatus, check_change, sms_for
 from desk.outbox import enqueue
+from desk.pii import PiiCipher
 from desk.sms import SmsKind
 from desk.tables import (
     applicants,
@@ -26,6 +27,8 @@ from desk.tables import (
     requests,
 )
 from desk.tracking import TrackingNumbers, format_tracking_number, parse_tracking_number
+
+_ARABIC_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩", "0123456789")
 
 
 class InvalidRequestText(DeskError):
@@ -86,8 +89,10 @@ class DeskService:
         engine: AsyncEngine,
         tracking: TrackingNumbers,
         limiter: LookupLimiter,
+        cipher: PiiCipher,
         departments: frozenset[str] = frozenset(),
     ) -> None:
+        self._cipher = cipher
         self._departments = departments
         self._engine = engine
         self._tracking = tracking
@@ -107,8 +112,9 @@ class DeskService:
         if not 1 <= len(text) <= 5000:
             raise InvalidRequestText("the request needs 1 to 5,000 characters")
         language = "en" if form.language == "en" else "ar"
+        cipher = self._cipher
         async with self._engine.begin() as connection:
-            applicant_id = await self._applicant(
+            applicant_id, phone_ct = await self._applicant(
                 connection, name, national_id, phone, language, now
             )
             request_id = (
@@ -131,7 +137,11 @@ class DeskService:
             )
             await connection.execute(
                 insert(request_versions).values(
-                    request_id=request_id, version=1, text=text, author=actor, created_at=now
+                    request_id=request_id,
+                    version=1,
+                    text_ct=cipher.encrypt(text, "request_text"),
+                    author=actor,
+                    created_at=now,
                 )
             )
             await _history(connection, request_id, None, RequestStatus.REGISTERED, actor, "", now)
@@ -139,7 +149,7 @@ class DeskService:
                 connection,
                 key=f"registered:{request_id}",
                 kind=SmsKind.REGISTERED,
-                phone=phone,
+                phone_ct=phone_ct,
                 language=language,
                 tracking=format_tracking_number(tracking),
                 now=now,
@@ -147,42 +157,47 @@ class DeskService:
             )
         return Registered(request_id, tracking)
 
-    @staticmethod
     async def _applicant(
+        self,
         connection: AsyncConnection,
         name: str,
         national_id: str,
         phone: str,
         language: str,
         now: datetime,
-    ) -> int:
+    ) -> tuple[int, str]:
+        """The applicant's row id (found by blind index, or new) and her encrypted phone."""
+        cipher = self._cipher
+        values = {
+            "full_name_ct": cipher.encrypt(name, "full_name"),
+            "phone_ct": cipher.encrypt(phone, "phone"),
+            "phone_index": cipher.blind_index(phone, "phone"),
+            "language": language,
+        }
+        id_index = cipher.blind_index(national_id, "national_id")
         existing = (
             await connection.execute(
-                select(applicants.c.id).where(applicants.c.national_id == national_id)
+                select(applicants.c.id).where(applicants.c.national_id_index == id_index)
             )
         ).scalar_one_or_none()
         if existing is not None:
             await connection.execute(
-                update(applicants)
-                .where(applicants.c.id == existing)
-                .values(full_name=name, phone=phone, language=language)
+                update(applicants).where(applicants.c.id == existing).values(**values)
             )
-            return int(existing)
-        return int(
-            (
-                await connection.execute(
-                    insert(applicants)
-                    .values(
-                        full_name=name,
-                        national_id=national_id,
-                        phone=phone,
-                        language=language,
-                        created_at=now,
-                    )
-                    .returning(applicants.c.id)
+            return int(existing), values["phone_ct"]
+        applicant_id = (
+            await connection.execute(
+                insert(applicants)
+                .values(
+                    national_id_ct=cipher.encrypt(national_id, "national_id"),
+                    national_id_index=id_index,
+                    created_at=now,
+                    **values,
                 )
-            ).scalar_one()
-        )
+                .returning(applicants.c.id)
+            )
+        ).scalar_one()
+        return int(applicant_id), values["phone_ct"]
 
     async def change_status(
         self,
@@ -212,7 +227,7 @@ class DeskService:
                 insert(request_versions).values(
                     request_id=request_id,
                     version=int(version) + 1,
-                    text=cleaned,
+                    text_ct=self._cipher.encrypt(cleaned, "request_text"),
                     author=author,
                     created_at=now,
                 )
@@ -265,12 +280,13 @@ class DeskService:
         async with self._engine.connect() as connection:
             row = (
                 await connection.execute(
-                    select(requests.c.status, applicants.c.phone)
+                    select(requests.c.status, applicants.c.phone_ct)
                     .join(applicants, applicants.c.id == requests.c.applicant_id)
                     .where(requests.c.tracking_number == tracking)
                 )
             ).first()
-        if row is None or row.phone[-4:] != phone_last_four.strip()[-4:]:
+        wanted = phone_last_four.strip().translate(_ARABIC_DIGITS)[-4:]
+        if row is None or self._cipher.decrypt(row.phone_ct, "phone")[-4:] != wanted:
             raise InvalidTrackingNumber("no request matches")
         return str(row.status)
 
@@ -305,7 +321,12 @@ class DeskService:
             "centre": row.centre,
             "category": row.category,
             "versions": [
-                {"version": v.version, "text": v.text, "author": v.author} for v in versions
+                {
+                    "version": v.version,
+                    "text": self._cipher.decrypt(v.text_ct, "request_text"),
+                    "author": v.author,
+                }
+                for v in versions
             ],
             "history": [
                 {"from": h.from_status, "to": h.to_status, "actor": h.actor, "at": h.at.isoformat()}
@@ -386,7 +407,7 @@ async def change_status_in(
         connection,
         key=sms_key or f"status:{request_id}:{wanted.value}:{int(now.timestamp() * 1000)}",
         kind=kind,
-        phone=applicant.phone,
+        phone_ct=applicant.phone_ct,
         language=applicant.language,
         tracking=format_tracking_number(row.tracking_number),
         now=now,

@@ -1,7 +1,7 @@
 """The desk's and scheduler's tables as SQLAlchemy Core objects (created by migration 0003).
 
-National ID, phone and request text are stored as given for now; the security issue moves
-them to AES-GCM ciphertext with blind indexes.
+Personal data is never stored in clear: ``*_ct`` columns hold AES-GCM ciphertext
+(``desk.pii``) and ``*_index`` columns keyed HMAC blind indexes for lookups.
 """
 
 from __future__ import annotations
@@ -27,9 +27,11 @@ applicants = Table(
     "applicants",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("full_name", String(200), nullable=False),
-    Column("national_id", String(10), nullable=False, unique=True),
-    Column("phone", String(16), nullable=False),
+    Column("full_name_ct", Text, nullable=False),
+    Column("national_id_ct", Text, nullable=False),
+    Column("national_id_index", String(64), nullable=False, unique=True),
+    Column("phone_ct", Text, nullable=False),
+    Column("phone_index", String(64), nullable=False, index=True),
     Column("language", String(2), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
@@ -52,7 +54,7 @@ request_versions = Table(
     metadata,
     Column("request_id", Integer, ForeignKey("requests.id"), primary_key=True),
     Column("version", Integer, primary_key=True),
-    Column("text", Text, nullable=False),
+    Column("text_ct", Text, nullable=False),
     Column("author", String(64), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
@@ -88,7 +90,7 @@ outbox = Table(
     Column("id", Integer, primary_key=True),
     Column("idempotency_key", String(96), nullable=False, unique=True),
     Column("request_id", Integer, ForeignKey("requests.id"), nullable=True, index=True),
-    Column("phone", String(16), nullable=False),
+    Column("phone_ct", Text, nullable=False),
     Column("language", String(2), nullable=False),
     Column("kind", String(24), nullable=False),
     Column("body", Text, nullable=False),

@@ -20,6 +20,7 @@ from api.routes import SERVICES, ApiServices, add_api_routes
 from certs.secrets import load_or_create_secret
 from certs.signing import load_signing_keys
 from desk.outbox import Dispatcher, SmsProvider, provider_for, run_dispatcher
+from desk.pii import PiiCipher, load_pii_keys
 from desk.service import DeskService, LookupLimiter
 from desk.tracking import TrackingNumbers
 from majlis.database import create_engine
@@ -89,6 +90,11 @@ def tracking_numbers(settings: Settings) -> TrackingNumbers:
     return TrackingNumbers(load_or_create_secret(settings.data_dir / "keys" / "tracking.key"))
 
 
+def pii_cipher(settings: Settings) -> PiiCipher:
+    keys_dir = settings.data_dir / "keys"
+    return PiiCipher(lambda: load_pii_keys(keys_dir))
+
+
 def sms_provider(settings: Settings) -> SmsProvider:
     return provider_for(
         settings.sms_provider,
@@ -100,10 +106,12 @@ def sms_provider(settings: Settings) -> SmsProvider:
 
 async def _desk_context(app: web.Application) -> AsyncIterator[None]:
     settings, engine, clock = app[SETTINGS], app[DB_ENGINE], app[CLOCK]
+    cipher = await asyncio.to_thread(pii_cipher, settings)
     app[DESK] = DeskService(
         engine,
         await asyncio.to_thread(tracking_numbers, settings),
         LookupLimiter(),
+        cipher,
         frozenset(settings.departments),
     )
     lengths = SlotLengths(
@@ -112,7 +120,7 @@ async def _desk_context(app: web.Application) -> AsyncIterator[None]:
     scheduler = SchedulerService(engine, app[ROOMS], lengths)
     app[SCHEDULER] = scheduler
     app[SERVICES] = ApiServices(app[DESK], scheduler, RoomStore(engine), app[KEYRING], clock)
-    dispatcher = Dispatcher(engine, sms_provider(settings))
+    dispatcher = Dispatcher(engine, sms_provider(settings), cipher)
     loops = [
         asyncio.create_task(run_dispatcher(dispatcher, clock.now, settings.sms_dispatch_s)),
         asyncio.create_task(_run_scheduler_clock(scheduler, clock, settings.scheduler_tick_s)),

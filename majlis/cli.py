@@ -21,7 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from certs.authority import CertificateReport, ensure_certificates
 from certs.tls import TlsConfigurationError
 from desk.outbox import Dispatcher
-from majlis.app import load_keyring, room_timings, sms_provider
+from majlis.app import load_keyring, pii_cipher, room_timings, sms_provider
 from majlis.database import DatabaseNotMigrated, create_engine
 from majlis.demo import DEMO_BOOTH_DEVICE, DEMO_OFFICE_DEVICE, schedule_demo_room, seed_demo
 from majlis.logs import configure_logging
@@ -71,6 +71,10 @@ def build_parser() -> argparse.ArgumentParser:
     room.add_argument("--in-minutes", type=float, default=1.0, help="slot starts this soon")
     room.add_argument("--booth", default=DEMO_BOOTH_DEVICE, help="booth device seated in it")
     room.add_argument("--json", action="store_true", help="print one JSON object")
+    keys = commands.add_parser("keys", help="encryption keys of personal data")
+    keys.add_subparsers(dest="keys_command", required=True).add_parser(
+        "rotate", help="add a new data key and re-encrypt every stored personal value with it"
+    )
     sms = commands.add_parser("sms", help="the SMS outbox")
     sms.add_subparsers(dest="sms_command", required=True).add_parser(
         "send-due", help="send every pending SMS that is due, once, and exit"
@@ -101,6 +105,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             _bench_desk(arguments)
         elif arguments.command == "bench":
             _bench_media(arguments, arguments.loop or settings.event_loop)
+        elif arguments.command == "keys":
+            asyncio.run(_rotate_keys(settings))
         elif arguments.command == "sms":
             asyncio.run(_sms_send_due(settings))
         elif arguments.command == "demo":
@@ -204,11 +210,39 @@ async def _init(settings: Settings, demo: bool) -> None:
     print("  an audience room with dev sign-in tokens: majlis demo room")
 
 
+async def _rotate_keys(settings: Settings) -> None:
+    from desk.pii import RELOAD_EVERY_S, add_data_key
+    from desk.rekey import reencrypt_all
+
+    engine = create_engine(settings.effective_database_url)
+    try:
+        await require_migrated(engine)
+        cipher = await asyncio.to_thread(pii_cipher, settings)  # creates keys on first use
+        old = cipher.current_key_id
+        new = await asyncio.to_thread(add_data_key, settings.data_dir / "keys")
+        # Running servers reload their keys this often: after it, nothing new is written
+        # under the old key, so one more pass leaves no row behind.
+        await asyncio.sleep(RELOAD_EVERY_S + 0.5)
+        cipher = await asyncio.to_thread(pii_cipher, settings)
+        first = await reencrypt_all(engine, cipher)
+        second = await reencrypt_all(engine, cipher)
+    finally:
+        await engine.dispose()
+    total = {table: first[table] + second[table] for table in first}
+    print(f"data key {old} -> {new}; re-encrypted rows: {total}")
+    print(
+        f"keep {settings.data_dir / 'keys' / f'data-{old}.key'} until no backup needs it, "
+        "then delete it"
+    )
+
+
 async def _sms_send_due(settings: Settings) -> None:
     engine = create_engine(settings.effective_database_url)
     try:
         await require_migrated(engine)
-        sent = await Dispatcher(engine, sms_provider(settings)).send_due(datetime.now(UTC))
+        cipher = await asyncio.to_thread(pii_cipher, settings)
+        dispatcher = Dispatcher(engine, sms_provider(settings), cipher)
+        sent = await dispatcher.send_due(datetime.now(UTC))
     finally:
         await engine.dispose()
     print(f"{sent} SMS sent")

@@ -15,6 +15,7 @@ from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from desk.identity import last_four
+from desk.pii import PiiCipher, PiiKeys
 from desk.service import DeskService, LookupLimiter
 from desk.tables import (
     applicants,
@@ -34,7 +35,11 @@ BATCH = 5_000
 
 
 async def seed(
-    engine: AsyncEngine, tracking: TrackingNumbers, n_requests: int, n_appointments: int
+    engine: AsyncEngine,
+    tracking: TrackingNumbers,
+    cipher: PiiCipher,
+    n_requests: int,
+    n_appointments: int,
 ) -> list[tuple[str, str]]:
     """Bulk rows as the services would write them; returns (tracking, phone) samples."""
     rng = random.Random(7)  # noqa: S311 - synthetic data
@@ -49,9 +54,11 @@ async def seed(
                 [
                     {
                         "id": i,
-                        "full_name": f"Applicant {i}",
-                        "national_id": f"1{i:09d}"[:10],
-                        "phone": phones[i],
+                        "full_name_ct": cipher.encrypt(f"Applicant {i}", "full_name"),
+                        "national_id_ct": cipher.encrypt(f"1{i:09d}", "national_id"),
+                        "national_id_index": cipher.blind_index(f"1{i:09d}", "national_id"),
+                        "phone_ct": cipher.encrypt(phones[i], "phone"),
+                        "phone_index": cipher.blind_index(phones[i], "phone"),
                         "language": "ar",
                         "created_at": now,
                     }
@@ -81,7 +88,7 @@ async def seed(
                     {
                         "request_id": i,
                         "version": 1,
-                        "text": "…",
+                        "text_ct": cipher.encrypt("…", "request_text"),
                         "author": "seed",
                         "created_at": now,
                     }
@@ -176,10 +183,11 @@ async def bench_desk(
 ) -> dict[str, Any]:
     """Seed ``engine`` (a fresh, migrated database) and time the two queries."""
     tracking = TrackingNumbers(b"benchmark tracking key, 32 bytes")
+    cipher = PiiCipher.fixed(PiiKeys("k1", {"k1": bytes(range(32))}, bytes(32)))
     seeding = time.perf_counter()
-    samples = await seed(engine, tracking, n_requests, n_appointments)
+    samples = await seed(engine, tracking, cipher, n_requests, n_appointments)
     seeded_s = time.perf_counter() - seeding
-    desk = DeskService(engine, tracking, LookupLimiter(limit=10**9))
+    desk = DeskService(engine, tracking, LookupLimiter(limit=10**9), cipher)
     scheduler = SchedulerService(engine, rooms=None, lengths=SlotLengths())  # type: ignore[arg-type]
     days = -(-n_appointments // SLOTS_PER_DAY)
     first_day = START.replace(hour=0)

@@ -537,7 +537,7 @@ async def _sms_for_appointment(
 ) -> None:
     row = (
         await connection.execute(
-            select(requests.c.tracking_number, applicants.c.phone, applicants.c.language)
+            select(requests.c.tracking_number, applicants.c.phone_ct, applicants.c.language)
             .join(applicants, applicants.c.id == requests.c.applicant_id)
             .where(requests.c.id == appointment.request_id)
         )
@@ -546,7 +546,7 @@ async def _sms_for_appointment(
         connection,
         key=key,
         kind=kind,
-        phone=row.phone,
+        phone_ct=row.phone_ct,
         language=row.language,
         tracking=format_tracking_number(row.tracking_number),
         now=now,

@@ -216,3 +216,14 @@ def test_bench_desk_prints_queue_and_lookup_timings(data_dir: Path) -> None:
     assert figures["day_queue"]["rows"] == 40  # one office's full day
     for name in ("day_queue", "status_lookup"):
         assert 0 < figures[name]["p50_ms"] <= figures[name]["p95_ms"] <= figures[name]["max_ms"]
+
+
+def test_keys_rotate_adds_a_key_and_reencrypts(data_dir: Path) -> None:
+    env = environment(data_dir, free_port())
+    assert run(["init"], env).returncode == 0
+    result = run(["keys", "rotate"], env)
+    assert result.returncode == 0, result.stderr
+    assert "re-encrypted rows" in result.stdout
+    keys = sorted(p.name for p in (data_dir / "keys").glob("data-*.key"))
+    assert len(keys) == 2
+    assert all((data_dir / "keys" / k).stat().st_mode & 0o777 == 0o600 for k in keys)

@@ -27,12 +27,16 @@ def upgrade() -> None:
     op.create_table(
         "applicants",
         sa.Column("id", sa.Integer(), primary_key=True),
-        sa.Column("full_name", sa.String(200), nullable=False),
-        sa.Column("national_id", sa.String(10), nullable=False, unique=True),
-        sa.Column("phone", sa.String(16), nullable=False),
+        # Personal data: AES-GCM ciphertext (*_ct) and keyed blind indexes (*_index) only.
+        sa.Column("full_name_ct", sa.Text(), nullable=False),
+        sa.Column("national_id_ct", sa.Text(), nullable=False),
+        sa.Column("national_id_index", sa.String(64), nullable=False, unique=True),
+        sa.Column("phone_ct", sa.Text(), nullable=False),
+        sa.Column("phone_index", sa.String(64), nullable=False),
         sa.Column("language", sa.String(2), nullable=False),
         _at("created_at"),
     )
+    op.create_index("ix_applicants_phone_index", "applicants", ["phone_index"])
     op.create_table(
         "requests",
         sa.Column("id", sa.Integer(), primary_key=True),
@@ -50,7 +54,7 @@ def upgrade() -> None:
         "request_versions",
         sa.Column("request_id", sa.Integer(), sa.ForeignKey("requests.id"), primary_key=True),
         sa.Column("version", sa.Integer(), primary_key=True),
-        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("text_ct", sa.Text(), nullable=False),
         sa.Column("author", sa.String(64), nullable=False),
         _at("created_at"),
     )
@@ -82,7 +86,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), primary_key=True),
         sa.Column("idempotency_key", sa.String(96), nullable=False, unique=True),
         sa.Column("request_id", sa.Integer(), sa.ForeignKey("requests.id"), nullable=True),
-        sa.Column("phone", sa.String(16), nullable=False),
+        sa.Column("phone_ct", sa.Text(), nullable=False),
         sa.Column("language", sa.String(2), nullable=False),
         sa.Column("kind", sa.String(24), nullable=False),
         sa.Column("body", sa.Text(), nullable=False),

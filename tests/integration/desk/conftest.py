@@ -10,10 +10,11 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from desk.outbox import Dispatcher, SmsProvider
 from desk.service import DeskService, LookupLimiter, Registration
 from desk.tables import outbox
 from desk.tracking import TrackingNumbers
-from majlis.app import load_keyring, room_timings
+from majlis.app import load_keyring, pii_cipher, room_timings
 from majlis.database import create_engine
 from majlis.demo import seed_demo
 from majlis.settings import Settings
@@ -54,7 +55,10 @@ class Office:
         self.rooms = new_rooms(self.settings, self.engine, self.clock)
         await self.rooms.load()
         self.scheduler = SchedulerService(self.engine, self.rooms, SlotLengths())
-        self.desk = new_desk(self.engine)
+        self.desk = new_desk(self.engine, self.settings)
+
+    def dispatcher(self, provider: SmsProvider) -> Dispatcher:
+        return Dispatcher(self.engine, provider, pii_cipher(self.settings))
 
     async def outbox_kinds(self) -> list[str]:
         async with self.engine.connect() as connection:
@@ -79,11 +83,12 @@ def new_rooms(settings: Settings, engine: AsyncEngine, clock: ManualClock) -> Ro
     )
 
 
-def new_desk(engine: AsyncEngine) -> DeskService:
+def new_desk(engine: AsyncEngine, settings: Settings) -> DeskService:
     return DeskService(
         engine,
         TrackingNumbers(b"tracking key for the tests!!"),
         LookupLimiter(),
+        pii_cipher(settings),
         frozenset({"housing", "health"}),
     )
 
@@ -98,7 +103,7 @@ async def office(migrated_settings: Settings) -> AsyncIterator[Office]:
         migrated_settings,
         engine,
         clock,
-        new_desk(engine),
+        new_desk(engine, migrated_settings),
         rooms,
         SchedulerService(engine, rooms, SlotLengths()),
     )

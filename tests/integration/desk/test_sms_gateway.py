@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from desk.outbox import Dispatcher, HttpGatewayProvider
+from desk.outbox import HttpGatewayProvider
 from desk.tables import outbox
 from tests.fakes.sms_gateway import API_KEY, FakeGateway
 from tests.integration.desk.conftest import Office, valid_registration
@@ -33,7 +33,7 @@ async def test_retries_server_errors_with_backoff_then_delivers_once(
     office: Office, gateway: FakeGateway
 ) -> None:
     await office.desk.register(valid_registration(), "c1", office.clock.now())
-    dispatcher = Dispatcher(office.engine, HttpGatewayProvider(gateway.url, API_KEY, "Majlis"))
+    dispatcher = office.dispatcher(HttpGatewayProvider(gateway.url, API_KEY, "Majlis"))
     gateway.fail_next = [503, 500]
     now = office.clock.now()
     assert await dispatcher.send_due(now) == 0
@@ -57,7 +57,7 @@ async def test_retries_server_errors_with_backoff_then_delivers_once(
 
 async def test_a_client_error_is_not_retried(office: Office, gateway: FakeGateway) -> None:
     await office.desk.register(valid_registration(), "c1", office.clock.now())
-    dispatcher = Dispatcher(office.engine, HttpGatewayProvider(gateway.url, "wrong key", "Majlis"))
+    dispatcher = office.dispatcher(HttpGatewayProvider(gateway.url, "wrong key", "Majlis"))
     assert await dispatcher.send_due(office.clock.now()) == 0
     row = await outbox_row(office)
     assert (row["status"], row["last_error"]) == ("failed", "gateway answered 401")
@@ -68,7 +68,7 @@ async def test_a_timeout_is_retried(office: Office, gateway: FakeGateway) -> Non
     await office.desk.register(valid_registration(), "c1", office.clock.now())
     provider = HttpGatewayProvider(gateway.url, API_KEY, "Majlis", timeout_s=0.3)
     gateway.stall_next = 1
-    dispatcher = Dispatcher(office.engine, provider)
+    dispatcher = office.dispatcher(provider)
     assert await dispatcher.send_due(office.clock.now()) == 0
     row = await outbox_row(office)
     assert row["status"] == "pending"
@@ -79,5 +79,5 @@ async def test_a_timeout_is_retried(office: Office, gateway: FakeGateway) -> Non
 async def test_an_unreachable_gateway_is_retried(office: Office) -> None:
     await office.desk.register(valid_registration(), "c1", office.clock.now())
     provider = HttpGatewayProvider("http://127.0.0.1:9/v1/messages", API_KEY, "Majlis")
-    assert await Dispatcher(office.engine, provider).send_due(office.clock.now()) == 0
+    assert await office.dispatcher(provider).send_due(office.clock.now()) == 0
     assert (await outbox_row(office))["status"] == "pending"

@@ -1,0 +1,127 @@
+"""Personal data at rest: the raw database file, its WAL and the logs hold no applicant's ID,
+phone, name or request text; a key rotation leaves every row under the new key only."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from desk.outbox import ConsoleProvider
+from desk.pii import PiiCipher, PiiKeys, UnreadableData, add_data_key, load_pii_keys
+from desk.rekey import ENCRYPTED, reencrypt_all
+from desk.tables import applicants
+from majlis.app import pii_cipher
+from tests.integration.desk.conftest import Office, valid_registration
+
+APPLICANTS = [
+    {
+        "full_name": "Hessa Al-Otaibi",
+        "national_id": "1000000008",
+        "phone": "0501234567",
+        "text": "My late husband's pension has not been paid since Ramadan.",
+    },
+    {
+        "full_name": "Maryam Al-Harbi",
+        "national_id": "2000000006",
+        "phone": "0559876543",
+        "text": "طلب مساعدة في علاج ابنتي في مستشفى الملك فيصل",
+    },
+]
+
+
+def secrets_of(applicant: dict[str, str]) -> list[bytes]:
+    phone_local = applicant["phone"]
+    e164 = "+966" + phone_local[1:]
+    values = [applicant["full_name"], applicant["national_id"], phone_local, e164, e164[1:]]
+    values.append(applicant["text"])
+    return [v.encode() for v in values] + [applicant["text"].encode("utf-16-le")]
+
+
+async def register_all(office: Office) -> None:
+    for applicant in APPLICANTS:
+        form = valid_registration(**applicant)
+        registered = await office.desk.register(form, "c1", office.clock.now())
+        await office.desk.amend_text(
+            registered.request_id, applicant["text"] + " (amended)", "booth", office.clock.now()
+        )
+
+
+def raw_bytes(office: Office) -> bytes:
+    database = Path(str(office.settings.effective_database_url).split("///", 1)[1])
+    found = b""
+    for suffix in ("", "-wal", "-shm"):
+        path = database.with_name(database.name + suffix)
+        if path.exists():
+            found += path.read_bytes()
+    return found
+
+
+async def test_no_personal_data_in_the_database_files_or_the_logs(
+    office: Office, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    await register_all(office)
+    await office.dispatcher(ConsoleProvider()).send_due(office.clock.now())
+    stored = raw_bytes(office)
+    assert len(stored) > 10_000
+    logs = "\n".join(record.getMessage() for record in caplog.records).encode()
+    for applicant in APPLICANTS:
+        for secret in secrets_of(applicant):
+            assert secret not in stored, f"{secret!r} is in the database file"
+            assert secret not in logs, f"{secret!r} is in the logs"
+    # ...and the service still reads them back.
+    details = await office.desk.details(1)
+    assert details["versions"][0]["text"] == APPLICANTS[0]["text"]
+
+
+async def test_after_rotation_every_row_is_under_the_new_key_only(office: Office) -> None:
+    await register_all(office)
+    keys_dir = office.settings.data_dir / "keys"
+    old_keys = load_pii_keys(keys_dir)
+    add_data_key(keys_dir)
+    new_keys = load_pii_keys(keys_dir)
+    assert new_keys.current != old_keys.current
+    counts = await reencrypt_all(office.engine, pii_cipher(office.settings))
+    assert counts == {"applicants": 2, "request_versions": 4, "sms_outbox": 2}
+
+    only_old = PiiCipher.fixed(old_keys)
+    only_new = PiiCipher.fixed(
+        PiiKeys(
+            new_keys.current,
+            {new_keys.current: new_keys.keys[new_keys.current]},
+            new_keys.index_key,
+        )
+    )
+    checked = 0
+    async with office.engine.connect() as connection:
+        for table, _keys, fields in ENCRYPTED:
+            for row in await connection.execute(select(*(table.c[name] for name in fields))):
+                for name, field in fields.items():
+                    value = getattr(row, name)
+                    only_new.decrypt(value, field)
+                    with pytest.raises(UnreadableData):
+                        only_old.decrypt(value, field)
+                    checked += 1
+    assert checked == 2 * 3 + 4 + 2
+    # The blind index did not change: she is still found by her national ID.
+    index = only_new.blind_index("2000000006", "national_id")
+    async with office.engine.connect() as connection:
+        found = (
+            await connection.execute(
+                select(applicants.c.id).where(applicants.c.national_id_index == index)
+            )
+        ).scalar_one()
+    assert found == 2
+
+
+def test_a_value_moved_to_another_column_does_not_decrypt(office: Office) -> None:
+    cipher = pii_cipher(office.settings)
+    sealed = cipher.encrypt("1000000008", "national_id")
+    assert cipher.decrypt(sealed, "national_id") == "1000000008"
+    with pytest.raises(UnreadableData):
+        cipher.decrypt(sealed, "phone")
+    with pytest.raises(UnreadableData):
+        cipher.decrypt(sealed[:-4] + "AAAA", "national_id")
