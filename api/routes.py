@@ -16,6 +16,7 @@ from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
 from api import models
+from audit.log import AuditEntry, AuditLog
 from desk.errors import DeskError, InvalidTrackingNumber, TooManyLookups, UnknownRequest
 from desk.lifecycle import RequestStatus
 from desk.service import DeskService, Registration
@@ -39,6 +40,7 @@ class ApiServices:
     room_store: RoomStore
     keyring: Keyring
     clock: Clock
+    audit: AuditLog
 
 
 SERVICES = web.AppKey("api_services", ApiServices)
@@ -76,6 +78,11 @@ def _errors_as_json(handler: Handler) -> Handler:
             return problem(422, "invalid_payload", "errors.signaling.invalid_payload", details)
         except (DeskError, SchedulingError, RoomError) as error:
             status = next(s for kind, s in STATUS_OF_ERROR if isinstance(error, kind))
+            if status in (401, 403):
+                claims = request.get(CLAIMS)
+                actor = claims.device if claims else (request.remote or "unknown")
+                entry = AuditEntry(actor, "access.denied", request.path[:64], error.code)
+                await request.app[SERVICES].audit.record(entry, _now(request))
             return problem(status, error.code, error.message_key, error.detail)
 
     return wrapped
@@ -153,6 +160,11 @@ def _guarded(permission: Permission | None, handler: Handler) -> Handler:
     return guarded
 
 
+async def _audit(request: web.Request, action: str, subject: str, detail: str = "") -> None:
+    entry = AuditEntry(_actor(request), action, subject, detail)
+    await request.app[SERVICES].audit.record(entry, _now(request))
+
+
 def _actor(request: web.Request) -> str:
     claims = request[CLAIMS]
     return claims.device[:64]
@@ -171,13 +183,17 @@ async def register(request: web.Request) -> web.Response:
     registered = await desk.register(
         Registration(**body.model_dump()), _actor(request), _now(request)
     )
+    await _audit(request, "request.register", f"request:{registered.request_id}")
     return web.json_response(
         {"id": registered.request_id, "tracking_number": registered.tracking_number}, status=201
     )
 
 
 async def request_details(request: web.Request) -> web.Response:
-    return web.json_response(await request.app[SERVICES].desk.details(_id(request, "id")))
+    request_id = _id(request, "id")
+    details = await request.app[SERVICES].desk.details(request_id)
+    await _audit(request, "request.view", f"request:{request_id}")
+    return web.json_response(details)
 
 
 async def change_status(request: web.Request) -> web.Response:
@@ -185,6 +201,7 @@ async def change_status(request: web.Request) -> web.Response:
     await request.app[SERVICES].desk.change_status(
         _id(request, "id"), RequestStatus(body.status), _actor(request), _now(request), body.note
     )
+    await _audit(request, "request.status", f"request:{_id(request, 'id')}", body.status)
     return web.json_response({"ok": True})
 
 
@@ -255,6 +272,7 @@ async def book(request: web.Request) -> web.Response:
     appointment = await request.app[SERVICES].scheduler.book(
         body.request_id, body.slot_id, body.booth, _actor(request), _now(request)
     )
+    await _audit(request, "appointment.book", f"appointment:{appointment}")
     return web.json_response({"appointment": appointment}, status=201)
 
 
@@ -263,11 +281,13 @@ async def reschedule(request: web.Request) -> web.Response:
     appointment = await request.app[SERVICES].scheduler.reschedule(
         _id(request, "id"), body.slot_id, body.booth, _actor(request), _now(request)
     )
+    await _audit(request, "appointment.reschedule", f"appointment:{appointment}")
     return web.json_response({"appointment": appointment})
 
 
 async def cancel(request: web.Request) -> web.Response:
     await request.app[SERVICES].scheduler.cancel(_id(request, "id"), _actor(request), _now(request))
+    await _audit(request, "appointment.cancel", f"appointment:{_id(request, 'id')}")
     return web.json_response({"ok": True})
 
 
@@ -276,6 +296,7 @@ async def record_call(request: web.Request) -> web.Response:
     await request.app[SERVICES].scheduler.record_call(
         _id(request, "id"), body.outcome, _actor(request), _now(request)
     )
+    await _audit(request, "appointment.call", f"appointment:{_id(request, 'id')}", body.outcome)
     return web.json_response({"ok": True})
 
 
@@ -300,6 +321,7 @@ async def figures(request: web.Request) -> web.Response:
 
 
 async def figures_csv(request: web.Request) -> web.Response:
+    await _audit(request, "statistics.export", "statistics.csv")
     return web.Response(
         text=statistics_csv(await _figures(request)),
         content_type="text/csv",

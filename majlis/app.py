@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
 
 import socketio
@@ -17,6 +17,7 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.routes import SERVICES, ApiServices, add_api_routes
+from audit.log import AuditEntry, AuditLog, Checkpoint
 from certs.secrets import load_or_create_secret
 from certs.signing import load_signing_keys
 from desk.outbox import Dispatcher, SmsProvider, provider_for, run_dispatcher
@@ -33,7 +34,7 @@ from majlis.settings import Settings
 from majlis.web_pages import add_web_client_routes
 from media.config import MediaConfig
 from media.server import MediaServer
-from rooms.service import Clock, RoomService, SystemClock
+from rooms.service import Clock, RoomChange, RoomService, SystemClock
 from rooms.state import RoomTimings
 from rooms.store import RoomStore
 from rooms.tokens import Keyring
@@ -51,6 +52,7 @@ DESK = web.AppKey("desk", DeskService)
 SCHEDULER = web.AppKey("scheduler", SchedulerService)
 CLOCK = web.AppKey("clock", Clock)
 KEYRING = web.AppKey("keyring", Keyring)
+AUDIT = web.AppKey("audit", AuditLog)
 
 EngineFactory = Callable[[str], AsyncEngine]
 log = logging.getLogger(__name__)
@@ -80,6 +82,7 @@ def create_app(
     sio.attach(app, socketio_path="socket.io")
     app[SOCKETIO] = sio
     app[CLOCK] = clock or SystemClock()
+    app.cleanup_ctx.append(_audit_context)
     app.cleanup_ctx.append(_media_context)
     app.cleanup_ctx.append(_rooms_context)
     app.cleanup_ctx.append(_desk_context)
@@ -119,7 +122,9 @@ async def _desk_context(app: web.Application) -> AsyncIterator[None]:
     )
     scheduler = SchedulerService(engine, app[ROOMS], lengths)
     app[SCHEDULER] = scheduler
-    app[SERVICES] = ApiServices(app[DESK], scheduler, RoomStore(engine), app[KEYRING], clock)
+    app[SERVICES] = ApiServices(
+        app[DESK], scheduler, RoomStore(engine), app[KEYRING], clock, app[AUDIT]
+    )
     dispatcher = Dispatcher(engine, sms_provider(settings), cipher)
     loops = [
         asyncio.create_task(run_dispatcher(dispatcher, clock.now, settings.sms_dispatch_s)),
@@ -157,6 +162,31 @@ def load_keyring(settings: Settings) -> Keyring:
     return Keyring(signing_key_id, keys)
 
 
+def audit_log(settings: Settings, engine: AsyncEngine) -> AuditLog:
+    return AuditLog(engine, Checkpoint(settings.data_dir / "audit"))
+
+
+async def _audit_context(app: web.Application) -> AsyncIterator[None]:
+    app[AUDIT] = audit_log(app[SETTINGS], app[DB_ENGINE])
+    yield
+
+
+def _audit_room_actions(audit: AuditLog) -> Callable[[RoomChange], Awaitable[None]]:
+    audited = {"admit", "extend", "pause", "resume", "end", "abort", "no_show"}
+
+    async def record(change: RoomChange) -> None:
+        if change.event.kind.value in audited:
+            entry = AuditEntry(
+                change.event.actor,
+                f"room.{change.event.kind.value}",
+                f"room:{change.room.room_id}",
+                change.event.detail,
+            )
+            await audit.record(entry, change.at)
+
+    return record
+
+
 async def _media_context(app: web.Application) -> AsyncIterator[None]:
     config = MediaConfig(host_addresses=tuple(app[SETTINGS].media_host_addresses))
     media = MediaServer(config)
@@ -180,6 +210,7 @@ async def _rooms_context(app: web.Application) -> AsyncIterator[None]:
         timedelta(seconds=settings.seat_grace_s),
     )
     await rooms.load()
+    rooms.subscribe(_audit_room_actions(app[AUDIT]))
     app[ROOMS] = rooms
     register_namespaces(app[SOCKETIO], rooms, app[MEDIA])
     ticking = asyncio.create_task(

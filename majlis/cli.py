@@ -18,10 +18,11 @@ from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from audit.log import AuditEntry
 from certs.authority import CertificateReport, ensure_certificates
 from certs.tls import TlsConfigurationError
 from desk.outbox import Dispatcher
-from majlis.app import load_keyring, pii_cipher, room_timings, sms_provider
+from majlis.app import audit_log, load_keyring, pii_cipher, room_timings, sms_provider
 from majlis.database import DatabaseNotMigrated, create_engine
 from majlis.demo import DEMO_BOOTH_DEVICE, DEMO_OFFICE_DEVICE, schedule_demo_room, seed_demo
 from majlis.logs import configure_logging
@@ -71,6 +72,10 @@ def build_parser() -> argparse.ArgumentParser:
     room.add_argument("--in-minutes", type=float, default=1.0, help="slot starts this soon")
     room.add_argument("--booth", default=DEMO_BOOTH_DEVICE, help="booth device seated in it")
     room.add_argument("--json", action="store_true", help="print one JSON object")
+    audit = commands.add_parser("audit", help="the hash-chained audit log")
+    audit.add_subparsers(dest="audit_command", required=True).add_parser(
+        "verify", help="check the whole chain and the signed checkpoint; name the first bad row"
+    )
     keys = commands.add_parser("keys", help="encryption keys of personal data")
     keys.add_subparsers(dest="keys_command", required=True).add_parser(
         "rotate", help="add a new data key and re-encrypt every stored personal value with it"
@@ -105,6 +110,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             _bench_desk(arguments)
         elif arguments.command == "bench":
             _bench_media(arguments, arguments.loop or settings.event_loop)
+        elif arguments.command == "audit":
+            return asyncio.run(_audit_verify(settings))
         elif arguments.command == "keys":
             asyncio.run(_rotate_keys(settings))
         elif arguments.command == "sms":
@@ -210,6 +217,28 @@ async def _init(settings: Settings, demo: bool) -> None:
     print("  an audience room with dev sign-in tokens: majlis demo room")
 
 
+async def _audit_verify(settings: Settings) -> int:
+    from audit.log import describe, verify
+
+    engine = create_engine(settings.effective_database_url)
+    try:
+        await require_migrated(engine)
+        log = audit_log(settings, engine)
+        try:
+            verdict = await verify(engine, log.checkpoint)
+        except ValueError as error:
+            print(f"audit log NOT intact: {error}")
+            return EXIT_FAILURE
+    finally:
+        await engine.dispose()
+    if verdict.ok:
+        print(f"audit log intact: {verdict.rows} rows")
+        return 0
+    print(f"audit log NOT intact at row {verdict.first_bad_seq}: {verdict.problem}")
+    print(json.dumps(describe(verdict)))
+    return EXIT_FAILURE
+
+
 async def _rotate_keys(settings: Settings) -> None:
     from desk.pii import RELOAD_EVERY_S, add_data_key
     from desk.rekey import reencrypt_all
@@ -226,6 +255,10 @@ async def _rotate_keys(settings: Settings) -> None:
         cipher = await asyncio.to_thread(pii_cipher, settings)
         first = await reencrypt_all(engine, cipher)
         second = await reencrypt_all(engine, cipher)
+        await audit_log(settings, engine).record(
+            AuditEntry("operator", "keys.rotate", f"data-key:{new}", f"from {old}"),
+            datetime.now(UTC),
+        )
     finally:
         await engine.dispose()
     total = {table: first[table] + second[table] for table in first}

@@ -227,3 +227,20 @@ def test_keys_rotate_adds_a_key_and_reencrypts(data_dir: Path) -> None:
     keys = sorted(p.name for p in (data_dir / "keys").glob("data-*.key"))
     assert len(keys) == 2
     assert all((data_dir / "keys" / k).stat().st_mode & 0o777 == 0o600 for k in keys)
+
+
+def test_audit_verify_names_the_first_tampered_row(data_dir: Path) -> None:
+    import sqlite3
+
+    env = environment(data_dir, free_port())
+    assert run(["init"], env).returncode == 0
+    assert run(["audit", "verify"], env).stdout.startswith("audit log intact: 0 rows")
+    assert run(["keys", "rotate"], env).returncode == 0
+    assert run(["keys", "rotate"], env).returncode == 0
+    intact = run(["audit", "verify"], env)
+    assert (intact.returncode, intact.stdout.splitlines()[0]) == (0, "audit log intact: 2 rows")
+    with sqlite3.connect(data_dir / "majlis.db") as connection:
+        connection.execute("UPDATE audit_log SET detail = 'from nowhere' WHERE seq = 1")
+    broken = run(["audit", "verify"], env)
+    assert broken.returncode == 1
+    assert "NOT intact at row 1" in broken.stdout

@@ -10,8 +10,10 @@ from urllib.parse import quote
 
 import aiohttp
 import pytest
+from sqlalchemy import select
 
-from majlis.app import DB_ENGINE
+from audit.log import audit_log, verify
+from majlis.app import AUDIT, DB_ENGINE
 from majlis.demo import seed_demo
 from tests.integration.desk.conftest import valid_registration
 from tests.integration.signaling.conftest import LiveServer, minutes
@@ -109,6 +111,22 @@ async def test_register_book_confirm_and_see_it_in_the_queue(api: Api) -> None:
     status, csv_text = await api.call("GET", "/api/statistics.csv")
     assert status == 200
     assert csv_text.splitlines()[0] == "measure,centre,status,value"
+
+    async with api.live.app[DB_ENGINE].connect() as connection:
+        trail = [
+            (r.actor, r.action, r.subject)
+            for r in await connection.execute(select(audit_log).order_by(audit_log.c.seq))
+        ]
+    assert trail == [
+        ("coordinator1", "request.register", f"request:{request_id}"),
+        ("coordinator1", "appointment.book", f"appointment:{appointment}"),
+        ("coordinator1", "appointment.call", f"appointment:{appointment}"),
+        ("office-1", "access.denied", "/api/queue"),
+        ("coordinator1", "request.view", f"request:{request_id}"),
+        ("coordinator1", "statistics.export", "statistics.csv"),
+    ]
+    verdict = await verify(api.live.app[DB_ENGINE], api.live.app[AUDIT].checkpoint)
+    assert (verdict.ok, verdict.rows) == (True, 6)
 
 
 async def test_errors_are_typed_and_nothing_is_stored(api: Api) -> None:
