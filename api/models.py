@@ -76,3 +76,8 @@ class Lookup(Body):
 class QueueQuery(Body):
     office: str = Field(min_length=1, max_length=64)
     day_start: datetime | None = None
+
+
+class SignIn(Body):
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=1024)

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
+from accounts.service import AccountLocked, Accounts, SignInError, StaffSession
 from api import models
 from audit.log import AuditEntry, AuditLog
 from desk.errors import DeskError, InvalidTrackingNumber, TooManyLookups, UnknownRequest
@@ -41,13 +42,20 @@ class ApiServices:
     keyring: Keyring
     clock: Clock
     audit: AuditLog
+    accounts: Accounts
 
 
 SERVICES = web.AppKey("api_services", ApiServices)
 CLAIMS = web.RequestKey("claims", TokenClaims)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
+SESSION_COOKIE = "majlis_session"
+CSRF_HEADER = "X-CSRF-Token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
 STATUS_OF_ERROR: list[tuple[type[Exception], int]] = [
+    (AccountLocked, 429),
+    (SignInError, 401),
     (TokenError, 401),
     (NotPermitted, 403),
     (TooManyLookups, 429),
@@ -76,7 +84,7 @@ def _errors_as_json(handler: Handler) -> Handler:
                 for e in error.errors()[:10]
             ]
             return problem(422, "invalid_payload", "errors.signaling.invalid_payload", details)
-        except (DeskError, SchedulingError, RoomError) as error:
+        except (DeskError, SchedulingError, RoomError, SignInError) as error:
             status = next(s for kind, s in STATUS_OF_ERROR if isinstance(error, kind))
             if status in (401, 403):
                 claims = request.get(CLAIMS)
@@ -88,23 +96,40 @@ def _errors_as_json(handler: Handler) -> Handler:
     return wrapped
 
 
-def _authorised(request: web.Request, permission: Permission) -> TokenClaims:
+async def _authorised(request: web.Request, permission: Permission) -> TokenClaims:
+    """Who is calling, as claims: a terminal's bearer token, or a staff session cookie (whose
+    CSRF token must come back on every state-changing call)."""
     services = request.app[SERVICES]
-    header = request.headers.get("Authorization", "")
-    token = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else ""
-    if not token:
-        raise TokenError("a bearer token is needed")
     now = services.clock.now()
-    last_error: TokenError | None = None
+    header = request.headers.get("Authorization", "")
+    if header.startswith("Bearer "):
+        claims = _bearer_claims(services, header.removeprefix("Bearer ").strip(), now)
+    elif SESSION_COOKIE in request.cookies:
+        session = await services.accounts.session(request.cookies[SESSION_COOKIE], now)
+        if request.method not in SAFE_METHODS:
+            services.accounts.check_csrf(session, request.headers.get(CSRF_HEADER))
+        claims = TokenClaims(
+            room="*",
+            role=session.role,
+            device=session.username,
+            not_before=0,
+            expires=0,
+            token_id=f"session:{session.account_id}",
+            kind="session",
+        )
+    else:
+        raise TokenError("sign in, or present a terminal token")
+    require(claims.role, permission)
+    return claims
+
+
+def _bearer_claims(services: ApiServices, token: str, now: datetime) -> TokenClaims:
+    last_error: TokenError = TokenError("a bearer token is needed")
     for role in ("desk", "office"):
         try:
-            claims = verify(token, services.keyring, now, role=role)
+            return verify(token, services.keyring, now, role=role)
         except TokenError as error:
             last_error = error
-            continue
-        require(claims.role, permission)
-        return claims
-    assert last_error is not None
     raise last_error
 
 
@@ -146,6 +171,10 @@ def add_api_routes(app: web.Application) -> None:
         ("GET", "/api/statistics", Permission.STATISTICS_READ, figures),
         ("GET", "/api/statistics.csv", Permission.STATISTICS_READ, figures_csv),
         ("POST", "/api/status-lookup", None, lookup),  # public: the applicant's own check
+        ("POST", "/api/session", None, sign_in),  # public: staff sign-in
+        ("GET", "/api/session", Permission.SIGNED_IN, who_am_i),
+        ("DELETE", "/api/session", Permission.SIGNED_IN, sign_out),
+        ("POST", "/api/session/everywhere", Permission.SIGNED_IN, sign_out_everywhere),
     ]
     for method, path, permission, handler in routes:
         app.router.add_route(method, path, _errors_as_json(_guarded(permission, handler)))
@@ -154,7 +183,7 @@ def add_api_routes(app: web.Application) -> None:
 def _guarded(permission: Permission | None, handler: Handler) -> Handler:
     async def guarded(request: web.Request) -> web.StreamResponse:
         if permission is not None:
-            request[CLAIMS] = _authorised(request, permission)
+            request[CLAIMS] = await _authorised(request, permission)
         return await handler(request)
 
     return guarded
@@ -172,6 +201,69 @@ def _actor(request: web.Request) -> str:
 
 def _now(request: web.Request) -> datetime:
     return request.app[SERVICES].clock.now()
+
+
+# -- staff sessions ----------------------------------------------------------------------------
+
+
+async def sign_in(request: web.Request) -> web.Response:
+    body = await _body(request, models.SignIn)
+    services = request.app[SERVICES]
+    client = request.remote or "unknown"
+    now = _now(request)
+    try:
+        signed_in = await services.accounts.sign_in(body.username, body.password, client, now)
+    except SignInError as error:
+        entry = AuditEntry(body.username.lower()[:64], "sign_in.failed", client, error.code)
+        await services.audit.record(entry, now)
+        raise
+    await services.audit.record(AuditEntry(signed_in.session.username, "sign_in", client), now)
+    response = web.json_response(_session_body(signed_in.session))
+    response.set_cookie(
+        SESSION_COOKIE,
+        signed_in.token,
+        secure=True,
+        httponly=True,
+        samesite="Strict",
+        path="/",
+        max_age=int(services.accounts.policy.absolute.total_seconds()),
+    )
+    return response
+
+
+def _session_body(session: StaffSession) -> dict[str, Any]:
+    return {
+        "username": session.username,
+        "display_name": session.display_name,
+        "role": session.role,
+        "csrf_token": session.csrf_token,
+    }
+
+
+async def who_am_i(request: web.Request) -> web.Response:
+    token = request.cookies.get(SESSION_COOKIE, "")
+    session = await request.app[SERVICES].accounts.session(token, _now(request))
+    return web.json_response(_session_body(session))
+
+
+async def sign_out(request: web.Request) -> web.Response:
+    await request.app[SERVICES].accounts.sign_out(request.cookies.get(SESSION_COOKIE, ""))
+    await _audit(request, "sign_out", "")
+    response = web.json_response({"ok": True})
+    response.del_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+async def sign_out_everywhere(request: web.Request) -> web.Response:
+    services = request.app[SERVICES]
+    session = await services.accounts.session(
+        request.cookies.get(SESSION_COOKIE, ""), _now(request)
+    )
+    ended = await services.accounts.sign_out_everywhere(session.account_id)
+    await _audit(request, "sign_out.everywhere", "", str(ended))
+    response = web.json_response({"ended": ended})
+    response.del_cookie(SESSION_COOKIE, path="/")
+    return response
 
 
 # -- requests ----------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ import socketio
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from accounts.service import Accounts, SignInPolicy
 from api.routes import SERVICES, ApiServices, add_api_routes
 from audit.log import AuditEntry, AuditLog, Checkpoint
 from certs.secrets import load_or_create_secret
@@ -122,8 +123,9 @@ async def _desk_context(app: web.Application) -> AsyncIterator[None]:
     )
     scheduler = SchedulerService(engine, app[ROOMS], lengths)
     app[SCHEDULER] = scheduler
+    accounts = await asyncio.to_thread(Accounts, engine, sign_in_policy(settings))
     app[SERVICES] = ApiServices(
-        app[DESK], scheduler, RoomStore(engine), app[KEYRING], clock, app[AUDIT]
+        app[DESK], scheduler, RoomStore(engine), app[KEYRING], clock, app[AUDIT], accounts
     )
     dispatcher = Dispatcher(engine, sms_provider(settings), cipher)
     loops = [
@@ -160,6 +162,15 @@ def room_timings(settings: Settings) -> RoomTimings:
 def load_keyring(settings: Settings) -> Keyring:
     signing_key_id, keys = load_signing_keys(settings.certs_dir)
     return Keyring(signing_key_id, keys)
+
+
+def sign_in_policy(settings: Settings) -> SignInPolicy:
+    return SignInPolicy(
+        max_failures=settings.sign_in_max_failures,
+        lockout=timedelta(minutes=settings.sign_in_lockout_min),
+        idle=timedelta(minutes=settings.session_idle_min),
+        absolute=timedelta(hours=settings.session_absolute_h),
+    )
 
 
 def audit_log(settings: Settings, engine: AsyncEngine) -> AuditLog:

@@ -127,6 +127,16 @@ class Settings(BaseSettings):
         ],
         description="Departments a request can be referred to (comma-separated codes).",
     )
+    sign_in_max_failures: int = Field(
+        default=5, ge=1, description="Wrong passwords in a row before an account is locked."
+    )
+    sign_in_lockout_min: float = Field(
+        default=15, gt=0, description="How long a locked account stays locked."
+    )
+    session_idle_min: float = Field(default=30, gt=0, description="Staff session idle timeout.")
+    session_absolute_h: float = Field(
+        default=12, gt=0, description="Staff session absolute timeout."
+    )
     slot_minutes: float = Field(default=6, gt=0, description="Length of an audience slot.")
     slot_buffer_minutes: float = Field(
         default=2, ge=0, description="Gap between two slots of a sitting."

@@ -91,10 +91,17 @@ class MediaServer:
         if self._watchdog is None:
             self._watchdog = asyncio.create_task(self._watch_liveness())
         room = self._rooms.setdefault(room_id, _Room())
-        others = [p for pid, p in room.participants.items() if pid != participant_id]
-        if len(others) >= MAX_PARTICIPANTS:
+        if len(self._others(room, participant_id)) >= MAX_PARTICIPANTS:
             raise RoomFull(room_id)
         participant = await self._connect(room_id, participant_id, role, offer_sdp)
+        # Read the room again: the other side may have joined while this one was connecting
+        # (both join at once after a server restart); wiring from a stale list left both
+        # connected and silent.
+        room = self._rooms.setdefault(room_id, _Room())
+        others = self._others(room, participant_id)
+        if len(others) >= MAX_PARTICIPANTS:
+            await participant.close()
+            raise RoomFull(room_id)
         previous = room.participants.get(participant_id)
         room.participants[participant_id] = participant
         participant.flowing = room.flowing
@@ -104,6 +111,10 @@ class MediaServer:
             self._wire(room, participant, other)
             self._wire(room, other, participant)
         return participant.pc.localDescription.sdp
+
+    @staticmethod
+    def _others(room: _Room, participant_id: str) -> list[Participant]:
+        return [p for pid, p in room.participants.items() if pid != participant_id]
 
     def _validate_offer(self, offer_sdp: str) -> None:
         if len(offer_sdp.encode("utf-8", "replace")) > self._config.max_sdp_bytes:

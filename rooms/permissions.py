@@ -22,7 +22,20 @@ class Permission(StrEnum):
     BOOKING_WRITE = "booking.write"
     SCHEDULE_READ = "schedule.read"
     STATISTICS_READ = "statistics.read"
+    SIGNED_IN = "session.own"  # see and end one's own staff session
 
+
+_COORDINATION = frozenset(
+    {
+        Permission.SEE_ALL_ROOMS,
+        Permission.SEE_QUALITY,
+        Permission.REQUEST_READ,
+        Permission.REQUEST_WRITE,
+        Permission.BOOKING_WRITE,
+        Permission.SCHEDULE_READ,
+        Permission.STATISTICS_READ,
+    }
+)
 
 PERMISSIONS: dict[str, frozenset[Permission]] = {
     "booth": frozenset({Permission.MEDIA_PUBLISH, Permission.PREFLIGHT}),
@@ -36,21 +49,25 @@ PERMISSIONS: dict[str, frozenset[Permission]] = {
             Permission.SEE_QUEUE,
             Permission.SCHEDULE_READ,
             Permission.REQUEST_READ,
+            Permission.SIGNED_IN,
         }
     ),
     # Coordinators run the requests and bookings and watch every booth's state and
-    # connection quality; never the media.
-    "desk": frozenset(
+    # connection quality; never the media. "desk" is a coordinator's desk terminal.
+    "desk": _COORDINATION,
+    "coordinator": _COORDINATION | {Permission.SIGNED_IN},
+    # Oversight: states, quality, schedules and figures; no applicant's request or identity.
+    "supervisor": frozenset(
         {
             Permission.SEE_ALL_ROOMS,
             Permission.SEE_QUALITY,
-            Permission.REQUEST_READ,
-            Permission.REQUEST_WRITE,
-            Permission.BOOKING_WRITE,
             Permission.SCHEDULE_READ,
             Permission.STATISTICS_READ,
+            Permission.SIGNED_IN,
         }
     ),
+    # Devices and accounts (with the security work); no request content.
+    "admin": frozenset({Permission.SIGNED_IN}),
 }
 
 

@@ -20,7 +20,7 @@ from media.aiortc_hooks import gather_only_on
 from media.bench.client import MediaClient
 from media.bench.pattern import encode_audio_pattern, encode_video_pattern
 
-READY_TIMEOUT_S = 60.0
+READY_TIMEOUT_S = 20.0
 
 
 async def run(arguments: argparse.Namespace) -> dict[str, Any]:
@@ -49,7 +49,14 @@ async def run(arguments: argparse.Namespace) -> dict[str, Any]:
     deadline = time.monotonic() + READY_TIMEOUT_S
     while not all(c.received["video"].frames and c.received["audio"].frames for c in clients):
         if time.monotonic() > deadline:
-            raise RuntimeError("media did not start flowing")
+            missing = [
+                (index, kind)
+                for index, c in enumerate(clients)
+                for kind in ("video", "audio")
+                if not c.received[kind].frames
+            ]
+            states = [c.pc.connectionState for c in clients]
+            raise RuntimeError(f"media did not start flowing: {arguments.role} {missing} {states}")
         await asyncio.sleep(0.05)
     print("READY", flush=True)
     window = await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)

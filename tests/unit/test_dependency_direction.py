@@ -9,6 +9,7 @@ import pytest
 
 ROOT = Path(__file__).parents[2]
 FORBIDDEN = {
+    "accounts": {"majlis", "api", "signaling", "scheduler", "desk", "rooms", "media"},
     "audit": {"majlis", "api", "signaling", "scheduler", "desk", "rooms", "media"},
     "certs": {"majlis", "api", "signaling", "scheduler", "desk", "rooms", "media"},
     "media": {"majlis", "api", "signaling", "scheduler", "desk", "rooms"},

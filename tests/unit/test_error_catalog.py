@@ -8,6 +8,7 @@ from types import ModuleType
 
 import pytest
 
+from accounts import service as accounts_service
 from desk import errors as desk_errors
 from desk import service as desk_service
 from media import errors as media_errors
@@ -27,6 +28,7 @@ ERRORS = (
     + _errors(desk_errors, desk_errors.DeskError)
     + [e for e in _errors(desk_service, desk_errors.DeskError) if e.__module__ == "desk.service"]
     + _errors(scheduler_errors, scheduler_errors.SchedulingError)
+    + _errors(accounts_service, accounts_service.SignInError)
 )
 
 

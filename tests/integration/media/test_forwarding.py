@@ -6,6 +6,7 @@ import asyncio
 
 import pytest
 
+from media.bench.client import MediaClient
 from media.bench.pattern import EncodedFrame
 from media.bench.run import run_once
 from tests.integration.conftest import wait_for
@@ -89,3 +90,21 @@ async def test_video_keeps_flowing_with_five_percent_loss_on_one_leg(
     assert len(to_office) == 1
     assert to_office[0].resent > 0, "no NACK was answered from the cache"
     assert booth.assembled["video"].longest_gap_s < 1.0
+
+
+async def test_two_participants_joining_at_the_same_moment_are_wired_together(
+    harness: Harness, video_short_gop: list[EncodedFrame]
+) -> None:
+    """Both sides rejoin at once after a restart: each join must see the other."""
+    booth = MediaClient(video_short_gop, harness.audio)
+    office = MediaClient(video_short_gop, harness.audio)
+    harness.clients += [booth, office]
+    booth_offer, office_offer = await asyncio.gather(booth.offer(), office.offer())
+    booth_answer, office_answer = await asyncio.gather(
+        harness.server.join("room-1", "booth", "booth", booth_offer),
+        harness.server.join("room-1", "office", "office", office_offer),
+    )
+    await asyncio.gather(booth.accept(booth_answer), office.accept(office_answer))
+    harness.server.set_media_flow("room-1", True)
+    await wait_for(lambda: office.received["video"].frames > 10, 5, "booth video at the office")
+    await wait_for(lambda: booth.received["video"].frames > 10, 5, "office video at the booth")

@@ -1,0 +1,224 @@
+"""Staff sign-in and sessions.
+
+- Passwords are argon2id hashes (argon2-cffi), checked off the event loop. An unknown user
+  is checked against a dummy hash of the same cost, so the answer takes as long and says the
+  same thing as a wrong password.
+- After ``max_failures`` wrong passwords for one account (or ``max_client_failures`` from
+  one client address) within ``window``, sign-in is refused — even with the right password —
+  until ``lockout`` has passed since the last failure.
+- A session is a random token in a ``Secure; HttpOnly; SameSite=Strict`` cookie; only its
+  SHA-256 is stored. It ends after ``idle`` without use or ``absolute`` after sign-in, and
+  carries a CSRF token that every state-changing request must echo in a header.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from accounts.tables import sign_in_failures, staff_accounts, staff_sessions
+
+
+class SignInError(Exception):
+    code = "sign_in_error"
+    message_key = "errors.accounts.generic"
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__(detail or self.code)
+        self.detail = detail
+
+
+class BadCredentials(SignInError):
+    code = "sign_in_failed"
+    message_key = "errors.accounts.sign_in_failed"
+
+
+class AccountLocked(SignInError):
+    code = "account_locked"
+    message_key = "errors.accounts.account_locked"
+
+
+class SessionExpired(SignInError):
+    code = "session_expired"
+    message_key = "errors.accounts.session_expired"
+
+
+class CsrfMismatch(SignInError):
+    code = "csrf_mismatch"
+    message_key = "errors.accounts.csrf_mismatch"
+
+
+@dataclass(frozen=True)
+class SignInPolicy:
+    max_failures: int = 5
+    max_client_failures: int = 20
+    window: timedelta = timedelta(minutes=15)
+    lockout: timedelta = timedelta(minutes=15)
+    idle: timedelta = timedelta(minutes=30)
+    absolute: timedelta = timedelta(hours=12)
+
+
+@dataclass(frozen=True)
+class StaffSession:
+    account_id: int
+    username: str
+    display_name: str
+    role: str
+    csrf_token: str
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    token: str  # goes into the cookie; never stored
+    session: StaffSession
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+class Accounts:
+    def __init__(
+        self, engine: AsyncEngine, policy: SignInPolicy, hasher: PasswordHasher | None = None
+    ) -> None:
+        self._engine = engine
+        self.policy = policy
+        self._hasher = hasher or PasswordHasher()
+        self._dummy_hash = self._hasher.hash(secrets.token_urlsafe(16))
+
+    async def sign_in(self, username: str, password: str, client: str, now: datetime) -> SignedIn:
+        username = username.strip().lower()[:64]
+        client = client[:64]
+        async with self._engine.connect() as connection:
+            account = (
+                await connection.execute(
+                    select(staff_accounts).where(
+                        staff_accounts.c.username == username, staff_accounts.c.active.is_(True)
+                    )
+                )
+            ).first()
+        stored = account.password_hash if account is not None else self._dummy_hash
+        matches = await asyncio.to_thread(self._matches, stored, password[:1024])
+        locked = await self._locked(username, client, now)
+        if locked:
+            raise AccountLocked("too many failed sign-ins; try again later")
+        if account is None or not matches:
+            await self._record_failure(username, client, now)
+            raise BadCredentials("wrong username or password")
+        token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+        async with self._engine.begin() as connection:
+            await connection.execute(
+                delete(sign_in_failures).where(sign_in_failures.c.username == username)
+            )
+            await connection.execute(
+                insert(staff_sessions).values(
+                    token_hash=_digest(token),
+                    account_id=account.id,
+                    csrf_token=csrf,
+                    created_at=now,
+                    last_seen_at=now,
+                )
+            )
+        return SignedIn(
+            token,
+            StaffSession(account.id, account.username, account.display_name, account.role, csrf),
+        )
+
+    def _matches(self, stored: str, password: str) -> bool:
+        try:
+            return bool(self._hasher.verify(stored, password))
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            return False
+
+    async def _locked(self, username: str, client: str, now: datetime) -> bool:
+        since = now - self.policy.window
+        async with self._engine.connect() as connection:
+            by_account, last_account = (
+                await connection.execute(
+                    select(func.count(), func.max(sign_in_failures.c.at)).where(
+                        sign_in_failures.c.username == username, sign_in_failures.c.at >= since
+                    )
+                )
+            ).one()
+            by_client, last_client = (
+                await connection.execute(
+                    select(func.count(), func.max(sign_in_failures.c.at)).where(
+                        sign_in_failures.c.client == client, sign_in_failures.c.at >= since
+                    )
+                )
+            ).one()
+        lockout = self.policy.lockout
+        if by_account >= self.policy.max_failures and now < _aware(last_account) + lockout:
+            return True
+        return bool(
+            by_client >= self.policy.max_client_failures and now < _aware(last_client) + lockout
+        )
+
+    async def _record_failure(self, username: str, client: str, now: datetime) -> None:
+        async with self._engine.begin() as connection:
+            await connection.execute(
+                insert(sign_in_failures).values(username=username, client=client, at=now)
+            )
+
+    async def session(self, token: str, now: datetime) -> StaffSession:
+        """The live session of ``token`` (and one more minute of idleness); raises when it
+        is unknown, idle too long or too old."""
+        async with self._engine.begin() as connection:
+            row = (
+                await connection.execute(
+                    select(staff_sessions, staff_accounts)
+                    .join(staff_accounts, staff_accounts.c.id == staff_sessions.c.account_id)
+                    .where(
+                        staff_sessions.c.token_hash == _digest(token[:128]),
+                        staff_accounts.c.active.is_(True),
+                    )
+                )
+            ).first()
+            if row is None:
+                raise SessionExpired("please sign in")
+            idle = now - _aware(row.last_seen_at) > self.policy.idle
+            old = now - _aware(row.created_at) > self.policy.absolute
+            if idle or old:
+                await connection.execute(
+                    delete(staff_sessions).where(staff_sessions.c.token_hash == row.token_hash)
+                )
+                raise SessionExpired("the session has ended; please sign in again")
+            await connection.execute(
+                update(staff_sessions)
+                .where(staff_sessions.c.token_hash == row.token_hash)
+                .values(last_seen_at=now)
+            )
+        return StaffSession(
+            row.account_id, row.username, row.display_name, row.role, row.csrf_token
+        )
+
+    @staticmethod
+    def check_csrf(session: StaffSession, presented: str | None) -> None:
+        if not presented or not hmac.compare_digest(presented, session.csrf_token):
+            raise CsrfMismatch("the page is out of date; reload it")
+
+    async def sign_out(self, token: str) -> None:
+        async with self._engine.begin() as connection:
+            await connection.execute(
+                delete(staff_sessions).where(staff_sessions.c.token_hash == _digest(token[:128]))
+            )
+
+    async def sign_out_everywhere(self, account_id: int) -> int:
+        async with self._engine.begin() as connection:
+            result = await connection.execute(
+                delete(staff_sessions).where(staff_sessions.c.account_id == account_id)
+            )
+            return int(result.rowcount or 0)
