@@ -26,15 +26,12 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from accounts.tables import sign_in_failures, staff_accounts, staff_sessions
+from typed_errors import TypedError
 
 
-class SignInError(Exception):
+class SignInError(TypedError):
     code = "sign_in_error"
     message_key = "errors.accounts.generic"
-
-    def __init__(self, detail: str = "") -> None:
-        super().__init__(detail or self.code)
-        self.detail = detail
 
 
 class BadCredentials(SignInError):

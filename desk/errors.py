@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
+from typed_errors import TypedError
 
-class DeskError(Exception):
+
+class DeskError(TypedError):
     code = "desk_error"
     message_key = "errors.desk.generic"
-
-    def __init__(self, detail: str = "") -> None:
-        super().__init__(detail or self.code)
-        self.detail = detail
 
 
 class InvalidNationalId(DeskError):

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
+from typed_errors import TypedError
 
-class MediaError(Exception):
+
+class MediaError(TypedError):
     code = "media_error"
     message_key = "errors.media.generic"
-
-    def __init__(self, detail: str = "") -> None:
-        super().__init__(detail or self.code)
-        self.detail = detail
 
 
 class SdpTooLarge(MediaError):

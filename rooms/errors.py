@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
+from typed_errors import TypedError
 
-class RoomError(Exception):
+
+class RoomError(TypedError):
     code = "room_error"
     message_key = "errors.room.generic"
-
-    def __init__(self, detail: str = "") -> None:
-        super().__init__(detail or self.code)
-        self.detail = detail
 
 
 class IllegalTransition(RoomError):

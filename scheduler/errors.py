@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
+from typed_errors import TypedError
 
-class SchedulingError(Exception):
+
+class SchedulingError(TypedError):
     code = "scheduling_error"
     message_key = "errors.scheduler.generic"
-
-    def __init__(self, detail: str = "") -> None:
-        super().__init__(detail or self.code)
-        self.detail = detail
 
 
 class SlotTaken(SchedulingError):

@@ -6,17 +6,12 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from media.errors import MediaError
-from rooms.errors import RoomError
+from typed_errors import TypedError
 
 
-class SignalingError(Exception):
+class SignalingError(TypedError):
     code = "signaling_error"
     message_key = "errors.signaling.generic"
-
-    def __init__(self, detail: str = "") -> None:
-        super().__init__(detail or self.code)
-        self.detail = detail
 
 
 class UnknownEvent(SignalingError):
@@ -51,6 +46,6 @@ def error_payload(error: Exception) -> dict[str, Any]:
             "message_key": InvalidPayload.message_key,
             "details": details,
         }
-    if isinstance(error, SignalingError | RoomError | MediaError):
+    if isinstance(error, TypedError):
         return {"code": error.code, "message_key": error.message_key, "details": error.detail}
     return {"code": "internal", "message_key": "errors.internal", "details": ""}
