@@ -171,6 +171,15 @@ class RoomService:
             except Exception:  # a listener's failure must not undo or block the change
                 log.exception("room listener failed")
 
+    async def cancel_room(self, room_id: str, reason: str) -> bool:
+        """The appointment behind the room was cancelled or moved: end the room now (its
+        tokens are refused from this moment and its seats are disconnected)."""
+        entry = self._rooms.get(room_id)
+        if entry is None or entry.room.is_over:
+            return False
+        await self.act(room_id, RoomEvent(EventKind.ABORT, "system", reason))
+        return True
+
     async def tick(self) -> int:
         """Apply every due timed event and every expired seat grace; returns how many.
 

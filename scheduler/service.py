@@ -66,6 +66,8 @@ class RoomPort(Protocol):
 
     def room(self, room_id: str) -> Room: ...
 
+    async def cancel_room(self, room_id: str, reason: str) -> bool: ...
+
 
 @dataclass(frozen=True)
 class SlotLengths:
@@ -179,7 +181,9 @@ class SchedulerService:
             else:
                 await note_in_history(connection, old.request_id, actor, "rescheduled", now)
             await self._rescheduled_sms(connection, new_id, now)
-            return new_id
+        if old.room_id:
+            await self._rooms.cancel_room(old.room_id, "appointment_moved")
+        return new_id
 
     async def cancel(self, appointment_id: int, actor: str, now: datetime) -> None:
         async with self._engine.begin() as connection:
@@ -203,6 +207,8 @@ class SchedulerService:
             await _sms_for_appointment(
                 connection, old, SmsKind.CANCELLED, f"cancelled:{appointment_id}", now
             )
+        if old.room_id:
+            await self._rooms.cancel_room(old.room_id, "appointment_cancelled")
 
     async def _book_in(
         self,

@@ -9,6 +9,7 @@ a handler or leave a room half-changed.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -37,6 +38,7 @@ from signaling.schemas import Candidate, Empty, Extend, Offer, RoomQuery
 
 log = logging.getLogger(__name__)
 
+DISCONNECT_AFTER_END_S = 0.5
 QUEUE_HORIZON = timedelta(hours=18)  # "today's" audiences, whatever the time zone
 # Every event some namespace handles: sent to the wrong namespace it is "not permitted",
 # not "unknown" (a booth that tries to admit itself is told so).
@@ -360,6 +362,7 @@ class RoomBroadcaster:
     def __init__(self, server: socketio.AsyncServer, rooms: RoomService) -> None:
         self._server = server
         self._rooms = rooms
+        self._pending: set[asyncio.Task[None]] = set()
 
     async def __call__(self, change: RoomChange) -> None:
         now = self._rooms.clock.now()
@@ -373,6 +376,11 @@ class RoomBroadcaster:
             if change.room.is_over:
                 ended = {"state": change.room.state.value, "reason": change.room.reason}
                 await self._server.emit("ended", ended, to=channel, namespace=namespace)
+        if change.room.is_over:
+            # After a moment, so the answer to the office's own "end" still reaches it.
+            task = asyncio.create_task(self._disconnect_seats(channel))
+            self._pending.add(task)
+            task.add_done_callback(self._pending.discard)
         if change.event.kind is EventKind.ADMIT:
             await self._server.emit("admitted", snapshot, to=channel, namespace="/booth")
         office = self._rooms.seats(change.room.room_id).office_device
@@ -383,6 +391,14 @@ class RoomBroadcaster:
             namespace="/office",
         )
         await self._server.emit("room_state", snapshot, to="desk", namespace="/desk")
+
+    async def _disconnect_seats(self, channel: str) -> None:
+        """An ended room keeps nobody: its booth and office connections are closed."""
+        await asyncio.sleep(DISCONNECT_AFTER_END_S)
+        for namespace in ("/booth", "/office"):
+            seated = list(self._server.manager.get_participants(namespace, channel))
+            for sid, _eio_sid in seated:
+                await self._server.disconnect(sid, namespace=namespace)
 
 
 def register_namespaces(

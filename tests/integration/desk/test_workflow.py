@@ -196,3 +196,23 @@ async def test_a_reschedule_is_kept_in_the_history_and_texted(office: Office) ->
     details = await office.desk.details(registered.request_id)
     assert [s["kind"] for s in details["sms"]][-1] == "cancelled"
     assert details["status"] == "under_review"
+
+
+async def test_cancelling_a_confirmed_appointment_ends_its_room(office: Office) -> None:
+    now = office.clock.now
+    registered = await office.desk.register(valid_registration(), "c1", now())
+    sitting = await office.scheduler.create_sitting(
+        "office-1", SITTING_START, SITTING_START + timedelta(hours=1), now()
+    )
+    slot = await first_slot(office, sitting)
+    appointment = await office.scheduler.book(
+        registered.request_id, slot, "riyadh/booth-1", "c1", now()
+    )
+    await office.scheduler.record_call(appointment, "confirmed", "c1", now())
+    moved = await office.scheduler.reschedule(appointment, slot + 1, "riyadh/booth-1", "c1", now())
+    old_room = office.rooms.room(f"appt-{appointment}")
+    assert (old_room.state.value, old_room.reason) == ("aborted", "appointment_moved")
+    await office.scheduler.record_call(moved, "confirmed", "c1", now())
+    await office.scheduler.cancel(moved, "c1", now())
+    new_room = office.rooms.room(f"appt-{moved}")
+    assert (new_room.state.value, new_room.reason) == ("aborted", "appointment_cancelled")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from datetime import timedelta
 
@@ -12,6 +13,7 @@ from majlis.app import load_keyring
 from media.bench.pattern import EncodedFrame
 from rooms.tokens import issue, verify
 from signaling.namespaces import KNOWN_EVENTS, NAMESPACES
+from tests.integration.conftest import wait_for
 from tests.integration.signaling.conftest import LiveServer, minutes
 
 
@@ -89,3 +91,23 @@ def test_every_event_name_is_known() -> None:
     for namespace in NAMESPACES:
         handled |= set(namespace(MagicMock(), MagicMock()).events)
     assert handled == KNOWN_EVENTS
+
+
+async def test_a_cancelled_appointment_ends_its_room_and_refuses_its_tokens_within_a_second(
+    live: LiveServer,
+) -> None:
+    await live.schedule()
+    await live.at(minutes(-10), "open")
+    office_token = live.rooms.issue_join_token("room-1", "office")
+    booth = live.participant("/booth")
+    await booth.connect(live.rooms.issue_join_token("room-1", "booth"))
+    await wait_for(lambda: bool(booth.received["session"]), 2, "the booth's session")
+    resume = booth.received["session"][0]["resume_token"]
+
+    started = asyncio.get_running_loop().time()
+    assert await live.rooms.cancel_room("room-1", "appointment_cancelled")
+    await wait_for(lambda: not booth.sio.connected, 1.5, "the booth to be disconnected")
+    assert asyncio.get_running_loop().time() - started < 1.0
+    assert booth.received["ended"] == [{"state": "aborted", "reason": "appointment_cancelled"}]
+    assert await refused(live, "/booth", resume) == "not_permitted"
+    assert await refused(live, "/office", office_token) == "not_permitted"
