@@ -111,3 +111,25 @@ async def office(migrated_settings: Settings) -> AsyncIterator[Office]:
         yield office
     finally:
         await engine.dispose()
+
+
+async def tomorrows_first_slot(office: Office) -> int:
+    """A one-hour sitting of office-1 tomorrow; the id of its first slot."""
+    from desk.tables import slots
+
+    now = office.clock.now()
+    sitting = await office.scheduler.create_sitting(
+        "office-1", SITTING_START, SITTING_START + timedelta(hours=1), now
+    )
+    async with office.engine.connect() as connection:
+        first = (
+            (
+                await connection.execute(
+                    select(slots.c.id).where(slots.c.sitting_id == sitting).order_by(slots.c.id)
+                )
+            )
+            .scalars()
+            .first()
+        )
+    assert first is not None
+    return int(first)

@@ -11,8 +11,12 @@ import pytest
 from desk.errors import DeskError, InvalidNationalId, InvalidPhone
 from desk.tables import applicants, appointments, outbox, request_history, requests
 from scheduler.errors import RequestNotBookable, SchedulingError, SlotInPast
-from tests.integration.desk.conftest import SITTING_START, Office, valid_registration
-from tests.integration.desk.test_workflow import first_slot
+from tests.integration.desk.conftest import (
+    SITTING_START,
+    Office,
+    tomorrows_first_slot,
+    valid_registration,
+)
 
 CATALOGS = Path(__file__).parents[3] / "web_client" / "i18n"
 
@@ -55,10 +59,7 @@ async def test_invalid_identity_is_refused_and_nothing_is_stored(
 async def test_a_cancelled_request_or_a_past_slot_cannot_be_booked(office: Office) -> None:
     now = office.clock.now
     registered = await office.desk.register(valid_registration(), "c1", now())
-    sitting = await office.scheduler.create_sitting(
-        "office-1", SITTING_START, SITTING_START + timedelta(hours=1), now()
-    )
-    slot = await first_slot(office, sitting)
+    slot = await tomorrows_first_slot(office)
     from desk.lifecycle import RequestStatus
 
     await office.desk.change_status(registered.request_id, RequestStatus.CANCELLED, "c1", now())

@@ -7,21 +7,13 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from desk.tables import appointments, requests, slots
-from tests.integration.desk.conftest import SITTING_START, Office, valid_registration
-
-
-async def first_slot(office: Office, sitting_id: int) -> int:
-    async with office.engine.connect() as connection:
-        return int(
-            (
-                await connection.execute(
-                    select(slots.c.id).where(slots.c.sitting_id == sitting_id).order_by(slots.c.id)
-                )
-            )
-            .scalars()
-            .first()
-        )
+from desk.tables import appointments, requests
+from tests.integration.desk.conftest import (
+    SITTING_START,
+    Office,
+    tomorrows_first_slot,
+    valid_registration,
+)
 
 
 async def test_a_confirmed_appointment_opens_reminds_once_and_is_marked_no_show(
@@ -30,10 +22,7 @@ async def test_a_confirmed_appointment_opens_reminds_once_and_is_marked_no_show(
     now = office.clock.now
     registered = await office.desk.register(valid_registration(), "coordinator1", now())
     assert len(registered.tracking_number) == 10
-    sitting = await office.scheduler.create_sitting(
-        "office-1", SITTING_START, SITTING_START + timedelta(hours=1), now()
-    )
-    slot = await first_slot(office, sitting)
+    slot = await tomorrows_first_slot(office)
     appointment = await office.scheduler.book(
         registered.request_id, slot, "riyadh/booth-1", "coordinator1", now()
     )
@@ -100,11 +89,9 @@ async def test_a_confirmed_appointment_opens_reminds_once_and_is_marked_no_show(
 async def test_a_late_reminder_is_not_sent(office: Office) -> None:
     now = office.clock.now
     registered = await office.desk.register(valid_registration(), "coordinator1", now())
-    sitting = await office.scheduler.create_sitting(
-        "office-1", SITTING_START, SITTING_START + timedelta(hours=1), now()
-    )
+    slot = await tomorrows_first_slot(office)
     appointment = await office.scheduler.book(
-        registered.request_id, await first_slot(office, sitting), "riyadh/booth-1", "c1", now()
+        registered.request_id, slot, "riyadh/booth-1", "c1", now()
     )
     await office.scheduler.record_call(appointment, "confirmed", "c1", now())
     office.clock.set(SITTING_START - timedelta(hours=20))  # the server was down at T-24 h
@@ -161,10 +148,7 @@ async def test_two_coordinators_booking_the_same_slot_at_once_get_one_booking(
     second = await office.desk.register(
         valid_registration(national_id="1000000016", phone="0501234568"), "c2", now()
     )
-    sitting = await office.scheduler.create_sitting(
-        "office-1", SITTING_START, SITTING_START + timedelta(hours=1), now()
-    )
-    slot = await first_slot(office, sitting)
+    slot = await tomorrows_first_slot(office)
     results = await asyncio.gather(
         office.scheduler.book(first.request_id, slot, "riyadh/booth-1", "c1", now()),
         office.scheduler.book(second.request_id, slot, "jeddah/booth-1", "c2", now()),
@@ -180,10 +164,7 @@ async def test_two_coordinators_booking_the_same_slot_at_once_get_one_booking(
 async def test_a_reschedule_is_kept_in_the_history_and_texted(office: Office) -> None:
     now = office.clock.now
     registered = await office.desk.register(valid_registration(), "c1", now())
-    sitting = await office.scheduler.create_sitting(
-        "office-1", SITTING_START, SITTING_START + timedelta(hours=1), now()
-    )
-    slot = await first_slot(office, sitting)
+    slot = await tomorrows_first_slot(office)
     appointment = await office.scheduler.book(
         registered.request_id, slot, "riyadh/booth-1", "c1", now()
     )
@@ -201,10 +182,7 @@ async def test_a_reschedule_is_kept_in_the_history_and_texted(office: Office) ->
 async def test_cancelling_a_confirmed_appointment_ends_its_room(office: Office) -> None:
     now = office.clock.now
     registered = await office.desk.register(valid_registration(), "c1", now())
-    sitting = await office.scheduler.create_sitting(
-        "office-1", SITTING_START, SITTING_START + timedelta(hours=1), now()
-    )
-    slot = await first_slot(office, sitting)
+    slot = await tomorrows_first_slot(office)
     appointment = await office.scheduler.book(
         registered.request_id, slot, "riyadh/booth-1", "c1", now()
     )
