@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import socketio
 from aiohttp import web
@@ -23,6 +23,7 @@ from certs.secrets import load_or_create_secret
 from certs.signing import load_signing_keys
 from desk.outbox import Dispatcher, SmsProvider, provider_for, run_dispatcher
 from desk.pii import PiiCipher, load_pii_keys
+from desk.retention import apply_retention
 from desk.service import DeskService, LookupLimiter
 from desk.tracking import TrackingNumbers
 from majlis.database import create_engine
@@ -57,6 +58,7 @@ AUDIT = web.AppKey("audit", AuditLog)
 
 EngineFactory = Callable[[str], AsyncEngine]
 log = logging.getLogger(__name__)
+RETENTION_EVERY_S = 6 * 3600
 
 
 def create_app(
@@ -131,6 +133,7 @@ async def _desk_context(app: web.Application) -> AsyncIterator[None]:
     loops = [
         asyncio.create_task(run_dispatcher(dispatcher, clock.now, settings.sms_dispatch_s)),
         asyncio.create_task(_run_scheduler_clock(scheduler, clock, settings.scheduler_tick_s)),
+        asyncio.create_task(_run_retention_clock(settings, engine, clock)),
     ]
     try:
         yield
@@ -138,6 +141,15 @@ async def _desk_context(app: web.Application) -> AsyncIterator[None]:
         for loop_task in loops:
             loop_task.cancel()
         await asyncio.gather(*loops, return_exceptions=True)
+
+
+async def _run_retention_clock(settings: Settings, engine: AsyncEngine, clock: Clock) -> None:
+    while True:
+        await asyncio.sleep(RETENTION_EVERY_S)
+        try:
+            await run_retention(settings, engine, clock.now())
+        except Exception:
+            log.exception("retention run failed")
 
 
 async def _run_scheduler_clock(scheduler: SchedulerService, clock: Clock, period_s: float) -> None:
@@ -171,6 +183,16 @@ def sign_in_policy(settings: Settings) -> SignInPolicy:
         idle=timedelta(minutes=settings.session_idle_min),
         absolute=timedelta(hours=settings.session_absolute_h),
     )
+
+
+async def run_retention(settings: Settings, engine: AsyncEngine, now: datetime) -> dict[str, int]:
+    cipher = await asyncio.to_thread(pii_cipher, settings)
+    counts = await apply_retention(engine, cipher, now, settings.retention_days)
+    detail = ",".join(f"{k}={v}" for k, v in counts.items())
+    await audit_log(settings, engine).record(
+        AuditEntry("system", "retention.run", "requests", detail[:200]), now
+    )
+    return counts
 
 
 def audit_log(settings: Settings, engine: AsyncEngine) -> AuditLog:

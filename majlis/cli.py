@@ -22,7 +22,14 @@ from audit.log import AuditEntry
 from certs.authority import CertificateReport, ensure_certificates
 from certs.tls import TlsConfigurationError
 from desk.outbox import Dispatcher
-from majlis.app import audit_log, load_keyring, pii_cipher, room_timings, sms_provider
+from majlis.app import (
+    audit_log,
+    load_keyring,
+    pii_cipher,
+    room_timings,
+    run_retention,
+    sms_provider,
+)
 from majlis.database import DatabaseNotMigrated, create_engine
 from majlis.demo import DEMO_BOOTH_DEVICE, DEMO_OFFICE_DEVICE, schedule_demo_room, seed_demo
 from majlis.logs import configure_logging
@@ -76,6 +83,10 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_subparsers(dest="audit_command", required=True).add_parser(
         "verify", help="check the whole chain and the signed checkpoint; name the first bad row"
     )
+    retention = commands.add_parser("retention", help="personal data past its retention")
+    retention.add_subparsers(dest="retention_command", required=True).add_parser(
+        "run", help="anonymise requests closed more than MAJLIS_RETENTION_DAYS ago"
+    )
     keys = commands.add_parser("keys", help="encryption keys of personal data")
     keys.add_subparsers(dest="keys_command", required=True).add_parser(
         "rotate", help="add a new data key and re-encrypt every stored personal value with it"
@@ -112,6 +123,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             _bench_media(arguments, arguments.loop or settings.event_loop)
         elif arguments.command == "audit":
             return asyncio.run(_audit_verify(settings))
+        elif arguments.command == "retention":
+            asyncio.run(_retention_run(settings))
         elif arguments.command == "keys":
             asyncio.run(_rotate_keys(settings))
         elif arguments.command == "sms":
@@ -237,6 +250,16 @@ async def _audit_verify(settings: Settings) -> int:
     print(f"audit log NOT intact at row {verdict.first_bad_seq}: {verdict.problem}")
     print(json.dumps(describe(verdict)))
     return EXIT_FAILURE
+
+
+async def _retention_run(settings: Settings) -> None:
+    engine = create_engine(settings.effective_database_url)
+    try:
+        await require_migrated(engine)
+        counts = await run_retention(settings, engine, datetime.now(UTC))
+    finally:
+        await engine.dispose()
+    print(f"retention ({settings.retention_days} days): {counts}")
 
 
 async def _rotate_keys(settings: Settings) -> None:

@@ -137,6 +137,11 @@ class Settings(BaseSettings):
     session_absolute_h: float = Field(
         default=12, gt=0, description="Staff session absolute timeout."
     )
+    retention_days: int = Field(
+        default=365,
+        ge=1,
+        description="Requests closed this many days ago lose their personal data.",
+    )
     slot_minutes: float = Field(default=6, gt=0, description="Length of an audience slot.")
     slot_buffer_minutes: float = Field(
         default=2, ge=0, description="Gap between two slots of a sitting."

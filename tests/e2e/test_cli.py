@@ -244,3 +244,12 @@ def test_audit_verify_names_the_first_tampered_row(data_dir: Path) -> None:
     broken = run(["audit", "verify"], env)
     assert broken.returncode == 1
     assert "NOT intact at row 1" in broken.stdout
+
+
+def test_retention_run_reports_and_is_audited(data_dir: Path) -> None:
+    env = environment(data_dir, free_port())
+    assert run(["init"], env).returncode == 0
+    result = run(["retention", "run"], env)
+    assert result.returncode == 0, result.stderr
+    assert "retention (365 days)" in result.stdout
+    assert "audit log intact: 1 rows" in run(["audit", "verify"], env).stdout

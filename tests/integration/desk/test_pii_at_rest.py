@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from desk.errors import InvalidTrackingNumber
 from desk.outbox import ConsoleProvider
 from desk.pii import PiiCipher, PiiKeys, UnreadableData, add_data_key, load_pii_keys
 from desk.rekey import ENCRYPTED, reencrypt_all
@@ -125,3 +126,45 @@ def test_a_value_moved_to_another_column_does_not_decrypt(office: Office) -> Non
         cipher.decrypt(sealed, "phone")
     with pytest.raises(UnreadableData):
         cipher.decrypt(sealed[:-4] + "AAAA", "national_id")
+
+
+async def test_retention_removes_personal_data_of_long_closed_requests_only(
+    office: Office,
+) -> None:
+    from datetime import timedelta
+
+    from desk.lifecycle import RequestStatus
+    from desk.retention import apply_retention
+    from desk.tables import outbox, request_versions, requests
+
+    now = office.clock.now
+    await register_all(office)
+    for status in (RequestStatus.UNDER_REVIEW, RequestStatus.CLOSED):
+        await office.desk.change_status(1, status, "c1", now())
+    cipher = pii_cipher(office.settings)
+    assert await apply_retention(office.engine, cipher, now(), days=365) == {
+        "request_texts_deleted": 0,
+        "sms_deleted": 0,
+        "applicants_anonymised": 0,
+    }
+    office.clock.set(now() + timedelta(days=366))
+    counts = await apply_retention(office.engine, cipher, now(), days=365)
+    assert counts["request_texts_deleted"] == 2  # the first request's two versions
+    assert counts["applicants_anonymised"] == 1
+    assert counts["sms_deleted"] >= 3  # her registered/status/closed messages, and old sent ones
+    async with office.engine.connect() as connection:
+        left = (await connection.execute(select(request_versions.c.request_id))).scalars().all()
+        statuses = dict((await connection.execute(select(requests.c.id, requests.c.status))).all())
+        people = (await connection.execute(select(applicants))).all()
+        messages = (await connection.execute(select(outbox.c.request_id))).scalars().all()
+    assert sorted(left) == [2, 2]
+    assert statuses == {1: "closed", 2: "registered"}  # the figures keep the request itself
+    anonymised = next(p for p in people if p.id == 1)
+    assert cipher.decrypt(anonymised.national_id_ct, "national_id") == ""
+    assert anonymised.national_id_index == "anonymised:1"
+    assert 1 not in messages
+    tracking = (await office.desk.details(1))["tracking_number"]
+    with pytest.raises(InvalidTrackingNumber, match="no request matches"):
+        await office.desk.lookup(tracking, "4567", "test")  # her phone is gone too
+    again = await apply_retention(office.engine, cipher, now(), days=365)
+    assert again["applicants_anonymised"] == 0

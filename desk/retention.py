@@ -1,0 +1,73 @@
+"""Retention: requests closed (or cancelled) more than N days ago lose their personal data.
+
+What stays is what statistics need (status, centre, category, dates, history without notes'
+content). Their text versions and SMS rows are deleted; an applicant whose every request is
+past retention is anonymised: name, ID and phone become empty ciphertexts and her blind
+indexes are replaced, so she can no longer be found. Sent or failed SMS rows older than N days
+are deleted for everyone.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, delete, exists, not_, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from desk.pii import PiiCipher
+from desk.tables import applicants, outbox, request_versions, requests
+
+FINISHED = ("closed", "cancelled")
+
+
+async def apply_retention(
+    engine: AsyncEngine, cipher: PiiCipher, now: datetime, days: int
+) -> dict[str, int]:
+    cutoff = now - timedelta(days=days)
+    expired = select(requests.c.id).where(
+        requests.c.status.in_(FINISHED), requests.c.updated_at < cutoff
+    )
+    still_active = exists().where(
+        and_(
+            requests.c.applicant_id == applicants.c.id,
+            not_(and_(requests.c.status.in_(FINISHED), requests.c.updated_at < cutoff)),
+        )
+    )
+    async with engine.begin() as connection:
+        texts = await connection.execute(
+            delete(request_versions).where(request_versions.c.request_id.in_(expired))
+        )
+        messages = await connection.execute(
+            delete(outbox).where(
+                (outbox.c.request_id.in_(expired))
+                | (outbox.c.status.in_(("sent", "failed")) & (outbox.c.created_at < cutoff))
+            )
+        )
+        to_anonymise = (
+            (
+                await connection.execute(
+                    select(applicants.c.id).where(
+                        not_(still_active), applicants.c.national_id_index.not_like("anonymised:%")
+                    )
+                )
+            )
+            .scalars()
+            .all()
+        )
+        for applicant_id in to_anonymise:
+            await connection.execute(
+                update(applicants)
+                .where(applicants.c.id == applicant_id)
+                .values(
+                    full_name_ct=cipher.encrypt("", "full_name"),
+                    national_id_ct=cipher.encrypt("", "national_id"),
+                    phone_ct=cipher.encrypt("", "phone"),
+                    national_id_index=f"anonymised:{applicant_id}",
+                    phone_index=f"anonymised:{applicant_id}",
+                )
+            )
+    return {
+        "request_texts_deleted": int(texts.rowcount or 0),
+        "sms_deleted": int(messages.rowcount or 0),
+        "applicants_anonymised": len(to_anonymise),
+    }
