@@ -395,7 +395,7 @@ async def record_call(request: web.Request) -> web.Response:
 async def day_queue(request: web.Request) -> web.Response:
     query = models.QueueQuery.model_validate(dict(request.query))
     claims = request[CLAIMS]
-    if claims.role == "office" and claims.device != query.office:
+    if claims.role == "office" and claims.kind != "session" and claims.device != query.office:
         raise NotPermitted("an office terminal sees its own queue only")
     now = _now(request)
     start = query.day_start or datetime.combine(now.date(), time(0), tzinfo=UTC)
