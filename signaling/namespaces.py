@@ -142,7 +142,7 @@ class MajlisNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             if session is None:
                 raise NotConnected("connect first")
             rule = self.events.get(event) if isinstance(event, str) else None
-            if rule is None and event in KNOWN_EVENTS:
+            if rule is None and isinstance(event, str) and event in KNOWN_EVENTS:
                 raise NotPermitted(f"{self.role} may not send {event}")
             if rule is None:
                 raise UnknownEvent(str(event)[:64])

@@ -166,6 +166,8 @@ RAW_PACKETS = [
     "2/booth,[",
     "2/booth,{}",
     "2/booth,[1,2]",
+    '2/booth,[[1],{"a":1}]',
+    '2/booth,[{"offer":1}]',
     '2/booth,["connect",{"token":"x"}]',
     '2/booth,["disconnect","transport close"]',
     '2/booth,5["state",{}]',
@@ -184,6 +186,7 @@ def test_malformed_socketio_packets_do_not_hurt_the_server(world: World) -> None
         world.calls += 1
     world.thread.run(asyncio.sleep(0.5))
     assert world.thread.run(_healthy(live))
+    assert not [e for e in booth.received["error"] if e["code"] == "internal"]
     assert live.rooms.room("room-1").booth_present, "a fake 'disconnect' event emptied the seat"
 
 
