@@ -41,7 +41,7 @@ from rooms.state import RoomTimings
 from rooms.store import RoomStore
 from rooms.tokens import Keyring
 from scheduler.service import SchedulerService, SlotLengths
-from signaling.namespaces import register_namespaces
+from signaling.namespaces import TurnSettings, register_namespaces
 from signaling.server import create_socketio_server
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -245,7 +245,12 @@ async def _rooms_context(app: web.Application) -> AsyncIterator[None]:
     await rooms.load()
     rooms.subscribe(_audit_room_actions(app[AUDIT]))
     app[ROOMS] = rooms
-    register_namespaces(app[SOCKETIO], rooms, app[MEDIA])
+    turn = (
+        TurnSettings(list(settings.turn_urls), settings.turn_shared_secret)
+        if settings.turn_urls and settings.turn_shared_secret
+        else None
+    )
+    register_namespaces(app[SOCKETIO], rooms, app[MEDIA], turn)
     ticking = asyncio.create_task(
         _run_room_clock(rooms, settings.room_tick_s, settings.room_discover_s)
     )

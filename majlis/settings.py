@@ -90,6 +90,13 @@ class Settings(BaseSettings):
         default_factory=lambda: ["127.0.0.1"],
         description="The only addresses the media server offers as ICE host candidates.",
     )
+    turn_urls: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="TURN server URLs handed to booth and office (comma-separated); none: off.",
+    )
+    turn_shared_secret: str | None = Field(
+        default=None, description="coturn static-auth-secret for ephemeral TURN credentials."
+    )
     room_open_before_min: float = Field(
         default=10, gt=0, description="A room opens this many minutes before its slot."
     )
@@ -156,7 +163,9 @@ class Settings(BaseSettings):
         default=1.0, gt=0, le=10, description="How often the room clock applies timed events."
     )
 
-    @field_validator("tls_hostnames", "media_host_addresses", "departments", mode="before")
+    @field_validator(
+        "tls_hostnames", "media_host_addresses", "departments", "turn_urls", mode="before"
+    )
     @classmethod
     def _split_hostnames(cls, value: Any) -> Any:
         # Environment variables carry lists as "a.example,b.example".

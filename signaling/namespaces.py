@@ -27,6 +27,7 @@ from rooms.permissions import Permission, require
 from rooms.service import RoomChange, RoomService
 from rooms.state import EventKind, Room, RoomEvent, RoomState
 from rooms.tokens import TokenClaims
+from rooms.turn import turn_credentials
 from signaling.errors import (
     MissingToken,
     NotConnected,
@@ -110,10 +111,13 @@ def office_queue(rooms: RoomService, office_device: str) -> dict[str, Any]:
 class MajlisNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
     role = ""
 
-    def __init__(self, rooms: RoomService, media: MediaServer) -> None:
+    def __init__(
+        self, rooms: RoomService, media: MediaServer, turn: TurnSettings | None = None
+    ) -> None:
         super().__init__(f"/{self.role}")
         self.rooms = rooms
         self.media = media
+        self.turn = turn
         self.sessions: dict[str, Session] = {}
         self.events: dict[str, EventRule] = {"state": EventRule(self._state, Empty, None)}
 
@@ -203,8 +207,10 @@ def _is_real_connect(args: tuple[Any, ...]) -> bool:
 class SeatNamespace(MajlisNamespace):
     """A media seat (booth or office): offer/answer and trickle ICE to the media server."""
 
-    def __init__(self, rooms: RoomService, media: MediaServer) -> None:
-        super().__init__(rooms, media)
+    def __init__(
+        self, rooms: RoomService, media: MediaServer, turn: TurnSettings | None = None
+    ) -> None:
+        super().__init__(rooms, media, turn)
         self.events["offer"] = EventRule(self._offer, Offer, Permission.MEDIA_PUBLISH)
         self.events["ice"] = EventRule(self._ice, Candidate, Permission.MEDIA_PUBLISH)
         self._seated: dict[str, str] = {}  # room id -> sid holding the seat
@@ -223,6 +229,7 @@ class SeatNamespace(MajlisNamespace):
                 "role": self.role,
                 "resume_token": self.rooms.resume_token(session.claims),
                 "server_time": self.rooms.clock.now().isoformat(),
+                "ice_servers": self._ice_servers(session),
             },
             to=session.sid,
         )
@@ -231,6 +238,16 @@ class SeatNamespace(MajlisNamespace):
             room_snapshot(self.rooms.room(session.room_id), self.rooms.clock.now()),
             to=session.sid,
         )
+
+    def _ice_servers(self, session: Session) -> list[dict[str, object]]:
+        """Ephemeral TURN credentials for this seat, valid no longer than its window."""
+        if self.turn is None:
+            return []
+        seat = f"{session.room_id}:{self.role}"
+        credentials = turn_credentials(
+            self.turn.urls, self.turn.shared_secret, seat, session.claims.expires
+        )
+        return [credentials.as_ice_server()]
 
     async def left(self, session: Session) -> None:
         if self._seated.get(session.room_id) == session.sid:
@@ -253,8 +270,10 @@ class SeatNamespace(MajlisNamespace):
 class BoothNamespace(SeatNamespace):
     role = "booth"
 
-    def __init__(self, rooms: RoomService, media: MediaServer) -> None:
-        super().__init__(rooms, media)
+    def __init__(
+        self, rooms: RoomService, media: MediaServer, turn: TurnSettings | None = None
+    ) -> None:
+        super().__init__(rooms, media, turn)
         self.events["preflight"] = EventRule(self._preflight, Empty, Permission.PREFLIGHT)
 
     async def joined(self, session: Session) -> None:
@@ -283,8 +302,10 @@ class BoothNamespace(SeatNamespace):
 class OfficeNamespace(SeatNamespace):
     role = "office"
 
-    def __init__(self, rooms: RoomService, media: MediaServer) -> None:
-        super().__init__(rooms, media)
+    def __init__(
+        self, rooms: RoomService, media: MediaServer, turn: TurnSettings | None = None
+    ) -> None:
+        super().__init__(rooms, media, turn)
         self.events["admit"] = EventRule(self._simple(EventKind.ADMIT), Empty, Permission.ADMIT)
         self.events["extend"] = EventRule(self._extend, Extend, Permission.EXTEND)
         self.events["pause"] = EventRule(self._simple(EventKind.PAUSE), Empty, Permission.PAUSE)
@@ -317,8 +338,10 @@ class DeskNamespace(MajlisNamespace):
 
     role = "desk"
 
-    def __init__(self, rooms: RoomService, media: MediaServer) -> None:
-        super().__init__(rooms, media)
+    def __init__(
+        self, rooms: RoomService, media: MediaServer, turn: TurnSettings | None = None
+    ) -> None:
+        super().__init__(rooms, media, turn)
         self.events = {
             "rooms": EventRule(self._rooms, Empty, Permission.SEE_ALL_ROOMS),
             "quality": EventRule(self._quality, RoomQuery, Permission.SEE_QUALITY),
@@ -401,9 +424,18 @@ class RoomBroadcaster:
                 await self._server.disconnect(sid, namespace=namespace)
 
 
+@dataclass(frozen=True)
+class TurnSettings:
+    urls: list[str]
+    shared_secret: str
+
+
 def register_namespaces(
-    server: socketio.AsyncServer, rooms: RoomService, media: MediaServer
+    server: socketio.AsyncServer,
+    rooms: RoomService,
+    media: MediaServer,
+    turn: TurnSettings | None = None,
 ) -> None:
     for namespace in NAMESPACES:
-        server.register_namespace(namespace(rooms, media))
+        server.register_namespace(namespace(rooms, media, turn))
     rooms.subscribe(RoomBroadcaster(server, rooms))

@@ -149,8 +149,13 @@ def minutes(n: float) -> datetime:
 
 
 @pytest.fixture
-async def live(migrated_settings: Settings) -> AsyncIterator[LiveServer]:
-    settings = migrated_settings.model_copy(update={"room_tick_s": 0.05, "seat_grace_s": 3.0})
+async def live(
+    migrated_settings: Settings, request: pytest.FixtureRequest
+) -> AsyncIterator[LiveServer]:
+    """``@pytest.mark.parametrize("live", [{setting: value}], indirect=True)`` changes
+    settings for one test."""
+    changes = {"room_tick_s": 0.05, "seat_grace_s": 3.0, **getattr(request, "param", {})}
+    settings = migrated_settings.model_copy(update=changes)
     clock = ManualClock(minutes(-20))
     app = create_app(settings, clock=clock)
     runner = web.AppRunner(app)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from media.bench.pattern import EncodedFrame
 from rooms.store import RoomStore
 from tests.integration.conftest import wait_for
@@ -83,3 +85,23 @@ async def test_a_whole_audience_from_opening_to_end(
         ("end", "office"),
     ]
     assert steps[-1][2] == "ended"
+
+
+@pytest.mark.parametrize(
+    "live",
+    [{"turn_urls": ["turns:turn.example.sa:5349"], "turn_shared_secret": "s3cret"}],
+    indirect=True,
+)
+async def test_seats_get_turn_credentials_that_end_with_their_window(live: LiveServer) -> None:
+    await live.schedule()
+    await live.at(minutes(-10), "open")
+    booth = live.participant("/booth")
+    await booth.connect(live.rooms.issue_join_token("room-1", "booth"))
+    await wait_for(lambda: bool(booth.received["session"]), 3, "the booth's session")
+    (server,) = booth.received["session"][0]["ice_servers"]
+    assert server["urls"] == ["turns:turn.example.sa:5349"]
+    expires, seat = server["username"].split(":", 1)
+    assert seat == "room-1:booth"
+    window_end = live.rooms.room("room-1").ends_at + timedelta(minutes=10)
+    assert minutes(6).timestamp() < int(expires) <= window_end.timestamp()
+    assert server["credential"]
