@@ -18,9 +18,14 @@ SAUDI_REGION = "SA"
 _ARABIC_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 
 
+def ascii_digits(text: str) -> str:
+    """Arabic-Indic and Persian digits as ASCII: numbers are typed either way at a desk."""
+    return text.translate(_ARABIC_DIGITS)
+
+
 def normalise_national_id(text: str) -> str:
     """Ten ASCII digits, first 1 (national ID) or 2 (iqama), valid Luhn check digit."""
-    digits = text.strip().translate(_ARABIC_DIGITS).replace(" ", "").replace("-", "")
+    digits = ascii_digits(text.strip()).replace(" ", "").replace("-", "")
     if len(digits) != 10 or not digits.isascii() or not digits.isdigit():
         raise InvalidNationalId("ten digits expected")
     if digits[0] not in "12":
@@ -38,7 +43,7 @@ def id_kind(national_id: str) -> str:
 
 def normalise_saudi_mobile(text: str) -> str:
     """E.164 (+9665XXXXXXXX) for a valid Saudi mobile number written any usual way."""
-    cleaned = text.strip().translate(_ARABIC_DIGITS)
+    cleaned = ascii_digits(text.strip())
     if len(cleaned) > 32:
         raise InvalidPhone("too long")
     try:

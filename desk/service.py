@@ -13,7 +13,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from desk.errors import DeskError, InvalidTrackingNumber, TooManyLookups, UnknownRequest
-from desk.identity import normalise_national_id, normalise_saudi_mobile
+from desk.identity import ascii_digits, normalise_national_id, normalise_saudi_mobile
 from desk.lifecycle import RequestStatus, check_change, sms_for
 from desk.outbox import enqueue
 from desk.pii import PiiCipher
@@ -27,8 +27,6 @@ from desk.tables import (
     requests,
 )
 from desk.tracking import TrackingNumbers, format_tracking_number, parse_tracking_number
-
-_ARABIC_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩", "0123456789")
 
 
 class InvalidRequestText(DeskError):
@@ -285,7 +283,7 @@ class DeskService:
                     .where(requests.c.tracking_number == tracking)
                 )
             ).first()
-        wanted = phone_last_four.strip().translate(_ARABIC_DIGITS)[-4:]
+        wanted = ascii_digits(phone_last_four.strip())[-4:]
         if row is None or self._cipher.decrypt(row.phone_ct, "phone")[-4:] != wanted:
             raise InvalidTrackingNumber("no request matches")
         return str(row.status)

@@ -16,12 +16,12 @@ from stdnum import damm
 from stdnum.exceptions import ValidationError
 
 from desk.errors import InvalidTrackingNumber
+from desk.identity import ascii_digits
 
 DOMAIN = 10**9
 HALF_BITS = 15
 HALF_MASK = (1 << HALF_BITS) - 1
 ROUNDS = 4
-_ARABIC_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩", "0123456789")
 
 
 class TrackingNumbers:
@@ -52,7 +52,7 @@ class TrackingNumbers:
 
 def parse_tracking_number(text: str) -> str:
     """The ten digits of a tracking number as typed or read out; raises if the check fails."""
-    digits = "".join(text.translate(_ARABIC_DIGITS).split()).replace("-", "")
+    digits = "".join(ascii_digits(text).split()).replace("-", "")
     if len(digits) != 10 or not digits.isascii() or not digits.isdigit():
         raise InvalidTrackingNumber("ten digits expected")
     try:

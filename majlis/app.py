@@ -133,7 +133,7 @@ async def _desk_context(app: web.Application) -> AsyncIterator[None]:
     loops = [
         asyncio.create_task(run_dispatcher(dispatcher, clock.now, settings.sms_dispatch_s)),
         asyncio.create_task(_run_scheduler_clock(scheduler, clock, settings.scheduler_tick_s)),
-        asyncio.create_task(_run_retention_clock(settings, engine, clock)),
+        asyncio.create_task(_run_retention_clock(settings, engine, clock, app[AUDIT])),
     ]
     try:
         yield
@@ -143,11 +143,13 @@ async def _desk_context(app: web.Application) -> AsyncIterator[None]:
         await asyncio.gather(*loops, return_exceptions=True)
 
 
-async def _run_retention_clock(settings: Settings, engine: AsyncEngine, clock: Clock) -> None:
+async def _run_retention_clock(
+    settings: Settings, engine: AsyncEngine, clock: Clock, audit: AuditLog
+) -> None:
     while True:
         await asyncio.sleep(RETENTION_EVERY_S)
         try:
-            await run_retention(settings, engine, clock.now())
+            await run_retention(settings, engine, clock.now(), audit)
         except Exception:
             log.exception("retention run failed")
 
@@ -185,11 +187,13 @@ def sign_in_policy(settings: Settings) -> SignInPolicy:
     )
 
 
-async def run_retention(settings: Settings, engine: AsyncEngine, now: datetime) -> dict[str, int]:
+async def run_retention(
+    settings: Settings, engine: AsyncEngine, now: datetime, audit: AuditLog | None = None
+) -> dict[str, int]:
     cipher = await asyncio.to_thread(pii_cipher, settings)
     counts = await apply_retention(engine, cipher, now, settings.retention_days)
     detail = ",".join(f"{k}={v}" for k, v in counts.items())
-    await audit_log(settings, engine).record(
+    await (audit or audit_log(settings, engine)).record(
         AuditEntry("system", "retention.run", "requests", detail[:200]), now
     )
     return counts

@@ -53,10 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("serve", help="run the HTTPS server (default 127.0.0.1:8443)")
     init = commands.add_parser("init", help="migrate the database and create certificates")
     init.add_argument("--demo", action="store_true", help="also create demo centres and accounts")
-    db = commands.add_parser("db", help="database schema")
-    db.add_subparsers(dest="db_command", required=True).add_parser(
-        "upgrade", help="apply pending migrations"
-    )
+    _single_action(commands, "db", "database schema", "upgrade", "apply pending migrations")
     bench = commands.add_parser("bench", help="benchmarks that print numbers")
     benches = bench.add_subparsers(dest="bench_command", required=True)
     desk = benches.add_parser("desk", help="queue and status lookup on a seeded database")
@@ -79,27 +76,48 @@ def build_parser() -> argparse.ArgumentParser:
     room.add_argument("--in-minutes", type=float, default=1.0, help="slot starts this soon")
     room.add_argument("--booth", default=DEMO_BOOTH_DEVICE, help="booth device seated in it")
     room.add_argument("--json", action="store_true", help="print one JSON object")
-    audit = commands.add_parser("audit", help="the hash-chained audit log")
-    audit.add_subparsers(dest="audit_command", required=True).add_parser(
-        "verify", help="check the whole chain and the signed checkpoint; name the first bad row"
+    _single_action(
+        commands,
+        "audit",
+        "the hash-chained audit log",
+        "verify",
+        "check the whole chain and the signed checkpoint; name the first bad row",
     )
-    retention = commands.add_parser("retention", help="personal data past its retention")
-    retention.add_subparsers(dest="retention_command", required=True).add_parser(
-        "run", help="anonymise requests closed more than MAJLIS_RETENTION_DAYS ago"
+    _single_action(
+        commands,
+        "retention",
+        "personal data past its retention",
+        "run",
+        "anonymise requests closed more than MAJLIS_RETENTION_DAYS ago",
     )
-    keys = commands.add_parser("keys", help="encryption keys of personal data")
-    keys.add_subparsers(dest="keys_command", required=True).add_parser(
-        "rotate", help="add a new data key and re-encrypt every stored personal value with it"
+    _single_action(
+        commands,
+        "keys",
+        "encryption keys of personal data",
+        "rotate",
+        "add a new data key and re-encrypt every stored personal value with it",
     )
-    sms = commands.add_parser("sms", help="the SMS outbox")
-    sms.add_subparsers(dest="sms_command", required=True).add_parser(
-        "send-due", help="send every pending SMS that is due, once, and exit"
+    _single_action(
+        commands,
+        "sms",
+        "the SMS outbox",
+        "send-due",
+        "send every pending SMS that is due, once, and exit",
     )
-    certs = commands.add_parser("certs", help="TLS certificates")
-    certs.add_subparsers(dest="certs_command", required=True).add_parser(
-        "init", help="create (or renew) the local CA and server certificate"
+    _single_action(
+        commands,
+        "certs",
+        "TLS certificates",
+        "init",
+        "create (or renew) the local CA and server certificate",
     )
     return parser
+
+
+def _single_action(commands: Any, name: str, help_text: str, action: str, action_help: str) -> None:
+    """``majlis <name> <action>``: a command group with one action (so far)."""
+    group = commands.add_parser(name, help=help_text)
+    group.add_subparsers(dest=f"{name}_command", required=True).add_parser(action, help=action_help)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -157,14 +157,7 @@ class SchedulerService:
         self, appointment_id: int, slot_id: int, booth: str, actor: str, now: datetime
     ) -> int:
         async with self._engine.begin() as connection:
-            old = await _appointment(connection, appointment_id)
-            if old.status not in ACTIVE_APPOINTMENT:
-                raise NotConfirmable("only an active appointment can be moved")
-            await connection.execute(
-                update(appointments)
-                .where(appointments.c.id == appointment_id)
-                .values(status="rescheduled")
-            )
+            old = await _retire(connection, appointment_id, "rescheduled")
             new_id = await self._book_in(
                 connection, old.request_id, slot_id, booth, now, ignoring=appointment_id
             )
@@ -187,14 +180,7 @@ class SchedulerService:
 
     async def cancel(self, appointment_id: int, actor: str, now: datetime) -> None:
         async with self._engine.begin() as connection:
-            old = await _appointment(connection, appointment_id)
-            if old.status not in ACTIVE_APPOINTMENT:
-                raise NotConfirmable("the appointment is not active")
-            await connection.execute(
-                update(appointments)
-                .where(appointments.c.id == appointment_id)
-                .values(status="cancelled")
-            )
+            old = await _retire(connection, appointment_id, "cancelled")
             await change_status_in(
                 connection,
                 old.request_id,
@@ -498,6 +484,17 @@ async def _appointment(connection: AsyncConnection, appointment_id: int) -> Any:
     if row is None:
         raise UnknownAppointment(str(appointment_id))
     return row
+
+
+async def _retire(connection: AsyncConnection, appointment_id: int, status: str) -> Any:
+    """Take an active appointment out of use (moved or cancelled); returns it as it was."""
+    old = await _appointment(connection, appointment_id)
+    if old.status not in ACTIVE_APPOINTMENT:
+        raise NotConfirmable("the appointment is not active")
+    await connection.execute(
+        update(appointments).where(appointments.c.id == appointment_id).values(status=status)
+    )
+    return old
 
 
 async def _booth_in_service(connection: AsyncConnection, booth: str) -> bool:

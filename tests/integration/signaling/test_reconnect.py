@@ -10,17 +10,25 @@ import socketio
 
 from media.bench.pattern import EncodedFrame
 from tests.integration.conftest import wait_for
-from tests.integration.signaling.conftest import LiveServer, live_audience
+from tests.integration.signaling.conftest import LiveServer, Participant, live_audience
+
+
+async def booth_dropped_mid_audience(
+    live: LiveServer, video: list[EncodedFrame], audio: list[EncodedFrame]
+) -> tuple[Participant, Participant, str]:
+    """A live audience whose booth just lost socket and peer connection; her resume token."""
+    await live.schedule()
+    booth, office = await live_audience(live, video, audio)
+    resume: str = booth.received["session"][0]["resume_token"]
+    await booth.drop()
+    await wait_for(lambda: not live.rooms.room("room-1").booth_present, 3, "the seat to empty")
+    return booth, office, resume
 
 
 async def test_a_booth_back_within_the_grace_continues_the_audience(
     live: LiveServer, face_video: list[EncodedFrame], audio: list[EncodedFrame]
 ) -> None:
-    await live.schedule()
-    booth, office = await live_audience(live, face_video, audio)
-    resume = booth.received["session"][0]["resume_token"]
-    await booth.drop()
-    await wait_for(lambda: not live.rooms.room("room-1").booth_present, 3, "the seat to empty")
+    booth, office, resume = await booth_dropped_mid_audience(live, face_video, audio)
     frames_while_away = office.video_frames()
 
     live.clock.set(live.clock.now() + timedelta(seconds=2))  # grace in these tests: 3 s
@@ -41,11 +49,7 @@ async def test_a_booth_back_within_the_grace_continues_the_audience(
 async def test_a_booth_gone_past_the_grace_aborts_the_room_with_a_reason(
     live: LiveServer, face_video: list[EncodedFrame], audio: list[EncodedFrame]
 ) -> None:
-    await live.schedule()
-    booth, office = await live_audience(live, face_video, audio)
-    resume = booth.received["session"][0]["resume_token"]
-    await booth.drop()
-    await wait_for(lambda: not live.rooms.room("room-1").booth_present, 3, "the seat to empty")
+    booth, office, resume = await booth_dropped_mid_audience(live, face_video, audio)
     live.clock.set(live.clock.now() + timedelta(seconds=3))
     await live.rooms.tick()
     room = live.rooms.room("room-1")
