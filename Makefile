@@ -5,9 +5,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/pip install --quiet --disable-pip-version-check
-PACKAGES := majlis rooms scheduler desk signaling media certs api audit accounts typed_errors
+PACKAGES := majlis rooms scheduler desk signaling media certs api audit accounts typed_errors devices
 
-.PHONY: run test lint typecheck pytest lock clean
+.PHONY: run test lint typecheck pytest lock clean screenshots
 
 $(VENV)/.run-installed: requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,11 +21,16 @@ $(VENV)/.test-installed: requirements-test.lock pyproject.toml
 	$(PIP) --no-deps -e .
 	touch $@
 
-run: $(VENV)/.run-installed
+# Browser packages (socket.io-client for the apps, axe-core for the tests) from package-lock.json.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+run: $(VENV)/.run-installed node_modules/.installed
 	$(BIN)/majlis init --demo
 	$(BIN)/majlis serve
 
-test: $(VENV)/.test-installed
+test: $(VENV)/.test-installed node_modules/.installed
 	bash scripts/system-packages.sh
 	$(MAKE) --no-print-directory lint typecheck pytest
 
@@ -45,5 +50,10 @@ lock: $(VENV)/.test-installed
 	$(BIN)/uv pip compile pyproject.toml --quiet --no-header --python-version 3.11 -o requirements.lock
 	$(BIN)/uv pip compile pyproject.toml --quiet --no-header --python-version 3.11 --extra test -o requirements-test.lock
 
+# Screenshots of every screen in Arabic into docs/screenshots/ (real server, real Chromium).
+screenshots: $(VENV)/.test-installed node_modules/.installed
+	bash scripts/system-packages.sh
+	SCREENSHOTS_DIR=docs/screenshots $(BIN)/pytest tests/browser -q
+
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache node_modules

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from desk.lifecycle import RequestStatus
+from devices.service import SCREENS
 
 
 class Body(BaseModel):
@@ -81,3 +82,41 @@ class QueueQuery(Body):
 class SignIn(Body):
     username: str = Field(min_length=1, max_length=64)
     password: str = Field(min_length=1, max_length=1024)
+
+
+class SearchQuery(Body):
+    q: str = Field(min_length=1, max_length=32)
+
+
+class DayQuery(Body):
+    day_start: AwareDatetime
+
+
+class Enroll(Body):
+    code: str = Field(min_length=8, max_length=32)
+
+
+class RoomChoice(Body):
+    room: str | None = Field(default=None, min_length=1, max_length=64)
+
+
+class HeartbeatBody(Body):
+    screen: str = Field(max_length=16)
+    round_trip_ms: int | None = Field(default=None, ge=0, le=60_000)
+
+    @field_validator("screen")
+    @classmethod
+    def _known_screen(cls, value: str) -> str:
+        if value not in SCREENS:
+            raise ValueError("unknown screen")
+        return value
+
+
+class Rating(Body):
+    stars: int = Field(ge=1, le=5)
+
+
+class Outcome(Body):
+    outcome: Literal["resolved", "referred", "follow_up"]
+    department: str | None = Field(default=None, min_length=1, max_length=64)
+    note: str = Field(default="", max_length=1000)

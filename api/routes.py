@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 from typing import Any, TypeVar
 
 from aiohttp import web
@@ -20,14 +20,22 @@ from api import models
 from audit.log import AuditEntry, AuditLog
 from desk.errors import DeskError, InvalidTrackingNumber, TooManyLookups, UnknownRequest
 from desk.lifecycle import RequestStatus
-from desk.service import DeskService, Registration
+from desk.service import DeskService, DeskViews, LookupLimiter, Registration, UnknownDepartment
 from desk.statistics import statistics, statistics_csv
-from rooms.errors import NotPermitted, RoomError, TokenError
+from desk.tracking import format_tracking_number
+from devices.service import (
+    CREDENTIAL_PREFIX,
+    DeviceError,
+    DeviceRevoked,
+    DeviceService,
+    EnrollmentFailed,
+)
+from rooms.errors import NotPermitted, RoomError, TokenError, UnknownRoom
 from rooms.permissions import Permission, require
-from rooms.service import Clock
+from rooms.service import Clock, RoomService
 from rooms.store import RoomStore
 from rooms.tokens import Keyring, TokenClaims, verify
-from scheduler.errors import SchedulingError, UnknownAppointment
+from scheduler.errors import NotConfirmable, SchedulingError, UnknownAppointment
 from scheduler.service import SchedulerService
 
 log = logging.getLogger(__name__)
@@ -43,17 +51,25 @@ class ApiServices:
     clock: Clock
     audit: AuditLog
     accounts: Accounts
+    devices: DeviceService
+    views: DeskViews
+    rooms: RoomService
+    enroll_limiter: LookupLimiter
 
 
 SERVICES = web.AppKey("api_services", ApiServices)
 CLAIMS = web.RequestKey("claims", TokenClaims)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
+REFERRAL_DUE = timedelta(days=14)
 SESSION_COOKIE = "majlis_session"
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 STATUS_OF_ERROR: list[tuple[type[Exception], int]] = [
+    (DeviceRevoked, 401),
+    (EnrollmentFailed, 404),
+    (DeviceError, 404),
     (AccountLocked, 429),
     (SignInError, 401),
     (TokenError, 401),
@@ -84,7 +100,7 @@ def _errors_as_json(handler: Handler) -> Handler:
                 for e in error.errors()[:10]
             ]
             return problem(422, "invalid_payload", "errors.signaling.invalid_payload", details)
-        except (DeskError, SchedulingError, RoomError, SignInError) as error:
+        except (DeskError, SchedulingError, RoomError, SignInError, DeviceError) as error:
             status = next(s for kind, s in STATUS_OF_ERROR if isinstance(error, kind))
             if status in (401, 403):
                 claims = request.get(CLAIMS)
@@ -102,25 +118,29 @@ async def _authorised(request: web.Request, permission: Permission) -> TokenClai
     services = request.app[SERVICES]
     now = services.clock.now()
     header = request.headers.get("Authorization", "")
-    if header.startswith("Bearer "):
+    if header.startswith(f"Bearer {CREDENTIAL_PREFIX}"):
+        device = await services.devices.authenticate(header.removeprefix("Bearer ").strip())
+        claims = _standing_claims(device.kind, device.name, f"device:{device.name}", "device")
+    elif header.startswith("Bearer "):
         claims = _bearer_claims(services, header.removeprefix("Bearer ").strip(), now)
     elif SESSION_COOKIE in request.cookies:
         session = await services.accounts.session(request.cookies[SESSION_COOKIE], now)
         if request.method not in SAFE_METHODS:
             services.accounts.check_csrf(session, request.headers.get(CSRF_HEADER))
-        claims = TokenClaims(
-            room="*",
-            role=session.role,
-            device=session.username,
-            not_before=0,
-            expires=0,
-            token_id=f"session:{session.account_id}",
-            kind="session",
+        claims = _standing_claims(
+            session.role, session.username, f"session:{session.account_id}", "session"
         )
     else:
         raise TokenError("sign in, or present a terminal token")
     require(claims.role, permission)
     return claims
+
+
+def _standing_claims(role: str, who: str, token_id: str, kind: str) -> TokenClaims:
+    """Claims of a caller not bound to one room (an enrolled device, a staff session)."""
+    return TokenClaims(
+        room="*", role=role, device=who, not_before=0, expires=0, token_id=token_id, kind=kind
+    )
 
 
 def _bearer_claims(services: ApiServices, token: str, now: datetime) -> TokenClaims:
@@ -170,6 +190,23 @@ def add_api_routes(app: web.Application) -> None:
         ("GET", "/api/queue", Permission.SCHEDULE_READ, day_queue),
         ("GET", "/api/statistics", Permission.STATISTICS_READ, figures),
         ("GET", "/api/statistics.csv", Permission.STATISTICS_READ, figures_csv),
+        ("GET", "/api/requests", Permission.REQUEST_READ, search),
+        ("GET", "/api/requests/{id}/appointments", Permission.REQUEST_READ, appointments_of),
+        ("GET", "/api/sittings", Permission.SCHEDULE_READ, day_sittings),
+        ("POST", "/api/appointments/{id}/check-in", Permission.BOOKING_WRITE, check_in),
+        ("GET", "/api/appointments/{id}/brief", Permission.OUTCOME_WRITE, brief),
+        ("POST", "/api/appointments/{id}/outcome", Permission.OUTCOME_WRITE, outcome),
+        ("GET", "/api/board", Permission.SEE_ALL_ROOMS, board),
+        ("POST", "/api/alerts/{id}/handled", Permission.ALERT_HANDLE, handle_alert),
+        ("GET", "/api/devices", Permission.DEVICE_MANAGE, device_list),
+        ("POST", "/api/devices/{id}/enrollment", Permission.DEVICE_MANAGE, start_enrollment),
+        ("POST", "/api/devices/{id}/revoke", Permission.DEVICE_MANAGE, revoke_device),
+        ("GET", "/api/device", Permission.DEVICE_SELF, device_self),
+        ("POST", "/api/device/join-token", Permission.DEVICE_SELF, device_join_token),
+        ("POST", "/api/device/heartbeat", Permission.DEVICE_SELF, device_heartbeat),
+        ("POST", "/api/device/text", Permission.DEVICE_SELF, device_amend),
+        ("POST", "/api/device/rating", Permission.DEVICE_SELF, device_rating),
+        ("POST", "/api/devices/enroll", None, enroll),  # public: the one-time code is the key
         ("POST", "/api/status-lookup", None, lookup),  # public: the applicant's own check
         ("POST", "/api/session", None, sign_in),  # public: staff sign-in
         ("GET", "/api/session", Permission.SIGNED_IN, who_am_i),
@@ -399,7 +436,20 @@ async def day_queue(request: web.Request) -> web.Response:
         raise NotPermitted("an office terminal sees its own queue only")
     now = _now(request)
     start = query.day_start or datetime.combine(now.date(), time(0), tzinfo=UTC)
-    queue = await request.app[SERVICES].scheduler.day_queue(query.office, start)
+    services = request.app[SERVICES]
+    queue = await services.scheduler.day_queue(query.office, start)
+    for item in queue:  # the live room's state, when it exists: "Jeddah · booth 2 · ready"
+        item["room_state"] = None
+        if item["room"]:
+            try:
+                room = services.rooms.room(item["room"])
+            except UnknownRoom:
+                continue
+            item["room_state"] = {
+                "state": room.state.value,
+                "booth_present": room.booth_present,
+                "last_preflight": room.last_preflight,
+            }
     return web.json_response({"queue": queue, "from": start.isoformat()})
 
 
@@ -419,6 +469,244 @@ async def figures_csv(request: web.Request) -> web.Response:
         content_type="text/csv",
         headers={"Content-Disposition": 'attachment; filename="majlis-statistics.csv"'},
     )
+
+
+# -- the desk's screens --------------------------------------------------------------------------
+
+
+async def search(request: web.Request) -> web.Response:
+    query = models.SearchQuery.model_validate(dict(request.query))
+    found = await request.app[SERVICES].views.search(query.q)
+    await _audit(request, "request.search", "requests", f"{len(found)} found")
+    return web.json_response({"requests": found})
+
+
+async def appointments_of(request: web.Request) -> web.Response:
+    request_id = _id(request, "id")
+    await request.app[SERVICES].desk.details(request_id)  # UnknownRequest for a wrong id
+    return web.json_response(
+        {"appointments": await request.app[SERVICES].scheduler.calls_of(request_id)}
+    )
+
+
+async def day_sittings(request: web.Request) -> web.Response:
+    query = models.DayQuery.model_validate(dict(request.query))
+    sittings = await request.app[SERVICES].scheduler.day_sittings(query.day_start)
+    return web.json_response({"sittings": sittings})
+
+
+async def check_in(request: web.Request) -> web.Response:
+    appointment_id = _id(request, "id")
+    await request.app[SERVICES].scheduler.check_in(appointment_id, _now(request))
+    await _audit(request, "appointment.check_in", f"appointment:{appointment_id}")
+    return web.json_response({"ok": True})
+
+
+async def board(request: web.Request) -> web.Response:
+    return web.json_response(await request.app[SERVICES].devices.board(_now(request)))
+
+
+async def handle_alert(request: web.Request) -> web.Response:
+    alert_id = _id(request, "id")
+    await request.app[SERVICES].devices.handle_alert(alert_id, _actor(request), _now(request))
+    await _audit(request, "alert.handled", f"alert:{alert_id}")
+    return web.json_response({"ok": True})
+
+
+# -- the office's screens -------------------------------------------------------------------------
+
+
+async def brief(request: web.Request) -> web.Response:
+    services = request.app[SERVICES]
+    appointment = await services.scheduler.get(_id(request, "id"))
+    body = await services.views.brief(appointment.request_id)
+    await _audit(request, "request.brief", f"request:{appointment.request_id}")
+    return web.json_response(body)
+
+
+async def outcome(request: web.Request) -> web.Response:
+    """The office's outcome form: resolved (closed), referred to a department, or follow-up."""
+    body = await _body(request, models.Outcome)
+    services, now = request.app[SERVICES], _now(request)
+    appointment = await services.scheduler.settle(_id(request, "id"), now)
+    if appointment.status != "heard":
+        raise NotConfirmable("the audience has not ended yet")
+    request_id, actor = appointment.request_id, _actor(request)
+    if body.outcome == "resolved":
+        await services.desk.change_status(request_id, RequestStatus.CLOSED, actor, now, body.note)
+    elif body.outcome == "referred":
+        if body.department is None:
+            raise UnknownDepartment("a referral names a department")
+        due = (now + REFERRAL_DUE).date()
+        await services.desk.refer(request_id, body.department, due, body.note, actor, now)
+    else:
+        await services.desk.note(request_id, actor, f"follow_up: {body.note}"[:500], now)
+    await _audit(request, "request.outcome", f"request:{request_id}", body.outcome)
+    return web.json_response({"ok": True, "outcome": body.outcome})
+
+
+# -- devices ---------------------------------------------------------------------------------------
+
+
+async def device_list(request: web.Request) -> web.Response:
+    devices = request.app[SERVICES].devices
+    return web.json_response(
+        {
+            "devices": [
+                {
+                    "id": d.id,
+                    "name": d.name,
+                    "kind": d.kind,
+                    "centre": d.centre,
+                    "in_service": d.in_service,
+                    "revoked": devices.is_revoked(d.name),
+                }
+                for d in await devices.all()
+            ]
+        }
+    )
+
+
+async def start_enrollment(request: web.Request) -> web.Response:
+    enrollment = await request.app[SERVICES].devices.start_enrollment(
+        _id(request, "id"), _now(request)
+    )
+    await _audit(request, "device.enrollment", f"device:{enrollment.device.name}")
+    return web.json_response(
+        {
+            "device": enrollment.device.name,
+            "code": enrollment.code,
+            "expires_at": enrollment.expires_at.isoformat(),
+        },
+        status=201,
+    )
+
+
+async def revoke_device(request: web.Request) -> web.Response:
+    device = await request.app[SERVICES].devices.revoke(_id(request, "id"), _now(request))
+    await _audit(request, "device.revoke", f"device:{device.name}")
+    return web.json_response({"ok": True, "device": device.name})
+
+
+async def enroll(request: web.Request) -> web.Response:
+    services = request.app[SERVICES]
+    body = await _body(request, models.Enroll)
+    client = request.remote or "unknown"
+    try:
+        services.enroll_limiter.check(client)
+    except TooManyLookups:
+        raise TooManyLookups("too many enrollment attempts") from None
+    try:
+        device, credential = await services.devices.enroll(body.code, _now(request))
+    except EnrollmentFailed:
+        await services.audit.record(
+            AuditEntry(client, "device.enroll_failed", "enrollment"), _now(request)
+        )
+        raise
+    await services.audit.record(
+        AuditEntry(device.name, "device.enrolled", f"device:{device.name}"), _now(request)
+    )
+    return web.json_response(
+        {
+            "device": device.name,
+            "kind": device.kind,
+            "centre": device.centre,
+            "credential": credential,
+        },
+        status=201,
+    )
+
+
+def _device_claims(request: web.Request) -> TokenClaims:
+    claims = request[CLAIMS]
+    if claims.kind != "device":
+        raise NotPermitted("an enrolled device only")
+    return claims
+
+
+async def _assignment(request: web.Request, claims: TokenClaims) -> dict[str, Any]:
+    if claims.role != "booth":
+        raise NotPermitted("a booth only")
+    found = await request.app[SERVICES].scheduler.assignment_of(claims.device, _now(request))
+    if found is None:
+        raise UnknownAppointment("no applicant is checked in at this booth")
+    return found
+
+
+async def device_self(request: web.Request) -> web.Response:
+    claims = _device_claims(request)
+    services, assignment = request.app[SERVICES], None
+    if claims.role == "booth":
+        found = await services.scheduler.assignment_of(claims.device, _now(request))
+        if found is not None:
+            views = services.views
+            details = await services.desk.details(found["request"])
+            assignment = {
+                **found,
+                "first_name": await views.first_name(found["request"]),
+                "text": await views.latest_text(found["request"]),
+                "tracking_number": format_tracking_number(details["tracking_number"]),
+            }
+    return web.json_response(
+        {
+            "device": claims.device,
+            "kind": claims.role,
+            "assignment": assignment,
+            "server_time": _now(request).isoformat(),
+        }
+    )
+
+
+async def device_join_token(request: web.Request) -> web.Response:
+    """A single-use join token for this device's seat. The booth's room is that of the
+    applicant checked in at it; an office terminal names the room and needs a signed-in
+    office staff member too (the terminal and the person, both)."""
+    claims = _device_claims(request)
+    services = request.app[SERVICES]
+    if claims.role == "booth":
+        room = (await _assignment(request, claims))["room"]
+    else:
+        room = (await _body(request, models.RoomChoice)).room
+        cookie = request.cookies.get(SESSION_COOKIE)
+        if cookie is None:
+            raise TokenError("an office member must be signed in at this terminal")
+        session = await services.accounts.session(cookie, _now(request))
+        require(session.role, Permission.ADMIT)
+    if room is None:
+        raise UnknownRoom("no room named")
+    if claims.role == "office" and services.rooms.seats(room).office_device != claims.device:
+        raise NotPermitted("not this terminal's room")
+    token = services.rooms.issue_join_token(room, claims.role)
+    await _audit(request, "device.join_token", f"room:{room}")
+    return web.json_response({"room": room, "token": token})
+
+
+async def device_heartbeat(request: web.Request) -> web.Response:
+    claims = _device_claims(request)
+    body = await _body(request, models.HeartbeatBody)
+    await request.app[SERVICES].devices.heartbeat(
+        claims.device, body.screen, body.round_trip_ms, _now(request)
+    )
+    return web.json_response({"ok": True, "server_time": _now(request).isoformat()})
+
+
+async def device_amend(request: web.Request) -> web.Response:
+    claims = _device_claims(request)
+    body = await _body(request, models.Amendment)
+    assignment = await _assignment(request, claims)
+    version = await request.app[SERVICES].desk.amend_text(
+        assignment["request"], body.text, "applicant", _now(request)
+    )
+    await _audit(request, "request.amend", f"request:{assignment['request']}", "at the booth")
+    return web.json_response({"version": version})
+
+
+async def device_rating(request: web.Request) -> web.Response:
+    claims = _device_claims(request)
+    body = await _body(request, models.Rating)
+    assignment = await _assignment(request, claims)
+    await request.app[SERVICES].scheduler.rate(assignment["appointment"], body.stars)
+    return web.json_response({"ok": True})
 
 
 __all__ = ["SERVICES", "ApiServices", "add_api_routes", "problem"]

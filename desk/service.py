@@ -208,6 +208,11 @@ class DeskService:
         async with self._engine.begin() as connection:
             await change_status_in(connection, request_id, wanted, actor, now, note)
 
+    async def note(self, request_id: int, actor: str, note: str, now: datetime) -> None:
+        """A history row without a status change (the office's follow-up note, for one)."""
+        async with self._engine.begin() as connection:
+            await note_in_history(connection, request_id, actor, note, now)
+
     async def amend_text(self, request_id: int, text: str, author: str, now: datetime) -> int:
         cleaned = text.strip()
         if not 1 <= len(cleaned) <= 5000:
@@ -327,7 +332,13 @@ class DeskService:
                 for v in versions
             ],
             "history": [
-                {"from": h.from_status, "to": h.to_status, "actor": h.actor, "at": h.at.isoformat()}
+                {
+                    "from": h.from_status,
+                    "to": h.to_status,
+                    "actor": h.actor,
+                    "note": h.note,
+                    "at": h.at.isoformat(),
+                }
                 for h in history
             ],
             "sms": [{"kind": s.kind, "status": s.status, "segments": s.segments} for s in sms],
@@ -424,3 +435,112 @@ __all__ = [
     "change_status_in",
     "note_in_history",
 ]
+
+
+class DeskViews:
+    """Read models of the desk's screens: search, the booth's greeting, the office's brief.
+
+    Separate from ``DeskService`` so each screen's reads stay next to each other; the same
+    engine and cipher."""
+
+    def __init__(self, engine: AsyncEngine, cipher: PiiCipher) -> None:
+        self._engine = engine
+        self._cipher = cipher
+
+    async def search(self, query: str) -> list[dict[str, Any]]:
+        """Requests by tracking number (exact) or by the applicant's phone (blind index)."""
+        try:
+            condition = requests.c.tracking_number == parse_tracking_number(query)
+        except InvalidTrackingNumber:
+            try:
+                phone = normalise_saudi_mobile(query)
+            except DeskError:
+                return []
+            condition = applicants.c.phone_index == self._cipher.blind_index(phone, "phone")
+        async with self._engine.connect() as connection:
+            rows = await connection.execute(
+                select(
+                    requests.c.id,
+                    requests.c.tracking_number,
+                    requests.c.status,
+                    requests.c.category,
+                    requests.c.centre,
+                    requests.c.created_at,
+                )
+                .join(applicants, applicants.c.id == requests.c.applicant_id)
+                .where(condition)
+                .order_by(requests.c.id.desc())
+                .limit(50)
+            )
+            return [
+                {
+                    "id": r.id,
+                    "tracking_number": format_tracking_number(r.tracking_number),
+                    "status": r.status,
+                    "category": r.category,
+                    "centre": r.centre,
+                }
+                for r in rows
+            ]
+
+    async def first_name(self, request_id: int) -> str:
+        async with self._engine.connect() as connection:
+            row = (
+                await connection.execute(
+                    select(applicants.c.full_name_ct)
+                    .join(requests, requests.c.applicant_id == applicants.c.id)
+                    .where(requests.c.id == request_id)
+                )
+            ).first()
+        if row is None:
+            raise UnknownRequest(str(request_id))
+        name = self._cipher.decrypt(row.full_name_ct, "full_name")
+        return name.split()[0] if name else ""
+
+    async def latest_text(self, request_id: int) -> str:
+        async with self._engine.connect() as connection:
+            row = (
+                await connection.execute(
+                    select(request_versions.c.text_ct)
+                    .where(request_versions.c.request_id == request_id)
+                    .order_by(request_versions.c.version.desc())
+                    .limit(1)
+                )
+            ).first()
+        if row is None:
+            raise UnknownRequest(str(request_id))
+        return self._cipher.decrypt(row.text_ct, "request_text")
+
+    async def brief(self, request_id: int) -> dict[str, Any]:
+        """The office's pre-brief: this request's wording and the applicant's earlier ones."""
+        async with self._engine.connect() as connection:
+            row = await _request(connection, request_id)
+            earlier = await connection.execute(
+                select(
+                    requests.c.tracking_number,
+                    requests.c.status,
+                    requests.c.category,
+                    requests.c.created_at,
+                )
+                .where(requests.c.applicant_id == row.applicant_id, requests.c.id != request_id)
+                .order_by(requests.c.id.desc())
+                .limit(20)
+            )
+            history = [
+                {
+                    "tracking_number": format_tracking_number(e.tracking_number),
+                    "status": e.status,
+                    "category": e.category,
+                    "registered_on": e.created_at.date().isoformat(),
+                }
+                for e in earlier
+            ]
+        return {
+            "request": request_id,
+            "tracking_number": format_tracking_number(row.tracking_number),
+            "category": row.category,
+            "centre": row.centre,
+            "status": row.status,
+            "text": await self.latest_text(request_id),
+            "earlier": history,
+        }

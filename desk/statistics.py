@@ -33,6 +33,20 @@ async def statistics(engine: AsyncEngine, audience_minutes: dict[str, float]) ->
                 )
             )
         }
+        satisfaction, ratings = (
+            await connection.execute(
+                select(func.avg(appointments.c.rating), func.count(appointments.c.rating))
+            )
+        ).one()
+        per_day = [
+            {"day": str(r.day), "count": int(r.n)}
+            for r in await connection.execute(
+                select(func.date(appointments.c.starts_at).label("day"), func.count().label("n"))
+                .where(appointments.c.status == "heard")
+                .group_by(func.date(appointments.c.starts_at))
+                .order_by(func.date(appointments.c.starts_at))
+            )
+        ]
         sms_sent, sms_segments = (
             await connection.execute(
                 select(func.count(), func.coalesce(func.sum(outbox.c.segments), 0)).where(
@@ -52,7 +66,9 @@ async def statistics(engine: AsyncEngine, audience_minutes: dict[str, float]) ->
         "average_audience_minutes": round(sum(durations) / len(durations), 1)
         if durations
         else None,
-        "satisfaction_average": None,  # ratings arrive with the booth's after-audience screen
+        "audiences_per_day": per_day[-31:],
+        "satisfaction_average": round(float(satisfaction), 2) if ratings else None,
+        "ratings": int(ratings),
         "sms_sent": int(sms_sent),
         "sms_segments": int(sms_segments),
     }

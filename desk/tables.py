@@ -138,6 +138,8 @@ appointments = Table(
     Column("status", String(16), nullable=False),
     Column("room_id", String(64), nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("checked_in_at", DateTime(timezone=True), nullable=True),  # migration 0006
+    Column("rating", Integer, nullable=True),  # the applicant's 1-5 at the booth
     # The database is the last line of the booking rules: one active booking per slot, and
     # one per booth at a time, even if two coordinators press "book" at once.
     Index(

@@ -24,8 +24,9 @@ from certs.signing import load_signing_keys
 from desk.outbox import Dispatcher, SmsProvider, provider_for, run_dispatcher
 from desk.pii import PiiCipher, load_pii_keys
 from desk.retention import apply_retention
-from desk.service import DeskService, LookupLimiter
+from desk.service import DeskService, DeskViews, LookupLimiter
 from desk.tracking import TrackingNumbers
+from devices.service import DeviceService
 from majlis.database import create_engine
 from majlis.errors import problem_middleware
 from majlis.health import health_handler
@@ -50,6 +51,7 @@ METRICS = web.AppKey("metrics", HttpMetrics)
 SOCKETIO = web.AppKey("socketio", socketio.AsyncServer)
 MEDIA = web.AppKey("media", MediaServer)
 ROOMS = web.AppKey("rooms", RoomService)
+DEVICES = web.AppKey("devices", DeviceService)
 DESK = web.AppKey("desk", DeskService)
 SCHEDULER = web.AppKey("scheduler", SchedulerService)
 CLOCK = web.AppKey("clock", Clock)
@@ -81,7 +83,9 @@ def create_app(
     add_api_routes(app)
     add_web_client_routes(app, settings.effective_web_client_dir)
 
-    sio = create_socketio_server(settings.socketio_max_message_bytes)
+    sio = create_socketio_server(
+        settings.socketio_max_message_bytes, allowed_origins=settings.origins
+    )
     sio.attach(app, socketio_path="socket.io")
     app[SOCKETIO] = sio
     app[CLOCK] = clock or SystemClock()
@@ -127,7 +131,17 @@ async def _desk_context(app: web.Application) -> AsyncIterator[None]:
     app[SCHEDULER] = scheduler
     accounts = await asyncio.to_thread(Accounts, engine, sign_in_policy(settings))
     app[SERVICES] = ApiServices(
-        app[DESK], scheduler, RoomStore(engine), app[KEYRING], clock, app[AUDIT], accounts
+        app[DESK],
+        scheduler,
+        RoomStore(engine),
+        app[KEYRING],
+        clock,
+        app[AUDIT],
+        accounts,
+        app[DEVICES],
+        DeskViews(engine, cipher),
+        app[ROOMS],
+        LookupLimiter(limit=10),
     )
     dispatcher = Dispatcher(engine, sms_provider(settings), cipher)
     loops = [
@@ -254,7 +268,16 @@ async def _rooms_context(app: web.Application) -> AsyncIterator[None]:
         if settings.turn_urls and settings.turn_shared_secret
         else None
     )
-    register_namespaces(app[SOCKETIO], rooms, app[MEDIA], turn)
+    devices = DeviceService(app[DB_ENGINE])
+    await devices.load()
+    app[DEVICES] = devices
+    namespaces = register_namespaces(app[SOCKETIO], rooms, app[MEDIA], turn, devices)
+
+    async def cut_connections(device: str) -> None:
+        for namespace in namespaces:
+            await namespace.cut_device(device)
+
+    devices.on_revoke(cut_connections)
     ticking = asyncio.create_task(
         _run_room_clock(rooms, settings.room_tick_s, settings.room_discover_s)
     )

@@ -97,6 +97,11 @@ def build_parser() -> argparse.ArgumentParser:
         "rotate",
         "add a new data key and re-encrypt every stored personal value with it",
     )
+    devices = commands.add_parser("devices", help="booth and office-terminal devices")
+    enroll = devices.add_subparsers(dest="devices_command", required=True).add_parser(
+        "enroll", help="print a one-time enrollment code for a device (valid 15 minutes)"
+    )
+    enroll.add_argument("device", help="device name: riyadh/booth-1, office-1, …")
     _single_action(
         commands,
         "sms",
@@ -145,6 +150,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             asyncio.run(_retention_run(settings))
         elif arguments.command == "keys":
             asyncio.run(_rotate_keys(settings))
+        elif arguments.command == "devices":
+            return asyncio.run(_devices_enroll(settings, arguments.device))
         elif arguments.command == "sms":
             asyncio.run(_sms_send_due(settings))
         elif arguments.command == "demo":
@@ -245,6 +252,7 @@ async def _init(settings: Settings, demo: bool) -> None:
         print(f"  {sign_in.role:<12} {sign_in.username:<14} {sign_in.password}")
     for name, url in app_urls(settings).items():
         print(f"  {name:>7}: {url}")
+    print("  enroll a booth or the office terminal: majlis devices enroll riyadh/booth-1")
     print("  an audience room with dev sign-in tokens: majlis demo room")
 
 
@@ -268,6 +276,26 @@ async def _audit_verify(settings: Settings) -> int:
     print(f"audit log NOT intact at row {verdict.first_bad_seq}: {verdict.problem}")
     print(json.dumps(describe(verdict)))
     return EXIT_FAILURE
+
+
+async def _devices_enroll(settings: Settings, name: str) -> int:
+    from devices.service import DeviceError, DeviceService
+
+    engine = create_engine(settings.effective_database_url)
+    try:
+        await require_migrated(engine)
+        service = DeviceService(engine)
+        try:
+            device = await service.by_name(name)
+            enrollment = await service.start_enrollment(device.id, datetime.now(UTC))
+        except DeviceError:
+            print(f"majlis: no device named {name!r}", file=sys.stderr)
+            return EXIT_FAILURE
+    finally:
+        await engine.dispose()
+    print(f"enrollment code for {device.name}: {enrollment.code}")
+    print(f"  enter it on the device's page before {enrollment.expires_at:%H:%M} UTC")
+    return 0
 
 
 async def _retention_run(settings: Settings) -> None:

@@ -57,6 +57,10 @@ class Settings(BaseSettings):
         default_factory=list,
         description="Extra DNS names or IP addresses for the generated server certificate.",
     )
+    allowed_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Extra browser origins allowed to open Socket.IO (beside the server's own).",
+    )
     tls_cert_file: Path | None = Field(
         default=None, description="Operator-supplied server certificate chain (PEM)."
     )
@@ -164,7 +168,12 @@ class Settings(BaseSettings):
     )
 
     @field_validator(
-        "tls_hostnames", "media_host_addresses", "departments", "turn_urls", mode="before"
+        "tls_hostnames",
+        "media_host_addresses",
+        "departments",
+        "turn_urls",
+        "allowed_origins",
+        mode="before",
     )
     @classmethod
     def _split_hostnames(cls, value: Any) -> Any:
@@ -214,6 +223,12 @@ class Settings(BaseSettings):
     @property
     def base_url(self) -> str:
         return f"https://{self.url_host}:{self.port}"
+
+    @property
+    def origins(self) -> list[str]:
+        """Browser origins that may open Socket.IO: the server's own names, and any extra."""
+        own = {self.base_url, f"https://localhost:{self.port}", f"https://127.0.0.1:{self.port}"}
+        return sorted(own | set(self.allowed_origins))
 
 
 def load_settings(**overrides: Any) -> Settings:

@@ -23,6 +23,11 @@ class Permission(StrEnum):
     SCHEDULE_READ = "schedule.read"
     STATISTICS_READ = "statistics.read"
     SIGNED_IN = "session.own"  # see and end one's own staff session
+    HELP = "room.help"  # the applicant's discreet help button
+    DEVICE_SELF = "device.self"  # an enrolled device: its assignment, join tokens, heartbeat
+    DEVICE_MANAGE = "device.manage"  # enroll and revoke devices
+    ALERT_HANDLE = "alert.handle"  # mark a booth's alert as handled
+    OUTCOME_WRITE = "request.outcome"  # the office records an audience's outcome
 
 
 _COORDINATION = frozenset(
@@ -34,11 +39,14 @@ _COORDINATION = frozenset(
         Permission.BOOKING_WRITE,
         Permission.SCHEDULE_READ,
         Permission.STATISTICS_READ,
+        Permission.ALERT_HANDLE,
     }
 )
 
 PERMISSIONS: dict[str, frozenset[Permission]] = {
-    "booth": frozenset({Permission.MEDIA_PUBLISH, Permission.PREFLIGHT}),
+    "booth": frozenset(
+        {Permission.MEDIA_PUBLISH, Permission.PREFLIGHT, Permission.HELP, Permission.DEVICE_SELF}
+    ),
     "office": frozenset(
         {
             Permission.MEDIA_PUBLISH,
@@ -49,6 +57,8 @@ PERMISSIONS: dict[str, frozenset[Permission]] = {
             Permission.SEE_QUEUE,
             Permission.SCHEDULE_READ,
             Permission.REQUEST_READ,
+            Permission.OUTCOME_WRITE,
+            Permission.DEVICE_SELF,
             Permission.SIGNED_IN,
         }
     ),
@@ -67,7 +77,7 @@ PERMISSIONS: dict[str, frozenset[Permission]] = {
         }
     ),
     # Devices and accounts (with the security work); no request content.
-    "admin": frozenset({Permission.SIGNED_IN}),
+    "admin": frozenset({Permission.SIGNED_IN, Permission.DEVICE_MANAGE}),
 }
 
 

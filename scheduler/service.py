@@ -49,6 +49,8 @@ log = logging.getLogger(__name__)
 CALL_OUTCOMES = frozenset({"confirmed", "no_answer", "asked_to_reschedule", "wrong_number"})
 DAY_BEFORE = timedelta(hours=24)
 HOUR_BEFORE = timedelta(hours=1)
+CHECK_IN_WINDOW = timedelta(hours=1)
+AFTER_AUDIENCE = timedelta(minutes=15)  # the booth keeps her rating screen this long
 
 
 class RoomPort(Protocol):
@@ -90,6 +92,8 @@ class SchedulerService:
     async def create_sitting(
         self, office_device: str, starts_at: datetime, ends_at: datetime, now: datetime
     ) -> int:
+        # Stored in UTC: SQLite keeps a datetime's wall time and drops its offset.
+        starts_at, ends_at = starts_at.astimezone(UTC), ends_at.astimezone(UTC)
         cut = cut_slots(starts_at, ends_at, self._lengths.slot, self._lengths.buffer)
         async with self._engine.begin() as connection:
             sitting_id = (
@@ -433,6 +437,7 @@ class SchedulerService:
 
     async def day_queue(self, office_device: str, day_start: datetime) -> list[dict[str, Any]]:
         """One office terminal's appointments for the 24 hours from ``day_start``."""
+        day_start = day_start.astimezone(UTC)
         async with self._engine.connect() as connection:
             rows = await connection.execute(
                 select(
@@ -467,6 +472,169 @@ class SchedulerService:
                 }
                 for r in rows
             ]
+
+    async def day_sittings(self, day_start: datetime) -> list[dict[str, Any]]:
+        """The booking calendar: each sitting of the day with its slots and who holds them."""
+        day_start = day_start.astimezone(UTC)
+        async with self._engine.connect() as connection:
+            rows = (
+                await connection.execute(
+                    select(sittings)
+                    .where(
+                        sittings.c.starts_at >= day_start,
+                        sittings.c.starts_at < day_start + timedelta(days=1),
+                    )
+                    .order_by(sittings.c.starts_at)
+                )
+            ).all()
+            taken = (
+                await connection.execute(
+                    select(
+                        appointments.c.id,
+                        appointments.c.slot_id,
+                        appointments.c.booth_device,
+                        appointments.c.status,
+                        appointments.c.checked_in_at,
+                        requests.c.tracking_number,
+                        requests.c.id.label("request_id"),
+                    )
+                    .join(requests, requests.c.id == appointments.c.request_id)
+                    .join(slots, slots.c.id == appointments.c.slot_id)
+                    .where(
+                        appointments.c.status.in_(sorted(ACTIVE_APPOINTMENT | {"heard"})),
+                        slots.c.starts_at >= day_start,
+                        slots.c.starts_at < day_start + timedelta(days=2),
+                    )
+                )
+            ).all()
+        holder = {t.slot_id: t for t in taken}
+        result = []
+        for sitting in rows:
+            slot_list = []
+            for slot in await self.slots_of(sitting.id):
+                held = holder.get(slot["slot"])
+                slot["appointment"] = None
+                if held is not None:
+                    slot["appointment"] = {
+                        "id": held.id,
+                        "request": held.request_id,
+                        "tracking_number": format_tracking_number(held.tracking_number),
+                        "booth": held.booth_device,
+                        "status": held.status,
+                        "checked_in": held.checked_in_at is not None,
+                    }
+                slot_list.append(slot)
+            result.append(
+                {
+                    "sitting": sitting.id,
+                    "office_device": sitting.office_device,
+                    "starts_at": _aware(sitting.starts_at).isoformat(),
+                    "ends_at": _aware(sitting.ends_at).isoformat(),
+                    "slots": slot_list,
+                }
+            )
+        return result
+
+    async def calls_of(self, request_id: int) -> list[dict[str, Any]]:
+        """Every appointment of a request with its confirmation-call log."""
+        async with self._engine.connect() as connection:
+            rows = (
+                await connection.execute(
+                    select(appointments)
+                    .where(appointments.c.request_id == request_id)
+                    .order_by(appointments.c.id)
+                )
+            ).all()
+            calls = (
+                await connection.execute(
+                    select(confirmation_calls)
+                    .join(appointments, appointments.c.id == confirmation_calls.c.appointment_id)
+                    .where(appointments.c.request_id == request_id)
+                    .order_by(confirmation_calls.c.id)
+                )
+            ).all()
+        return [
+            {
+                "appointment": a.id,
+                "starts_at": _aware(a.starts_at).isoformat(),
+                "booth": a.booth_device,
+                "status": a.status,
+                "room": a.room_id,
+                "rating": a.rating,
+                "calls": [
+                    {"outcome": c.outcome, "actor": c.actor, "at": _aware(c.at).isoformat()}
+                    for c in calls
+                    if c.appointment_id == a.id
+                ],
+            }
+            for a in rows
+        ]
+
+    # -- the booth -------------------------------------------------------------------------------
+
+    async def check_in(self, appointment_id: int, now: datetime) -> None:
+        """The coordinator seats the applicant: her confirmed appointment goes to the booth."""
+        async with self._engine.begin() as connection:
+            appointment = await _appointment(connection, appointment_id)
+            if appointment.status != "confirmed":
+                raise NotConfirmable("only a confirmed appointment can be checked in")
+            if abs(_aware(appointment.starts_at) - now) > CHECK_IN_WINDOW:
+                raise NotConfirmable("check-in opens an hour before the appointment")
+            await connection.execute(
+                update(appointments)
+                .where(appointments.c.id == appointment_id)
+                .values(checked_in_at=now)
+            )
+
+    async def assignment_of(self, booth: str, now: datetime) -> dict[str, Any] | None:
+        """The checked-in appointment this booth serves now (or just served), if any."""
+        async with self._engine.connect() as connection:
+            row = (
+                await connection.execute(
+                    select(appointments, slots.c.ends_at)
+                    .join(slots, slots.c.id == appointments.c.slot_id)
+                    .where(
+                        appointments.c.booth_device == booth,
+                        appointments.c.checked_in_at.is_not(None),
+                        appointments.c.status.in_(["confirmed", "heard"]),
+                        slots.c.ends_at > now - AFTER_AUDIENCE,
+                        appointments.c.starts_at < now + CHECK_IN_WINDOW,
+                    )
+                    .order_by(appointments.c.starts_at.desc())
+                    .limit(1)
+                )
+            ).first()
+        if row is None:
+            return None
+        return {
+            "appointment": row.id,
+            "request": row.request_id,
+            "room": row.room_id,
+            "starts_at": _aware(row.starts_at).isoformat(),
+            "ends_at": _aware(row.ends_at).isoformat(),
+            "status": row.status,
+            "rated": row.rating is not None,
+        }
+
+    async def rate(self, appointment_id: int, stars: int) -> None:
+        async with self._engine.begin() as connection:
+            await connection.execute(
+                update(appointments)
+                .where(appointments.c.id == appointment_id, appointments.c.rating.is_(None))
+                .values(rating=stars)
+            )
+
+    async def get(self, appointment_id: int) -> Any:
+        async with self._engine.connect() as connection:
+            return await _appointment(connection, appointment_id)
+
+    async def settle(self, appointment_id: int, now: datetime) -> Any:
+        """Take a finished room's outcome now (the office records hers right after the end)."""
+        async with self._engine.connect() as connection:
+            appointment = await _appointment(connection, appointment_id)
+        await self._take_outcome(appointment, now)
+        async with self._engine.connect() as connection:
+            return await _appointment(connection, appointment_id)
 
 
 def _aware(moment: datetime) -> datetime:

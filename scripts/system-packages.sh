@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite needs, only when they are missing.
-# Later work adds chromium, redis-server, postgresql and coturn here.
+# chromium drives the browser tests; fonts-noto-core gives it Arabic glyphs (Noto Sans Arabic).
 set -euo pipefail
 
-packages=(openssl curl)
+packages=(openssl curl chromium fonts-noto-core)
 
 missing=()
 for package in "${packages[@]}"; do

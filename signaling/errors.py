@@ -34,6 +34,11 @@ class MissingToken(SignalingError):
     message_key = "errors.token.missing"
 
 
+class DeviceRevoked(SignalingError):
+    code = "device_revoked"
+    message_key = "errors.devices.device_revoked"
+
+
 def error_payload(error: Exception) -> dict[str, Any]:
     """``{code, message_key, details}`` for a client: never a traceback, never input echoed."""
     if isinstance(error, ValidationError):

@@ -14,7 +14,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 import socketio
 from aiohttp import web
@@ -29,6 +29,7 @@ from rooms.state import EventKind, Room, RoomEvent, RoomState
 from rooms.tokens import TokenClaims
 from rooms.turn import turn_credentials
 from signaling.errors import (
+    DeviceRevoked,
     MissingToken,
     NotConnected,
     SignalingError,
@@ -44,7 +45,7 @@ QUEUE_HORIZON = timedelta(hours=18)  # "today's" audiences, whatever the time zo
 # Every event some namespace handles: sent to the wrong namespace it is "not permitted",
 # not "unknown" (a booth that tries to admit itself is told so).
 KNOWN_EVENTS = frozenset(
-    {"state", "offer", "ice", "preflight", "admit", "extend", "pause", "resume", "end"}
+    {"state", "offer", "ice", "preflight", "help", "admit", "extend", "pause", "resume", "end"}
     | {"queue", "rooms", "quality"}
 )
 
@@ -108,8 +109,17 @@ def office_queue(rooms: RoomService, office_device: str) -> dict[str, Any]:
     }
 
 
+class DevicePort(Protocol):
+    """What signalling needs of the device registry (``devices.service.DeviceService``)."""
+
+    def is_revoked(self, device: str) -> bool: ...
+
+    async def raise_alert(self, device: str, room: str | None, kind: str, now: datetime) -> int: ...
+
+
 class MajlisNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
     role = ""
+    devices: DevicePort | None = None
 
     def __init__(
         self, rooms: RoomService, media: MediaServer, turn: TurnSettings | None = None
@@ -172,6 +182,8 @@ class MajlisNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             if not isinstance(token, str):
                 raise MissingToken("no token")
             claims = await self.rooms.admit_token(token, self.role)
+            if self.devices is not None and self.devices.is_revoked(claims.device):
+                raise DeviceRevoked("the device's enrollment was revoked")
             await self.rooms.tick()  # a room due to open opens before its first guest
         except (SignalingError, RoomError) as error:
             body = error_payload(error)
@@ -187,6 +199,28 @@ class MajlisNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
                 await self.left(session)
             except (RoomError, MediaError):
                 log.info("leaving %s: nothing to undo", session.room_id)
+
+    async def cut_device(self, device: str) -> int:
+        """Close every connection of a revoked device at once."""
+        cut = [sid for sid, s in self.sessions.items() if s.claims.device == device]
+        for sid in cut:
+            await self.disconnect(sid)
+        return len(cut)
+
+    async def alert(self, session: Session, kind: str) -> None:
+        """Raise a coordinators' alert for this seat's device and push it to every desk."""
+        if self.devices is None:
+            return
+        now = self.rooms.clock.now()
+        alert_id = await self.devices.raise_alert(session.claims.device, session.room_id, kind, now)
+        body = {
+            "id": alert_id,
+            "device": session.claims.device,
+            "room": session.room_id,
+            "kind": kind,
+            "raised_at": now.isoformat(),
+        }
+        await self.server.emit("alert", body, to="desk", namespace="/desk")
 
     async def joined(self, session: Session) -> None:
         """After a successful connect: subclasses add the seat and send the first state."""
@@ -275,6 +309,7 @@ class BoothNamespace(SeatNamespace):
     ) -> None:
         super().__init__(rooms, media, turn)
         self.events["preflight"] = EventRule(self._preflight, Empty, Permission.PREFLIGHT)
+        self.events["help"] = EventRule(self._help, Empty, Permission.HELP)
 
     async def joined(self, session: Session) -> None:
         await super().joined(session)
@@ -287,11 +322,18 @@ class BoothNamespace(SeatNamespace):
         await super().left(session)
         if held and not self.rooms.room(session.room_id).is_over:
             await self.rooms.act(session.room_id, RoomEvent(EventKind.BOOTH_LEFT, "booth"))
+            await self.alert(session, "disconnected")
+
+    async def _help(self, session: Session, _data: Empty) -> dict[str, Any]:
+        await self.alert(session, "help")
+        return {}
 
     async def _preflight(self, session: Session, _data: Empty) -> dict[str, Any]:
         result = await self.media.preflight(session.room_id, "booth")
         kind = EventKind.PREFLIGHT_PASSED if result.passed else EventKind.PREFLIGHT_FAILED
         await self.rooms.act(session.room_id, RoomEvent(kind, "booth", result.verdict.value))
+        if not result.passed:
+            await self.alert(session, "preflight_failed")
         return {
             "verdict": result.verdict.value,
             "message_key": result.message_key,
@@ -435,7 +477,13 @@ def register_namespaces(
     rooms: RoomService,
     media: MediaServer,
     turn: TurnSettings | None = None,
-) -> None:
-    for namespace in NAMESPACES:
-        server.register_namespace(namespace(rooms, media, turn))
+    devices: DevicePort | None = None,
+) -> list[MajlisNamespace]:
+    registered = []
+    for kind in NAMESPACES:
+        namespace = kind(rooms, media, turn)
+        namespace.devices = devices
+        server.register_namespace(namespace)
+        registered.append(namespace)
     rooms.subscribe(RoomBroadcaster(server, rooms))
+    return registered

@@ -24,5 +24,16 @@ def test_an_unknown_role_may_do_nothing() -> None:
         require("visitor", Permission.SEE_ALL_ROOMS)
 
 
-def test_the_booth_may_only_publish_and_run_preflight() -> None:
-    assert PERMISSIONS["booth"] == {Permission.MEDIA_PUBLISH, Permission.PREFLIGHT}
+def test_the_booth_may_only_publish_run_preflight_call_for_help_and_use_its_own_device() -> None:
+    assert PERMISSIONS["booth"] == {
+        Permission.MEDIA_PUBLISH,
+        Permission.PREFLIGHT,
+        Permission.HELP,
+        Permission.DEVICE_SELF,
+    }
+
+
+def test_only_the_admin_manages_devices_and_the_admin_never_reads_requests() -> None:
+    assert [role for role in PERMISSIONS if allowed(role, Permission.DEVICE_MANAGE)] == ["admin"]
+    assert not allowed("admin", Permission.REQUEST_READ)
+    assert [role for role in PERMISSIONS if allowed(role, Permission.OUTCOME_WRITE)] == ["office"]

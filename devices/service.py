@@ -1,0 +1,353 @@
+"""Device enrollment, credentials and revocation; heartbeats, alerts and the day board.
+
+An admin asks for a one-time enrollment code for a device (valid 15 minutes); the device
+exchanges it once for a long random credential, which the server keeps only as a SHA-256
+hash. Revoking a device ends every credential of it and calls the revocation listeners (the
+signalling layer cuts the device's live connections there). Booths report a heartbeat (their
+screen and round-trip time) every few seconds; the day board turns the latest heartbeat and the
+open alerts into one state per booth.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from devices.tables import (
+    alerts,
+    centres,
+    device_credentials,
+    device_heartbeats,
+    devices,
+    enrollment_codes,
+)
+from typed_errors import TypedError
+
+ENROLLMENT_LIFETIME = timedelta(minutes=15)
+OFFLINE_AFTER = timedelta(seconds=20)
+CREDENTIAL_PREFIX = "mjd1."
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"  # no 0/O, 1/I/L, U: read aloud without doubt
+CODE_LENGTH = 10
+SCREENS = frozenset(
+    {
+        "enroll",
+        "idle",
+        "checkin",
+        "review",
+        "consent",
+        "preflight",
+        "lobby",
+        "live",
+        "paused",
+        "after",
+        "reconnecting",
+    }
+)
+BOARD_STATE_OF_SCREEN = {
+    "preflight": "preflight",
+    "lobby": "lobby",
+    "live": "live",
+    "paused": "paused",
+    "reconnecting": "live",
+}
+ALERT_KINDS = frozenset({"help", "preflight_failed", "disconnected"})
+
+
+class DeviceError(TypedError):
+    code = "device_error"
+    message_key = "errors.devices.device_error"
+
+
+class UnknownDevice(DeviceError):
+    code = "unknown_device"
+    message_key = "errors.devices.unknown_device"
+
+
+class EnrollmentFailed(DeviceError):
+    """Unknown, used or expired code: one answer for all three."""
+
+    code = "enrollment_failed"
+    message_key = "errors.devices.enrollment_failed"
+
+
+class DeviceRevoked(DeviceError):
+    code = "device_revoked"
+    message_key = "errors.devices.device_revoked"
+
+
+class UnknownAlert(DeviceError):
+    code = "unknown_alert"
+    message_key = "errors.devices.unknown_alert"
+
+
+@dataclass(frozen=True)
+class Device:
+    id: int
+    name: str  # "riyadh/booth-1" for a booth, "office-1" for an office terminal
+    kind: str  # booth | office
+    centre: str | None
+    in_service: bool
+
+
+@dataclass(frozen=True)
+class Enrollment:
+    device: Device
+    code: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class Heartbeat:
+    at: datetime
+    screen: str
+    round_trip_ms: int | None
+
+
+RevocationListener = Callable[[str], Awaitable[None]]
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def normalise_code(text: str) -> str:
+    return "".join(ch for ch in text.upper() if ch.isalnum())
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+class DeviceService:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._revoked: set[str] = set()
+        self._heartbeats: dict[str, Heartbeat] = {}
+        self._listeners: list[RevocationListener] = []
+
+    async def load(self) -> None:
+        """Learn which devices are revoked (no live credential, at least one revoked)."""
+        async with self._engine.connect() as connection:
+            rows = (await connection.execute(select(device_credentials))).all()
+        live = {r.device for r in rows if r.revoked_at is None}
+        self._revoked = {r.device for r in rows if r.revoked_at is not None} - live
+
+    def on_revoke(self, listener: RevocationListener) -> None:
+        self._listeners.append(listener)
+
+    def is_revoked(self, device: str) -> bool:
+        return device in self._revoked
+
+    # -- the devices ----------------------------------------------------------------------------
+
+    async def all(self) -> list[Device]:
+        async with self._engine.connect() as connection:
+            rows = await connection.execute(
+                select(devices, centres.c.code)
+                .outerjoin(centres, centres.c.id == devices.c.centre_id)
+                .order_by(devices.c.kind, centres.c.code, devices.c.label)
+            )
+            return [
+                Device(
+                    r.id,
+                    f"{r.code}/{r.label}" if r.code else r.label,
+                    r.kind,
+                    r.code,
+                    bool(r.in_service),
+                )
+                for r in rows
+            ]
+
+    async def by_id(self, device_id: int) -> Device:
+        for device in await self.all():
+            if device.id == device_id:
+                return device
+        raise UnknownDevice(str(device_id))
+
+    async def by_name(self, name: str) -> Device:
+        for device in await self.all():
+            if device.name == name:
+                return device
+        raise UnknownDevice("no such device")
+
+    # -- enrollment and credentials ---------------------------------------------------------------
+
+    async def start_enrollment(self, device_id: int, now: datetime) -> Enrollment:
+        device = await self.by_id(device_id)
+        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+        expires_at = now + ENROLLMENT_LIFETIME
+        async with self._engine.begin() as connection:
+            await connection.execute(
+                insert(enrollment_codes).values(
+                    code_hash=_hash(code), device=device.name, expires_at=expires_at
+                )
+            )
+        return Enrollment(device, f"{code[:5]}-{code[5:]}", expires_at)
+
+    async def enroll(self, code_text: str, now: datetime) -> tuple[Device, str]:
+        """Exchange a one-time code for a new credential (shown once, stored hashed)."""
+        code_hash = _hash(normalise_code(code_text))
+        credential = CREDENTIAL_PREFIX + secrets.token_urlsafe(32)
+        async with self._engine.begin() as connection:
+            used = await connection.execute(
+                update(enrollment_codes)
+                .where(
+                    enrollment_codes.c.code_hash == code_hash,
+                    enrollment_codes.c.used_at.is_(None),
+                    enrollment_codes.c.expires_at > now,
+                )
+                .values(used_at=now)
+                .returning(enrollment_codes.c.device)
+            )
+            row = used.first()
+            if row is None:
+                raise EnrollmentFailed("unknown, used or expired code")
+            await connection.execute(
+                insert(device_credentials).values(
+                    credential_hash=_hash(credential), device=row.device, created_at=now
+                )
+            )
+        self._revoked.discard(row.device)
+        return await self.by_name(row.device), credential
+
+    async def authenticate(self, credential: str) -> Device:
+        async with self._engine.connect() as connection:
+            row = (
+                await connection.execute(
+                    select(device_credentials).where(
+                        device_credentials.c.credential_hash == _hash(credential)
+                    )
+                )
+            ).first()
+        if row is None:
+            raise DeviceRevoked("unknown credential")
+        if row.revoked_at is not None:
+            raise DeviceRevoked("revoked credential")
+        device = await self.by_name(row.device)
+        if not device.in_service:
+            raise DeviceRevoked("device out of service")
+        return device
+
+    async def revoke(self, device_id: int, now: datetime) -> Device:
+        device = await self.by_id(device_id)
+        async with self._engine.begin() as connection:
+            await connection.execute(
+                update(device_credentials)
+                .where(
+                    device_credentials.c.device == device.name,
+                    device_credentials.c.revoked_at.is_(None),
+                )
+                .values(revoked_at=now)
+            )
+            await connection.execute(
+                update(enrollment_codes)
+                .where(
+                    enrollment_codes.c.device == device.name, enrollment_codes.c.used_at.is_(None)
+                )
+                .values(used_at=now)
+            )
+        self._revoked.add(device.name)
+        for listener in self._listeners:
+            await listener(device.name)
+        return device
+
+    # -- heartbeats, alerts, the board ------------------------------------------------------------
+
+    async def heartbeat(
+        self, device: str, screen: str, round_trip_ms: int | None, now: datetime
+    ) -> None:
+        self._heartbeats[device] = Heartbeat(now, screen, round_trip_ms)
+        async with self._engine.begin() as connection:
+            await connection.execute(
+                insert(device_heartbeats).values(
+                    device=device, at=now, screen=screen, round_trip_ms=round_trip_ms
+                )
+            )
+
+    async def delete_heartbeats_before(self, cutoff: datetime) -> int:
+        async with self._engine.begin() as connection:
+            result = await connection.execute(
+                delete(device_heartbeats).where(device_heartbeats.c.at < cutoff)
+            )
+        return int(result.rowcount or 0)
+
+    async def raise_alert(self, device: str, room: str | None, kind: str, now: datetime) -> int:
+        async with self._engine.begin() as connection:
+            open_one = (
+                await connection.execute(
+                    select(alerts.c.id).where(
+                        alerts.c.device == device,
+                        alerts.c.kind == kind,
+                        alerts.c.handled_at.is_(None),
+                    )
+                )
+            ).first()
+            if open_one is not None:  # one open alert of a kind per booth: no flood
+                return int(open_one.id)
+            result = await connection.execute(
+                insert(alerts)
+                .values(device=device, room=room, kind=kind, raised_at=now)
+                .returning(alerts.c.id)
+            )
+            return int(result.scalar_one())
+
+    async def handle_alert(self, alert_id: int, actor: str, now: datetime) -> None:
+        async with self._engine.begin() as connection:
+            result = await connection.execute(
+                update(alerts)
+                .where(alerts.c.id == alert_id, alerts.c.handled_at.is_(None))
+                .values(handled_at=now, handled_by=actor[:64])
+            )
+        if not result.rowcount:
+            raise UnknownAlert(str(alert_id))
+
+    async def open_alerts(self) -> list[dict[str, Any]]:
+        async with self._engine.connect() as connection:
+            rows = await connection.execute(
+                select(alerts).where(alerts.c.handled_at.is_(None)).order_by(alerts.c.id)
+            )
+            return [
+                {
+                    "id": r.id,
+                    "device": r.device,
+                    "room": r.room,
+                    "kind": r.kind,
+                    "raised_at": _aware(r.raised_at).isoformat(),
+                }
+                for r in rows
+            ]
+
+    async def board(self, now: datetime) -> dict[str, Any]:
+        """Every booth's state: offline / idle / preflight / lobby / live / paused / alert."""
+        open_alerts = await self.open_alerts()
+        alerted = {a["device"] for a in open_alerts}
+        booths = []
+        for device in await self.all():
+            if device.kind != "booth":
+                continue
+            beat = self._heartbeats.get(device.name)
+            if beat is None or now - beat.at > OFFLINE_AFTER or not device.in_service:
+                state = "offline"
+            elif device.name in alerted:
+                state = "alert"
+            else:
+                state = BOARD_STATE_OF_SCREEN.get(beat.screen, "idle")
+            booths.append(
+                {
+                    "device": device.name,
+                    "centre": device.centre,
+                    "state": state,
+                    "screen": beat.screen if beat else None,
+                    "round_trip_ms": beat.round_trip_ms if beat else None,
+                    "last_seen": beat.at.isoformat() if beat else None,
+                    "revoked": self.is_revoked(device.name),
+                }
+            )
+        return {"booths": booths, "alerts": open_alerts, "server_time": now.isoformat()}

@@ -1,0 +1,83 @@
+"""Forms refuse bad input with the server's Arabic message next to the field, and store
+nothing; every app reads right-to-left in Arabic and left-to-right in English."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, expect
+
+from tests.browser.conftest import ApiClient, Server, new_page, sign_in
+from tests.browser.screens import check_screen
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.timeout(300)]
+CATALOGS = Path(__file__).parents[2] / "web_client" / "i18n"
+ARABIC = json.loads((CATALOGS / "ar.json").read_text(encoding="utf-8"))
+ENGLISH = json.loads((CATALOGS / "en.json").read_text(encoding="utf-8"))
+GOOD = {
+    "#full_name": "منيرة سعد العتيبي",
+    "#national_id": "1020304059",
+    "#phone": "0501112233",
+    "#text": "أطلب دعم مشروعي الصغير.",
+}
+
+
+def requests_stored(client: ApiClient) -> int:
+    status, figures = client.call("GET", "/api/statistics")
+    assert status == 200, figures
+    return sum(row["count"] for row in figures["requests_by_centre_and_status"])
+
+
+@pytest.mark.parametrize(
+    ("field", "bad", "message_key"),
+    [
+        ("national_id", "1234567890", "errors.desk.invalid_national_id"),
+        ("phone", "0123", "errors.desk.invalid_phone"),
+        ("text", "", "errors.desk.invalid_request_text"),
+        ("full_name", "م", "errors.desk.invalid_name"),
+    ],
+)
+def test_bad_input_shows_the_arabic_message_next_to_the_field_and_stores_nothing(
+    browser: Browser,
+    contexts: list[BrowserContext],
+    server: Server,
+    field: str,
+    bad: str,
+    message_key: str,
+) -> None:
+    client = server.client().sign_in("coordinator2")
+    before = requests_stored(client)
+    desk = new_page(browser, contexts, server)
+    desk.goto("/desk")
+    sign_in(desk, "coordinator2", server.passwords["coordinator2"])
+    expect(desk.locator("section[data-screen=board]")).to_be_visible()
+    desk.click("[data-tab=intake]")
+    for selector, value in GOOD.items():
+        desk.fill(selector, bad if selector == f"#{field}" else value)
+    desk.click("#intake-form button[type=submit]")
+
+    expect(desk.locator(f"#{field}-error")).to_have_text(ARABIC[message_key])
+    expect(desk.locator(f"#{field}")).to_have_attribute("aria-invalid", "true")
+    expect(desk.locator("section[data-screen=intake]")).to_be_visible()  # still on the form
+    if field == "national_id":
+        check_screen(desk, "desk-9-intake-refused")
+    assert requests_stored(client) == before
+
+
+@pytest.mark.parametrize("app", ["booth", "office", "desk"])
+def test_each_app_is_right_to_left_in_arabic_and_left_to_right_in_english(
+    browser: Browser, contexts: list[BrowserContext], server: Server, app: str
+) -> None:
+    page = new_page(browser, contexts, server)
+    page.goto(f"/{app}")
+    expect(page.locator("h1")).to_have_text(ARABIC[f"{app}.title"])
+    check_screen(page, f"{app}-start", direction="rtl")
+    page.click("[data-language-switch]")
+    expect(page.locator("h1")).to_have_text(ENGLISH[f"{app}.title"])
+    assert page.evaluate("[document.documentElement.lang, document.documentElement.dir]") == [
+        "en",
+        "ltr",
+    ]
+    check_screen(page, f"{app}-start-english", direction="ltr")

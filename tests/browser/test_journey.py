@@ -1,0 +1,206 @@
+"""The whole journey in three browser contexts (desk, booth, office) against the real server,
+and the booth's automatic reconnect after a network drop."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+
+from tests.browser.conftest import Server, enroll, new_page, sign_in
+from tests.browser.screens import check_screen
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.timeout(600)]
+RIYADH = timedelta(hours=3)
+NOURA = {
+    "#full_name": "نورة عبدالله القحطاني",
+    "#national_id": "1000000008",
+    "#phone": "0551234567",
+    "#text": "أطلب النظر في طلب السكن المقدم منذ عامين.",
+}
+HESSA = {
+    "#full_name": "حصة محمد الدوسري",
+    "#national_id": "1000000016",
+    "#phone": "0559876543",
+    "#text": "أرجو متابعة طلب الضمان الاجتماعي لأسرتي.",
+}
+
+
+def video_plays(page: Page, selector: str) -> None:
+    """The <video> has a size and its clock advances (functions, not strings: the CSP
+    forbids eval, and the test runs under the same CSP as users)."""
+    expect(page.locator(selector)).to_be_visible()
+    page.wait_for_function(
+        "(s) => document.querySelector(s).videoWidth > 0", arg=selector, timeout=20_000
+    )
+    before = page.evaluate("(s) => document.querySelector(s).currentTime", selector)
+    page.wait_for_function(
+        "([s, t]) => document.querySelector(s).currentTime > t + 0.5",
+        arg=[selector, before],
+        timeout=10_000,
+    )
+
+
+def register_and_book(desk: Page, server: Server, applicant: dict[str, str], booth: str) -> str:
+    """Intake, a sitting starting at the next minute, booking, the confirmation call, check-in.
+    Returns the tracking number."""
+    desk.goto("/desk")
+    check_screen(desk, "desk-1-sign-in")
+    sign_in(desk, "coordinator1", server.passwords["coordinator1"])
+    expect(desk.locator("section[data-screen=board]")).to_be_visible()
+    check_screen(desk, "desk-2-day-board")
+    desk.click("[data-tab=intake]")
+    for selector, value in applicant.items():
+        desk.fill(selector, value)
+    check_screen(desk, "desk-3-intake")
+    desk.click("#intake-form button[type=submit]")
+    expect(desk.locator("#req-status")).to_have_attribute("data-status", "registered")
+    tracking = desk.inner_text("#req-tracking")
+
+    desk.click("#req-book")
+    start = (datetime.now(UTC) + RIYADH + timedelta(minutes=1)).replace(second=0, microsecond=0)
+    desk.fill("#sitting-start", start.strftime("%H:%M"))
+    desk.fill("#sitting-end", (start + timedelta(minutes=6)).strftime("%H:%M"))
+    desk.fill("#day", start.strftime("%Y-%m-%d"))
+    desk.click("#sitting-form button[type=submit]")
+    desk.select_option("#booth-choice", booth)
+    expect(desk.locator("[data-action=book]").first).to_be_visible()
+    check_screen(desk, "desk-4-calendar")
+    desk.locator("[data-action=book]").first.click()
+    expect(desk.locator("#req-status")).to_have_attribute("data-status", "audience_booked")
+    desk.click("[data-action=call-confirmed]")
+    expect(desk.locator("#req-status")).to_have_attribute("data-status", "confirmed")
+    desk.click("[data-action=check-in]")
+    expect(desk.locator("[data-action=check-in]")).to_have_count(1)
+    check_screen(desk, "desk-5-request")
+    return tracking
+
+
+def booth_to_lobby(booth: Page, server: Server, applicant: dict[str, str], device: str) -> None:
+    code = server.client().sign_in("admin").enrollment_code(device)
+    booth.goto("/booth")
+    check_screen(booth, "booth-1-enroll")
+    enroll(booth, code)
+    expect(booth.locator("#greeting")).to_contain_text(applicant["#full_name"].split()[0])
+    check_screen(booth, "booth-2-check-in")
+    booth.click("#start")
+    expect(booth.locator("#request-text")).to_have_text(applicant["#text"])
+    check_screen(booth, "booth-3-review")
+    booth.click("#review-ok")
+    check_screen(booth, "booth-4-rules-and-consent")
+    booth.check("#consent-box")
+    booth.click("#consent-ok")
+    expect(booth.locator("#preflight-check")).to_be_enabled(timeout=30_000)
+    check_screen(booth, "booth-5-device-check")
+    booth.click("#preflight-check")
+    expect(booth.locator("section[data-screen=lobby]")).to_be_visible(timeout=30_000)
+    check_screen(booth, "booth-6-lobby")
+
+
+def office_admits(office: Page, server: Server, applicant: dict[str, str]) -> None:
+    code = server.client().sign_in("admin").enrollment_code("office-1")
+    office.goto("/office")
+    check_screen(office, "office-1-enroll")
+    enroll(office, code)
+    expect(office.locator("section[data-screen=signin]")).to_be_visible()
+    check_screen(office, "office-2-sign-in")
+    sign_in(office, "office", server.passwords["office"])
+    item = office.locator(".queue-item.state-lobby button")
+    expect(item).to_contain_text("الرياض")
+    expect(item).to_contain_text("جاهزة")
+    item.click()
+    expect(office.locator("#brief-text")).to_have_text(applicant["#text"])
+    check_screen(office, "office-3-queue-and-brief")
+    office.click("#admit")
+    expect(office.locator("section[data-screen=live]")).to_be_visible(timeout=30_000)
+
+
+def test_the_whole_journey(
+    browser: Browser, contexts: list[BrowserContext], server: Server
+) -> None:
+    desk = new_page(browser, contexts, server)
+    booth = new_page(browser, contexts, server)
+    office = new_page(browser, contexts, server)
+
+    tracking = register_and_book(desk, server, NOURA, "riyadh/booth-1")
+    booth_to_lobby(booth, server, NOURA, "riyadh/booth-1")
+    office_admits(office, server, NOURA)
+
+    expect(booth.locator("section[data-screen=live]")).to_be_visible()
+    video_plays(booth, "#remote")
+    video_plays(office, "#remote")
+
+    # The two-minute warning comes at the slot's start (2-minute slots in this server).
+    expect(booth.locator("#warning")).to_be_visible(timeout=150_000)
+    expect(office.locator("#warning")).to_be_visible()
+    booth.click("#help")  # the discreet help button reaches the coordinators' board
+    expect(booth.locator("#help-sent")).to_be_visible()
+    check_screen(booth, "booth-7-audience")
+    check_screen(office, "office-4-audience")
+
+    office.click("#end")
+    expect(office.locator("section[data-screen=outcome]")).to_be_visible()
+    expect(booth.locator("section[data-screen=after]")).to_be_visible()
+    check_screen(booth, "booth-8-rating")
+    booth.click("[data-stars='5']")
+    expect(booth.locator("#thanks")).to_be_visible()
+    expect(booth.locator("#tracking-number")).to_have_text(tracking)
+    check_screen(booth, "booth-9-thank-you")
+    check_screen(office, "office-5-outcome")
+
+    office.check("input[name=outcome][value=follow_up]")
+    office.fill("#outcome-note", "متابعة مع وزارة الإسكان")
+    office.click("#outcome-form button[type=submit]")
+    expect(office.locator("section[data-screen=queue]")).to_be_visible()
+
+    desk.click("[data-tab=search]")
+    desk.fill("#search-q", tracking)
+    desk.click("#search-form button[type=submit]")
+    check_screen(desk, "desk-6-search")
+    desk.locator("#search-results button").first.click()
+    expect(desk.locator("#req-status")).to_have_attribute("data-status", "heard")
+    sms = desk.locator("#req-sms tr")
+    expect(sms).to_have_count(4)  # registered, booked, confirmed, heard
+    expect(desk.locator("#req-history")).to_contain_text("متابعة مع وزارة الإسكان")
+    desk.click("[data-tab=statistics]")
+    expect(desk.locator(".figure")).to_have_count(5)
+    check_screen(desk, "desk-7-statistics")
+    desk.click("[data-tab=board]")
+    help_alert = desk.locator("#alerts li[data-kind=help]")
+    expect(help_alert).to_have_count(1)
+    check_screen(desk, "desk-8-board-with-alert")
+    help_alert.locator("button").click()
+    expect(help_alert).to_have_count(0)
+
+
+def test_the_booth_comes_back_into_the_same_audience_after_a_network_drop(
+    browser: Browser, contexts: list[BrowserContext], server: Server
+) -> None:
+    hop = server.hop
+    try:
+        desk = new_page(browser, contexts, server)
+        booth = new_page(browser, contexts, server, base_url=f"https://127.0.0.1:{hop.port}")
+        office = new_page(browser, contexts, server)
+        register_and_book(desk, server, HESSA, "riyadh/booth-2")
+        booth_to_lobby(booth, server, HESSA, "riyadh/booth-2")
+        office_admits(office, server, HESSA)
+        video_plays(booth, "#remote")
+
+        hop.cut()  # the booth's network is gone: signalling, page requests, everything TCP
+        booth.context.set_offline(True)
+        expect(booth.locator("#reconnecting")).to_be_visible(timeout=10_000)
+        expect(booth.locator("#page-error")).to_have_text("")  # "reconnecting", not an error
+        booth.wait_for_timeout(5_000)
+        booth.context.set_offline(False)
+        hop.restore()
+
+        expect(booth.locator("#reconnecting")).to_be_hidden(timeout=20_000)
+        expect(booth.locator("section[data-screen=live]")).to_be_visible()
+        video_plays(booth, "#remote")
+        video_plays(office, "#remote")
+        expect(office.locator("section[data-screen=live]")).to_be_visible()  # the same audience
+        office.click("#end")
+        expect(booth.locator("section[data-screen=after]")).to_be_visible()
+    finally:
+        hop.restore()

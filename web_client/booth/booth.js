@@ -1,0 +1,291 @@
+// The booth kiosk: enroll once, wait for the coordinator's check-in, then walk the applicant
+// through review, consent, device check, lobby, the audience and her rating.
+
+import { t, ready, formatDate } from "/static/shared/i18n.js";
+import { api, ApiError, deviceIdentity, forgetDevice } from "/static/shared/api.js";
+import { AudienceCall, FINAL_REFUSALS } from "/static/shared/call.js";
+import { $, screens, wireEnrollment, clock } from "/static/shared/page.js";
+
+const POLL_MS = 2000;
+const HEARTBEAT_MS = 5000;
+const AFTER_SCREEN_MS = 90000;
+const showScreen = screens();
+
+let screen = "idle";
+let assignment = null;
+let inFlow = false;  // from "start" until the rating: polling does not move the screen
+let call = null;
+let localStream = null;
+let roomState = null;
+
+function show(name) {
+  screen = name;
+  showScreen(name);
+}
+
+function showError(error) {
+  $("page-error").textContent = error instanceof ApiError ? error.text : t(error.message_key || "errors.internal");
+}
+
+// -- enrollment ---------------------------------------------------------------------------------
+
+wireEnrollment(() => {
+  show("idle");
+  poll();
+});
+
+function unenrolled() {
+  forgetDevice();
+  inFlow = false;
+  show("enroll");
+}
+
+// -- waiting for a check-in -----------------------------------------------------------------------
+
+async function poll() {
+  if (!deviceIdentity()) return unenrolled();
+  if (inFlow) return;
+  try {
+    const me = await api("GET", "/api/device", undefined, { asDevice: true });
+    if (inFlow) return;
+    const waiting = me.assignment && me.assignment.status === "confirmed" && !me.assignment.rated;
+    if (waiting) {
+      assignment = me.assignment;
+      $("greeting").textContent = t("booth.checkin.greeting", { name: assignment.first_name });
+      $("appointment-time").textContent = t("booth.checkin.time", { time: formatDate(assignment.starts_at) });
+      show("checkin");
+    } else {
+      assignment = null;
+      show("idle");
+    }
+  } catch (error) {
+    if (error.status === 401) unenrolled();
+  }
+}
+
+async function heartbeat() {
+  if (!deviceIdentity()) return;
+  const reconnecting = !$("reconnecting").hidden;
+  const roundTrip = call ? await call.roundTripMs() : null;
+  try {
+    await api("POST", "/api/device/heartbeat",
+      { screen: reconnecting ? "reconnecting" : screen, round_trip_ms: roundTrip }, { asDevice: true });
+  } catch (error) {
+    if (error.status === 401) unenrolled();
+  }
+}
+
+// -- review and consent ---------------------------------------------------------------------------
+
+$("start").addEventListener("click", () => {
+  inFlow = true;
+  $("request-text").textContent = assignment.text;
+  $("amend-text").value = assignment.text;
+  show("review");
+});
+
+$("review-amend").addEventListener("click", () => {
+  $("amend-form").hidden = false;
+  $("amend-text").focus();
+});
+
+$("amend-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  $("amend-error").textContent = "";
+  try {
+    await api("POST", "/api/device/text", { text: $("amend-text").value }, { asDevice: true });
+    assignment.text = $("amend-text").value.trim();
+    $("request-text").textContent = assignment.text;
+    $("amend-form").hidden = true;
+  } catch (error) {
+    $("amend-error").textContent = error.text;
+  }
+});
+
+$("review-ok").addEventListener("click", () => show("consent"));
+$("consent-box").addEventListener("change", () => {
+  $("consent-ok").disabled = !$("consent-box").checked;
+});
+$("consent-ok").addEventListener("click", () => startDeviceCheck());
+
+// -- device check ---------------------------------------------------------------------------------
+
+async function startDeviceCheck() {
+  show("preflight");
+  $("preflight-status").textContent = t("booth.preflight.starting");
+  try {
+    localStream = localStream || await navigator.mediaDevices.getUserMedia({ audio: true, video: { width: 640, height: 480 } });
+  } catch {
+    $("preflight-status").textContent = t("booth.preflight.no_camera");
+    return;
+  }
+  $("preview").srcObject = localStream;
+  $("self-view").srcObject = localStream;
+  meterMicrophone(localStream);
+  joinRoom();
+}
+
+function meterMicrophone(stream) {
+  const context = new AudioContext();
+  const analyser = context.createAnalyser();
+  context.createMediaStreamSource(stream).connect(analyser);
+  const samples = new Uint8Array(analyser.fftSize);
+  setInterval(() => {
+    analyser.getByteTimeDomainData(samples);
+    let peak = 0;
+    for (const sample of samples) peak = Math.max(peak, Math.abs(sample - 128) / 128);
+    $("mic-level").value = peak;
+  }, 200);
+}
+
+$("tone").addEventListener("click", () => {
+  const context = new AudioContext();
+  const oscillator = context.createOscillator();
+  oscillator.frequency.value = 440;
+  oscillator.connect(context.destination);
+  oscillator.start();
+  oscillator.stop(context.currentTime + 1);
+});
+
+async function joinRoom() {
+  let token;
+  try {
+    token = (await api("POST", "/api/device/join-token", {}, { asDevice: true })).token;
+  } catch (error) {
+    showError(error);
+    return;
+  }
+  call = new AudienceCall("/booth", token, localStream);
+  call.addEventListener("connected", () => {
+    $("reconnecting").hidden = true;
+    $("preflight-status").textContent = t("booth.preflight.connecting");
+  });
+  call.addEventListener("media", (event) => {
+    if (event.detail === "connected" && screen === "preflight") {
+      $("preflight-status").textContent = t("booth.preflight.ready");
+      $("preflight-check").disabled = false;
+    }
+  });
+  call.addEventListener("remote", () => {
+    $("remote").srcObject = call.remoteStream;
+  });
+  call.addEventListener("state", (event) => onRoomState(event.detail));
+  call.addEventListener("warning", (event) => {
+    $("warning").hidden = false;
+    $("warning").textContent = t("booth.live.warning", { minutes: event.detail.minutes });
+  });
+  call.addEventListener("reconnecting", () => {
+    $("reconnecting").hidden = false;
+  });
+  call.addEventListener("refused", (event) => {
+    if (event.detail.code === "token_not_yet_valid") return;
+    $("page-error").textContent = t(event.detail.message_key);
+  });
+  call.addEventListener("connect_error", (event) => {
+    if (event.detail.code === "token_not_yet_valid") {
+      $("preflight-status").textContent = t("errors.token.not_yet_valid");
+    } else if (!FINAL_REFUSALS.has(event.detail.code)) {
+      $("reconnecting").hidden = false;
+    }
+  });
+  call.addEventListener("ended", () => finish());
+  call.connect();
+}
+
+$("preflight-check").addEventListener("click", async () => {
+  $("preflight-check").disabled = true;
+  $("preflight-status").textContent = t("booth.preflight.checking");
+  try {
+    const result = await call.request("preflight");
+    $("preflight-status").textContent = t(result.message_key);
+    if (result.passed) show("lobby");
+    else $("preflight-check").disabled = false;
+  } catch (error) {
+    $("preflight-status").textContent = t(error.message_key || "errors.internal");
+    $("preflight-check").disabled = false;
+  }
+});
+
+// -- lobby and audience ---------------------------------------------------------------------------
+
+function onRoomState(state) {
+  roomState = state;
+  roomState.receivedAt = Date.now();
+  if (["live", "paused"].includes(state.state) && ["lobby", "preflight"].includes(screen)) {
+    show("live");
+  }
+  if (screen === "preflight" && state.state === "lobby" && state.last_preflight === "ok") show("lobby");
+  $("paused").hidden = state.state !== "paused";
+}
+
+function tick() {
+  if (!roomState) return;
+  const elapsed = (Date.now() - roomState.receivedAt) / 1000;
+  if (screen === "lobby") {
+    const untilStart = Math.max(0, (Date.parse(roomState.starts_at) - call.serverNow()) / 1000);
+    $("countdown").textContent = untilStart > 0
+      ? t("booth.lobby.countdown", { time: clock(untilStart) })
+      : t("booth.lobby.now");
+  }
+  if (screen === "live") {
+    const remaining = Math.max(0, roomState.remaining_s - (roomState.state === "live" ? elapsed : 0));
+    $("remaining").textContent = t("booth.live.remaining", { time: clock(remaining) });
+  }
+}
+
+$("audio-only").addEventListener("click", () => {
+  const video = localStream.getVideoTracks()[0];
+  video.enabled = !video.enabled;
+  $("audio-only").setAttribute("aria-pressed", String(!video.enabled));
+  $("audio-only").textContent = t(video.enabled ? "booth.live.audio_only" : "booth.live.video_on");
+});
+
+$("help").addEventListener("click", async () => {
+  try {
+    await call.request("help");
+    $("help-sent").hidden = false;
+  } catch (error) {
+    showError(error);
+  }
+});
+
+// -- after ------------------------------------------------------------------------------------------
+
+function finish() {
+  show("after");
+  $("tracking-number").textContent = assignment ? assignment.tracking_number : "";
+  if (localStream) for (const track of localStream.getTracks()) track.stop();
+  localStream = null;
+  setTimeout(() => {
+    inFlow = false;
+    call = null;
+    roomState = null;
+    poll();
+  }, AFTER_SCREEN_MS);
+}
+
+for (const button of document.querySelectorAll("[data-stars]")) {
+  button.addEventListener("click", async () => {
+    try {
+      await api("POST", "/api/device/rating", { stars: Number(button.dataset.stars) }, { asDevice: true });
+      $("rating-block").hidden = true;
+      $("thanks").hidden = false;
+    } catch (error) {
+      showError(error);
+    }
+  });
+}
+
+// -- start ------------------------------------------------------------------------------------------
+
+await ready;
+if (deviceIdentity()) {
+  show("idle");
+  poll();
+} else {
+  show("enroll");
+}
+setInterval(poll, POLL_MS);
+setInterval(heartbeat, HEARTBEAT_MS);
+heartbeat();
+setInterval(tick, 250);

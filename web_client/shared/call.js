@@ -1,0 +1,139 @@
+// One seat's connection to its audience room: Socket.IO signalling (docs/PROTOCOL.md) and one
+// RTCPeerConnection to the media server. Reconnects on its own: Socket.IO retries the
+// transport, the seat comes back with its resume token, and media is negotiated again.
+
+import { io } from "/vendor/socket.io.esm.min.js";
+
+const GATHER_TIMEOUT_MS = 3000;
+// Refusals that a retry cannot fix; anything else is worth another try.
+export const FINAL_REFUSALS = new Set([
+  "token_reused", "token_expired", "token_wrong_role", "token_wrong_room", "token_bad_signature",
+  "token_malformed", "not_permitted", "unknown_room", "device_revoked",
+]);
+
+export class AudienceCall extends EventTarget {
+  constructor(namespace, joinToken, localStream) {
+    super();
+    this.namespace = namespace;
+    this.token = joinToken;
+    this.localStream = localStream;
+    this.remoteStream = new MediaStream();
+    this.pc = null;
+    this.room = null;
+    this.serverOffsetMs = 0;
+    this.closed = false;
+  }
+
+  emitEvent(name, detail) {
+    this.dispatchEvent(new CustomEvent(name, { detail }));
+  }
+
+  connect() {
+    this.socket = io(this.namespace, {
+      auth: (send) => send({ token: this.token }),
+      transports: ["websocket"],
+      reconnectionDelay: 500,
+      reconnectionDelayMax: 2000,
+    });
+    const socket = this.socket;
+    socket.on("session", (session) => {
+      this.token = session.resume_token;  // from now on the seat comes back with this one
+      this.room = session.room;
+      this.iceServers = session.ice_servers || [];
+      this.serverOffsetMs = Date.parse(session.server_time) - Date.now();
+      this.emitEvent("connected", session);
+      this.negotiate().catch((error) => this.emitEvent("failure", { code: "media", error }));
+    });
+    socket.on("room_state", (state) => this.emitEvent("state", state));
+    socket.on("admitted", (state) => this.emitEvent("state", state));
+    socket.on("warning", (warning) => this.emitEvent("warning", warning));
+    socket.on("queue", (queue) => this.emitEvent("queue", queue));
+    socket.on("ended", (ended) => {
+      this.emitEvent("ended", ended);
+      this.close();
+    });
+    socket.on("disconnect", (reason) => {
+      if (!this.closed) this.emitEvent("reconnecting", { reason });
+    });
+    socket.on("connect_error", (error) => {
+      const body = error.data || { code: error.message, message_key: "errors.network" };
+      if (!socket.active && !this.closed) {
+        // Refused by the server (not a transport failure): retry only what can succeed.
+        if (FINAL_REFUSALS.has(body.code)) this.emitEvent("refused", body);
+        else setTimeout(() => !this.closed && socket.connect(), 1000);
+      }
+      this.emitEvent("connect_error", body);
+    });
+  }
+
+  async request(event, payload = {}) {
+    const answer = await this.socket.timeout(10000).emitWithAck(event, payload);
+    if (!answer.ok) throw Object.assign(new Error(answer.error.code), answer.error);
+    return answer;
+  }
+
+  async negotiate() {
+    if (this.pc) this.pc.close();
+    const pc = new RTCPeerConnection({ iceServers: this.iceServers });
+    this.pc = pc;
+    for (const track of this.localStream.getTracks()) pc.addTrack(track, this.localStream);
+    pc.ontrack = (event) => {
+      for (const old of this.remoteStream.getTracks()) {
+        if (old.kind === event.track.kind) this.remoteStream.removeTrack(old);
+      }
+      this.remoteStream.addTrack(event.track);
+      this.emitEvent("remote", this.remoteStream);
+    };
+    pc.onconnectionstatechange = () => this.emitEvent("media", pc.connectionState);
+    await pc.setLocalDescription(await pc.createOffer());
+    await gathered(pc);
+    const answer = await this.request("offer", { sdp: pc.localDescription.sdp });
+    if (this.pc !== pc) return;  // a newer negotiation took over
+    await pc.setRemoteDescription({ type: "answer", sdp: answer.sdp });
+  }
+
+  async roundTripMs() {
+    if (!this.pc) return null;
+    const stats = await this.pc.getStats();
+    for (const report of stats.values()) {
+      if (report.type === "candidate-pair" && report.nominated && report.currentRoundTripTime !== undefined) {
+        return Math.round(report.currentRoundTripTime * 1000);
+      }
+    }
+    return null;
+  }
+
+  serverNow() {
+    return Date.now() + this.serverOffsetMs;
+  }
+
+  close() {
+    this.closed = true;
+    if (this.pc) this.pc.close();
+    if (this.socket) this.socket.disconnect();
+  }
+}
+
+function gathered(pc) {
+  if (pc.iceGatheringState === "complete") return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      if (pc.iceGatheringState === "complete") {
+        pc.removeEventListener("icegatheringstatechange", done);
+        resolve();
+      }
+    };
+    pc.addEventListener("icegatheringstatechange", done);
+    setTimeout(resolve, GATHER_TIMEOUT_MS);
+  });
+}
+
+// Whether a <video> is really playing: it has a size and its clock moves.
+export function watchPlaying(video, onChange) {
+  let last = -1;
+  return setInterval(() => {
+    const playing = video.videoWidth > 0 && video.currentTime > last;
+    last = video.currentTime;
+    onChange(playing);
+  }, 1000);
+}
