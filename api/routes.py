@@ -132,6 +132,7 @@ async def _authorised(request: web.Request, permission: Permission) -> TokenClai
         )
     else:
         raise TokenError("sign in, or present a terminal token")
+    request[CLAIMS] = claims  # known before the permission check: a refusal names its caller
     require(claims.role, permission)
     return claims
 

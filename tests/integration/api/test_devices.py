@@ -1,0 +1,188 @@
+"""Device enrollment and revocation over HTTPS and Socket.IO: one-time codes, credentials,
+wrong roles and bad bodies refused with typed errors, and a revoked booth cut off at once."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from typing import Any
+
+import aiohttp
+import pytest
+import socketio
+from sqlalchemy import select
+
+from audit.log import audit_log
+from majlis.app import DB_ENGINE
+from majlis.demo import DemoSignIn, seed_demo
+from rooms.store import Seats
+from tests.integration.conftest import wait_for
+from tests.integration.signaling.conftest import SLOT_START, LiveServer, minutes
+
+BOOTH = "riyadh/booth-1"
+
+
+class Client:
+    """An HTTPS caller: a staff cookie session (with its CSRF token) or a device credential."""
+
+    def __init__(self, live: LiveServer, http: aiohttp.ClientSession) -> None:
+        self.live, self.http, self.headers = live, http, {}
+
+    async def call(self, method: str, path: str, **kwargs: Any) -> tuple[int, Any]:
+        headers = {**self.headers, **kwargs.pop("headers", {})}
+        async with self.http.request(
+            method, f"{self.live.base_url}{path}", headers=headers, **kwargs
+        ) as response:
+            return response.status, await response.json()
+
+
+@pytest.fixture
+async def staff(live: LiveServer) -> dict[str, DemoSignIn]:
+    sign_ins = await seed_demo(live.app[DB_ENGINE], live.clock.now())
+    assert sign_ins is not None
+    return {s.username: s for s in sign_ins}
+
+
+@pytest.fixture
+async def clients(live: LiveServer) -> AsyncIterator[list[Client]]:
+    made: list[Client] = []
+    yield made
+    for client in made:
+        await client.http.close()
+
+
+async def new_client(live: LiveServer, clients: list[Client]) -> Client:
+    http = aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(ssl=live.ca), cookie_jar=aiohttp.CookieJar(unsafe=True)
+    )
+    client = Client(live, http)
+    clients.append(client)
+    return client
+
+
+async def signed_in(
+    live: LiveServer, clients: list[Client], staff: dict[str, DemoSignIn], username: str
+) -> Client:
+    client = await new_client(live, clients)
+    body = {"username": username, "password": staff[username].password}
+    status, session = await client.call("POST", "/api/session", json=body)
+    assert status == 200, session
+    client.headers["X-CSRF-Token"] = session["csrf_token"]
+    return client
+
+
+async def enrollment_code(admin: Client, device: str) -> str:
+    status, listing = await admin.call("GET", "/api/devices")
+    assert status == 200, listing
+    device_id = next(d["id"] for d in listing["devices"] if d["name"] == device)
+    status, body = await admin.call("POST", f"/api/devices/{device_id}/enrollment")
+    assert status == 201, body
+    return str(body["code"])
+
+
+async def enrolled(live: LiveServer, clients: list[Client], code: str) -> Client:
+    device = await new_client(live, clients)
+    status, body = await device.call("POST", "/api/devices/enroll", json={"code": code})
+    assert status == 201, body
+    assert body["credential"].startswith("mjd1.")
+    device.headers["Authorization"] = f"Bearer {body['credential']}"
+    return device
+
+
+async def test_a_code_works_once_and_not_after_fifteen_minutes(
+    live: LiveServer, staff: dict[str, DemoSignIn], clients: list[Client]
+) -> None:
+    admin = await signed_in(live, clients, staff, "admin")
+    code = await enrollment_code(admin, BOOTH)
+    booth = await enrolled(live, clients, code.lower().replace("-", " "))  # as typed
+    status, me = await booth.call("GET", "/api/device")
+    assert (status, me["device"], me["kind"], me["assignment"]) == (200, BOOTH, "booth", None)
+
+    stranger = await new_client(live, clients)
+    status, refused = await stranger.call("POST", "/api/devices/enroll", json={"code": code})
+    assert (status, refused["code"]) == (404, "enrollment_failed")  # used
+
+    late = await enrollment_code(admin, BOOTH)
+    live.clock.set(live.clock.now() + timedelta(minutes=15, seconds=1))
+    status, refused = await stranger.call("POST", "/api/devices/enroll", json={"code": late})
+    assert (status, refused["code"]) == (404, "enrollment_failed")  # expired
+
+
+@pytest.mark.parametrize(
+    "body",
+    [None, [], {"code": "x" * 33}, {"code": "ABCDE-FGHJK", "device": "office-1"}, {"code": 7}],
+)
+async def test_a_malformed_enrollment_is_a_typed_422(
+    live: LiveServer, clients: list[Client], body: Any
+) -> None:
+    client = await new_client(live, clients)
+    status, refused = await client.call("POST", "/api/devices/enroll", json=body)
+    assert (status, refused["code"]) == (422, "invalid_payload")
+    assert "x" * 33 not in str(refused)  # the value is never echoed
+
+
+async def test_each_role_is_refused_what_it_may_not_do_and_the_refusal_is_audited(
+    live: LiveServer, staff: dict[str, DemoSignIn], clients: list[Client]
+) -> None:
+    admin = await signed_in(live, clients, staff, "admin")
+    booth = await enrolled(live, clients, await enrollment_code(admin, BOOTH))
+    coordinator = await signed_in(live, clients, staff, "coordinator1")
+
+    refusals = [
+        (booth, "GET", "/api/board"),  # a kiosk never sees other booths
+        (booth, "GET", "/api/requests/1"),  # nor any request by id
+        (coordinator, "GET", "/api/devices"),  # devices are the admin's
+        (coordinator, "GET", "/api/device"),  # a person is not a device
+        (admin, "GET", "/api/requests?q=0551234567"),  # the admin never reads requests
+    ]
+    for client, method, path in refusals:
+        status, body = await client.call(method, path)
+        assert (status, body["code"]) == (403, "not_permitted"), (path, body)
+
+    status, body = await booth.call("POST", "/api/device/join-token", json={})
+    assert (status, body["code"]) == (404, "unknown_appointment")  # nobody checked in here
+    status, body = await booth.call("POST", "/api/device/heartbeat", json={"screen": "x" * 9})
+    assert (status, body["code"]) == (422, "invalid_payload")
+    status, body = await booth.call("POST", "/api/device/rating", json={"stars": 6})
+    assert (status, body["code"]) == (422, "invalid_payload")
+
+    async with live.app[DB_ENGINE].connect() as connection:
+        denied = [
+            (r.actor, r.subject)
+            for r in await connection.execute(
+                select(audit_log).where(audit_log.c.action == "access.denied")
+            )
+        ]
+    assert (BOOTH, "/api/board") in denied
+    assert ("admin", "/api/requests") in denied
+
+
+async def test_a_revoked_booth_is_cut_off_within_a_second_and_cannot_come_back(
+    live: LiveServer, staff: dict[str, DemoSignIn], clients: list[Client]
+) -> None:
+    admin = await signed_in(live, clients, staff, "admin")
+    booth_http = await enrolled(live, clients, await enrollment_code(admin, BOOTH))
+    await live.rooms.schedule(
+        "room-1", Seats(BOOTH, "office-1"), SLOT_START, minutes(6), minutes(8)
+    )
+    await live.at(minutes(-5), "open")
+    booth = live.participant("/booth")
+    await booth.connect(live.rooms.issue_join_token("room-1", "booth"))
+    await wait_for(lambda: bool(booth.received["session"]), 3, "the booth's session")
+    resume = booth.received["session"][0]["resume_token"]
+
+    status, listing = await admin.call("GET", "/api/devices")
+    device_id = next(d["id"] for d in listing["devices"] if d["name"] == BOOTH)
+    started = time.monotonic()
+    status, body = await admin.call("POST", f"/api/devices/{device_id}/revoke")
+    assert status == 200, body
+    await wait_for(lambda: not booth.sio.connected, 1.0, "the revoked booth to be cut off")
+    print(f"revoked booth disconnected after {time.monotonic() - started:.3f} s")
+
+    status, body = await booth_http.call("GET", "/api/device")
+    assert (status, body["code"]) == (401, "device_revoked")
+    again = live.participant("/booth")
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        await again.connect(resume)
+    assert any("device_revoked" in str(e) for e in again.received["connect_error"])
