@@ -22,7 +22,6 @@ from desk.errors import DeskError, InvalidTrackingNumber, TooManyLookups, Unknow
 from desk.lifecycle import RequestStatus
 from desk.service import DeskService, DeskViews, LookupLimiter, Registration, UnknownDepartment
 from desk.statistics import statistics, statistics_csv
-from desk.tracking import format_tracking_number
 from devices.service import (
     CREDENTIAL_PREFIX,
     DeviceError,
@@ -593,10 +592,7 @@ async def enroll(request: web.Request) -> web.Response:
     services = request.app[SERVICES]
     body = await _body(request, models.Enroll)
     client = request.remote or "unknown"
-    try:
-        services.enroll_limiter.check(client)
-    except TooManyLookups:
-        raise TooManyLookups("too many enrollment attempts") from None
+    services.enroll_limiter.check(client)  # 429 too_many_lookups: codes cannot be guessed
     try:
         device, credential = await services.devices.enroll(body.code, _now(request))
     except EnrollmentFailed:
@@ -640,14 +636,7 @@ async def device_self(request: web.Request) -> web.Response:
     if claims.role == "booth":
         found = await services.scheduler.assignment_of(claims.device, _now(request))
         if found is not None:
-            views = services.views
-            details = await services.desk.details(found["request"])
-            assignment = {
-                **found,
-                "first_name": await views.first_name(found["request"]),
-                "text": await views.latest_text(found["request"]),
-                "tracking_number": format_tracking_number(details["tracking_number"]),
-            }
+            assignment = {**found, **await services.views.greeting(found["request"])}
     return web.json_response(
         {
             "device": claims.device,

@@ -483,11 +483,13 @@ class DeskViews:
                 for r in rows
             ]
 
-    async def first_name(self, request_id: int) -> str:
+    async def greeting(self, request_id: int) -> dict[str, str]:
+        """What the booth shows the seated applicant: her first name, her request's current
+        wording and its tracking number (polled every few seconds: one small read)."""
         async with self._engine.connect() as connection:
             row = (
                 await connection.execute(
-                    select(applicants.c.full_name_ct)
+                    select(applicants.c.full_name_ct, requests.c.tracking_number)
                     .join(requests, requests.c.applicant_id == applicants.c.id)
                     .where(requests.c.id == request_id)
                 )
@@ -495,7 +497,11 @@ class DeskViews:
         if row is None:
             raise UnknownRequest(str(request_id))
         name = self._cipher.decrypt(row.full_name_ct, "full_name")
-        return name.split()[0] if name else ""
+        return {
+            "first_name": name.split()[0] if name else "",
+            "text": await self.latest_text(request_id),
+            "tracking_number": format_tracking_number(row.tracking_number),
+        }
 
     async def latest_text(self, request_id: int) -> str:
         async with self._engine.connect() as connection:

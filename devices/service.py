@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import ColumnElement, and_, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from devices.tables import (
@@ -148,12 +148,33 @@ class DeviceService:
     # -- the devices ----------------------------------------------------------------------------
 
     async def all(self) -> list[Device]:
+        return await self._select(None)
+
+    async def by_id(self, device_id: int) -> Device:
+        found = await self._select(devices.c.id == device_id)
+        if not found:
+            raise UnknownDevice(str(device_id))
+        return found[0]
+
+    async def by_name(self, name: str) -> Device:
+        """ "riyadh/booth-1" is a centre's booth; a name without a centre, an office terminal."""
+        centre, _, label = name.rpartition("/")
+        where = centres.c.code == centre if centre else devices.c.centre_id.is_(None)
+        found = await self._select(and_(devices.c.label == label, where))
+        if not found:
+            raise UnknownDevice("no such device")
+        return found[0]
+
+    async def _select(self, condition: ColumnElement[bool] | None) -> list[Device]:
+        query = (
+            select(devices, centres.c.code)
+            .outerjoin(centres, centres.c.id == devices.c.centre_id)
+            .order_by(devices.c.kind, centres.c.code, devices.c.label)
+        )
+        if condition is not None:
+            query = query.where(condition)
         async with self._engine.connect() as connection:
-            rows = await connection.execute(
-                select(devices, centres.c.code)
-                .outerjoin(centres, centres.c.id == devices.c.centre_id)
-                .order_by(devices.c.kind, centres.c.code, devices.c.label)
-            )
+            rows = await connection.execute(query)
             return [
                 Device(
                     r.id,
@@ -164,18 +185,6 @@ class DeviceService:
                 )
                 for r in rows
             ]
-
-    async def by_id(self, device_id: int) -> Device:
-        for device in await self.all():
-            if device.id == device_id:
-                return device
-        raise UnknownDevice(str(device_id))
-
-    async def by_name(self, name: str) -> Device:
-        for device in await self.all():
-            if device.name == name:
-                return device
-        raise UnknownDevice("no such device")
 
     # -- enrollment and credentials ---------------------------------------------------------------
 
