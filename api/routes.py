@@ -30,7 +30,7 @@ from devices.service import (
     EnrollmentFailed,
 )
 from rooms.errors import NotPermitted, RoomError, TokenError, UnknownRoom
-from rooms.permissions import Permission, require
+from rooms.permissions import CREDENTIAL_KIND, Permission, require
 from rooms.service import Clock, RoomService
 from rooms.store import RoomStore
 from rooms.tokens import Keyring, TokenClaims, verify
@@ -133,6 +133,8 @@ async def _authorised(request: web.Request, permission: Permission) -> TokenClai
         raise TokenError("sign in, or present a terminal token")
     request[CLAIMS] = claims  # known before the permission check: a refusal names its caller
     require(claims.role, permission)
+    if CREDENTIAL_KIND.get(permission, claims.kind) != claims.kind:
+        raise NotPermitted(f"{permission.value} needs a {CREDENTIAL_KIND[permission]} credential")
     return claims
 
 
@@ -172,49 +174,9 @@ def _id(request: web.Request, name: str) -> int:
 
 
 def add_api_routes(app: web.Application) -> None:
-    routes: list[tuple[str, str, Permission | None, Handler]] = [
-        ("POST", "/api/requests", Permission.REQUEST_WRITE, register),
-        ("GET", "/api/requests/{id}", Permission.REQUEST_READ, request_details),
-        ("POST", "/api/requests/{id}/status", Permission.REQUEST_WRITE, change_status),
-        ("POST", "/api/requests/{id}/text", Permission.REQUEST_WRITE, amend),
-        ("POST", "/api/requests/{id}/referrals", Permission.REQUEST_WRITE, refer),
-        ("POST", "/api/referrals/{id}/reply", Permission.REQUEST_WRITE, reply),
-        ("POST", "/api/sittings", Permission.BOOKING_WRITE, create_sitting),
-        ("GET", "/api/sittings/{id}/slots", Permission.SCHEDULE_READ, sitting_slots),
-        ("POST", "/api/sittings/{id}/standby", Permission.BOOKING_WRITE, add_standby),
-        ("GET", "/api/sittings/{id}/standby", Permission.SCHEDULE_READ, standby_list),
-        ("POST", "/api/appointments", Permission.BOOKING_WRITE, book),
-        ("POST", "/api/appointments/{id}/reschedule", Permission.BOOKING_WRITE, reschedule),
-        ("POST", "/api/appointments/{id}/cancel", Permission.BOOKING_WRITE, cancel),
-        ("POST", "/api/appointments/{id}/calls", Permission.BOOKING_WRITE, record_call),
-        ("GET", "/api/queue", Permission.SCHEDULE_READ, day_queue),
-        ("GET", "/api/statistics", Permission.STATISTICS_READ, figures),
-        ("GET", "/api/statistics.csv", Permission.STATISTICS_READ, figures_csv),
-        ("GET", "/api/requests", Permission.REQUEST_READ, search),
-        ("GET", "/api/requests/{id}/appointments", Permission.REQUEST_READ, appointments_of),
-        ("GET", "/api/sittings", Permission.SCHEDULE_READ, day_sittings),
-        ("POST", "/api/appointments/{id}/check-in", Permission.BOOKING_WRITE, check_in),
-        ("GET", "/api/appointments/{id}/brief", Permission.OUTCOME_WRITE, brief),
-        ("POST", "/api/appointments/{id}/outcome", Permission.OUTCOME_WRITE, outcome),
-        ("GET", "/api/board", Permission.SEE_ALL_ROOMS, board),
-        ("POST", "/api/alerts/{id}/handled", Permission.ALERT_HANDLE, handle_alert),
-        ("GET", "/api/devices", Permission.DEVICE_MANAGE, device_list),
-        ("POST", "/api/devices/{id}/enrollment", Permission.DEVICE_MANAGE, start_enrollment),
-        ("POST", "/api/devices/{id}/revoke", Permission.DEVICE_MANAGE, revoke_device),
-        ("GET", "/api/device", Permission.DEVICE_SELF, device_self),
-        ("POST", "/api/device/join-token", Permission.DEVICE_SELF, device_join_token),
-        ("POST", "/api/device/heartbeat", Permission.DEVICE_SELF, device_heartbeat),
-        ("POST", "/api/device/text", Permission.DEVICE_SELF, device_amend),
-        ("POST", "/api/device/rating", Permission.DEVICE_SELF, device_rating),
-        ("POST", "/api/devices/enroll", None, enroll),  # public: the one-time code is the key
-        ("POST", "/api/status-lookup", None, lookup),  # public: the applicant's own check
-        ("POST", "/api/session", None, sign_in),  # public: staff sign-in
-        ("GET", "/api/session", Permission.SIGNED_IN, who_am_i),
-        ("DELETE", "/api/session", Permission.SIGNED_IN, sign_out),
-        ("POST", "/api/session/everywhere", Permission.SIGNED_IN, sign_out_everywhere),
-    ]
-    for method, path, permission, handler in routes:
-        app.router.add_route(method, path, _errors_as_json(_guarded(permission, handler)))
+    for route in ROUTES:
+        handler = _errors_as_json(_guarded(route.permission, route.handler))
+        app.router.add_route(route.method, route.path, handler)
 
 
 def _guarded(permission: Permission | None, handler: Handler) -> Handler:
@@ -614,13 +576,6 @@ async def enroll(request: web.Request) -> web.Response:
     )
 
 
-def _device_claims(request: web.Request) -> TokenClaims:
-    claims = request[CLAIMS]
-    if claims.kind != "device":
-        raise NotPermitted("an enrolled device only")
-    return claims
-
-
 async def _assignment(request: web.Request, claims: TokenClaims) -> dict[str, Any]:
     if claims.role != "booth":
         raise NotPermitted("a booth only")
@@ -631,7 +586,7 @@ async def _assignment(request: web.Request, claims: TokenClaims) -> dict[str, An
 
 
 async def device_self(request: web.Request) -> web.Response:
-    claims = _device_claims(request)
+    claims = request[CLAIMS]
     services, assignment = request.app[SERVICES], None
     if claims.role == "booth":
         found = await services.scheduler.assignment_of(claims.device, _now(request))
@@ -651,7 +606,7 @@ async def device_join_token(request: web.Request) -> web.Response:
     """A single-use join token for this device's seat. The booth's room is that of the
     applicant checked in at it; an office terminal names the room and needs a signed-in
     office staff member too (the terminal and the person, both)."""
-    claims = _device_claims(request)
+    claims = request[CLAIMS]
     services = request.app[SERVICES]
     if claims.role == "booth":
         room = (await _assignment(request, claims))["room"]
@@ -672,7 +627,7 @@ async def device_join_token(request: web.Request) -> web.Response:
 
 
 async def device_heartbeat(request: web.Request) -> web.Response:
-    claims = _device_claims(request)
+    claims = request[CLAIMS]
     body = await _body(request, models.HeartbeatBody)
     await request.app[SERVICES].devices.heartbeat(
         claims.device, body.screen, body.round_trip_ms, _now(request)
@@ -681,7 +636,7 @@ async def device_heartbeat(request: web.Request) -> web.Response:
 
 
 async def device_amend(request: web.Request) -> web.Response:
-    claims = _device_claims(request)
+    claims = request[CLAIMS]
     body = await _body(request, models.Amendment)
     assignment = await _assignment(request, claims)
     version = await request.app[SERVICES].desk.amend_text(
@@ -692,11 +647,76 @@ async def device_amend(request: web.Request) -> web.Response:
 
 
 async def device_rating(request: web.Request) -> web.Response:
-    claims = _device_claims(request)
+    claims = request[CLAIMS]
     body = await _body(request, models.Rating)
     assignment = await _assignment(request, claims)
     await request.app[SERVICES].scheduler.rate(assignment["appointment"], body.stars)
     return web.json_response({"ok": True})
 
 
-__all__ = ["SERVICES", "ApiServices", "add_api_routes", "problem"]
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str
+    permission: Permission | None  # None: public (the status lookup, sign-in, enrollment)
+    handler: Handler
+
+
+# The one table of HTTP routes: each names the permission it needs (rooms.permissions decides
+# who has it). The authorization matrix test is generated from it.
+ROUTES: tuple[Route, ...] = tuple(
+    Route(*entry)
+    for entry in (
+        ("POST", "/api/requests", Permission.REQUEST_WRITE, register),
+        ("GET", "/api/requests/{id}", Permission.REQUEST_READ, request_details),
+        ("POST", "/api/requests/{id}/status", Permission.REQUEST_WRITE, change_status),
+        ("POST", "/api/requests/{id}/text", Permission.REQUEST_WRITE, amend),
+        ("POST", "/api/requests/{id}/referrals", Permission.REQUEST_WRITE, refer),
+        ("POST", "/api/referrals/{id}/reply", Permission.REQUEST_WRITE, reply),
+        ("POST", "/api/sittings", Permission.BOOKING_WRITE, create_sitting),
+        ("GET", "/api/sittings/{id}/slots", Permission.SCHEDULE_READ, sitting_slots),
+        ("POST", "/api/sittings/{id}/standby", Permission.BOOKING_WRITE, add_standby),
+        ("GET", "/api/sittings/{id}/standby", Permission.SCHEDULE_READ, standby_list),
+        ("POST", "/api/appointments", Permission.BOOKING_WRITE, book),
+        ("POST", "/api/appointments/{id}/reschedule", Permission.BOOKING_WRITE, reschedule),
+        ("POST", "/api/appointments/{id}/cancel", Permission.BOOKING_WRITE, cancel),
+        ("POST", "/api/appointments/{id}/calls", Permission.BOOKING_WRITE, record_call),
+        ("GET", "/api/queue", Permission.SCHEDULE_READ, day_queue),
+        ("GET", "/api/statistics", Permission.STATISTICS_READ, figures),
+        ("GET", "/api/statistics.csv", Permission.STATISTICS_READ, figures_csv),
+        ("GET", "/api/requests", Permission.REQUEST_READ, search),
+        ("GET", "/api/requests/{id}/appointments", Permission.REQUEST_READ, appointments_of),
+        ("GET", "/api/sittings", Permission.SCHEDULE_READ, day_sittings),
+        ("POST", "/api/appointments/{id}/check-in", Permission.BOOKING_WRITE, check_in),
+        ("GET", "/api/appointments/{id}/brief", Permission.OUTCOME_WRITE, brief),
+        ("POST", "/api/appointments/{id}/outcome", Permission.OUTCOME_WRITE, outcome),
+        ("GET", "/api/board", Permission.SEE_ALL_ROOMS, board),
+        ("POST", "/api/alerts/{id}/handled", Permission.ALERT_HANDLE, handle_alert),
+        ("GET", "/api/devices", Permission.DEVICE_MANAGE, device_list),
+        ("POST", "/api/devices/{id}/enrollment", Permission.DEVICE_MANAGE, start_enrollment),
+        ("POST", "/api/devices/{id}/revoke", Permission.DEVICE_MANAGE, revoke_device),
+        ("GET", "/api/device", Permission.DEVICE_SELF, device_self),
+        ("POST", "/api/device/join-token", Permission.DEVICE_SELF, device_join_token),
+        ("POST", "/api/device/heartbeat", Permission.DEVICE_SELF, device_heartbeat),
+        ("POST", "/api/device/text", Permission.DEVICE_SELF, device_amend),
+        ("POST", "/api/device/rating", Permission.DEVICE_SELF, device_rating),
+        ("POST", "/api/devices/enroll", None, enroll),  # public: the one-time code is the key
+        ("POST", "/api/status-lookup", None, lookup),  # public: the applicant's own check
+        ("POST", "/api/session", None, sign_in),  # public: staff sign-in
+        ("GET", "/api/session", Permission.SIGNED_IN, who_am_i),
+        ("DELETE", "/api/session", Permission.SIGNED_IN, sign_out),
+        ("POST", "/api/session/everywhere", Permission.SIGNED_IN, sign_out_everywhere),
+    )
+)
+PUBLIC_ROUTES = frozenset((r.method, r.path) for r in ROUTES if r.permission is None)
+
+
+__all__ = [
+    "PUBLIC_ROUTES",
+    "ROUTES",
+    "SERVICES",
+    "ApiServices",
+    "Route",
+    "add_api_routes",
+    "problem",
+]

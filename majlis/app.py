@@ -271,7 +271,12 @@ async def _rooms_context(app: web.Application) -> AsyncIterator[None]:
     devices = DeviceService(app[DB_ENGINE])
     await devices.load()
     app[DEVICES] = devices
-    namespaces = register_namespaces(app[SOCKETIO], rooms, app[MEDIA], turn, devices)
+    audit = app[AUDIT]
+
+    async def record_denial(actor: str, what: str, code: str) -> None:
+        await audit.record(AuditEntry(actor, "access.denied", what, code), clock.now())
+
+    namespaces = register_namespaces(app[SOCKETIO], rooms, app[MEDIA], turn, devices, record_denial)
 
     async def cut_connections(device: str) -> None:
         for namespace in namespaces:

@@ -117,9 +117,14 @@ class DevicePort(Protocol):
     async def raise_alert(self, device: str, room: str | None, kind: str, now: datetime) -> int: ...
 
 
+# Records a refused connect or event in the audit log: (actor, what was refused, code).
+DenialRecorder = Callable[[str, str, str], Awaitable[None]]
+
+
 class MajlisNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
     role = ""
     devices: DevicePort | None = None
+    denials: DenialRecorder | None = None
 
     def __init__(
         self, rooms: RoomService, media: MediaServer, turn: TurnSettings | None = None
@@ -141,7 +146,7 @@ class MajlisNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             and sid not in self.sessions
             and _is_real_connect(args)
         ):
-            return await self._connect(sid, args[2] if len(args) > 2 else None)
+            return await self._connect(sid, args[2] if len(args) > 2 else None, args[1])
         if event == "disconnect" and sid in self.sessions and not self._still_connected(sid):
             await self._disconnect(sid)
             return None
@@ -151,8 +156,8 @@ class MajlisNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         return bool(self.server.manager.is_connected(sid, self.namespace))
 
     async def _dispatch(self, sid: Any, event: Any, payload: Any) -> dict[str, Any]:
+        session = self.sessions.get(sid) if isinstance(sid, str) else None
         try:
-            session = self.sessions.get(sid) if isinstance(sid, str) else None
             if session is None:
                 raise NotConnected("connect first")
             rule = self.events.get(event) if isinstance(event, str) else None
@@ -167,6 +172,8 @@ class MajlisNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             return {"ok": True, **result}
         except (SignalingError, RoomError, MediaError, ValidationError) as error:
             body = error_payload(error)
+            if isinstance(error, NotPermitted) and session is not None:
+                await self._denied(session.claims.device, f"{self.namespace}:{event}", body)
         except Exception:  # the worker must survive any input: log, answer, carry on
             log.exception("event handler failed on %s", self.namespace)
             body = error_payload(RuntimeError())
@@ -176,7 +183,7 @@ class MajlisNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
 
     # -- connect / disconnect ----------------------------------------------------------------
 
-    async def _connect(self, sid: str, auth: Any) -> None:
+    async def _connect(self, sid: str, auth: Any, environ: dict[str, Any]) -> None:
         token = auth.get("token") if isinstance(auth, dict) else None
         try:
             if not isinstance(token, str):
@@ -187,6 +194,9 @@ class MajlisNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             await self.rooms.tick()  # a room due to open opens before its first guest
         except (SignalingError, RoomError) as error:
             body = error_payload(error)
+            if body["code"] != "token_not_yet_valid":  # early, not denied: the booth retries
+                peer = environ["aiohttp.request"].remote or "unknown"
+                await self._denied(peer, f"{self.namespace}:connect", body)
             raise socketio.exceptions.ConnectionRefusedError(body["code"], body) from None
         session = Session(sid, claims)
         self.sessions[sid] = session
@@ -199,6 +209,10 @@ class MajlisNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
                 await self.left(session)
             except (RoomError, MediaError):
                 log.info("leaving %s: nothing to undo", session.room_id)
+
+    async def _denied(self, actor: str, what: str, body: dict[str, Any]) -> None:
+        if self.denials is not None:
+            await self.denials(actor[:64], what[:64], str(body["code"]))
 
     async def cut_device(self, device: str) -> int:
         """Close every connection of a revoked device at once."""
@@ -478,11 +492,13 @@ def register_namespaces(
     media: MediaServer,
     turn: TurnSettings | None = None,
     devices: DevicePort | None = None,
+    denials: DenialRecorder | None = None,
 ) -> list[MajlisNamespace]:
     registered = []
     for kind in NAMESPACES:
         namespace = kind(rooms, media, turn)
         namespace.devices = devices
+        namespace.denials = denials
         server.register_namespace(namespace)
         registered.append(namespace)
     rooms.subscribe(RoomBroadcaster(server, rooms))

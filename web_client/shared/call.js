@@ -60,7 +60,7 @@ export class AudienceCall extends EventTarget {
       if (!socket.active && !this.closed) {
         // Refused by the server (not a transport failure): retry only what can succeed.
         if (FINAL_REFUSALS.has(body.code)) this.emitEvent("refused", body);
-        else setTimeout(() => !this.closed && socket.connect(), 1000);
+        else setTimeout(() => !this.closed && socket.connect(), 3000);
       }
       this.emitEvent("connect_error", body);
     });

@@ -34,6 +34,8 @@ class Client:
         async with self.http.request(
             method, f"{self.live.base_url}{path}", headers=headers, **kwargs
         ) as response:
+            if response.content_type != "application/json":
+                return response.status, await response.text()
             return response.status, await response.json()
 
 
