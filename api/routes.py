@@ -7,7 +7,7 @@ details}`` with a 4xx status, never a traceback.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Any, TypeVar
@@ -136,6 +136,18 @@ async def _authorised(request: web.Request, permission: Permission) -> TokenClai
     if CREDENTIAL_KIND.get(permission, claims.kind) != claims.kind:
         raise NotPermitted(f"{permission.value} needs a {CREDENTIAL_KIND[permission]} credential")
     return claims
+
+
+async def staff_claims(services: ApiServices, cookies: Mapping[str, str]) -> TokenClaims | None:
+    """The claims of a signed-in staff member's session cookie (None without one): the
+    Socket.IO desk accepts the same sessions as the HTTP API."""
+    cookie = cookies.get(SESSION_COOKIE)
+    if cookie is None:
+        return None
+    session = await services.accounts.session(cookie, services.clock.now())
+    return _standing_claims(
+        session.role, session.username, f"session:{session.account_id}", "session"
+    )
 
 
 def _standing_claims(role: str, who: str, token_id: str, kind: str) -> TokenClaims:

@@ -3,8 +3,6 @@ write the change, its history row and its SMS together (nothing half-stored)."""
 
 from __future__ import annotations
 
-import time
-from collections import deque
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -27,6 +25,7 @@ from desk.tables import (
     requests,
 )
 from desk.tracking import TrackingNumbers, format_tracking_number, parse_tracking_number
+from limits import SlidingWindow
 
 
 class InvalidRequestText(DeskError):
@@ -65,20 +64,11 @@ class LookupLimiter:
     """At most ``limit`` status lookups per client in ``window_s`` (sliding window)."""
 
     def __init__(self, limit: int = 5, window_s: float = 60.0) -> None:
-        self._limit = limit
-        self._window_s = window_s
-        self._seen: dict[str, deque[float]] = {}
+        self._window = SlidingWindow(limit, window_s)
 
     def check(self, client: str) -> None:
-        now = time.monotonic()
-        recent = self._seen.setdefault(client, deque())
-        while recent and now - recent[0] > self._window_s:
-            recent.popleft()
-        if len(recent) >= self._limit:
+        if not self._window.allow(client):
             raise TooManyLookups("try again in a minute")
-        recent.append(now)
-        if len(self._seen) > 10_000:  # forget idle clients
-            self._seen = {c: q for c, q in self._seen.items() if q and now - q[-1] < 60}
 
 
 class DeskService:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
 
 import socketio
@@ -17,7 +17,7 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from accounts.service import Accounts, SignInPolicy
-from api.routes import SERVICES, ApiServices, add_api_routes
+from api.routes import SERVICES, ApiServices, add_api_routes, staff_claims
 from audit.log import AuditEntry, AuditLog, Checkpoint
 from certs.secrets import load_or_create_secret
 from certs.signing import load_signing_keys
@@ -40,9 +40,9 @@ from media.server import MediaServer
 from rooms.service import Clock, RoomChange, RoomService, SystemClock
 from rooms.state import RoomTimings
 from rooms.store import RoomStore
-from rooms.tokens import Keyring
+from rooms.tokens import Keyring, TokenClaims
 from scheduler.service import SchedulerService, SlotLengths
-from signaling.namespaces import TurnSettings, register_namespaces
+from signaling.namespaces import RateLimits, TurnSettings, register_namespaces
 from signaling.server import create_socketio_server
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -61,6 +61,7 @@ AUDIT = web.AppKey("audit", AuditLog)
 EngineFactory = Callable[[str], AsyncEngine]
 log = logging.getLogger(__name__)
 RETENTION_EVERY_S = 6 * 3600
+HEARTBEATS_KEPT = timedelta(days=7)  # the day board needs minutes; a week helps support
 
 
 def create_app(
@@ -206,6 +207,9 @@ async def run_retention(
 ) -> dict[str, int]:
     cipher = await asyncio.to_thread(pii_cipher, settings)
     counts = await apply_retention(engine, cipher, now, settings.retention_days)
+    counts["heartbeats_deleted"] = await DeviceService(engine).delete_heartbeats_before(
+        now - HEARTBEATS_KEPT
+    )
     detail = ",".join(f"{k}={v}" for k, v in counts.items())
     await (audit or audit_log(settings, engine)).record(
         AuditEntry("system", "retention.run", "requests", detail[:200]), now
@@ -276,7 +280,15 @@ async def _rooms_context(app: web.Application) -> AsyncIterator[None]:
     async def record_denial(actor: str, what: str, code: str) -> None:
         await audit.record(AuditEntry(actor, "access.denied", what, code), clock.now())
 
-    namespaces = register_namespaces(app[SOCKETIO], rooms, app[MEDIA], turn, devices, record_denial)
+    async def session_claims(cookies: Mapping[str, str]) -> TokenClaims | None:
+        return await staff_claims(app[SERVICES], cookies)  # SERVICES: set up after this context
+
+    limits = RateLimits.per_minute(
+        settings.socketio_connects_per_minute, settings.socketio_events_per_minute
+    )
+    namespaces = register_namespaces(
+        app[SOCKETIO], rooms, app[MEDIA], turn, devices, record_denial, limits, session_claims
+    )
 
     async def cut_connections(device: str) -> None:
         for namespace in namespaces:

@@ -87,6 +87,14 @@ class Settings(BaseSettings):
     socketio_max_message_bytes: int = Field(
         default=65_536, ge=1024, description="Largest Socket.IO message accepted."
     )
+    socketio_connects_per_minute: int = Field(
+        default=120,
+        ge=1,
+        description="Socket.IO connects allowed per client address and per device.",
+    )
+    socketio_events_per_minute: int = Field(
+        default=3000, ge=1, description="Socket.IO events allowed per device."
+    )
     hsts_max_age_s: int = Field(
         default=31_536_000, ge=0, description="Strict-Transport-Security max-age in seconds."
     )

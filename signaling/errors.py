@@ -34,6 +34,16 @@ class MissingToken(SignalingError):
     message_key = "errors.token.missing"
 
 
+class TooManyConnects(SignalingError):
+    code = "too_many_connects"
+    message_key = "errors.signaling.too_many_connects"
+
+
+class TooManyEvents(SignalingError):
+    code = "too_many_events"
+    message_key = "errors.signaling.too_many_events"
+
+
 class DeviceRevoked(SignalingError):
     code = "device_revoked"
     message_key = "errors.devices.device_revoked"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -20,6 +20,7 @@ import socketio
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
+from limits import SlidingWindow
 from media.errors import MediaError
 from media.server import IceCandidate, MediaServer
 from rooms.errors import NotPermitted, RoomError
@@ -33,10 +34,13 @@ from signaling.errors import (
     MissingToken,
     NotConnected,
     SignalingError,
+    TooManyConnects,
+    TooManyEvents,
     UnknownEvent,
     error_payload,
 )
 from signaling.schemas import Candidate, Empty, Extend, Offer, RoomQuery
+from typed_errors import TypedError
 
 log = logging.getLogger(__name__)
 
@@ -119,12 +123,29 @@ class DevicePort(Protocol):
 
 # Records a refused connect or event in the audit log: (actor, what was refused, code).
 DenialRecorder = Callable[[str, str, str], Awaitable[None]]
+# A staff member's claims from the request's cookies (None: no session cookie); raises a typed
+# error for an expired or unknown session.
+StaffSessions = Callable[[Mapping[str, str]], Awaitable[TokenClaims | None]]
+
+
+@dataclass(frozen=True)
+class RateLimits:
+    """Shared by every namespace of a server: per client address and per device."""
+
+    connects: SlidingWindow
+    events: SlidingWindow
+
+    @classmethod
+    def per_minute(cls, connects: int, events: int) -> RateLimits:
+        return cls(SlidingWindow(connects, 60.0), SlidingWindow(events, 60.0))
 
 
 class MajlisNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
     role = ""
     devices: DevicePort | None = None
     denials: DenialRecorder | None = None
+    limits: RateLimits | None = None
+    staff_sessions: StaffSessions | None = None
 
     def __init__(
         self, rooms: RoomService, media: MediaServer, turn: TurnSettings | None = None
@@ -160,13 +181,15 @@ class MajlisNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         try:
             if session is None:
                 raise NotConnected("connect first")
+            if self.limits is not None and not self.limits.events.allow(session.claims.device):
+                raise TooManyEvents("slow down")
             rule = self.events.get(event) if isinstance(event, str) else None
             if rule is None and isinstance(event, str) and event in KNOWN_EVENTS:
                 raise NotPermitted(f"{self.role} may not send {event}")
             if rule is None:
                 raise UnknownEvent(str(event)[:64])
             if rule.permission is not None:
-                require(self.role, rule.permission)
+                require(session.claims.role, rule.permission)
             data = rule.schema.model_validate({} if payload is None else payload)
             result = await rule.handler(session, data)
             return {"ok": True, **result}
@@ -185,22 +208,30 @@ class MajlisNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
 
     async def _connect(self, sid: str, auth: Any, environ: dict[str, Any]) -> None:
         token = auth.get("token") if isinstance(auth, dict) else None
+        peer = environ["aiohttp.request"].remote or "unknown"
         try:
-            if not isinstance(token, str):
-                raise MissingToken("no token")
-            claims = await self.rooms.admit_token(token, self.role)
+            if self.limits is not None and not self.limits.connects.allow(f"ip:{peer}"):
+                raise TooManyConnects("too many connections from this address")
+            claims = await self.authenticate(token, environ)
+            if self.limits is not None and not self.limits.connects.allow(claims.device):
+                raise TooManyConnects("too many connections of this device")
             if self.devices is not None and self.devices.is_revoked(claims.device):
                 raise DeviceRevoked("the device's enrollment was revoked")
             await self.rooms.tick()  # a room due to open opens before its first guest
-        except (SignalingError, RoomError) as error:
+        except TypedError as error:
             body = error_payload(error)
             if body["code"] != "token_not_yet_valid":  # early, not denied: the booth retries
-                peer = environ["aiohttp.request"].remote or "unknown"
                 await self._denied(peer, f"{self.namespace}:connect", body)
             raise socketio.exceptions.ConnectionRefusedError(body["code"], body) from None
         session = Session(sid, claims)
         self.sessions[sid] = session
         await self.joined(session)
+
+    async def authenticate(self, token: Any, _environ: dict[str, Any]) -> TokenClaims:
+        """A seat comes with its join or resume token."""
+        if not isinstance(token, str):
+            raise MissingToken("no token")
+        return await self.rooms.admit_token(token, self.role)
 
     async def _disconnect(self, sid: str) -> None:
         session = self.sessions.pop(sid, None)
@@ -403,6 +434,17 @@ class DeskNamespace(MajlisNamespace):
             "quality": EventRule(self._quality, RoomQuery, Permission.SEE_QUALITY),
         }
 
+    async def authenticate(self, token: Any, environ: dict[str, Any]) -> TokenClaims:
+        """A desk terminal's token, or a signed-in coordinator's (or supervisor's) session
+        cookie, sent by the browser with the WebSocket handshake."""
+        if isinstance(token, str) or self.staff_sessions is None:
+            return await super().authenticate(token, environ)
+        claims = await self.staff_sessions(environ["aiohttp.request"].cookies)
+        if claims is None:
+            raise MissingToken("no token and no staff session")
+        require(claims.role, Permission.SEE_ALL_ROOMS)
+        return claims
+
     async def joined(self, session: Session) -> None:
         await self.enter_room(session.sid, "desk")
         await self.emit("rooms", await self._rooms(session, Empty()), to=session.sid)
@@ -493,12 +535,16 @@ def register_namespaces(
     turn: TurnSettings | None = None,
     devices: DevicePort | None = None,
     denials: DenialRecorder | None = None,
+    limits: RateLimits | None = None,
+    staff_sessions: StaffSessions | None = None,
 ) -> list[MajlisNamespace]:
     registered = []
     for kind in NAMESPACES:
         namespace = kind(rooms, media, turn)
         namespace.devices = devices
         namespace.denials = denials
+        namespace.limits = limits
+        namespace.staff_sessions = staff_sessions
         server.register_namespace(namespace)
         registered.append(namespace)
     rooms.subscribe(RoomBroadcaster(server, rooms))

@@ -9,6 +9,8 @@ import pytest
 
 ROOT = Path(__file__).parents[2]
 FORBIDDEN = {
+    "limits": {"majlis", "api", "signaling", "scheduler", "desk", "rooms", "media"}
+    | {"certs", "audit", "accounts", "devices", "typed_errors"},
     "typed_errors": {"majlis", "api", "signaling", "scheduler", "desk", "rooms", "media"}
     | {"certs", "audit", "accounts", "devices"},
     # Devices know only the database and the error base; signalling reaches them through a

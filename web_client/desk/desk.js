@@ -4,6 +4,7 @@
 import { t, label, ready, formatDate, formatTime, onLanguageChange } from "/static/shared/i18n.js";
 import { api, whoAmI } from "/static/shared/api.js";
 import { $, screens, element, wireSignIn } from "/static/shared/page.js";
+import { io } from "/vendor/socket.io.esm.min.js";
 
 const show = screens();
 const FIELD_OF_ERROR = {
@@ -40,6 +41,17 @@ async function start() {
   $("who").textContent = session.display_name;
   $("tabs").hidden = false;
   go("board");
+  listen();
+}
+
+// Alerts and room changes are pushed on /desk (the session cookie travels with the
+// handshake); the board also refreshes every few seconds for the booths' heartbeats.
+let desk = null;
+function listen() {
+  if (desk) return;
+  desk = io("/desk", { transports: ["websocket"], reconnectionDelayMax: 5000 });
+  desk.on("alert", () => refreshBoard());
+  desk.on("room_state", () => refreshBoard());
 }
 
 function failed(target) {
@@ -357,4 +369,4 @@ function barChart(box, rows) {
 await ready;
 onLanguageChange(() => go(screen));
 start();
-setInterval(refreshBoard, 2000);
+setInterval(refreshBoard, 5000);

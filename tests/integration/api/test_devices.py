@@ -12,9 +12,12 @@ import aiohttp
 import pytest
 import socketio
 from sqlalchemy import select
+from yarl import URL
 
 from audit.log import audit_log
-from majlis.app import DB_ENGINE
+from devices.service import DeviceService
+from devices.tables import device_heartbeats
+from majlis.app import DB_ENGINE, run_retention
 from majlis.demo import DemoSignIn, seed_demo
 from rooms.store import Seats
 from tests.integration.conftest import wait_for
@@ -188,3 +191,62 @@ async def test_a_revoked_booth_is_cut_off_within_a_second_and_cannot_come_back(
     with pytest.raises(socketio.exceptions.ConnectionError):
         await again.connect(resume)
     assert any("device_revoked" in str(e) for e in again.received["connect_error"])
+
+
+@pytest.mark.parametrize(
+    ("username", "refusal"),
+    [
+        ("coordinator1", None),
+        ("supervisor", None),
+        ("office", "not_permitted"),
+        ("admin", "not_permitted"),
+    ],
+)
+async def test_the_desk_namespace_takes_a_staff_session_cookie(
+    live: LiveServer,
+    staff: dict[str, DemoSignIn],
+    clients: list[Client],
+    username: str,
+    refusal: str | None,
+) -> None:
+    person = await signed_in(live, clients, staff, username)
+    cookie = person.http.cookie_jar.filter_cookies(URL(live.base_url))["majlis_session"].value
+    desk = live.participant("/desk")
+    headers = {"Cookie": f"majlis_session={cookie}"}
+    if refusal is None:
+        await desk.sio.connect(
+            live.base_url, namespaces=["/desk"], transports=["websocket"], headers=headers
+        )
+        await wait_for(lambda: bool(desk.received["rooms"]), 3, "the desk's first rooms")
+        assert (await desk.call("rooms"))["ok"]
+        return
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        await desk.sio.connect(
+            live.base_url, namespaces=["/desk"], transports=["websocket"], headers=headers
+        )
+    assert any(refusal in str(e) for e in desk.received["connect_error"])
+
+
+async def test_the_desk_namespace_refuses_an_unknown_session_cookie(live: LiveServer) -> None:
+    desk = live.participant("/desk")
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        await desk.sio.connect(
+            live.base_url,
+            namespaces=["/desk"],
+            transports=["websocket"],
+            headers={"Cookie": "majlis_session=forged"},
+        )
+    assert any("session_expired" in str(e) for e in desk.received["connect_error"])
+
+
+async def test_retention_deletes_heartbeats_older_than_a_week(live: LiveServer) -> None:
+    engine = live.app[DB_ENGINE]
+    devices = DeviceService(engine)
+    now = live.clock.now()
+    await devices.heartbeat(BOOTH, "idle", 12, now - timedelta(days=8))
+    await devices.heartbeat(BOOTH, "idle", 14, now - timedelta(days=1))
+    counts = await run_retention(live.settings, engine, now)
+    assert counts["heartbeats_deleted"] == 1
+    async with engine.connect() as connection:
+        left = (await connection.execute(select(device_heartbeats.c.round_trip_ms))).scalars()
+        assert list(left) == [14]

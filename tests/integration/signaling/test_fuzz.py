@@ -4,6 +4,7 @@ typed answer, the server keeps answering health checks, and an audience still wo
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 from collections.abc import Coroutine, Iterator
 from dataclasses import dataclass
@@ -134,8 +135,9 @@ async def _healthy(live: LiveServer) -> bool:
         return response.status == 200
 
 
+@pytest.mark.timeout(3600)  # make fuzz runs thousands of cases
 @settings(
-    max_examples=800,
+    max_examples=int(os.environ.get("FUZZ_EVENT_EXAMPLES", "800")),  # × 3 namespaces
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )

@@ -52,6 +52,8 @@ async def test_a_booth_gone_past_the_grace_aborts_the_room_with_a_reason(
     booth, office, resume = await booth_dropped_mid_audience(live, face_video, audio)
     live.clock.set(live.clock.now() + timedelta(seconds=3))
     await live.rooms.tick()
+    # The background room clock may be the tick that took the seat's grace: wait for its abort.
+    await wait_for(lambda: live.rooms.room("room-1").is_over, 3, "the room to be aborted")
     room = live.rooms.room("room-1")
     assert (room.state.value, room.reason) == ("aborted", "booth_lost")
     await wait_for(lambda: bool(office.received["ended"]), 3, "the office to hear of it")
