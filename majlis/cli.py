@@ -287,10 +287,13 @@ async def _devices_enroll(settings: Settings, name: str) -> int:
         service = DeviceService(engine)
         try:
             device = await service.by_name(name)
-            enrollment = await service.start_enrollment(device.id, datetime.now(UTC))
+            now = datetime.now(UTC)
+            enrollment = await service.start_enrollment(device.id, now)
         except DeviceError:
             print(f"majlis: no device named {name!r}", file=sys.stderr)
             return EXIT_FAILURE
+        entry = AuditEntry("cli", "device.enrollment", f"device:{device.name}")
+        await audit_log(settings, engine).record(entry, now)
     finally:
         await engine.dispose()
     print(f"enrollment code for {device.name}: {enrollment.code}")

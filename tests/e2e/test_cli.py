@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import ssl
 import subprocess
@@ -253,3 +254,16 @@ def test_retention_run_reports_and_is_audited(data_dir: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "retention (365 days)" in result.stdout
     assert "audit log intact: 1 rows" in run(["audit", "verify"], env).stdout
+
+
+def test_devices_enroll_prints_a_one_time_code_and_audits_it(data_dir: Path) -> None:
+    env = environment(data_dir, free_port())
+    assert run(["init", "--demo"], env).returncode == 0
+    issued = run(["devices", "enroll", "riyadh/booth-1"], env)
+    assert issued.returncode == 0, issued.stderr
+    assert re.search(r"riyadh/booth-1: [A-Z2-9]{5}-[A-Z2-9]{5}$", issued.stdout.splitlines()[0])
+    unknown = run(["devices", "enroll", "riyadh/booth-99"], env)
+    assert unknown.returncode == 1
+    assert unknown.stderr.splitlines()[-1] == "majlis: no device named 'riyadh/booth-99'"
+    intact = run(["audit", "verify"], env)
+    assert (intact.returncode, intact.stdout.splitlines()[0]) == (0, "audit log intact: 1 rows")

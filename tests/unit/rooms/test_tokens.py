@@ -131,3 +131,10 @@ def test_any_corruption_of_a_genuine_token_is_refused(position: int, noise: byte
         return
     with pytest.raises(TokenError):
         verify(corrupted, ring, START, role="booth")
+
+
+def test_a_genuine_token_for_another_audience_is_refused(keyring: Keyring) -> None:
+    """Signed by our own key, but minted for something else: never a signalling pass."""
+    token = issue(claims(audience="majlis-api"), keyring)
+    with pytest.raises(TokenMalformed):
+        verify(token, keyring, START, role="booth")
