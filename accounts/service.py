@@ -18,14 +18,15 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from accounts.tables import sign_in_failures, staff_accounts, staff_sessions
+from accounts.tables import sign_in_failures, staff_sessions
+from foundation.tables import staff_accounts
 from typed_errors import TypedError
 
 
@@ -81,10 +82,6 @@ class SignedIn:
 
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 class Accounts:
@@ -158,11 +155,9 @@ class Accounts:
                 )
             ).one()
         lockout = self.policy.lockout
-        if by_account >= self.policy.max_failures and now < _aware(last_account) + lockout:
+        if by_account >= self.policy.max_failures and now < last_account + lockout:
             return True
-        return bool(
-            by_client >= self.policy.max_client_failures and now < _aware(last_client) + lockout
-        )
+        return bool(by_client >= self.policy.max_client_failures and now < last_client + lockout)
 
     async def _record_failure(self, username: str, client: str, now: datetime) -> None:
         async with self._engine.begin() as connection:
@@ -186,8 +181,8 @@ class Accounts:
             ).first()
             if row is None:
                 raise SessionExpired("please sign in")
-            idle = now - _aware(row.last_seen_at) > self.policy.idle
-            old = now - _aware(row.created_at) > self.policy.absolute
+            idle = now - row.last_seen_at > self.policy.idle
+            old = now - row.created_at > self.policy.absolute
             if idle or old:
                 await connection.execute(
                     delete(staff_sessions).where(staff_sessions.c.token_hash == row.token_hash)

@@ -3,29 +3,16 @@
 from __future__ import annotations
 
 from sqlalchemy import (
-    Boolean,
     Column,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
-    MetaData,
     String,
     Table,
 )
 
-metadata = MetaData()
-
-staff_accounts = Table(
-    "staff_accounts",
-    metadata,
-    Column("id", Integer, primary_key=True),
-    Column("username", String(64), nullable=False),
-    Column("display_name", String(200), nullable=False),
-    Column("role", String(16), nullable=False),
-    Column("password_hash", String(255), nullable=False),
-    Column("active", Boolean, nullable=False),
-)
+from foundation.columns import UtcDateTime
+from foundation.tables import metadata
 
 staff_sessions = Table(
     "staff_sessions",
@@ -33,8 +20,8 @@ staff_sessions = Table(
     Column("token_hash", String(64), primary_key=True),  # SHA-256 of the cookie's token
     Column("account_id", Integer, ForeignKey("staff_accounts.id"), nullable=False, index=True),
     Column("csrf_token", String(64), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("last_seen_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("last_seen_at", UtcDateTime(), nullable=False),
 )
 
 sign_in_failures = Table(
@@ -43,7 +30,7 @@ sign_in_failures = Table(
     Column("id", Integer, primary_key=True),
     Column("username", String(64), nullable=False),
     Column("client", String(64), nullable=False),
-    Column("at", DateTime(timezone=True), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
     Index("ix_sign_in_failures_username_at", "username", "at"),
     Index("ix_sign_in_failures_client_at", "client", "at"),
 )

@@ -21,7 +21,6 @@ from audit.log import AuditEntry, AuditLog
 from desk.errors import DeskError, InvalidTrackingNumber, TooManyLookups, UnknownRequest
 from desk.lifecycle import RequestStatus
 from desk.service import DeskService, DeskViews, LookupLimiter, Registration, UnknownDepartment
-from desk.statistics import statistics, statistics_csv
 from devices.service import (
     CREDENTIAL_PREFIX,
     DeviceError,
@@ -29,11 +28,14 @@ from devices.service import (
     DeviceService,
     EnrollmentFailed,
 )
+from foundation.clock import Clock
+from reports.statistics import statistics, statistics_csv
+from rooms.callers import Caller, CallerKind, require_caller
 from rooms.errors import NotPermitted, RoomError, TokenError, UnknownRoom
-from rooms.permissions import CREDENTIAL_KIND, Permission, require
-from rooms.service import Clock, RoomService
+from rooms.permissions import Permission, require
+from rooms.service import RoomService
 from rooms.store import RoomStore
-from rooms.tokens import Keyring, TokenClaims, verify
+from rooms.tokens import Keyring, verify
 from scheduler.errors import NotConfirmable, SchedulingError, UnknownAppointment
 from scheduler.service import SchedulerService
 
@@ -57,7 +59,7 @@ class ApiServices:
 
 
 SERVICES = web.AppKey("api_services", ApiServices)
-CLAIMS = web.RequestKey("claims", TokenClaims)
+CALLER = web.RequestKey("caller", Caller)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 REFERRAL_DUE = timedelta(days=14)
@@ -102,8 +104,8 @@ def _errors_as_json(handler: Handler) -> Handler:
         except (DeskError, SchedulingError, RoomError, SignInError, DeviceError) as error:
             status = next(s for kind, s in STATUS_OF_ERROR if isinstance(error, kind))
             if status in (401, 403):
-                claims = request.get(CLAIMS)
-                actor = claims.device if claims else (request.remote or "unknown")
+                caller = request.get(CALLER)
+                actor = caller.audit_name if caller else (request.remote or "unknown")
                 entry = AuditEntry(actor, "access.denied", request.path[:64], error.code)
                 await request.app[SERVICES].audit.record(entry, _now(request))
             return problem(status, error.code, error.message_key, error.detail)
@@ -111,59 +113,52 @@ def _errors_as_json(handler: Handler) -> Handler:
     return wrapped
 
 
-async def _authorised(request: web.Request, permission: Permission) -> TokenClaims:
-    """Who is calling, as claims: a terminal's bearer token, or a staff session cookie (whose
-    CSRF token must come back on every state-changing call)."""
+async def _authorised(request: web.Request, permission: Permission) -> Caller:
+    """Who is calling: an enrolled device, a (dev) terminal's signed token, or a staff session
+    cookie (whose CSRF token must come back on every state-changing call)."""
     services = request.app[SERVICES]
     now = services.clock.now()
     header = request.headers.get("Authorization", "")
     if header.startswith(f"Bearer {CREDENTIAL_PREFIX}"):
         device = await services.devices.authenticate(header.removeprefix("Bearer ").strip())
-        claims = _standing_claims(device.kind, device.name, f"device:{device.name}", "device")
+        caller = Caller(CallerKind.DEVICE, device.kind, device.name)
     elif header.startswith("Bearer "):
-        claims = _bearer_claims(services, header.removeprefix("Bearer ").strip(), now)
+        caller = _bearer_caller(services, header.removeprefix("Bearer ").strip(), now)
     elif SESSION_COOKIE in request.cookies:
         session = await services.accounts.session(request.cookies[SESSION_COOKIE], now)
         if request.method not in SAFE_METHODS:
             services.accounts.check_csrf(session, request.headers.get(CSRF_HEADER))
-        claims = _standing_claims(
-            session.role, session.username, f"session:{session.account_id}", "session"
-        )
+        caller = _person(session)
     else:
         raise TokenError("sign in, or present a terminal token")
-    request[CLAIMS] = claims  # known before the permission check: a refusal names its caller
-    require(claims.role, permission)
-    if CREDENTIAL_KIND.get(permission, claims.kind) != claims.kind:
-        raise NotPermitted(f"{permission.value} needs a {CREDENTIAL_KIND[permission]} credential")
-    return claims
+    request[CALLER] = caller  # known before the permission check: a refusal names its caller
+    require_caller(caller, permission)
+    return caller
 
 
-async def staff_claims(services: ApiServices, cookies: Mapping[str, str]) -> TokenClaims | None:
-    """The claims of a signed-in staff member's session cookie (None without one): the
-    Socket.IO desk accepts the same sessions as the HTTP API."""
+async def staff_caller(services: ApiServices, cookies: Mapping[str, str]) -> Caller | None:
+    """The signed-in staff member of a session cookie (None without one): the Socket.IO desk
+    accepts the same sessions as the HTTP API."""
     cookie = cookies.get(SESSION_COOKIE)
     if cookie is None:
         return None
     session = await services.accounts.session(cookie, services.clock.now())
-    return _standing_claims(
-        session.role, session.username, f"session:{session.account_id}", "session"
-    )
+    return _person(session)
 
 
-def _standing_claims(role: str, who: str, token_id: str, kind: str) -> TokenClaims:
-    """Claims of a caller not bound to one room (an enrolled device, a staff session)."""
-    return TokenClaims(
-        room="*", role=role, device=who, not_before=0, expires=0, token_id=token_id, kind=kind
-    )
+def _person(session: StaffSession) -> Caller:
+    return Caller(CallerKind.PERSON, session.role, session.username, None, session.account_id)
 
 
-def _bearer_claims(services: ApiServices, token: str, now: datetime) -> TokenClaims:
+def _bearer_caller(services: ApiServices, token: str, now: datetime) -> Caller:
     last_error: TokenError = TokenError("a bearer token is needed")
     for role in ("desk", "office"):
         try:
-            return verify(token, services.keyring, now, role=role)
+            claims = verify(token, services.keyring, now, role=role)
         except TokenError as error:
             last_error = error
+        else:
+            return Caller(CallerKind.SEAT, claims.role, claims.device, claims.room)
     raise last_error
 
 
@@ -194,7 +189,7 @@ def add_api_routes(app: web.Application) -> None:
 def _guarded(permission: Permission | None, handler: Handler) -> Handler:
     async def guarded(request: web.Request) -> web.StreamResponse:
         if permission is not None:
-            request[CLAIMS] = await _authorised(request, permission)
+            request[CALLER] = await _authorised(request, permission)
         return await handler(request)
 
     return guarded
@@ -206,8 +201,7 @@ async def _audit(request: web.Request, action: str, subject: str, detail: str = 
 
 
 def _actor(request: web.Request) -> str:
-    claims = request[CLAIMS]
-    return claims.device[:64]
+    return request[CALLER].audit_name
 
 
 def _now(request: web.Request) -> datetime:
@@ -405,8 +399,8 @@ async def record_call(request: web.Request) -> web.Response:
 
 async def day_queue(request: web.Request) -> web.Response:
     query = models.QueueQuery.model_validate(dict(request.query))
-    claims = request[CLAIMS]
-    if claims.role == "office" and claims.kind != "session" and claims.device != query.office:
+    caller = request[CALLER]
+    if caller.role == "office" and caller.kind != CallerKind.PERSON and caller.name != query.office:
         raise NotPermitted("an office terminal sees its own queue only")
     now = _now(request)
     start = query.day_start or datetime.combine(now.date(), time(0), tzinfo=UTC)
@@ -588,26 +582,26 @@ async def enroll(request: web.Request) -> web.Response:
     )
 
 
-async def _assignment(request: web.Request, claims: TokenClaims) -> dict[str, Any]:
-    if claims.role != "booth":
+async def _assignment(request: web.Request, caller: Caller) -> dict[str, Any]:
+    if caller.role != "booth":
         raise NotPermitted("a booth only")
-    found = await request.app[SERVICES].scheduler.assignment_of(claims.device, _now(request))
+    found = await request.app[SERVICES].scheduler.assignment_of(caller.name, _now(request))
     if found is None:
         raise UnknownAppointment("no applicant is checked in at this booth")
     return found
 
 
 async def device_self(request: web.Request) -> web.Response:
-    claims = request[CLAIMS]
+    caller = request[CALLER]
     services, assignment = request.app[SERVICES], None
-    if claims.role == "booth":
-        found = await services.scheduler.assignment_of(claims.device, _now(request))
+    if caller.role == "booth":
+        found = await services.scheduler.assignment_of(caller.name, _now(request))
         if found is not None:
             assignment = {**found, **await services.views.greeting(found["request"])}
     return web.json_response(
         {
-            "device": claims.device,
-            "kind": claims.role,
+            "device": caller.name,
+            "kind": caller.role,
             "assignment": assignment,
             "server_time": _now(request).isoformat(),
         }
@@ -618,10 +612,10 @@ async def device_join_token(request: web.Request) -> web.Response:
     """A single-use join token for this device's seat. The booth's room is that of the
     applicant checked in at it; an office terminal names the room and needs a signed-in
     office staff member too (the terminal and the person, both)."""
-    claims = request[CLAIMS]
+    caller = request[CALLER]
     services = request.app[SERVICES]
-    if claims.role == "booth":
-        room = (await _assignment(request, claims))["room"]
+    if caller.role == "booth":
+        room = (await _assignment(request, caller))["room"]
     else:
         room = (await _body(request, models.RoomChoice)).room
         cookie = request.cookies.get(SESSION_COOKIE)
@@ -631,26 +625,26 @@ async def device_join_token(request: web.Request) -> web.Response:
         require(session.role, Permission.ADMIT)
     if room is None:
         raise UnknownRoom("no room named")
-    if claims.role == "office" and services.rooms.seats(room).office_device != claims.device:
+    if caller.role == "office" and services.rooms.seats(room).office_device != caller.name:
         raise NotPermitted("not this terminal's room")
-    token = services.rooms.issue_join_token(room, claims.role)
+    token = services.rooms.issue_join_token(room, caller.role)
     await _audit(request, "device.join_token", f"room:{room}")
     return web.json_response({"room": room, "token": token})
 
 
 async def device_heartbeat(request: web.Request) -> web.Response:
-    claims = request[CLAIMS]
+    caller = request[CALLER]
     body = await _body(request, models.HeartbeatBody)
     await request.app[SERVICES].devices.heartbeat(
-        claims.device, body.screen, body.round_trip_ms, _now(request)
+        caller.name, body.screen, body.round_trip_ms, _now(request)
     )
     return web.json_response({"ok": True, "server_time": _now(request).isoformat()})
 
 
 async def device_amend(request: web.Request) -> web.Response:
-    claims = request[CLAIMS]
+    caller = request[CALLER]
     body = await _body(request, models.Amendment)
-    assignment = await _assignment(request, claims)
+    assignment = await _assignment(request, caller)
     version = await request.app[SERVICES].desk.amend_text(
         assignment["request"], body.text, "applicant", _now(request)
     )
@@ -659,9 +653,9 @@ async def device_amend(request: web.Request) -> web.Response:
 
 
 async def device_rating(request: web.Request) -> web.Response:
-    claims = request[CLAIMS]
+    caller = request[CALLER]
     body = await _body(request, models.Rating)
-    assignment = await _assignment(request, claims)
+    assignment = await _assignment(request, caller)
     await request.app[SERVICES].scheduler.rate(assignment["appointment"], body.stars)
     return web.json_response({"ok": True})
 

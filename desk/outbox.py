@@ -9,7 +9,6 @@ on the next pass, and the gateway deduplicates by key if the crash came after it
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from dataclasses import dataclass
@@ -203,17 +202,3 @@ class Dispatcher:
                 )
             )
         log.warning("sms %d not sent (attempt %d): %s", row_id, attempts, reason)
-
-
-class NowFunction(Protocol):
-    def __call__(self) -> datetime: ...
-
-
-async def run_dispatcher(dispatcher: Dispatcher, clock_now: NowFunction, period_s: float) -> None:
-    """The dispatcher loop: survives provider and database trouble, stops when cancelled."""
-    while True:
-        try:
-            await dispatcher.send_due(clock_now())
-        except Exception:
-            log.exception("sms dispatch pass failed")
-        await asyncio.sleep(period_s)

@@ -16,14 +16,7 @@ from desk.lifecycle import RequestStatus, check_change, sms_for
 from desk.outbox import enqueue
 from desk.pii import PiiCipher
 from desk.sms import SmsKind
-from desk.tables import (
-    applicants,
-    outbox,
-    referrals,
-    request_history,
-    request_versions,
-    requests,
-)
+from desk.tables import applicants, outbox, referrals, request_history, request_versions, requests
 from desk.tracking import TrackingNumbers, format_tracking_number, parse_tracking_number
 from limits import SlidingWindow
 

@@ -14,7 +14,7 @@ import hashlib
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, delete, insert, select, update
@@ -22,12 +22,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from devices.tables import (
     alerts,
-    centres,
     device_credentials,
     device_heartbeats,
-    devices,
     enrollment_codes,
 )
+from foundation.tables import centres, devices
 from typed_errors import TypedError
 
 ENROLLMENT_LIFETIME = timedelta(minutes=15)
@@ -119,10 +118,6 @@ def _hash(secret: str) -> str:
 
 def normalise_code(text: str) -> str:
     return "".join(ch for ch in text.upper() if ch.isalnum())
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 class DeviceService:
@@ -328,7 +323,7 @@ class DeviceService:
                     "device": r.device,
                     "room": r.room,
                     "kind": r.kind,
-                    "raised_at": _aware(r.raised_at).isoformat(),
+                    "raised_at": r.raised_at.isoformat(),
                 }
                 for r in rows
             ]

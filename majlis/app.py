@@ -17,16 +17,18 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from accounts.service import Accounts, SignInPolicy
-from api.routes import SERVICES, ApiServices, add_api_routes, staff_claims
+from api.routes import SERVICES, ApiServices, add_api_routes, staff_caller
 from audit.log import AuditEntry, AuditLog, Checkpoint
 from certs.secrets import load_or_create_secret
 from certs.signing import load_signing_keys
-from desk.outbox import Dispatcher, SmsProvider, provider_for, run_dispatcher
+from desk.outbox import Dispatcher, SmsProvider, provider_for
 from desk.pii import PiiCipher, load_pii_keys
 from desk.retention import apply_retention
 from desk.service import DeskService, DeskViews, LookupLimiter
 from desk.tracking import TrackingNumbers
 from devices.service import DeviceService
+from foundation.clock import Clock, SystemClock
+from foundation.periodic import run_every
 from majlis.database import create_engine
 from majlis.errors import problem_middleware
 from majlis.health import health_handler
@@ -37,7 +39,7 @@ from majlis.settings import Settings
 from majlis.web_pages import add_web_client_routes
 from media.config import MediaConfig
 from media.server import MediaServer
-from rooms.service import Clock, RoomChange, RoomService, SystemClock
+from rooms.service import RoomChange, RoomService
 from rooms.state import RoomTimings
 from rooms.store import RoomStore
 from rooms.tokens import Keyring, TokenClaims
@@ -145,10 +147,22 @@ async def _desk_context(app: web.Application) -> AsyncIterator[None]:
         LookupLimiter(limit=10),
     )
     dispatcher = Dispatcher(engine, sms_provider(settings), cipher)
+    audit = app[AUDIT]
     loops = [
-        asyncio.create_task(run_dispatcher(dispatcher, clock.now, settings.sms_dispatch_s)),
-        asyncio.create_task(_run_scheduler_clock(scheduler, clock, settings.scheduler_tick_s)),
-        asyncio.create_task(_run_retention_clock(settings, engine, clock, app[AUDIT])),
+        asyncio.create_task(
+            run_every(settings.sms_dispatch_s, lambda: dispatcher.send_due(clock.now()), "sms")
+        ),
+        asyncio.create_task(
+            run_every(settings.scheduler_tick_s, lambda: scheduler.tick(clock.now()), "scheduler")
+        ),
+        asyncio.create_task(
+            run_every(
+                RETENTION_EVERY_S,
+                lambda: run_retention(settings, engine, clock.now(), audit),
+                "retention",
+                first_after_s=RETENTION_EVERY_S,
+            )
+        ),
     ]
     try:
         yield
@@ -156,26 +170,6 @@ async def _desk_context(app: web.Application) -> AsyncIterator[None]:
         for loop_task in loops:
             loop_task.cancel()
         await asyncio.gather(*loops, return_exceptions=True)
-
-
-async def _run_retention_clock(
-    settings: Settings, engine: AsyncEngine, clock: Clock, audit: AuditLog
-) -> None:
-    while True:
-        await asyncio.sleep(RETENTION_EVERY_S)
-        try:
-            await run_retention(settings, engine, clock.now(), audit)
-        except Exception:
-            log.exception("retention run failed")
-
-
-async def _run_scheduler_clock(scheduler: SchedulerService, clock: Clock, period_s: float) -> None:
-    while True:
-        try:
-            await scheduler.tick(clock.now())
-        except Exception:
-            log.exception("scheduler tick failed")
-        await asyncio.sleep(period_s)
 
 
 def room_timings(settings: Settings) -> RoomTimings:
@@ -281,7 +275,18 @@ async def _rooms_context(app: web.Application) -> AsyncIterator[None]:
         await audit.record(AuditEntry(actor, "access.denied", what, code), clock.now())
 
     async def session_claims(cookies: Mapping[str, str]) -> TokenClaims | None:
-        return await staff_claims(app[SERVICES], cookies)  # SERVICES: set up after this context
+        caller = await staff_caller(app[SERVICES], cookies)  # SERVICES: set up after this
+        if caller is None:
+            return None
+        return TokenClaims(
+            room="*",
+            role=caller.role,
+            device=caller.name,
+            not_before=0,
+            expires=0,
+            token_id=f"session:{caller.account_id}",
+            kind="session",
+        )
 
     limits = RateLimits.per_minute(
         settings.socketio_connects_per_minute, settings.socketio_events_per_minute
@@ -296,7 +301,12 @@ async def _rooms_context(app: web.Application) -> AsyncIterator[None]:
 
     devices.on_revoke(cut_connections)
     ticking = asyncio.create_task(
-        _run_room_clock(rooms, settings.room_tick_s, settings.room_discover_s)
+        run_every(
+            settings.room_tick_s,
+            _room_clock_job(rooms, settings.room_discover_s),
+            "rooms",
+            first_after_s=settings.room_tick_s,
+        )
     )
     try:
         yield
@@ -305,20 +315,20 @@ async def _rooms_context(app: web.Application) -> AsyncIterator[None]:
         await asyncio.gather(ticking, return_exceptions=True)
 
 
-async def _run_room_clock(rooms: RoomService, period_s: float, discover_s: float) -> None:
-    """Applies timed events and picks up rooms other processes scheduled; survives a bad
-    tick (logged), stops only when cancelled."""
+def _room_clock_job(rooms: RoomService, discover_s: float) -> Callable[[], Awaitable[None]]:
+    """One tick of the rooms' clock: timed events, and now and then the rooms that another
+    process scheduled."""
     loop = asyncio.get_running_loop()
     next_discovery = loop.time() + discover_s
-    while True:
-        await asyncio.sleep(period_s)
-        try:
-            if loop.time() >= next_discovery:
-                next_discovery = loop.time() + discover_s
-                await rooms.load()
-            await rooms.tick()
-        except Exception:
-            log.exception("room clock tick failed")
+
+    async def tick() -> None:
+        nonlocal next_discovery
+        if loop.time() >= next_discovery:
+            next_discovery = loop.time() + discover_s
+            await rooms.load()
+        await rooms.tick()
+
+    return tick
 
 
 def _database_context(

@@ -22,6 +22,7 @@ from audit.log import AuditEntry
 from certs.authority import CertificateReport, ensure_certificates
 from certs.tls import TlsConfigurationError
 from desk.outbox import Dispatcher
+from foundation.clock import SystemClock
 from majlis.app import (
     audit_log,
     load_keyring,
@@ -36,7 +37,7 @@ from majlis.logs import configure_logging
 from majlis.migrate import require_migrated, upgrade_to_head
 from majlis.serve import app_urls, serve
 from majlis.settings import Settings, SettingsError, load_settings
-from rooms.service import DetachedMedia, RoomService, SystemClock
+from rooms.service import DetachedMedia, RoomService
 from rooms.store import RoomStore
 
 EXIT_FAILURE = 1

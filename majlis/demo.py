@@ -12,7 +12,7 @@ from argon2 import PasswordHasher
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from majlis.schema import centres, devices, staff_accounts
+from foundation.tables import centres, devices, staff_accounts
 from rooms.service import RoomService
 from rooms.store import Seats
 

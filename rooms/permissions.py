@@ -81,12 +81,6 @@ PERMISSIONS: dict[str, frozenset[Permission]] = {
 }
 
 
-# Permissions bound to one kind of credential, whatever the role's name ("office" is both a
-# person's role and a terminal's): a device's own routes need an enrolled device, and one's
-# own staff session needs a signed-in person.
-CREDENTIAL_KIND = {Permission.DEVICE_SELF: "device", Permission.SIGNED_IN: "session"}
-
-
 def allowed(role: str, permission: Permission) -> bool:
     return permission in PERMISSIONS.get(role, frozenset())
 

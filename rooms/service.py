@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
+from foundation.clock import Clock
 from rooms.errors import NotPermitted, RoomError, TokenWrongRoom, UnknownRoom
 from rooms.state import EventKind, Room, RoomEvent, RoomState, RoomTimings, apply, due_events
 from rooms.store import RoomStore, Seats
@@ -20,15 +21,6 @@ from rooms.tokens import Keyring, TokenClaims, issue, new_token_id, verify, wind
 log = logging.getLogger(__name__)
 
 MEDIA_SEATS = ("booth", "office")
-
-
-class Clock(Protocol):
-    def now(self) -> datetime: ...
-
-
-class SystemClock:
-    def now(self) -> datetime:
-        return datetime.now(UTC)
 
 
 class MediaPort(Protocol):

@@ -7,7 +7,7 @@ A room's state is never stored as such: it is the fold of its events through
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
@@ -31,11 +31,6 @@ class StoredRoom:
     room: Room
     seats: Seats
     events: int
-
-
-def _aware(moment: datetime) -> datetime:
-    # SQLite hands back naive datetimes; everything here is UTC.
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 class RoomStore:
@@ -95,9 +90,9 @@ class RoomStore:
                 ).all()
                 room = Room(
                     row.id,
-                    _aware(row.starts_at),
-                    _aware(row.ends_at),
-                    _aware(row.next_slot_starts_at) if row.next_slot_starts_at else None,
+                    row.starts_at,
+                    row.ends_at,
+                    row.next_slot_starts_at if row.next_slot_starts_at else None,
                 )
                 for event_row in events:
                     event = RoomEvent(
@@ -106,7 +101,7 @@ class RoomStore:
                         event_row.detail,
                         event_row.push_next,
                     )
-                    room = apply(room, event, _aware(event_row.at), timings)
+                    room = apply(room, event, event_row.at, timings)
                 loaded.append(
                     StoredRoom(room, Seats(row.booth_device, row.office_device), len(events))
                 )
@@ -134,9 +129,9 @@ class RoomStore:
             minutes: dict[str, float] = {}
             for row in rows:
                 if row.kind == "admit":
-                    admitted[row.room_id] = _aware(row.at)
+                    admitted[row.room_id] = row.at
                 elif row.room_id in admitted:
-                    span = _aware(row.at) - admitted[row.room_id]
+                    span = row.at - admitted[row.room_id]
                     minutes[row.room_id] = span.total_seconds() / 60
             return minutes
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Integer, MetaData, String, Table
+from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table
 
-metadata = MetaData()
+from foundation.columns import UtcDateTime
+from foundation.tables import metadata
 
 rooms = Table(
     "rooms",
@@ -12,10 +13,10 @@ rooms = Table(
     Column("id", String(64), primary_key=True),
     Column("booth_device", String(64), nullable=False),
     Column("office_device", String(64), nullable=False),
-    Column("starts_at", DateTime(timezone=True), nullable=False),
-    Column("ends_at", DateTime(timezone=True), nullable=False),
-    Column("next_slot_starts_at", DateTime(timezone=True), nullable=True),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("starts_at", UtcDateTime(), nullable=False),
+    Column("ends_at", UtcDateTime(), nullable=False),
+    Column("next_slot_starts_at", UtcDateTime(), nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
 )
 
 room_events = Table(
@@ -28,13 +29,13 @@ room_events = Table(
     Column("detail", String(64), nullable=False),
     Column("push_next", Boolean, nullable=False),
     Column("state_after", String(16), nullable=False),
-    Column("at", DateTime(timezone=True), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
 )
 
 used_tokens = Table(
     "used_tokens",
     metadata,
     Column("token_id", String(64), primary_key=True),
-    Column("used_at", DateTime(timezone=True), nullable=False),
-    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("used_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
 )

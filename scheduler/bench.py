@@ -17,17 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from desk.identity import last_four
 from desk.pii import PiiCipher, PiiKeys
 from desk.service import DeskService, LookupLimiter
-from desk.tables import (
-    applicants,
-    appointments,
-    request_history,
-    request_versions,
-    requests,
-    sittings,
-    slots,
-)
+from desk.tables import applicants, request_history, request_versions, requests
 from desk.tracking import TrackingNumbers
 from scheduler.service import SchedulerService, SlotLengths
+from scheduler.tables import appointments, sittings, slots
 
 START = datetime(2027, 1, 3, 6, 0, tzinfo=UTC)
 SLOTS_PER_DAY = 40

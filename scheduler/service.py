@@ -21,18 +21,9 @@ from desk.lifecycle import BOOKABLE, RequestStatus
 from desk.outbox import enqueue
 from desk.service import change_status_in, note_in_history
 from desk.sms import SmsKind
-from desk.tables import (
-    applicants,
-    appointments,
-    centres,
-    confirmation_calls,
-    devices,
-    requests,
-    sittings,
-    slots,
-    standby,
-)
+from desk.tables import applicants, requests
 from desk.tracking import format_tracking_number
+from foundation.tables import centres, devices
 from rooms.errors import UnknownRoom
 from rooms.state import Room, RoomState
 from rooms.store import Seats
@@ -43,6 +34,7 @@ from scheduler.errors import (
     SlotTaken,
     UnknownAppointment,
 )
+from scheduler.tables import appointments, confirmation_calls, sittings, slots, standby
 
 log = logging.getLogger(__name__)
 
@@ -136,8 +128,8 @@ class SchedulerService:
             return [
                 {
                     "slot": r.id,
-                    "starts_at": _aware(r.starts_at).isoformat(),
-                    "ends_at": _aware(r.ends_at).isoformat(),
+                    "starts_at": r.starts_at.isoformat(),
+                    "ends_at": r.ends_at.isoformat(),
                     "free": r.taken is None,
                 }
                 for r in rows
@@ -217,7 +209,7 @@ class SchedulerService:
         ).first()
         if request is None:
             raise SchedulingError(f"no request {request_id}")
-        times = SlotTimes(_aware(slot.starts_at), _aware(slot.ends_at))
+        times = SlotTimes(slot.starts_at, slot.ends_at)
         status = RequestStatus(request.status)
         bookable = status in BOOKABLE or (
             ignoring is not None
@@ -270,7 +262,7 @@ class SchedulerService:
             actor,
             now,
             sms_key=f"{status.value}:{appointment_id}",
-            when=_aware(appointment.starts_at),
+            when=appointment.starts_at,
             centre=_centre_of(appointment.booth_device),
         )
 
@@ -380,15 +372,15 @@ class SchedulerService:
             await self._rooms.schedule(
                 room_id,
                 Seats(appointment.booth_device, sitting.office_device),
-                _aware(slot.starts_at),
-                _aware(slot.ends_at),
-                _aware(following) if following else None,
+                slot.starts_at,
+                slot.ends_at,
+                following if following else None,
             )
         except IntegrityError:
             return  # created by an earlier run whose process stopped before it noted it
 
     async def _remind(self, appointment: Any, now: datetime) -> None:
-        starts_at = _aware(appointment.starts_at)
+        starts_at = appointment.starts_at
         for kind, before in (
             (SmsKind.REMINDER_DAY, DAY_BEFORE),
             (SmsKind.REMINDER_HOUR, HOUR_BEFORE),
@@ -463,7 +455,7 @@ class SchedulerService:
             return [
                 {
                     "appointment": r.id,
-                    "starts_at": _aware(r.starts_at).isoformat(),
+                    "starts_at": r.starts_at.isoformat(),
                     "booth": r.booth_device,
                     "status": r.status,
                     "room": r.room_id,
@@ -528,8 +520,8 @@ class SchedulerService:
                 {
                     "sitting": sitting.id,
                     "office_device": sitting.office_device,
-                    "starts_at": _aware(sitting.starts_at).isoformat(),
-                    "ends_at": _aware(sitting.ends_at).isoformat(),
+                    "starts_at": sitting.starts_at.isoformat(),
+                    "ends_at": sitting.ends_at.isoformat(),
                     "slots": slot_list,
                 }
             )
@@ -556,13 +548,13 @@ class SchedulerService:
         return [
             {
                 "appointment": a.id,
-                "starts_at": _aware(a.starts_at).isoformat(),
+                "starts_at": a.starts_at.isoformat(),
                 "booth": a.booth_device,
                 "status": a.status,
                 "room": a.room_id,
                 "rating": a.rating,
                 "calls": [
-                    {"outcome": c.outcome, "actor": c.actor, "at": _aware(c.at).isoformat()}
+                    {"outcome": c.outcome, "actor": c.actor, "at": c.at.isoformat()}
                     for c in calls
                     if c.appointment_id == a.id
                 ],
@@ -578,7 +570,7 @@ class SchedulerService:
             appointment = await _appointment(connection, appointment_id)
             if appointment.status != "confirmed":
                 raise NotConfirmable("only a confirmed appointment can be checked in")
-            if abs(_aware(appointment.starts_at) - now) > CHECK_IN_WINDOW:
+            if abs(appointment.starts_at - now) > CHECK_IN_WINDOW:
                 raise NotConfirmable("check-in opens an hour before the appointment")
             await connection.execute(
                 update(appointments)
@@ -610,8 +602,8 @@ class SchedulerService:
             "appointment": row.id,
             "request": row.request_id,
             "room": row.room_id,
-            "starts_at": _aware(row.starts_at).isoformat(),
-            "ends_at": _aware(row.ends_at).isoformat(),
+            "starts_at": row.starts_at.isoformat(),
+            "ends_at": row.ends_at.isoformat(),
             "status": row.status,
             "rated": row.rating is not None,
         }
@@ -635,10 +627,6 @@ class SchedulerService:
         await self._take_outcome(appointment, now)
         async with self._engine.connect() as connection:
             return await _appointment(connection, appointment_id)
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _centre_of(booth: str) -> str:
@@ -696,9 +684,7 @@ async def _active_near(connection: AsyncConnection, slot: SlotTimes) -> list[Boo
         )
     )
     return [
-        Booking(
-            r.id, r.slot_id, r.booth_device, _aware(r.starts_at), _aware(r.ends_at), r.applicant_id
-        )
+        Booking(r.id, r.slot_id, r.booth_device, r.starts_at, r.ends_at, r.applicant_id)
         for r in rows
     ]
 
@@ -722,6 +708,6 @@ async def _sms_for_appointment(
         tracking=format_tracking_number(row.tracking_number),
         now=now,
         request_id=appointment.request_id,
-        when=_aware(appointment.starts_at),
+        when=appointment.starts_at,
         centre=_centre_of(appointment.booth_device),
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from majlis.schema import metadata
+from foundation.tables import metadata
 
 connection = context.config.attributes.get("connection")
 if connection is None:

@@ -9,10 +9,10 @@ import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import func, select, text
 
+from foundation.tables import centres, devices, staff_accounts
 from majlis.database import DatabaseNotMigrated, create_engine
 from majlis.demo import seed_demo
 from majlis.migrate import current_revisions, head_revisions, require_migrated, upgrade_to_head
-from majlis.schema import centres, devices, staff_accounts
 from majlis.settings import Settings
 
 NOW = datetime(2026, 11, 29, 8, 0, tzinfo=UTC)

@@ -8,23 +8,35 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).parents[2]
+PRODUCT = {"majlis", "api", "reports", "signaling", "scheduler", "desk", "rooms", "media"} | {
+    "certs",
+    "audit",
+    "accounts",
+    "devices",
+    "typed_errors",
+    "limits",
+}
 FORBIDDEN = {
-    "limits": {"majlis", "api", "signaling", "scheduler", "desk", "rooms", "media"}
+    # The bottom layer: clock, UTC column type, the foundation tables and the shared metadata.
+    "foundation": PRODUCT,
+    "limits": {"majlis", "api", "reports", "signaling", "scheduler", "desk", "rooms", "media"}
     | {"certs", "audit", "accounts", "devices", "typed_errors"},
-    "typed_errors": {"majlis", "api", "signaling", "scheduler", "desk", "rooms", "media"}
+    "typed_errors": {"majlis", "api", "reports", "signaling", "scheduler", "desk", "rooms", "media"}
     | {"certs", "audit", "accounts", "devices"},
     # Devices know only the database and the error base; signalling reaches them through a
     # protocol (signaling.namespaces.DevicePort), the API directly.
-    "devices": {"majlis", "api", "signaling", "scheduler", "desk", "rooms", "media"}
+    "devices": {"majlis", "api", "reports", "signaling", "scheduler", "desk", "rooms", "media"}
     | {"accounts", "audit", "certs"},
-    "accounts": {"majlis", "api", "signaling", "scheduler", "desk", "rooms", "media"},
-    "audit": {"majlis", "api", "signaling", "scheduler", "desk", "rooms", "media"},
-    "certs": {"majlis", "api", "signaling", "scheduler", "desk", "rooms", "media"},
-    "media": {"majlis", "api", "signaling", "scheduler", "desk", "rooms"},
-    "rooms": {"majlis", "api", "signaling", "scheduler", "desk", "media"},
-    "desk": {"majlis", "api", "signaling", "scheduler", "rooms", "media"},
-    "scheduler": {"majlis", "api", "signaling", "media"},
-    "signaling": {"majlis", "api", "scheduler", "desk", "devices"},
+    "accounts": {"majlis", "api", "reports", "signaling", "scheduler", "desk", "rooms", "media"},
+    "audit": {"majlis", "api", "reports", "signaling", "scheduler", "desk", "rooms", "media"},
+    "certs": {"majlis", "api", "reports", "signaling", "scheduler", "desk", "rooms", "media"},
+    "media": {"majlis", "api", "reports", "signaling", "scheduler", "desk", "rooms"},
+    "rooms": {"majlis", "api", "reports", "signaling", "scheduler", "desk", "media"},
+    "desk": {"majlis", "api", "reports", "signaling", "scheduler", "rooms", "media"},
+    "scheduler": {"majlis", "api", "reports", "signaling", "media"},
+    "signaling": {"majlis", "api", "reports", "scheduler", "desk", "devices"},
+    # Figures that join requests and appointments: above desk and scheduler, below the edges.
+    "reports": {"majlis", "api", "signaling", "media"},
     "api": {"majlis", "signaling", "media"},
 }
 

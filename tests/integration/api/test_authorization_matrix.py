@@ -18,7 +18,8 @@ from sqlalchemy import func, select
 from api.routes import ROUTES
 from audit.log import audit_log
 from majlis.app import DB_ENGINE, SOCKETIO
-from rooms.permissions import CREDENTIAL_KIND, Permission, allowed
+from rooms.callers import CALLER_KIND_OF
+from rooms.permissions import Permission, allowed
 from rooms.store import Seats
 from signaling.namespaces import KNOWN_EVENTS, MajlisNamespace
 from tests.integration.api.test_devices import (
@@ -47,7 +48,7 @@ EXPECTED_OPEN_EVENTS = {"state"}
 class Caller:
     name: str
     role: str | None  # None: no credentials at all
-    kind: str  # session, device or join (a signed terminal token)
+    kind: str  # person, device or seat (a signed terminal token)
     client: Client
 
 
@@ -56,7 +57,7 @@ async def callers(live: LiveServer, staff: dict[str, Any]) -> AsyncIterator[list
     made: list[Client] = []
     admin = await signed_in(live, made, staff, "admin")
     people = [
-        Caller(user, role, "session", await signed_in(live, made, staff, user))
+        Caller(user, role, "person", await signed_in(live, made, staff, user))
         for user, role in (
             ("coordinator1", "coordinator"),
             ("office", "office"),
@@ -81,9 +82,9 @@ async def callers(live: LiveServer, staff: dict[str, Any]) -> AsyncIterator[list
     yield [
         Caller("anonymous", None, "", await new_client(live, made)),
         *people,
-        Caller("admin", "admin", "session", admin),
-        Caller("desk terminal token", "desk", "join", desk_terminal),
-        Caller("office terminal token", "office", "join", office_terminal),
+        Caller("admin", "admin", "person", admin),
+        Caller("desk terminal token", "desk", "seat", desk_terminal),
+        Caller("office terminal token", "office", "seat", office_terminal),
         Caller("booth device", "booth", "device", booth),
         Caller("office device", "office", "device", office_device),
     ]
@@ -97,7 +98,7 @@ def expected_allowed(caller: Caller, permission: Permission | None) -> bool:
     if caller.role is None:
         return False
     return allowed(caller.role, permission) and (
-        CREDENTIAL_KIND.get(permission, caller.kind) == caller.kind
+        CALLER_KIND_OF.get(permission, caller.kind) == caller.kind
     )
 
 
@@ -145,7 +146,7 @@ async def test_every_role_on_every_route(
         if route.permission is None:
             continue  # public (acknowledged above); exercised by their own tests
         for caller in callers:
-            if (route.method, route.path) in ENDS_SESSION and caller.kind == "session":
+            if (route.method, route.path) in ENDS_SESSION and caller.kind == "person":
                 credentials = {"username": caller.name, "password": staff[caller.name].password}
                 status, session = await caller.client.call("POST", "/api/session", json=credentials)
                 assert status == 200, session

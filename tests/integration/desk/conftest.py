@@ -115,7 +115,7 @@ async def office(migrated_settings: Settings) -> AsyncIterator[Office]:
 
 async def tomorrows_first_slot(office: Office) -> int:
     """A one-hour sitting of office-1 tomorrow; the id of its first slot."""
-    from desk.tables import slots
+    from scheduler.tables import slots
 
     now = office.clock.now()
     sitting = await office.scheduler.create_sitting(

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from desk.errors import DeskError, InvalidNationalId, InvalidPhone
-from desk.tables import applicants, appointments, outbox, request_history, requests
+from desk.tables import applicants, outbox, request_history, requests
 from scheduler.errors import RequestNotBookable, SchedulingError, SlotInPast
+from scheduler.tables import appointments
 from tests.integration.desk.conftest import (
     SITTING_START,
     Office,

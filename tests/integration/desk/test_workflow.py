@@ -7,7 +7,8 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from desk.tables import appointments, requests
+from desk.tables import requests
+from scheduler.tables import appointments
 from tests.integration.desk.conftest import (
     SITTING_START,
     Office,

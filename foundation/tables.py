@@ -1,7 +1,7 @@
-"""Tables of the application shell: centres, their devices, and staff accounts.
-
-The tables of each domain package are added to the same ``metadata`` by migrations only; this
-module is the single description of what the foundation migration creates.
+"""The foundation tables (centres, their devices, staff accounts) and the one ``metadata``
+that every package's tables join, so a table is declared once and foreign keys between
+packages resolve. The migrations remain the definition of the schema; these objects describe
+what they create.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
-    DateTime,
     ForeignKey,
     Integer,
     MetaData,
@@ -18,6 +17,8 @@ from sqlalchemy import (
     Table,
     UniqueConstraint,
 )
+
+from foundation.columns import UtcDateTime
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -36,7 +37,7 @@ centres = Table(
     Column("code", String(32), nullable=False, unique=True),
     Column("name_ar", String(200), nullable=False),
     Column("name_en", String(200), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
 )
 
 devices = Table(
@@ -47,7 +48,7 @@ devices = Table(
     Column("centre_id", Integer, ForeignKey("centres.id"), nullable=True),
     Column("label", String(64), nullable=False),
     Column("in_service", Boolean, nullable=False, default=True),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
     CheckConstraint("kind IN ('booth', 'office')", name="kind"),
     UniqueConstraint("centre_id", "label", name="uq_devices_centre_label"),
 )
@@ -61,6 +62,6 @@ staff_accounts = Table(
     Column("role", String(16), nullable=False),
     Column("password_hash", String(255), nullable=False),
     Column("active", Boolean, nullable=False, default=True),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
     CheckConstraint("role IN ('coordinator', 'office', 'supervisor', 'admin')", name="role"),
 )

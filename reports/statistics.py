@@ -10,7 +10,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from desk.tables import appointments, outbox, requests
+from desk.tables import outbox, requests
+from scheduler.tables import appointments
 
 
 async def statistics(engine: AsyncEngine, audience_minutes: dict[str, float]) -> dict[str, Any]:

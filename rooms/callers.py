@@ -1,0 +1,54 @@
+"""Who is calling: a ``Caller`` principal, built at the edges (HTTP, Socket.IO) from whatever
+credential came in, and the one question the code asks of it (``require``).
+
+A caller is one of three kinds, each with its own way in (docs/ARCHITECTURE.md, security):
+a signed-in staff member (``person``), an enrolled booth or office terminal (``device``), or a
+seat in one room holding a signed join/resume token (``seat``). The role decides the
+permissions (``rooms.permissions``); some permissions also need one kind of caller.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from rooms.errors import NotPermitted
+from rooms.permissions import Permission, require
+
+
+class CallerKind(StrEnum):
+    PERSON = "person"  # a staff member signed in with a session cookie
+    DEVICE = "device"  # an enrolled booth or office terminal
+    SEAT = "seat"  # a signed token bound to one room (or the dev terminal tokens)
+
+
+# Permissions bound to one kind of caller, whatever the role's name ("office" is both a
+# person's role and a terminal's): a device's own routes need an enrolled device, and one's
+# own staff session needs a signed-in person.
+CALLER_KIND_OF: dict[Permission, CallerKind] = {
+    Permission.DEVICE_SELF: CallerKind.DEVICE,
+    Permission.SIGNED_IN: CallerKind.PERSON,
+}
+
+
+@dataclass(frozen=True)
+class Caller:
+    kind: CallerKind
+    role: str
+    name: str  # the staff member's username, or the device's name (riyadh/booth-1)
+    room: str | None = None  # the room a seat is bound to; None for a person or a device
+    account_id: int | None = None  # a person's staff account
+
+    @property
+    def audit_name(self) -> str:
+        """How the audit log names this caller (at most 64 characters)."""
+        return self.name[:64]
+
+
+def require_caller(caller: Caller, permission: Permission) -> None:
+    """Raise ``NotPermitted`` unless the caller's role has the permission and, where the
+    permission is bound to a kind of caller, the caller is of that kind."""
+    require(caller.role, permission)
+    wanted = CALLER_KIND_OF.get(permission)
+    if wanted is not None and caller.kind != wanted:
+        raise NotPermitted(f"{permission.value} needs a {wanted.value} caller")
