@@ -6,10 +6,13 @@ details}`` with a 4xx status, never a traceback.
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from enum import Enum
 from typing import Any, TypeVar
 
 from aiohttp import web
@@ -85,8 +88,24 @@ STATUS_OF_ERROR: list[tuple[type[Exception], int]] = [
 ]
 
 
+def _encode(value: object) -> object:
+    """JSON for what services return: frozen dataclasses, moments, days and enums."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+def json_answer(body: object, status: int = 200) -> web.Response:
+    """A JSON answer; services' typed read models are written as plain JSON objects."""
+    return web.json_response(body, status=status, dumps=lambda v: json.dumps(v, default=_encode))
+
+
 def problem(status: int, code: str, message_key: str, details: Any = "") -> web.Response:
-    return web.json_response(
+    return json_answer(
         {"code": code, "message_key": message_key, "details": details}, status=status
     )
 
@@ -223,7 +242,7 @@ async def sign_in(request: web.Request) -> web.Response:
         await services.audit.record(entry, now)
         raise
     await services.audit.record(AuditEntry(signed_in.session.username, "sign_in", client), now)
-    response = web.json_response(_session_body(signed_in.session))
+    response = json_answer(_session_body(signed_in.session))
     response.set_cookie(
         SESSION_COOKIE,
         signed_in.token,
@@ -248,13 +267,13 @@ def _session_body(session: StaffSession) -> dict[str, Any]:
 async def who_am_i(request: web.Request) -> web.Response:
     token = request.cookies.get(SESSION_COOKIE, "")
     session = await request.app[SERVICES].accounts.session(token, _now(request))
-    return web.json_response(_session_body(session))
+    return json_answer(_session_body(session))
 
 
 async def sign_out(request: web.Request) -> web.Response:
     await request.app[SERVICES].accounts.sign_out(request.cookies.get(SESSION_COOKIE, ""))
     await _audit(request, "sign_out", "")
-    response = web.json_response({"ok": True})
+    response = json_answer({"ok": True})
     response.del_cookie(SESSION_COOKIE, path="/")
     return response
 
@@ -266,7 +285,7 @@ async def sign_out_everywhere(request: web.Request) -> web.Response:
     )
     ended = await services.accounts.sign_out_everywhere(session.account_id)
     await _audit(request, "sign_out.everywhere", "", str(ended))
-    response = web.json_response({"ended": ended})
+    response = json_answer({"ended": ended})
     response.del_cookie(SESSION_COOKIE, path="/")
     return response
 
@@ -281,7 +300,7 @@ async def register(request: web.Request) -> web.Response:
         Registration(**body.model_dump()), _actor(request), _now(request)
     )
     await _audit(request, "request.register", f"request:{registered.request_id}")
-    return web.json_response(
+    return json_answer(
         {"id": registered.request_id, "tracking_number": registered.tracking_number}, status=201
     )
 
@@ -290,7 +309,7 @@ async def request_details(request: web.Request) -> web.Response:
     request_id = _id(request, "id")
     details = await request.app[SERVICES].desk.details(request_id)
     await _audit(request, "request.view", f"request:{request_id}")
-    return web.json_response(details)
+    return json_answer(details)
 
 
 async def change_status(request: web.Request) -> web.Response:
@@ -299,7 +318,7 @@ async def change_status(request: web.Request) -> web.Response:
         _id(request, "id"), RequestStatus(body.status), _actor(request), _now(request), body.note
     )
     await _audit(request, "request.status", f"request:{_id(request, 'id')}", body.status)
-    return web.json_response({"ok": True})
+    return json_answer({"ok": True})
 
 
 async def amend(request: web.Request) -> web.Response:
@@ -307,7 +326,7 @@ async def amend(request: web.Request) -> web.Response:
     version = await request.app[SERVICES].desk.amend_text(
         _id(request, "id"), body.text, _actor(request), _now(request)
     )
-    return web.json_response({"version": version})
+    return json_answer({"version": version})
 
 
 async def refer(request: web.Request) -> web.Response:
@@ -315,7 +334,7 @@ async def refer(request: web.Request) -> web.Response:
     referral = await request.app[SERVICES].desk.refer(
         _id(request, "id"), body.department, body.due_on, body.note, _actor(request), _now(request)
     )
-    return web.json_response({"referral": referral}, status=201)
+    return json_answer({"referral": referral}, status=201)
 
 
 async def reply(request: web.Request) -> web.Response:
@@ -323,7 +342,7 @@ async def reply(request: web.Request) -> web.Response:
     await request.app[SERVICES].desk.record_reply(
         _id(request, "id"), body.reply, _actor(request), _now(request)
     )
-    return web.json_response({"ok": True})
+    return json_answer({"ok": True})
 
 
 async def lookup(request: web.Request) -> web.Response:
@@ -332,7 +351,7 @@ async def lookup(request: web.Request) -> web.Response:
     status = await request.app[SERVICES].desk.lookup(
         body.tracking_number, body.phone_last_four, client
     )
-    return web.json_response({"status": status, "message_key": f"status.{status}"})
+    return json_answer({"status": status, "message_key": f"status.{status}"})
 
 
 # -- scheduling --------------------------------------------------------------------------------
@@ -343,12 +362,12 @@ async def create_sitting(request: web.Request) -> web.Response:
     sitting = await request.app[SERVICES].scheduler.create_sitting(
         body.office_device, body.starts_at, body.ends_at, _now(request)
     )
-    return web.json_response({"sitting": sitting}, status=201)
+    return json_answer({"sitting": sitting}, status=201)
 
 
 async def sitting_slots(request: web.Request) -> web.Response:
     slots = await request.app[SERVICES].scheduler.slots_of(_id(request, "id"))
-    return web.json_response({"slots": slots})
+    return json_answer({"slots": slots})
 
 
 async def add_standby(request: web.Request) -> web.Response:
@@ -356,12 +375,12 @@ async def add_standby(request: web.Request) -> web.Response:
     await request.app[SERVICES].scheduler.add_standby(
         _id(request, "id"), body.request_id, _now(request)
     )
-    return web.json_response({"ok": True})
+    return json_answer({"ok": True})
 
 
 async def standby_list(request: web.Request) -> web.Response:
     requests = await request.app[SERVICES].scheduler.standby_list(_id(request, "id"))
-    return web.json_response({"requests": requests})
+    return json_answer({"requests": requests})
 
 
 async def book(request: web.Request) -> web.Response:
@@ -370,7 +389,7 @@ async def book(request: web.Request) -> web.Response:
         body.request_id, body.slot_id, body.booth, _actor(request), _now(request)
     )
     await _audit(request, "appointment.book", f"appointment:{appointment}")
-    return web.json_response({"appointment": appointment}, status=201)
+    return json_answer({"appointment": appointment}, status=201)
 
 
 async def reschedule(request: web.Request) -> web.Response:
@@ -379,13 +398,13 @@ async def reschedule(request: web.Request) -> web.Response:
         _id(request, "id"), body.slot_id, body.booth, _actor(request), _now(request)
     )
     await _audit(request, "appointment.reschedule", f"appointment:{appointment}")
-    return web.json_response({"appointment": appointment})
+    return json_answer({"appointment": appointment})
 
 
 async def cancel(request: web.Request) -> web.Response:
     await request.app[SERVICES].scheduler.cancel(_id(request, "id"), _actor(request), _now(request))
     await _audit(request, "appointment.cancel", f"appointment:{_id(request, 'id')}")
-    return web.json_response({"ok": True})
+    return json_answer({"ok": True})
 
 
 async def record_call(request: web.Request) -> web.Response:
@@ -394,7 +413,7 @@ async def record_call(request: web.Request) -> web.Response:
         _id(request, "id"), body.outcome, _actor(request), _now(request)
     )
     await _audit(request, "appointment.call", f"appointment:{_id(request, 'id')}", body.outcome)
-    return web.json_response({"ok": True})
+    return json_answer({"ok": True})
 
 
 async def day_queue(request: web.Request) -> web.Response:
@@ -418,7 +437,7 @@ async def day_queue(request: web.Request) -> web.Response:
                 "booth_present": room.booth_present,
                 "last_preflight": room.last_preflight,
             }
-    return web.json_response({"queue": queue, "from": start.isoformat()})
+    return json_answer({"queue": queue, "from": start.isoformat()})
 
 
 async def _figures(request: web.Request) -> dict[str, Any]:
@@ -427,7 +446,7 @@ async def _figures(request: web.Request) -> dict[str, Any]:
 
 
 async def figures(request: web.Request) -> web.Response:
-    return web.json_response(await _figures(request))
+    return json_answer(await _figures(request))
 
 
 async def figures_csv(request: web.Request) -> web.Response:
@@ -446,39 +465,37 @@ async def search(request: web.Request) -> web.Response:
     query = models.SearchQuery.model_validate(dict(request.query))
     found = await request.app[SERVICES].views.search(query.q)
     await _audit(request, "request.search", "requests", f"{len(found)} found")
-    return web.json_response({"requests": found})
+    return json_answer({"requests": found})
 
 
 async def appointments_of(request: web.Request) -> web.Response:
     request_id = _id(request, "id")
     await request.app[SERVICES].desk.details(request_id)  # UnknownRequest for a wrong id
-    return web.json_response(
-        {"appointments": await request.app[SERVICES].scheduler.calls_of(request_id)}
-    )
+    return json_answer({"appointments": await request.app[SERVICES].scheduler.calls_of(request_id)})
 
 
 async def day_sittings(request: web.Request) -> web.Response:
     query = models.DayQuery.model_validate(dict(request.query))
     sittings = await request.app[SERVICES].scheduler.day_sittings(query.day_start)
-    return web.json_response({"sittings": sittings})
+    return json_answer({"sittings": sittings})
 
 
 async def check_in(request: web.Request) -> web.Response:
     appointment_id = _id(request, "id")
     await request.app[SERVICES].scheduler.check_in(appointment_id, _now(request))
     await _audit(request, "appointment.check_in", f"appointment:{appointment_id}")
-    return web.json_response({"ok": True})
+    return json_answer({"ok": True})
 
 
 async def board(request: web.Request) -> web.Response:
-    return web.json_response(await request.app[SERVICES].devices.board(_now(request)))
+    return json_answer(await request.app[SERVICES].devices.board(_now(request)))
 
 
 async def handle_alert(request: web.Request) -> web.Response:
     alert_id = _id(request, "id")
     await request.app[SERVICES].devices.handle_alert(alert_id, _actor(request), _now(request))
     await _audit(request, "alert.handled", f"alert:{alert_id}")
-    return web.json_response({"ok": True})
+    return json_answer({"ok": True})
 
 
 # -- the office's screens -------------------------------------------------------------------------
@@ -489,7 +506,7 @@ async def brief(request: web.Request) -> web.Response:
     appointment = await services.scheduler.get(_id(request, "id"))
     body = await services.views.brief(appointment.request_id)
     await _audit(request, "request.brief", f"request:{appointment.request_id}")
-    return web.json_response(body)
+    return json_answer(body)
 
 
 async def outcome(request: web.Request) -> web.Response:
@@ -510,7 +527,7 @@ async def outcome(request: web.Request) -> web.Response:
     else:
         await services.desk.note(request_id, actor, f"follow_up: {body.note}"[:500], now)
     await _audit(request, "request.outcome", f"request:{request_id}", body.outcome)
-    return web.json_response({"ok": True, "outcome": body.outcome})
+    return json_answer({"ok": True, "outcome": body.outcome})
 
 
 # -- devices ---------------------------------------------------------------------------------------
@@ -518,7 +535,7 @@ async def outcome(request: web.Request) -> web.Response:
 
 async def device_list(request: web.Request) -> web.Response:
     devices = request.app[SERVICES].devices
-    return web.json_response(
+    return json_answer(
         {
             "devices": [
                 {
@@ -540,7 +557,7 @@ async def start_enrollment(request: web.Request) -> web.Response:
         _id(request, "id"), _now(request)
     )
     await _audit(request, "device.enrollment", f"device:{enrollment.device.name}")
-    return web.json_response(
+    return json_answer(
         {
             "device": enrollment.device.name,
             "code": enrollment.code,
@@ -553,7 +570,7 @@ async def start_enrollment(request: web.Request) -> web.Response:
 async def revoke_device(request: web.Request) -> web.Response:
     device = await request.app[SERVICES].devices.revoke(_id(request, "id"), _now(request))
     await _audit(request, "device.revoke", f"device:{device.name}")
-    return web.json_response({"ok": True, "device": device.name})
+    return json_answer({"ok": True, "device": device.name})
 
 
 async def enroll(request: web.Request) -> web.Response:
@@ -571,7 +588,7 @@ async def enroll(request: web.Request) -> web.Response:
     await services.audit.record(
         AuditEntry(device.name, "device.enrolled", f"device:{device.name}"), _now(request)
     )
-    return web.json_response(
+    return json_answer(
         {
             "device": device.name,
             "kind": device.kind,
@@ -598,7 +615,7 @@ async def device_self(request: web.Request) -> web.Response:
         found = await services.scheduler.assignment_of(caller.name, _now(request))
         if found is not None:
             assignment = {**found, **await services.views.greeting(found["request"])}
-    return web.json_response(
+    return json_answer(
         {
             "device": caller.name,
             "kind": caller.role,
@@ -629,7 +646,7 @@ async def device_join_token(request: web.Request) -> web.Response:
         raise NotPermitted("not this terminal's room")
     token = services.rooms.issue_join_token(room, caller.role)
     await _audit(request, "device.join_token", f"room:{room}")
-    return web.json_response({"room": room, "token": token})
+    return json_answer({"room": room, "token": token})
 
 
 async def device_heartbeat(request: web.Request) -> web.Response:
@@ -638,7 +655,7 @@ async def device_heartbeat(request: web.Request) -> web.Response:
     await request.app[SERVICES].devices.heartbeat(
         caller.name, body.screen, body.round_trip_ms, _now(request)
     )
-    return web.json_response({"ok": True, "server_time": _now(request).isoformat()})
+    return json_answer({"ok": True, "server_time": _now(request).isoformat()})
 
 
 async def device_amend(request: web.Request) -> web.Response:
@@ -649,7 +666,7 @@ async def device_amend(request: web.Request) -> web.Response:
         assignment["request"], body.text, "applicant", _now(request)
     )
     await _audit(request, "request.amend", f"request:{assignment['request']}", "at the booth")
-    return web.json_response({"version": version})
+    return json_answer({"version": version})
 
 
 async def device_rating(request: web.Request) -> web.Response:
@@ -657,7 +674,7 @@ async def device_rating(request: web.Request) -> web.Response:
     body = await _body(request, models.Rating)
     assignment = await _assignment(request, caller)
     await request.app[SERVICES].scheduler.rate(assignment["appointment"], body.stars)
-    return web.json_response({"ok": True})
+    return json_answer({"ok": True})
 
 
 @dataclass(frozen=True)
