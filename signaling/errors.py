@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from typed_errors import TypedError
+from typed_errors import TypedError, validation_problems
 
 
 class SignalingError(TypedError):
@@ -52,14 +52,10 @@ class DeviceRevoked(SignalingError):
 def error_payload(error: Exception) -> dict[str, Any]:
     """``{code, message_key, details}`` for a client: never a traceback, never input echoed."""
     if isinstance(error, ValidationError):
-        details: Any = [
-            {"field": ".".join(str(p) for p in e["loc"]), "problem": e["type"]}
-            for e in error.errors()[:10]
-        ]
         return {
             "code": InvalidPayload.code,
             "message_key": InvalidPayload.message_key,
-            "details": details,
+            "details": validation_problems(error),
         }
     if isinstance(error, TypedError):
         return {"code": error.code, "message_key": error.message_key, "details": error.detail}
