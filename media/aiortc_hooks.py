@@ -255,7 +255,7 @@ def dtls_connected(dtls: RTCDtlsTransport) -> bool:
 # -- sender and receiver state --------------------------------------------------------------
 
 
-class SenderReportClock:
+class SenderReportCounters:
     """Keeps an aiortc sender's RTCP sender reports true for packets we send past it."""
 
     __slots__ = ("_sender",)

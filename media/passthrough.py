@@ -34,7 +34,7 @@ from aiortc.rtp import (
 )
 
 from media.aiortc_hooks import (
-    SenderReportClock,
+    SenderReportCounters,
     deliver_rtcp_to_aiortc,
     deliver_rtp_to_receiver,
     rtcp_ssrc,
@@ -80,7 +80,7 @@ class RtpRoute:
         self.kind = target.kind
         self.target = target
         self._target_dtls = target_dtls
-        self._report = SenderReportClock(target.sender)
+        self._report = SenderReportCounters(target.sender)
         self._limits = limits
         self._monotonic_s = monotonic_s
         self._is_video = target.kind == "video"
