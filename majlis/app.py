@@ -241,6 +241,7 @@ def _audit_room_actions(audit: AuditLog) -> Callable[[RoomChange], Awaitable[Non
 async def _media_context(app: web.Application) -> AsyncIterator[None]:
     config = MediaConfig(host_addresses=tuple(app[SETTINGS].media_host_addresses))
     media = MediaServer(config)
+    await media.start()  # refuses to start (AiortcHooksMissing) if an aiortc hook moved
     app[MEDIA] = media
     try:
         yield
