@@ -11,12 +11,14 @@ import asyncio
 import json
 import sys
 import tempfile
-from collections.abc import Coroutine, Sequence
+from collections.abc import AsyncIterator, Coroutine, Sequence
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from audit.log import AuditEntry
 from certs.authority import CertificateReport, ensure_certificates
@@ -227,11 +229,8 @@ def _bench_media(arguments: argparse.Namespace, event_loop: str) -> None:
 
 
 async def _db_upgrade(settings: Settings) -> None:
-    engine = create_engine(settings.effective_database_url)
-    try:
+    async with _database(settings, migrated=False) as engine:
         await upgrade_to_head(engine)
-    finally:
-        await engine.dispose()
     print("database schema is up to date")
 
 
@@ -240,11 +239,8 @@ async def _init(settings: Settings, demo: bool) -> None:
     _print_certificate_report(_certs_init(settings))
     if not demo:
         return
-    engine = create_engine(settings.effective_database_url)
-    try:
+    async with _database(settings) as engine:
         sign_ins = await seed_demo(engine, datetime.now(UTC))
-    finally:
-        await engine.dispose()
     if sign_ins is None:
         print("demo data already present (sign-ins were shown when it was created)")
         return
@@ -260,17 +256,13 @@ async def _init(settings: Settings, demo: bool) -> None:
 async def _audit_verify(settings: Settings) -> int:
     from audit.log import describe, verify
 
-    engine = create_engine(settings.effective_database_url)
-    try:
-        await require_migrated(engine)
+    async with _database(settings) as engine:
         log = audit_log(settings, engine)
         try:
             verdict = await verify(engine, log.checkpoint)
         except ValueError as error:
             print(f"audit log NOT intact: {error}")
             return EXIT_FAILURE
-    finally:
-        await engine.dispose()
     if verdict.ok:
         print(f"audit log intact: {verdict.rows} rows")
         return 0
@@ -283,9 +275,7 @@ async def _devices_enroll(settings: Settings, name: str) -> int:
     from devices.errors import DeviceError
     from devices.service import DeviceService
 
-    engine = create_engine(settings.effective_database_url)
-    try:
-        await require_migrated(engine)
+    async with _database(settings) as engine:
         service = DeviceService(engine)
         try:
             device = await service.by_name(name)
@@ -296,20 +286,14 @@ async def _devices_enroll(settings: Settings, name: str) -> int:
             return EXIT_FAILURE
         entry = AuditEntry("cli", "device.enrollment", f"device:{device.name}")
         await audit_log(settings, engine).record(entry, now)
-    finally:
-        await engine.dispose()
     print(f"enrollment code for {device.name}: {enrollment.code}")
     print(f"  enter it on the device's page before {enrollment.expires_at:%H:%M} UTC")
     return 0
 
 
 async def _retention_run(settings: Settings) -> None:
-    engine = create_engine(settings.effective_database_url)
-    try:
-        await require_migrated(engine)
+    async with _database(settings) as engine:
         counts = await run_retention(settings, engine, datetime.now(UTC))
-    finally:
-        await engine.dispose()
     print(f"retention ({settings.retention_days} days): {counts}")
 
 
@@ -317,9 +301,7 @@ async def _rotate_keys(settings: Settings) -> None:
     from desk.pii import RELOAD_EVERY_S, add_data_key
     from desk.rekey import reencrypt_all
 
-    engine = create_engine(settings.effective_database_url)
-    try:
-        await require_migrated(engine)
+    async with _database(settings) as engine:
         cipher = await asyncio.to_thread(pii_cipher, settings)  # creates keys on first use
         old = cipher.current_key_id
         new = await asyncio.to_thread(add_data_key, settings.data_dir / "keys")
@@ -333,8 +315,6 @@ async def _rotate_keys(settings: Settings) -> None:
             AuditEntry("operator", "keys.rotate", f"data-key:{new}", f"from {old}"),
             datetime.now(UTC),
         )
-    finally:
-        await engine.dispose()
     total = {table: first[table] + second[table] for table in first}
     print(f"data key {old} -> {new}; re-encrypted rows: {total}")
     print(
@@ -344,23 +324,17 @@ async def _rotate_keys(settings: Settings) -> None:
 
 
 async def _sms_send_due(settings: Settings) -> None:
-    engine = create_engine(settings.effective_database_url)
-    try:
-        await require_migrated(engine)
+    async with _database(settings) as engine:
         cipher = await asyncio.to_thread(pii_cipher, settings)
         dispatcher = Dispatcher(engine, sms_provider(settings), cipher)
         sent = await dispatcher.send_due(datetime.now(UTC))
-    finally:
-        await engine.dispose()
     print(f"{sent} SMS sent")
 
 
 async def _demo_room(settings: Settings, arguments: argparse.Namespace) -> None:
     if not 0 <= arguments.in_minutes <= 24 * 60:
         raise ValueError("--in-minutes must be between 0 and 1440")
-    engine = create_engine(settings.effective_database_url)
-    try:
-        await require_migrated(engine)
+    async with _database(settings) as engine:
         rooms = RoomService(
             RoomStore(engine),
             DetachedMedia(),
@@ -372,8 +346,6 @@ async def _demo_room(settings: Settings, arguments: argparse.Namespace) -> None:
         room = await schedule_demo_room(
             rooms, datetime.now(UTC), timedelta(minutes=arguments.in_minutes), arguments.booth
         )
-    finally:
-        await engine.dispose()
     if arguments.json:
         print(
             json.dumps(
@@ -392,6 +364,19 @@ async def _demo_room(settings: Settings, arguments: argparse.Namespace) -> None:
     print('dev sign-in tokens (Socket.IO auth {"token": ...}; valid only in the room\'s window):')
     for role, token in room.tokens.items():
         print(f"  {role:>6}: {token}")
+
+
+@asynccontextmanager
+async def _database(settings: Settings, migrated: bool = True) -> AsyncIterator[AsyncEngine]:
+    """The configured database for one command: checked to be at the migrations' head (unless
+    the command is the one that migrates it) and disposed of however the command ends."""
+    engine = create_engine(settings.effective_database_url)
+    try:
+        if migrated:
+            await require_migrated(engine)
+        yield engine
+    finally:
+        await engine.dispose()
 
 
 def _certs_init(settings: Settings) -> CertificateReport:
