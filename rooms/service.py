@@ -222,8 +222,9 @@ class RoomService:
         return issue(self._window_claims(entry, role, device, "join"), self._keyring)
 
     def issue_terminal_token(self, role: str, device: str, valid_for: timedelta) -> str:
-        """A credential not bound to one room (a coordinator's desk, the office terminal's
-        queue): the signed dev credential until staff sign-in and device enrollment exist."""
+        """A signed credential not bound to one room (a desk terminal, an office terminal's
+        queue) for development and tests (`majlis demo room`); people sign in with a staff
+        session and devices enroll."""
         now = self._clock.now()
         claims = TokenClaims(
             room="*",
