@@ -9,11 +9,14 @@ are deleted for everyone.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, delete, exists, not_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from audit.log import AuditEntry, AuditLog
 from desk.pii import PiiCipher
 from desk.tables import applicants, outbox, request_versions, requests
 
@@ -71,3 +74,30 @@ async def apply_retention(
         "sms_deleted": int(messages.rowcount or 0),
         "applicants_anonymised": len(to_anonymise),
     }
+
+
+# A purge of another package's short-lived rows (device heartbeats, used token ids): it gets
+# the moment of the run and answers how many rows it deleted.
+Purge = Callable[[datetime], Awaitable[int]]
+
+
+@dataclass(frozen=True)
+class RetentionJob:
+    """One retention run: the requests' personal data past ``days``, then every other purge,
+    recorded in the audit log with the counts (never with any content)."""
+
+    engine: AsyncEngine
+    cipher: Callable[[], Awaitable[PiiCipher]]  # keys are re-read for each run
+    days: int
+    audit: AuditLog
+    purges: Mapping[str, Purge]
+
+    async def run(self, now: datetime) -> dict[str, int]:
+        counts = await apply_retention(self.engine, await self.cipher(), now, self.days)
+        for name, purge in self.purges.items():
+            counts[name] = await purge(now)
+        detail = ",".join(f"{k}={v}" for k, v in counts.items())
+        await self.audit.record(
+            AuditEntry("system", "retention.run", "requests", detail[:200]), now
+        )
+        return counts

@@ -1,8 +1,10 @@
 """The composition root: ``create_app(settings)`` builds and wires the aiohttp application.
 
 This is the only module (with the CLI) that knows the concrete classes of every package. Each
-long-lived resource is one ``cleanup_ctx`` entry stored under a typed ``web.AppKey``, so a
-failed start-up tears down only what had started.
+long-lived resource is one ``cleanup_ctx`` entry stored under a typed ``web.AppKey``, in the
+order of ``CONTEXTS``: a context reads only keys set by the ones before it, and a failed
+start-up tears down only what had started. Every periodic job is one more entry, built by
+``_periodic`` on ``foundation.periodic.run_every``.
 """
 
 from __future__ import annotations
@@ -10,27 +12,35 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import socketio
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from accounts.service import Accounts, SignInPolicy
+from accounts.service import Accounts
 from api import ROUTES
 from api.edge import SERVICES, ApiServices, add_api_routes, staff_caller
-from audit.log import AuditEntry, AuditLog, Checkpoint
-from certs.secrets import load_or_create_secret
-from certs.signing import load_signing_keys
-from desk.outbox import Dispatcher, SmsProvider, provider_for
-from desk.pii import PiiCipher, load_pii_keys
-from desk.retention import apply_retention
+from audit.log import AuditEntry, AuditLog
+from desk.outbox import Dispatcher
+from desk.pii import PiiCipher
+from desk.retention import RetentionJob
 from desk.service import DeskService, DeskViews, LookupLimiter
-from desk.tracking import TrackingNumbers
 from devices.service import DeviceService
 from foundation.clock import Clock, SystemClock
 from foundation.periodic import run_every
 from limits import SlidingWindow
+from majlis.components import (
+    RETENTION_EVERY_S,
+    audit_log,
+    load_keyring,
+    pii_cipher,
+    retention_job,
+    room_timings,
+    sign_in_policy,
+    sms_provider,
+    tracking_numbers,
+)
 from majlis.database import create_engine
 from majlis.errors import problem_middleware
 from majlis.health import health_handler
@@ -42,7 +52,6 @@ from majlis.web_pages import add_web_client_routes
 from media.config import MediaConfig
 from media.server import MediaServer
 from rooms.service import RoomChange, RoomService
-from rooms.state import RoomTimings
 from rooms.store import RoomStore
 from rooms.tokens import Keyring, TokenClaims
 from scheduler.service import SchedulerService, SlotLengths
@@ -50,22 +59,25 @@ from signaling.namespaces import RateLimits, TurnSettings, register_namespaces
 from signaling.server import create_socketio_server
 
 SETTINGS = web.AppKey("settings", Settings)
-DB_ENGINE = web.AppKey("db_engine", AsyncEngine)
+CLOCK = web.AppKey("clock", Clock)
 METRICS = web.AppKey("metrics", HttpMetrics)
 SOCKETIO = web.AppKey("socketio", socketio.AsyncServer)
+DB_ENGINE = web.AppKey("db_engine", AsyncEngine)
+AUDIT = web.AppKey("audit", AuditLog)
+KEYRING = web.AppKey("keyring", Keyring)
+PII = web.AppKey("pii_cipher", PiiCipher)
 MEDIA = web.AppKey("media", MediaServer)
 ROOMS = web.AppKey("rooms", RoomService)
 DEVICES = web.AppKey("devices", DeviceService)
+ACCOUNTS = web.AppKey("accounts", Accounts)
 DESK = web.AppKey("desk", DeskService)
+DESK_VIEWS = web.AppKey("desk_views", DeskViews)
 SCHEDULER = web.AppKey("scheduler", SchedulerService)
-CLOCK = web.AppKey("clock", Clock)
-KEYRING = web.AppKey("keyring", Keyring)
-AUDIT = web.AppKey("audit", AuditLog)
+RETENTION = web.AppKey("retention", RetentionJob)
 
 EngineFactory = Callable[[str], AsyncEngine]
+CleanupContext = Callable[[web.Application], AsyncIterator[None]]
 log = logging.getLogger(__name__)
-RETENTION_EVERY_S = 6 * 3600
-HEARTBEATS_KEPT = timedelta(days=7)  # the day board needs minutes; a week helps support
 
 
 def create_app(
@@ -79,9 +91,9 @@ def create_app(
         middlewares=[metrics.middleware, problem_middleware],
     )
     app[SETTINGS] = settings
+    app[CLOCK] = clock or SystemClock()
     app[METRICS] = metrics
     app.on_response_prepare.append(security_header_hook(settings.hsts_max_age_s))
-    app.cleanup_ctx.append(_database_context(engine_factory))
 
     app.router.add_get("/healthz", health_handler(DB_ENGINE), name="healthz")
     app.router.add_get("/metrics", metrics.handle_metrics, name="metrics")
@@ -93,132 +105,167 @@ def create_app(
     )
     sio.attach(app, socketio_path="socket.io")
     app[SOCKETIO] = sio
-    app[CLOCK] = clock or SystemClock()
-    app.cleanup_ctx.append(_audit_context)
-    app.cleanup_ctx.append(_media_context)
-    app.cleanup_ctx.append(_rooms_context)
-    app.cleanup_ctx.append(_desk_context)
+    app.cleanup_ctx.extend((_database_context(engine_factory), *CONTEXTS))
     return app
 
 
-def tracking_numbers(settings: Settings) -> TrackingNumbers:
-    return TrackingNumbers(load_or_create_secret(settings.data_dir / "keys" / "tracking.key"))
+# -- one resource each ---------------------------------------------------------------------------
 
 
-def pii_cipher(settings: Settings) -> PiiCipher:
-    keys_dir = settings.data_dir / "keys"
-    return PiiCipher(lambda: load_pii_keys(keys_dir))
+def _database_context(engine_factory: EngineFactory) -> CleanupContext:
+    async def database(app: web.Application) -> AsyncIterator[None]:
+        engine = engine_factory(app[SETTINGS].effective_database_url)
+        try:
+            await require_migrated(engine)
+            app[DB_ENGINE] = engine
+            yield
+        finally:
+            await engine.dispose()
 
-
-def sms_provider(settings: Settings) -> SmsProvider:
-    return provider_for(
-        settings.sms_provider,
-        settings.sms_gateway_url,
-        settings.sms_gateway_api_key,
-        settings.sms_sender_id,
-    )
-
-
-async def _desk_context(app: web.Application) -> AsyncIterator[None]:
-    settings, engine, clock = app[SETTINGS], app[DB_ENGINE], app[CLOCK]
-    cipher = await asyncio.to_thread(pii_cipher, settings)
-    app[DESK] = DeskService(
-        engine,
-        await asyncio.to_thread(tracking_numbers, settings),
-        LookupLimiter(),
-        cipher,
-        frozenset(settings.departments),
-    )
-    lengths = SlotLengths(
-        timedelta(minutes=settings.slot_minutes), timedelta(minutes=settings.slot_buffer_minutes)
-    )
-    scheduler = SchedulerService(engine, app[ROOMS], lengths)
-    app[SCHEDULER] = scheduler
-    accounts = await asyncio.to_thread(Accounts, engine, sign_in_policy(settings))
-    app[SERVICES] = ApiServices(
-        app[DESK],
-        scheduler,
-        RoomStore(engine),
-        app[KEYRING],
-        clock,
-        app[AUDIT],
-        accounts,
-        app[DEVICES],
-        DeskViews(engine, cipher),
-        app[ROOMS],
-        SlidingWindow(limit=10, window_s=60.0),
-    )
-    dispatcher = Dispatcher(engine, sms_provider(settings), cipher)
-    audit = app[AUDIT]
-    loops = [
-        asyncio.create_task(
-            run_every(settings.sms_dispatch_s, lambda: dispatcher.send_due(clock.now()), "sms")
-        ),
-        asyncio.create_task(
-            run_every(settings.scheduler_tick_s, lambda: scheduler.tick(clock.now()), "scheduler")
-        ),
-        asyncio.create_task(
-            run_every(
-                RETENTION_EVERY_S,
-                lambda: run_retention(settings, engine, clock.now(), audit),
-                "retention",
-                first_after_s=RETENTION_EVERY_S,
-            )
-        ),
-    ]
-    try:
-        yield
-    finally:
-        for loop_task in loops:
-            loop_task.cancel()
-        await asyncio.gather(*loops, return_exceptions=True)
-
-
-def room_timings(settings: Settings) -> RoomTimings:
-    return RoomTimings(
-        open_before=timedelta(minutes=settings.room_open_before_min),
-        extend_by=timedelta(minutes=settings.room_extend_min),
-        max_extensions=settings.room_max_extensions,
-        end_grace=timedelta(seconds=settings.room_end_grace_s),
-        no_show_after=timedelta(minutes=settings.room_no_show_after_min),
-    )
-
-
-def load_keyring(settings: Settings) -> Keyring:
-    signing_key_id, keys = load_signing_keys(settings.certs_dir)
-    return Keyring(signing_key_id, keys)
-
-
-def sign_in_policy(settings: Settings) -> SignInPolicy:
-    return SignInPolicy(
-        max_failures=settings.sign_in_max_failures,
-        lockout=timedelta(minutes=settings.sign_in_lockout_min),
-        idle=timedelta(minutes=settings.session_idle_min),
-        absolute=timedelta(hours=settings.session_absolute_h),
-    )
-
-
-async def run_retention(
-    settings: Settings, engine: AsyncEngine, now: datetime, audit: AuditLog | None = None
-) -> dict[str, int]:
-    cipher = await asyncio.to_thread(pii_cipher, settings)
-    counts = await apply_retention(engine, cipher, now, settings.retention_days)
-    counts["heartbeats_deleted"] = await DeviceService(engine).delete_heartbeats_before(
-        now - HEARTBEATS_KEPT
-    )
-    detail = ",".join(f"{k}={v}" for k, v in counts.items())
-    await (audit or audit_log(settings, engine)).record(
-        AuditEntry("system", "retention.run", "requests", detail[:200]), now
-    )
-    return counts
-
-
-def audit_log(settings: Settings, engine: AsyncEngine) -> AuditLog:
-    return AuditLog(engine, Checkpoint(settings.data_dir / "audit"))
+    return database
 
 
 async def _audit_context(app: web.Application) -> AsyncIterator[None]:
     app[AUDIT] = audit_log(app[SETTINGS], app[DB_ENGINE])
+    yield
+
+
+async def _keys_context(app: web.Application) -> AsyncIterator[None]:
+    """Token-signing keys and personal-data keys, read (or made) off the event loop."""
+    app[KEYRING] = await asyncio.to_thread(load_keyring, app[SETTINGS])
+    app[PII] = await asyncio.to_thread(pii_cipher, app[SETTINGS])
+    yield
+
+
+async def _media_context(app: web.Application) -> AsyncIterator[None]:
+    config = MediaConfig(host_addresses=tuple(app[SETTINGS].media_host_addresses))
+    media = MediaServer(config)
+    await media.start()  # refuses to start (AiortcHooksMissing) if an aiortc hook moved
+    app[MEDIA] = media
+    try:
+        yield
+    finally:
+        await media.close()
+
+
+async def _rooms_context(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    rooms = RoomService(
+        RoomStore(app[DB_ENGINE]),
+        app[MEDIA],
+        app[KEYRING],
+        app[CLOCK],
+        room_timings(settings),
+        timedelta(seconds=settings.seat_grace_s),
+    )
+    await rooms.load()
+    rooms.subscribe(_audit_room_actions(app[AUDIT]))
+    app[ROOMS] = rooms
+    yield
+
+
+async def _devices_context(app: web.Application) -> AsyncIterator[None]:
+    devices = DeviceService(app[DB_ENGINE])
+    await devices.load()
+    app[DEVICES] = devices
+    yield
+
+
+async def _accounts_context(app: web.Application) -> AsyncIterator[None]:
+    policy = sign_in_policy(app[SETTINGS])
+    app[ACCOUNTS] = await asyncio.to_thread(Accounts, app[DB_ENGINE], policy)
+    yield
+
+
+async def _desk_context(app: web.Application) -> AsyncIterator[None]:
+    settings, engine = app[SETTINGS], app[DB_ENGINE]
+    app[DESK] = DeskService(
+        engine,
+        await asyncio.to_thread(tracking_numbers, settings),
+        LookupLimiter(),
+        app[PII],
+        frozenset(settings.departments),
+    )
+    app[DESK_VIEWS] = DeskViews(engine, app[PII])
+    yield
+
+
+async def _scheduler_context(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    lengths = SlotLengths(
+        timedelta(minutes=settings.slot_minutes), timedelta(minutes=settings.slot_buffer_minutes)
+    )
+    app[SCHEDULER] = SchedulerService(app[DB_ENGINE], app[ROOMS], lengths)
+    yield
+
+
+async def _api_context(app: web.Application) -> AsyncIterator[None]:
+    app[SERVICES] = ApiServices(
+        desk=app[DESK],
+        scheduler=app[SCHEDULER],
+        room_store=RoomStore(app[DB_ENGINE]),
+        keyring=app[KEYRING],
+        clock=app[CLOCK],
+        audit=app[AUDIT],
+        accounts=app[ACCOUNTS],
+        devices=app[DEVICES],
+        views=app[DESK_VIEWS],
+        rooms=app[ROOMS],
+        enrollment_attempts=SlidingWindow(limit=10, window_s=60.0),
+    )
+    yield
+
+
+async def _namespaces_context(app: web.Application) -> AsyncIterator[None]:
+    """The Socket.IO namespaces on the shared server; a revoked device's sockets are cut."""
+    settings, clock, audit, services = app[SETTINGS], app[CLOCK], app[AUDIT], app[SERVICES]
+    turn = (
+        TurnSettings(list(settings.turn_urls), settings.turn_shared_secret)
+        if settings.turn_urls and settings.turn_shared_secret
+        else None
+    )
+
+    async def record_denial(actor: str, what: str, code: str) -> None:
+        await audit.record(AuditEntry(actor, "access.denied", what, code), clock.now())
+
+    async def session_claims(cookies: Mapping[str, str]) -> TokenClaims | None:
+        caller = await staff_caller(services, cookies)
+        if caller is None:
+            return None
+        return TokenClaims(
+            room="*",
+            role=caller.role,
+            device=caller.name,
+            not_before=0,
+            expires=0,
+            token_id=f"session:{caller.account_id}",
+            kind="session",
+        )
+
+    limits = RateLimits.per_minute(
+        settings.socketio_connects_per_minute, settings.socketio_events_per_minute
+    )
+    namespaces = register_namespaces(
+        app[SOCKETIO],
+        app[ROOMS],
+        app[MEDIA],
+        turn,
+        app[DEVICES],
+        record_denial,
+        limits,
+        session_claims,
+    )
+
+    async def cut_connections(device: str) -> None:
+        for namespace in namespaces:
+            await namespace.cut_device(device)
+
+    app[DEVICES].on_revoke(cut_connections)
+    yield
+
+
+async def _retention_context(app: web.Application) -> AsyncIterator[None]:
+    app[RETENTION] = retention_job(app[SETTINGS], app[DB_ENGINE], app[AUDIT])
     yield
 
 
@@ -238,89 +285,38 @@ def _audit_room_actions(audit: AuditLog) -> Callable[[RoomChange], Awaitable[Non
     return record
 
 
-async def _media_context(app: web.Application) -> AsyncIterator[None]:
-    config = MediaConfig(host_addresses=tuple(app[SETTINGS].media_host_addresses))
-    media = MediaServer(config)
-    await media.start()  # refuses to start (AiortcHooksMissing) if an aiortc hook moved
-    app[MEDIA] = media
-    try:
-        yield
-    finally:
-        await media.close()
+# -- the periodic jobs -----------------------------------------------------------------------------
+
+JobFactory = Callable[[web.Application], Callable[[], Awaitable[object]]]
 
 
-async def _rooms_context(app: web.Application) -> AsyncIterator[None]:
-    settings, clock = app[SETTINGS], app[CLOCK]
-    keyring = await asyncio.to_thread(load_keyring, settings)
-    app[KEYRING] = keyring
-    rooms = RoomService(
-        RoomStore(app[DB_ENGINE]),
-        app[MEDIA],
-        keyring,
-        clock,
-        room_timings(settings),
-        timedelta(seconds=settings.seat_grace_s),
-    )
-    await rooms.load()
-    rooms.subscribe(_audit_room_actions(app[AUDIT]))
-    app[ROOMS] = rooms
-    turn = (
-        TurnSettings(list(settings.turn_urls), settings.turn_shared_secret)
-        if settings.turn_urls and settings.turn_shared_secret
-        else None
-    )
-    devices = DeviceService(app[DB_ENGINE])
-    await devices.load()
-    app[DEVICES] = devices
-    audit = app[AUDIT]
+def _periodic(
+    name: str,
+    period_s: Callable[[Settings], float],
+    job: JobFactory,
+    first_after: Callable[[Settings], float] = lambda _: 0.0,
+) -> CleanupContext:
+    """One periodic job as one cleanup context: started after every resource it uses,
+    cancelled (and awaited) before any of them closes."""
 
-    async def record_denial(actor: str, what: str, code: str) -> None:
-        await audit.record(AuditEntry(actor, "access.denied", what, code), clock.now())
-
-    async def session_claims(cookies: Mapping[str, str]) -> TokenClaims | None:
-        caller = await staff_caller(app[SERVICES], cookies)  # SERVICES: set up after this
-        if caller is None:
-            return None
-        return TokenClaims(
-            room="*",
-            role=caller.role,
-            device=caller.name,
-            not_before=0,
-            expires=0,
-            token_id=f"session:{caller.account_id}",
-            kind="session",
+    async def context(app: web.Application) -> AsyncIterator[None]:
+        settings = app[SETTINGS]
+        task = asyncio.create_task(
+            run_every(period_s(settings), job(app), name, first_after_s=first_after(settings)),
+            name=f"majlis-{name}",
         )
+        try:
+            yield
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
 
-    limits = RateLimits.per_minute(
-        settings.socketio_connects_per_minute, settings.socketio_events_per_minute
-    )
-    namespaces = register_namespaces(
-        app[SOCKETIO], rooms, app[MEDIA], turn, devices, record_denial, limits, session_claims
-    )
-
-    async def cut_connections(device: str) -> None:
-        for namespace in namespaces:
-            await namespace.cut_device(device)
-
-    devices.on_revoke(cut_connections)
-    ticking = asyncio.create_task(
-        run_every(
-            settings.room_tick_s,
-            _room_clock_job(rooms, settings.room_discover_s),
-            "rooms",
-            first_after_s=settings.room_tick_s,
-        )
-    )
-    try:
-        yield
-    finally:
-        ticking.cancel()
-        await asyncio.gather(ticking, return_exceptions=True)
+    return context
 
 
-def _room_clock_job(rooms: RoomService, discover_s: float) -> Callable[[], Awaitable[None]]:
-    """One tick of the rooms' clock: timed events, and now and then the rooms that another
-    process scheduled."""
+def _room_clock_job(app: web.Application) -> Callable[[], Awaitable[None]]:
+    """Timed room events, and now and then the rooms that another process scheduled."""
+    rooms, discover_s = app[ROOMS], app[SETTINGS].room_discover_s
     loop = asyncio.get_running_loop()
     next_discovery = loop.time() + discover_s
 
@@ -334,19 +330,50 @@ def _room_clock_job(rooms: RoomService, discover_s: float) -> Callable[[], Await
     return tick
 
 
-def _database_context(
-    engine_factory: EngineFactory,
-) -> Callable[[web.Application], AsyncIterator[None]]:
-    async def database(app: web.Application) -> AsyncIterator[None]:
-        engine = engine_factory(app[SETTINGS].effective_database_url)
-        try:
-            await require_migrated(engine)
-            app[DB_ENGINE] = engine
-            yield
-        finally:
-            await engine.dispose()
+def _scheduler_job(app: web.Application) -> Callable[[], Awaitable[object]]:
+    scheduler, clock = app[SCHEDULER], app[CLOCK]
+    return lambda: scheduler.tick(clock.now())
 
-    return database
+
+def _sms_job(app: web.Application) -> Callable[[], Awaitable[object]]:
+    dispatcher = Dispatcher(app[DB_ENGINE], sms_provider(app[SETTINGS]), app[PII])
+    clock = app[CLOCK]
+    return lambda: dispatcher.send_due(clock.now())
+
+
+def _retention_job(app: web.Application) -> Callable[[], Awaitable[object]]:
+    retention, clock = app[RETENTION], app[CLOCK]
+    return lambda: retention.run(clock.now())
+
+
+# The order resources start in (and stop in reverse); each reads only what comes before it.
+CONTEXTS: tuple[CleanupContext, ...] = (
+    _audit_context,
+    _keys_context,
+    _media_context,
+    _rooms_context,
+    _devices_context,
+    _accounts_context,
+    _desk_context,
+    _scheduler_context,
+    _api_context,
+    _namespaces_context,
+    _retention_context,
+    _periodic(
+        "rooms",
+        lambda s: s.room_tick_s,
+        _room_clock_job,
+        first_after=lambda s: s.room_tick_s,
+    ),
+    _periodic("scheduler", lambda s: s.scheduler_tick_s, _scheduler_job),
+    _periodic("sms", lambda s: s.sms_dispatch_s, _sms_job),
+    _periodic(
+        "retention",
+        lambda _: RETENTION_EVERY_S,
+        _retention_job,
+        first_after=lambda _: RETENTION_EVERY_S,
+    ),
+)
 
 
 def create_redirect_app(settings: Settings) -> web.Application:

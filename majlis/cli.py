@@ -25,12 +25,12 @@ from certs.authority import CertificateReport, ensure_certificates
 from certs.tls import TlsConfigurationError
 from desk.outbox import Dispatcher
 from foundation.clock import SystemClock
-from majlis.app import (
+from majlis.components import (
     audit_log,
     load_keyring,
     pii_cipher,
+    retention_job,
     room_timings,
-    run_retention,
     sms_provider,
 )
 from majlis.database import DatabaseNotMigrated, create_engine
@@ -293,7 +293,9 @@ async def _devices_enroll(settings: Settings, name: str) -> int:
 
 async def _retention_run(settings: Settings) -> None:
     async with _database(settings) as engine:
-        counts = await run_retention(settings, engine, datetime.now(UTC))
+        counts = await retention_job(settings, engine, audit_log(settings, engine)).run(
+            datetime.now(UTC)
+        )
     print(f"retention ({settings.retention_days} days): {counts}")
 
 

@@ -26,7 +26,7 @@ REGISTER_THEN_DIE = textwrap.dedent(
     import asyncio, os, signal
     from datetime import UTC, datetime
     from desk.service import DeskService, LookupLimiter, Registration
-    from majlis.app import pii_cipher, tracking_numbers
+    from majlis.components import pii_cipher, tracking_numbers
     from majlis.database import create_engine
     from majlis.settings import load_settings
 

@@ -17,7 +17,8 @@ from yarl import URL
 from audit.log import audit_log
 from devices.service import DeviceService
 from devices.tables import device_heartbeats
-from majlis.app import DB_ENGINE, run_retention
+from majlis.app import AUDIT, DB_ENGINE
+from majlis.components import retention_job
 from majlis.demo import DemoSignIn, seed_demo
 from rooms.store import Seats
 from tests.integration.conftest import wait_for
@@ -245,7 +246,7 @@ async def test_retention_deletes_heartbeats_older_than_a_week(live: LiveServer) 
     now = live.clock.now()
     await devices.heartbeat(BOOTH, "idle", 12, now - timedelta(days=8))
     await devices.heartbeat(BOOTH, "idle", 14, now - timedelta(days=1))
-    counts = await run_retention(live.settings, engine, now)
+    counts = await retention_job(live.settings, engine, live.app[AUDIT]).run(now)
     assert counts["heartbeats_deleted"] == 1
     async with engine.connect() as connection:
         left = (await connection.execute(select(device_heartbeats.c.round_trip_ms))).scalars()

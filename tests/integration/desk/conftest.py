@@ -14,7 +14,7 @@ from desk.outbox import Dispatcher, SmsProvider
 from desk.service import DeskService, LookupLimiter, Registration
 from desk.tables import outbox
 from desk.tracking import TrackingNumbers
-from majlis.app import load_keyring, pii_cipher, room_timings
+from majlis.components import load_keyring, pii_cipher, room_timings
 from majlis.database import create_engine
 from majlis.demo import seed_demo
 from majlis.settings import Settings

@@ -14,7 +14,7 @@ from desk.outbox import ConsoleProvider
 from desk.pii import PiiCipher, PiiKeys, UnreadableData, add_data_key, load_pii_keys
 from desk.rekey import ENCRYPTED, reencrypt_all
 from desk.tables import applicants
-from majlis.app import pii_cipher
+from majlis.components import pii_cipher
 from tests.integration.desk.conftest import Office, valid_registration
 
 APPLICANTS = [

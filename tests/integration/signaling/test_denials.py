@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 import socketio
 
-from majlis.app import load_keyring
+from majlis.components import load_keyring
 from media.bench.pattern import EncodedFrame
 from rooms.tokens import issue, verify
 from signaling.namespaces import KNOWN_EVENTS, NAMESPACES

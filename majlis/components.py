@@ -1,0 +1,96 @@
+"""Each component built from the settings, one function each: the composition root
+(``majlis.app``) and the CLI both build through these, so a process serving the app and a
+one-off command see the same keys, timings and providers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from accounts.service import SignInPolicy
+from audit.log import AuditLog, Checkpoint
+from certs.secrets import load_or_create_secret
+from certs.signing import load_signing_keys
+from desk.outbox import SmsProvider, provider_for
+from desk.pii import PiiCipher, load_pii_keys
+from desk.retention import RetentionJob
+from desk.tracking import TrackingNumbers
+from devices.service import DeviceService
+from majlis.settings import Settings
+from rooms.state import RoomTimings
+from rooms.store import RoomStore
+from rooms.tokens import Keyring
+
+RETENTION_EVERY_S = 6 * 3600
+HEARTBEATS_KEPT = timedelta(days=7)  # the day board needs minutes; a week helps support
+
+
+def tracking_numbers(settings: Settings) -> TrackingNumbers:
+    return TrackingNumbers(load_or_create_secret(settings.data_dir / "keys" / "tracking.key"))
+
+
+def pii_cipher(settings: Settings) -> PiiCipher:
+    keys_dir = settings.data_dir / "keys"
+    return PiiCipher(lambda: load_pii_keys(keys_dir))
+
+
+def sms_provider(settings: Settings) -> SmsProvider:
+    return provider_for(
+        settings.sms_provider,
+        settings.sms_gateway_url,
+        settings.sms_gateway_api_key,
+        settings.sms_sender_id,
+    )
+
+
+def room_timings(settings: Settings) -> RoomTimings:
+    return RoomTimings(
+        open_before=timedelta(minutes=settings.room_open_before_min),
+        extend_by=timedelta(minutes=settings.room_extend_min),
+        max_extensions=settings.room_max_extensions,
+        end_grace=timedelta(seconds=settings.room_end_grace_s),
+        no_show_after=timedelta(minutes=settings.room_no_show_after_min),
+    )
+
+
+def load_keyring(settings: Settings) -> Keyring:
+    signing_key_id, keys = load_signing_keys(settings.certs_dir)
+    return Keyring(signing_key_id, keys)
+
+
+def sign_in_policy(settings: Settings) -> SignInPolicy:
+    return SignInPolicy(
+        max_failures=settings.sign_in_max_failures,
+        lockout=timedelta(minutes=settings.sign_in_lockout_min),
+        idle=timedelta(minutes=settings.session_idle_min),
+        absolute=timedelta(hours=settings.session_absolute_h),
+    )
+
+
+def audit_log(settings: Settings, engine: AsyncEngine) -> AuditLog:
+    return AuditLog(engine, Checkpoint(settings.data_dir / "audit"))
+
+
+def retention_job(settings: Settings, engine: AsyncEngine, audit: AuditLog) -> RetentionJob:
+    """Requests past retention lose their personal data; week-old heartbeats and expired
+    token ids go too."""
+    devices = DeviceService(engine)
+
+    async def cipher() -> PiiCipher:
+        return await asyncio.to_thread(pii_cipher, settings)
+
+    return RetentionJob(
+        engine,
+        cipher,
+        settings.retention_days,
+        audit,
+        {
+            "heartbeats_deleted": lambda now: devices.delete_heartbeats_before(
+                now - HEARTBEATS_KEPT
+            ),
+            "used_tokens_deleted": RoomStore(engine).forget_expired_tokens,
+        },
+    )
