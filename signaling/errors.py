@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TypedDict
 
 from pydantic import ValidationError
 
@@ -49,10 +49,21 @@ class DeviceRevoked(SignalingError):
     message_key = "errors.devices.device_revoked"
 
 
-def error_payload(error: Exception) -> dict[str, Any]:
+class FieldProblem(TypedDict):
+    field: str
+    problem: str
+
+
+class ErrorBody(TypedDict):
+    code: str
+    message_key: str
+    details: str | list[FieldProblem]
+
+
+def error_payload(error: Exception) -> ErrorBody:
     """``{code, message_key, details}`` for a client: never a traceback, never input echoed."""
     if isinstance(error, ValidationError):
-        details: Any = [
+        details: list[FieldProblem] = [
             {"field": ".".join(str(p) for p in e["loc"]), "problem": e["type"]}
             for e in error.errors()[:10]
         ]
