@@ -10,7 +10,7 @@ import socketio
 from rooms.service import RoomChange, RoomService
 from rooms.state import EventKind
 from signaling.channels import DESK_CHANNEL, office_channel, room_channel
-from signaling.payloads import office_queue, room_snapshot
+from signaling.payloads import Ended, TimeWarning, office_queue, room_snapshot
 
 DISCONNECT_AFTER_END_S = 0.5
 SEAT_NAMESPACES = ("/booth", "/office")
@@ -32,10 +32,13 @@ class RoomBroadcaster:
         for namespace in SEAT_NAMESPACES:
             await self._server.emit("room_state", snapshot, to=channel, namespace=namespace)
             if change.event.kind is EventKind.WARN:
-                warning = {"minutes": int(change.event.detail), "server_time": now.isoformat()}
+                warning: TimeWarning = {
+                    "minutes": int(change.event.detail),
+                    "server_time": now.isoformat(),
+                }
                 await self._server.emit("warning", warning, to=channel, namespace=namespace)
             if change.room.is_over:
-                ended = {"state": change.room.state.value, "reason": change.room.reason}
+                ended: Ended = {"state": change.room.state.value, "reason": change.room.reason}
                 await self._server.emit("ended", ended, to=channel, namespace=namespace)
         if change.room.is_over:
             # After a moment, so the answer to the office's own "end" still reaches it.

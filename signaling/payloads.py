@@ -38,6 +38,20 @@ class SeatGreeting(TypedDict):
     ice_servers: list[dict[str, object]]
 
 
+class TimeWarning(TypedDict):
+    """``warning``: the minutes left of a room, pushed to its seats."""
+
+    minutes: int
+    server_time: str
+
+
+class Ended(TypedDict):
+    """``ended``: the room is over (ended, no_show or aborted) and why."""
+
+    state: str
+    reason: str
+
+
 class Alert(TypedDict):
     id: int
     device: str
