@@ -1,2 +1,19 @@
-"""The HTTP JSON API of the desk and office UIs: the service edge on top of desk/, scheduler/
-and rooms/ (see docs/API.md)."""
+"""The HTTP JSON API of the desk, office and booth screens: one module per resource, each with
+its own routes; ``ROUTES`` is the one table of them all (the authorization matrix test is
+generated from it), ``api.edge`` is what every route goes through."""
+
+from __future__ import annotations
+
+from api import device_self, devices, office, reports, requests, scheduling, sessions
+from api.edge import Route
+
+ROUTES: tuple[Route, ...] = (
+    *requests.ROUTES,
+    *scheduling.ROUTES,
+    *office.ROUTES,
+    *reports.ROUTES,
+    *devices.ROUTES,
+    *device_self.ROUTES,
+    *sessions.ROUTES,
+)
+PUBLIC_ROUTES = frozenset((r.method, r.path) for r in ROUTES if r.permission is None)

@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from devices.errors import DeviceRevoked, EnrollmentFailed, UnknownAlert, UnknownDevice
 from devices.tables import (
     alerts,
     device_credentials,
@@ -27,7 +28,6 @@ from devices.tables import (
     enrollment_codes,
 )
 from foundation.tables import centres, devices
-from typed_errors import TypedError
 
 ENROLLMENT_LIFETIME = timedelta(minutes=15)
 OFFLINE_AFTER = timedelta(seconds=20)
@@ -57,33 +57,6 @@ BOARD_STATE_OF_SCREEN = {
     "reconnecting": "live",
 }
 ALERT_KINDS = frozenset({"help", "preflight_failed", "disconnected"})
-
-
-class DeviceError(TypedError):
-    code = "device_error"
-    message_key = "errors.devices.device_error"
-
-
-class UnknownDevice(DeviceError):
-    code = "unknown_device"
-    message_key = "errors.devices.unknown_device"
-
-
-class EnrollmentFailed(DeviceError):
-    """Unknown, used or expired code: one answer for all three."""
-
-    code = "enrollment_failed"
-    message_key = "errors.devices.enrollment_failed"
-
-
-class DeviceRevoked(DeviceError):
-    code = "device_revoked"
-    message_key = "errors.devices.device_revoked"
-
-
-class UnknownAlert(DeviceError):
-    code = "unknown_alert"
-    message_key = "errors.devices.unknown_alert"
 
 
 @dataclass(frozen=True)

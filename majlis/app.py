@@ -17,7 +17,8 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from accounts.service import Accounts, SignInPolicy
-from api.routes import SERVICES, ApiServices, add_api_routes, staff_caller
+from api import ROUTES
+from api.edge import SERVICES, ApiServices, add_api_routes, staff_caller
 from audit.log import AuditEntry, AuditLog, Checkpoint
 from certs.secrets import load_or_create_secret
 from certs.signing import load_signing_keys
@@ -29,6 +30,7 @@ from desk.tracking import TrackingNumbers
 from devices.service import DeviceService
 from foundation.clock import Clock, SystemClock
 from foundation.periodic import run_every
+from limits import SlidingWindow
 from majlis.database import create_engine
 from majlis.errors import problem_middleware
 from majlis.health import health_handler
@@ -85,7 +87,7 @@ def create_app(
 
     app.router.add_get("/healthz", health_handler(DB_ENGINE), name="healthz")
     app.router.add_get("/metrics", metrics.handle_metrics, name="metrics")
-    add_api_routes(app)
+    add_api_routes(app, ROUTES)
     add_web_client_routes(app, settings.effective_web_client_dir)
 
     sio = create_socketio_server(
@@ -146,7 +148,7 @@ async def _desk_context(app: web.Application) -> AsyncIterator[None]:
         app[DEVICES],
         DeskViews(engine, cipher),
         app[ROOMS],
-        LookupLimiter(limit=10),
+        SlidingWindow(limit=10, window_s=60.0),
     )
     dispatcher = Dispatcher(engine, sms_provider(settings), cipher)
     audit = app[AUDIT]
@@ -241,6 +243,7 @@ def _audit_room_actions(audit: AuditLog) -> Callable[[RoomChange], Awaitable[Non
 async def _media_context(app: web.Application) -> AsyncIterator[None]:
     config = MediaConfig(host_addresses=tuple(app[SETTINGS].media_host_addresses))
     media = MediaServer(config)
+    await media.start()  # refuses to start (AiortcHooksMissing) if an aiortc hook moved
     app[MEDIA] = media
     try:
         yield

@@ -280,7 +280,8 @@ async def _audit_verify(settings: Settings) -> int:
 
 
 async def _devices_enroll(settings: Settings, name: str) -> int:
-    from devices.service import DeviceError, DeviceService
+    from devices.errors import DeviceError
+    from devices.service import DeviceService
 
     engine = create_engine(settings.effective_database_url)
     try:

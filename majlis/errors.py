@@ -7,15 +7,13 @@ import logging
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
+from api import edge
+
 log = logging.getLogger(__name__)
 
 
 def problem(status: int, code: str, message_key: str) -> web.Response:
-    return web.json_response(
-        {"code": code, "message_key": message_key},
-        status=status,
-        content_type="application/problem+json",
-    )
+    return edge.problem(status, code, message_key, content_type="application/problem+json")
 
 
 @web.middleware

@@ -1,9 +1,14 @@
 """The one module that reaches into aiortc's private internals.
 
 Encoded forwarding needs hooks aiortc does not offer publicly: where SRTP-decrypted packets
-are routed, the sender's RTCP counters, the receiver's decoder queue and jitter buffer. aiortc
-is pinned exactly in pyproject.toml, and ``missing_hooks()`` (run by a test and at start-up)
-names every hook an upgrade has moved, so the failure is loud and immediate.
+are routed, the sender's SSRC and RTCP counters, the receiver's PLI, decoder queue and jitter
+buffer, aioice's host addresses and receive queue, and where aiortc builds codecs (counted).
+No other module touches a private member of aiortc or aioice. aiortc is pinned exactly in
+pyproject.toml, and ``missing_hooks()`` (run by a test and by ``MediaServer.start()``, which
+refuses to start unless it is empty) names every hook an upgrade has moved.
+
+The two hooks that must replace a module attribute are held (``media.process_patch``) and
+restored when their last holder lets go: nothing stays patched after the servers close.
 """
 
 from __future__ import annotations
@@ -11,16 +16,22 @@ from __future__ import annotations
 import asyncio
 import queue
 import time
+from collections import Counter
 from collections.abc import Callable, Coroutine
 from typing import Any
 
 import aioice.ice
+import aiortc.rtcrtpreceiver
+import aiortc.rtcrtpsender
 import pylibsrtp
 from aiortc import RTCPeerConnection, RTCRtpReceiver, RTCRtpSender
 from aiortc.jitterbuffer import JitterBuffer
+from aiortc.mediastreams import MediaStreamTrack
 from aiortc.rtcdtlstransport import RTCDtlsTransport
 from aiortc.rtcdtlstransport import State as DtlsState
 from aiortc.rtp import is_rtcp
+
+from media.process_patch import CountedPatch, PatchHold
 
 AIORTC_VERSION = "1.16.0"
 NTP_UNIX_OFFSET_S = 2_208_988_800  # seconds from 1900-01-01 (NTP) to 1970-01-01 (Unix)
@@ -44,6 +55,8 @@ async def missing_hooks() -> list[str]:
         (RTCRtpReceiver, ("_handle_rtp_packet", "_handle_rtcp_packet", "_send_rtcp_pli")),
         (RTCRtpSender, ("_handle_rtcp_packet", "_send_keyframe", "_next_encoded_frame")),
         (aioice.ice, ("get_host_addresses",)),
+        (aiortc.rtcrtpreceiver, ("get_decoder",)),
+        (aiortc.rtcrtpsender, ("get_encoder",)),
     ):
         problems.extend(
             f"{getattr(owner, '__name__', owner)}.{name}"
@@ -55,7 +68,8 @@ async def missing_hooks() -> list[str]:
     try:
         transceiver = pc.addTransceiver("video")
         sender, receiver = transceiver.sender, transceiver.receiver
-        wanted: list[tuple[object, str]] = [
+        wanted: list[tuple[object, str]] = [(sender, "_ssrc")]
+        wanted += [
             (sender, _SENDER_PREFIX + name)
             for name in ("ntp_timestamp", "rtp_timestamp", "octet_count", "packet_count")
         ]
@@ -81,6 +95,9 @@ async def missing_hooks() -> list[str]:
             for name in ("_protocols", "_nominated"):
                 if not hasattr(connection, name):
                     problems.append(f"aioice.Connection.{name}")
+        track = aiortc.rtcrtpreceiver.RemoteStreamTrack(kind="video")
+        if not isinstance(getattr(track, "_queue", None), asyncio.Queue):
+            problems.append("RemoteStreamTrack._queue")
     finally:
         await pc.close()
     return problems
@@ -89,18 +106,28 @@ async def missing_hooks() -> list[str]:
 # -- ICE ------------------------------------------------------------------------------------
 
 
-def gather_only_on(addresses: list[str]) -> None:
-    """Make every ICE agent of this process gather host candidates on ``addresses`` only.
+def _host_addresses_of_latest_holder(
+    _original: Any, holds: list[PatchHold[tuple[str, ...]]]
+) -> Callable[[bool, bool], list[str]]:
+    def host_addresses(use_ipv4: bool, use_ipv6: bool) -> list[str]:
+        chosen = holds[-1].value  # several servers in one process: the latest started decides
+        return [a for a in chosen if (":" in a and use_ipv6) or (":" not in a and use_ipv4)]
+
+    return host_addresses
+
+
+_HOST_ADDRESSES = CountedPatch(aioice.ice, "get_host_addresses", _host_addresses_of_latest_holder)
+
+
+def gather_only_on(addresses: tuple[str, ...]) -> PatchHold[tuple[str, ...]]:
+    """While held, every ICE agent of this process gathers host candidates on ``addresses``
+    only (aioice asks one module function, for the whole process); released by the last
+    holder, aioice's own function is back.
 
     aioice otherwise offers every interface address (and skips loopback), which would send
     connectivity checks to networks this server must not touch.
     """
-    chosen = list(addresses)
-
-    def host_addresses(use_ipv4: bool, use_ipv6: bool) -> list[str]:
-        return [a for a in chosen if (":" in a and use_ipv6) or (":" not in a and use_ipv4)]
-
-    aioice.ice.get_host_addresses = host_addresses
+    return _HOST_ADDRESSES.hold(tuple(addresses))
 
 
 class DropOldestQueue(asyncio.Queue[Any]):
@@ -128,10 +155,14 @@ def dtls_transport(pc: RTCPeerConnection) -> RTCDtlsTransport:
     return transport
 
 
+def replace_ice_receive_queue(dtls: RTCDtlsTransport, receive_queue: asyncio.Queue[Any]) -> None:
+    """aioice queues every datagram it receives here until the DTLS transport reads it."""
+    dtls.transport._connection._queue = receive_queue
+
+
 def bound_ice_receive_queue(dtls: RTCDtlsTransport, maxsize: int) -> DropOldestQueue:
-    connection = dtls.transport._connection
     bounded = DropOldestQueue(maxsize)
-    connection._queue = bounded
+    replace_ice_receive_queue(dtls, bounded)
     return bounded
 
 
@@ -146,6 +177,11 @@ def route_packets_to(dtls: RTCDtlsTransport, on_rtp: RtpHandler, on_rtcp: RtcpHa
 
     dtls._handle_rtp_data = handle_rtp_data  # type: ignore[method-assign]
     dtls._handle_rtcp_data = on_rtcp  # type: ignore[method-assign,assignment]
+
+
+def packet_handlers(dtls: RTCDtlsTransport) -> tuple[RtpHandler, RtcpHandler]:
+    """Where ``dtls`` sends decrypted RTP and RTCP now (aiortc's own, until replaced)."""
+    return dtls._handle_rtp_data, dtls._handle_rtcp_data
 
 
 async def deliver_rtcp_to_aiortc(dtls: RTCDtlsTransport, packet: Any) -> None:
@@ -219,7 +255,7 @@ def dtls_connected(dtls: RTCDtlsTransport) -> bool:
 # -- sender and receiver state --------------------------------------------------------------
 
 
-class SenderReportClock:
+class SenderReportCounters:
     """Keeps an aiortc sender's RTCP sender reports true for packets we send past it."""
 
     __slots__ = ("_sender",)
@@ -235,6 +271,25 @@ class SenderReportClock:
             # One NTP reading per frame is enough to map RTP time to wall time.
             sender._RTCRtpSender__ntp_timestamp = int((time.time() + NTP_UNIX_OFFSET_S) * 2**32)
             sender._RTCRtpSender__rtp_timestamp = rtp_timestamp
+
+
+def sender_ssrc(sender: RTCRtpSender) -> int:
+    """The SSRC ``sender`` announces in the answer (aiortc has no public getter)."""
+    ssrc: int = sender._ssrc
+    return ssrc
+
+
+async def request_keyframe(receiver: RTCRtpReceiver, media_ssrc: int) -> None:
+    """Send a PLI for ``media_ssrc`` from ``receiver``: the publisher's next frame is a key."""
+    await receiver._send_rtcp_pli(media_ssrc)
+
+
+def discard_decoded_frames(track: MediaStreamTrack) -> None:
+    """Empty a receiving track of frames decoded but never read (preflight's leftovers)."""
+    remote: Any = track
+    decoded: asyncio.Queue[Any] = remote._queue
+    while not decoded.empty():
+        decoded.get_nowait()
 
 
 def rtcp_ssrc(receiver: RTCRtpReceiver) -> int | None:
@@ -283,3 +338,28 @@ def tap_encoded_frames(
 def on_keyframe_request(sender: RTCRtpSender, callback: Callable[[], None]) -> None:
     """Call ``callback`` when the far end of ``sender`` asks for a keyframe (PLI/FIR)."""
     sender._send_keyframe = callback  # type: ignore[method-assign]
+
+
+# -- codec construction ---------------------------------------------------------------------
+
+
+def _counting(kind: str) -> Callable[[Any, list[PatchHold[Counter[str]]]], Any]:
+    def make_replacement(build: Any, holds: list[PatchHold[Counter[str]]]) -> Any:
+        def counted(*args: Any, **kwargs: Any) -> Any:
+            for hold in holds:
+                hold.value[kind] += 1
+            return build(*args, **kwargs)
+
+        return counted
+
+    return make_replacement
+
+
+_DECODERS = CountedPatch(aiortc.rtcrtpreceiver, "get_decoder", _counting("decoder"))
+_ENCODERS = CountedPatch(aiortc.rtcrtpsender, "get_encoder", _counting("encoder"))
+
+
+def count_codec_builds(counts: Counter[str]) -> tuple[PatchHold[Counter[str]], ...]:
+    """While held, each decoder and encoder aiortc builds adds one to ``counts["decoder"]``
+    or ``counts["encoder"]``."""
+    return _DECODERS.hold(counts), _ENCODERS.hold(counts)

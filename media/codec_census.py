@@ -1,35 +1,31 @@
-"""Counts the decoders and encoders aiortc builds in this process.
+"""Counts the decoders and encoders aiortc builds while a census is open.
 
-The live path must build none: the benchmark and the tests read these counts to prove it.
+The live path must build none: the benchmark reads these counts to prove it. Counting needs a
+process-wide hook (``aiortc_hooks.count_codec_builds``), held only while a census is open.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
-from typing import Any
 
-import aiortc.rtcrtpreceiver
-import aiortc.rtcrtpsender
-
-_census: Counter[str] = Counter()
+from media.aiortc_hooks import count_codec_builds
 
 
-def count_codec_constructions() -> Counter[str]:
-    """Start counting (idempotent) and return the live counter: keys ``decoder``/``encoder``."""
-    receiver_module: Any = aiortc.rtcrtpreceiver
-    sender_module: Any = aiortc.rtcrtpsender
-    if not getattr(receiver_module.get_decoder, "_majlis_counted", False):
-        receiver_module.get_decoder = _counting("decoder", receiver_module.get_decoder)
-    if not getattr(sender_module.get_encoder, "_majlis_counted", False):
-        sender_module.get_encoder = _counting("encoder", sender_module.get_encoder)
-    return _census
+class CodecCensus:
+    """Open from construction until ``close()``; counts only what is built meanwhile."""
 
+    def __init__(self) -> None:
+        self._counts: Counter[str] = Counter()
+        self._holds = count_codec_builds(self._counts)
 
-def _counting(name: str, build: Callable[..., Any]) -> Callable[..., Any]:
-    def counted(*args: Any, **kwargs: Any) -> Any:
-        _census[name] += 1
-        return build(*args, **kwargs)
+    @property
+    def decoders(self) -> int:
+        return self._counts["decoder"]
 
-    counted._majlis_counted = True  # type: ignore[attr-defined]
-    return counted
+    @property
+    def encoders(self) -> int:
+        return self._counts["encoder"]
+
+    def close(self) -> None:
+        for hold in self._holds:
+            hold.release()

@@ -53,3 +53,23 @@ class PreflightUnavailable(MediaError):
 
     code = "preflight_unavailable"
     message_key = "errors.media.preflight_unavailable"
+
+
+class AiortcHooksMissing(MediaError):
+    """aiortc or aioice lacks a private member media/ relies on (an upgrade moved it): the
+    media server refuses to start rather than forward media wrongly. Operators see it at
+    start-up; no participant ever does."""
+
+    code = "aiortc_hooks_missing"
+
+    def __init__(self, missing: list[str]) -> None:
+        super().__init__(
+            "media server refused to start, aiortc hooks missing: " + ", ".join(missing)
+        )
+        self.missing = tuple(missing)
+
+
+class MediaServerNotStarted(MediaError):
+    """``join`` before ``MediaServer.start()``: ICE would gather on every interface."""
+
+    code = "media_server_not_started"

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from aiortc import RTCPeerConnection, RTCRtpReceiver, RTCRtpSender
 from aiortc import sdp as aiortc_sdp
 
+from media.aiortc_hooks import sender_ssrc
 from media.rtp_packets import ExtensionRewrite
 
 MID_EXTENSION_URI = "urn:ietf:params:rtp-hdrext:sdes:mid"
@@ -28,11 +29,7 @@ class NegotiatedMedia:
     extensions: dict[int, str]  # header extension id -> URI
     sender: RTCRtpSender
     receiver: RTCRtpReceiver
-
-    @property
-    def sender_ssrc(self) -> int:
-        ssrc: int = self.sender._ssrc
-        return ssrc
+    sender_ssrc: int  # fixed when aiortc builds the sender; a field, as every packet reads it
 
 
 def negotiated_media(pc: RTCPeerConnection, answer_sdp: str) -> dict[str, NegotiatedMedia]:
@@ -63,6 +60,7 @@ def negotiated_media(pc: RTCPeerConnection, answer_sdp: str) -> dict[str, Negoti
             extensions={ext.id: ext.uri for ext in section.rtp.headerExtensions},
             sender=transceiver.sender,
             receiver=transceiver.receiver,
+            sender_ssrc=sender_ssrc(transceiver.sender),
         )
     return result
 

@@ -19,6 +19,7 @@ from media.aiortc_hooks import (
     disable_audio_playout_delay,
     on_keyframe_request,
     receive_srtp_directly,
+    request_keyframe,
     route_packets_to,
     tap_encoded_frames,
 )
@@ -93,7 +94,7 @@ class Participant:
         sources = video.receiver.getSynchronizationSources()
         if not sources:
             return
-        task = asyncio.ensure_future(video.receiver._send_rtcp_pli(sources[0].source))
+        task = asyncio.ensure_future(request_keyframe(video.receiver, sources[0].source))
         self.keyframe_tasks.add(task)
         task.add_done_callback(self.keyframe_tasks.discard)
 

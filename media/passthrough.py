@@ -34,7 +34,7 @@ from aiortc.rtp import (
 )
 
 from media.aiortc_hooks import (
-    SenderReportClock,
+    SenderReportCounters,
     deliver_rtcp_to_aiortc,
     deliver_rtp_to_receiver,
     rtcp_ssrc,
@@ -55,7 +55,9 @@ from media.rtp_packets import (
 
 log = logging.getLogger(__name__)
 
-Clock = Callable[[], float]
+# Seconds from a monotonic source (``time.monotonic``), for PLI pacing and timestamp gaps.
+# Not the app's ``Clock`` (wall-clock datetimes for the room and booking rules).
+MonotonicSeconds = Callable[[], float]
 
 
 @dataclass(frozen=True)
@@ -73,14 +75,14 @@ class RtpRoute:
         target: NegotiatedMedia,
         target_dtls: RTCDtlsTransport,
         limits: ForwardingLimits,
-        clock: Clock = time.monotonic,
+        monotonic_s: MonotonicSeconds = time.monotonic,
     ) -> None:
         self.kind = target.kind
         self.target = target
         self._target_dtls = target_dtls
-        self._report = SenderReportClock(target.sender)
+        self._report = SenderReportCounters(target.sender)
         self._limits = limits
-        self._clock = clock
+        self._monotonic_s = monotonic_s
         self._is_video = target.kind == "video"
         self.source: NegotiatedMedia | None = None
         self._source_dtls: RTCDtlsTransport | None = None
@@ -92,7 +94,7 @@ class RtpRoute:
         self._ts_offset = 0
         self._last_out_seq = random.randint(0, 0x7FFF)  # noqa: S311 - not a secret
         self._last_out_ts = random.randint(0, 0xFFFFFFFF)  # noqa: S311
-        self._last_out_time = clock()
+        self._last_out_time = monotonic_s()
         self._cache: list[bytes | None] = [None] * limits.nack_cache_packets
         self._cache_mask = limits.nack_cache_packets - 1
         self._last_pli = float("-inf")
@@ -143,7 +145,7 @@ class RtpRoute:
         self._report.sent(out_ts, len(out) - 12, bool(packet[1] & 0x80))
 
     def _rebase(self, sequence: int, timestamp: int, ssrc: int) -> None:
-        now = self._clock()
+        now = self._monotonic_s()
         elapsed_ticks = int((now - self._last_out_time) * self.target.clock_rate)
         self._seq_offset = (self._last_out_seq + 1 - sequence) & 0xFFFF
         self._ts_offset = (self._last_out_ts + max(elapsed_ticks, 1) - timestamp) & 0xFFFFFFFF
@@ -205,7 +207,7 @@ class RtpRoute:
         self._send_to_source(RtcpRrPacket(ssrc=self._feedback_ssrc(), reports=[translated]))
 
     def _request_keyframe(self, ssrc: int, min_interval_s: float) -> None:
-        now = self._clock()
+        now = self._monotonic_s()
         if now - self._last_pli < min_interval_s:
             return
         self._last_pli = now

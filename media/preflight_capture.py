@@ -12,6 +12,7 @@ from typing import Any
 
 from aiortc.mediastreams import MediaStreamError
 
+from media.aiortc_hooks import discard_decoded_frames, request_keyframe
 from media.errors import PreflightUnavailable
 from media.participant import Participant
 from media.preflight import Image, PreflightResult, check_frames
@@ -27,7 +28,7 @@ async def capture_frames(
     _decode(participant, True)
     participant_ssrc = _video_ssrc(participant)
     if participant_ssrc is not None:
-        await video.receiver._send_rtcp_pli(participant_ssrc)
+        await request_keyframe(video.receiver, participant_ssrc)
     images: list[Image] = []
     try:
         async with asyncio.timeout(timeout_s):
@@ -43,7 +44,7 @@ async def capture_frames(
             raise PreflightUnavailable("no video arrived from the camera in time") from None
     finally:
         _decode(participant, False)
-        _drain(track)
+        discard_decoded_frames(track)
     return await asyncio.to_thread(check_frames, images)
 
 
@@ -60,9 +61,3 @@ def _video_ssrc(participant: Participant) -> int | None:
         return participant.passthrough.streams["video"].ssrc
     sources = participant.media["video"].receiver.getSynchronizationSources()
     return sources[0].source if sources else None
-
-
-def _drain(track: Any) -> None:
-    queue: asyncio.Queue[Any] = track._queue
-    while not queue.empty():
-        queue.get_nowait()

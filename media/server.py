@@ -24,12 +24,19 @@ from aiortc import (
 )
 from aiortc import sdp as aiortc_sdp
 
-from media.aiortc_hooks import bound_ice_receive_queue, dtls_transport, gather_only_on
+from media.aiortc_hooks import (
+    bound_ice_receive_queue,
+    dtls_transport,
+    gather_only_on,
+    missing_hooks,
+)
 from media.config import MediaConfig
 from media.errors import (
+    AiortcHooksMissing,
     MalformedCandidate,
     MalformedSdp,
     MediaError,
+    MediaServerNotStarted,
     PreflightUnavailable,
     RoomFull,
     SdpTooLarge,
@@ -42,6 +49,7 @@ from media.participant import Participant
 from media.passthrough import ForwardingLimits, RtpRoute
 from media.preflight import PreflightResult
 from media.preflight_capture import capture_frames
+from media.process_patch import PatchHold
 from media.stats import ParticipantStats, RouteCounters, participant_stats
 from media.tracks import EncodedFrameTrack, IdleTrack, PendingTrack
 
@@ -70,6 +78,9 @@ class _Room:
 
 
 class MediaServer:
+    """Built, then ``await start()``: it checks aiortc's hooks and takes the process's ICE
+    host addresses, which ``close()`` gives back."""
+
     def __init__(self, config: MediaConfig, on_participant_gone: GoneCallback | None = None):
         self._config = config
         self._limits = ForwardingLimits(
@@ -81,12 +92,24 @@ class MediaServer:
         self._on_gone = on_participant_gone
         self._tasks: set[asyncio.Task[None]] = set()
         self._watchdog: asyncio.Task[None] | None = None
-        gather_only_on(list(config.host_addresses))
+        self._host_addresses: PatchHold[tuple[str, ...]] | None = None
+
+    async def start(self) -> None:
+        """Refuse to start (``AiortcHooksMissing``) unless every aiortc hook is where
+        ``media/`` expects it; then gather ICE candidates only on the configured addresses."""
+        if self._host_addresses is not None:
+            return
+        missing = await missing_hooks()
+        if missing:
+            raise AiortcHooksMissing(missing)
+        self._host_addresses = gather_only_on(self._config.host_addresses)
 
     # -- joining and leaving -------------------------------------------------------------------
 
     async def join(self, room_id: str, participant_id: str, role: str, offer_sdp: str) -> str:
         """Add (or replace, on reconnect) a participant from her SDP offer; return the answer."""
+        if self._host_addresses is None:
+            raise MediaServerNotStarted("join before MediaServer.start()")
         self._validate_offer(offer_sdp)
         if self._watchdog is None:
             self._watchdog = asyncio.create_task(self._watch_liveness())
@@ -272,15 +295,20 @@ class MediaServer:
         await asyncio.gather(*(p.close() for p in room.participants.values()))
 
     async def close(self) -> None:
-        if self._watchdog is not None:
-            self._watchdog.cancel()
-            await asyncio.gather(self._watchdog, return_exceptions=True)
-            self._watchdog = None
-        for room_id in list(self._rooms):
-            await self.close_room(room_id)
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        try:
+            if self._watchdog is not None:
+                self._watchdog.cancel()
+                await asyncio.gather(self._watchdog, return_exceptions=True)
+                self._watchdog = None
+            for room_id in list(self._rooms):
+                await self.close_room(room_id)
+            for task in list(self._tasks):
+                task.cancel()
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+        finally:
+            if self._host_addresses is not None:
+                self._host_addresses.release()
+                self._host_addresses = None
 
     # -- flow, stats, preflight ----------------------------------------------------------------
 

@@ -6,7 +6,7 @@ from typing import TypedDict
 
 from pydantic import ValidationError
 
-from typed_errors import TypedError
+from typed_errors import FieldProblem, TypedError, validation_problems
 
 
 class SignalingError(TypedError):
@@ -49,11 +49,6 @@ class DeviceRevoked(SignalingError):
     message_key = "errors.devices.device_revoked"
 
 
-class FieldProblem(TypedDict):
-    field: str
-    problem: str
-
-
 class ErrorBody(TypedDict):
     code: str
     message_key: str
@@ -63,14 +58,10 @@ class ErrorBody(TypedDict):
 def error_payload(error: Exception) -> ErrorBody:
     """``{code, message_key, details}`` for a client: never a traceback, never input echoed."""
     if isinstance(error, ValidationError):
-        details: list[FieldProblem] = [
-            {"field": ".".join(str(p) for p in e["loc"]), "problem": e["type"]}
-            for e in error.errors()[:10]
-        ]
         return {
             "code": InvalidPayload.code,
             "message_key": InvalidPayload.message_key,
-            "details": details,
+            "details": validation_problems(error),
         }
     if isinstance(error, TypedError):
         return {"code": error.code, "message_key": error.message_key, "details": error.detail}

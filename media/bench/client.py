@@ -22,6 +22,8 @@ from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from media.aiortc_hooks import (
     dtls_transport,
     on_keyframe_request,
+    packet_handlers,
+    replace_ice_receive_queue,
     route_packets_to,
     tap_encoded_frames,
 )
@@ -179,16 +181,15 @@ class MediaClient:
                 on_keyframe_request(transceiver.sender, self.video_track.request_keyframe)
         await self.pc.setLocalDescription(await self.pc.createOffer())
         if self._loss > 0:
-            connection = dtls_transport(self.pc).transport._connection
             self.lossy_queue = LossyQueue(self._loss, self._seed)
-            connection._queue = self.lossy_queue
+            replace_ice_receive_queue(dtls_transport(self.pc), self.lossy_queue)
         return str(self.pc.localDescription.sdp)
 
     async def accept(self, answer_sdp: str) -> None:
         await self.pc.setRemoteDescription(RTCSessionDescription(answer_sdp, "answer"))
         kinds = {m.payload_type: kind for kind, m in negotiated_media(self.pc, answer_sdp).items()}
         dtls = dtls_transport(self.pc)
-        deliver = dtls._handle_rtp_data
+        deliver, deliver_rtcp = packet_handlers(dtls)
 
         async def count_then_deliver(data: bytes, arrival_time_ms: int) -> None:
             # A frame is complete when its marker packet arrives; the stamp ends its payload.
@@ -199,7 +200,7 @@ class MediaClient:
                         self.received[kind].add(payload_of(data))
             await deliver(data, arrival_time_ms)
 
-        route_packets_to(dtls, count_then_deliver, dtls._handle_rtcp_data)
+        route_packets_to(dtls, count_then_deliver, deliver_rtcp)
 
     def _assembled_sink(self, kind: str) -> Callable[[Any, Any], None]:
         def sink(_codec: Any, encoded_frame: Any) -> None:

@@ -24,7 +24,14 @@ READY_TIMEOUT_S = 20.0
 
 
 async def run(arguments: argparse.Namespace) -> dict[str, Any]:
-    gather_only_on(["127.0.0.1"])
+    loopback_only = gather_only_on(("127.0.0.1",))
+    try:
+        return await _measure(arguments)
+    finally:
+        loopback_only.release()
+
+
+async def _measure(arguments: argparse.Namespace) -> dict[str, Any]:
     video, audio = encode_video_pattern(), encode_audio_pattern()
     clients = [
         MediaClient(video, audio, loss=arguments.loss, seed=index)

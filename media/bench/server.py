@@ -15,15 +15,13 @@ from dataclasses import asdict
 
 from aiohttp import web
 
-from media.codec_census import count_codec_constructions
+from media.codec_census import CodecCensus
 from media.config import MediaConfig
 from media.errors import MediaError
 from media.server import MediaServer
 
 
-def build_app(server: MediaServer, flow_on_join: bool) -> web.Application:
-    census = count_codec_constructions()
-
+def build_app(server: MediaServer, census: CodecCensus, flow_on_join: bool) -> web.Application:
     async def join(request: web.Request) -> web.Response:
         body = await request.json()
         try:
@@ -45,8 +43,8 @@ def build_app(server: MediaServer, flow_on_join: bool) -> web.Application:
             {
                 "cpu_s": own.ru_utime + own.ru_stime,
                 "wall_s": time.time(),
-                "decoders": census["decoder"],
-                "encoders": census["encoder"],
+                "decoders": census.decoders,
+                "encoders": census.encoders,
                 "participants": server.participant_count(),
             }
         )
@@ -64,8 +62,10 @@ def build_app(server: MediaServer, flow_on_join: bool) -> web.Application:
 
 
 async def serve(mode: str, flow_on_join: bool, event_loop: str) -> None:
+    census = CodecCensus()
     server = MediaServer(MediaConfig(mode=mode))  # type: ignore[arg-type]
-    runner = web.AppRunner(build_app(server, flow_on_join), access_log=None)
+    await server.start()
+    runner = web.AppRunner(build_app(server, census, flow_on_join), access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
@@ -76,6 +76,7 @@ async def serve(mode: str, flow_on_join: bool, event_loop: str) -> None:
     finally:
         await server.close()
         await runner.cleanup()
+        census.close()
 
 
 def main() -> None:

@@ -84,7 +84,11 @@ async def test_unknown_path_is_problem_json_without_traceback(server: RunningSer
         assert r1.status in (403, 404)
         assert "root:" not in await r1.text()
         assert r2.status == 404
-        assert await r2.json() == {"code": "not_found", "message_key": "errors.not_found"}
+        assert await r2.json() == {
+            "code": "not_found",
+            "message_key": "errors.not_found",
+            "details": "",
+        }
 
 
 async def test_wrong_method_is_problem_json(server: RunningServer) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from api.routes import ROUTES
+from api import ROUTES
 from audit.log import audit_log
 from majlis.app import DB_ENGINE, SOCKETIO
 from rooms.callers import CALLER_KIND_OF

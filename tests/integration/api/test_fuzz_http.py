@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select, text
 
-from api.routes import ROUTES
+from api import ROUTES
 from majlis.app import DB_ENGINE
 from majlis.demo import seed_demo
 from tests.integration.signaling.test_fuzz import LoopThread, _build, _healthy, json_values

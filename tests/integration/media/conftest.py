@@ -43,6 +43,7 @@ async def harness(audio: list[EncodedFrame]) -> AsyncIterator[Harness]:
         gone.append((room, participant, reason))
 
     server = MediaServer(MediaConfig(), on_participant_gone=on_gone)
+    await server.start()
     harness = Harness(server, audio, gone)
     try:
         yield harness

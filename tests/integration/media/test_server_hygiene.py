@@ -165,6 +165,7 @@ async def test_a_participant_who_never_connects_is_removed(
         gone.append(reason)
 
     server = MediaServer(MediaConfig(connect_timeout_s=1.0), on_participant_gone=on_gone)
+    await server.start()
     try:
         await server.join("room-1", "booth", "booth", await _offer())  # the answer goes nowhere
         await wait_for(lambda: bool(gone), 3, "the unconnected participant to be removed")

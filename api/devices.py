@@ -1,0 +1,108 @@
+"""Managing devices (enrollment codes, revocation), enrolling one, the day board and its alerts."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from api import models
+from api.edge import (
+    Route,
+    actor_of,
+    audit,
+    json_answer,
+    now_of,
+    path_id,
+    read_body,
+    services_of,
+)
+from audit.log import AuditEntry
+from devices.errors import EnrollmentFailed, TooManyEnrollmentAttempts
+from rooms.permissions import Permission
+
+
+async def device_list(request: web.Request) -> web.Response:
+    devices = services_of(request).devices
+    return json_answer(
+        {
+            "devices": [
+                {
+                    "id": d.id,
+                    "name": d.name,
+                    "kind": d.kind,
+                    "centre": d.centre,
+                    "in_service": d.in_service,
+                    "revoked": devices.is_revoked(d.name),
+                }
+                for d in await devices.all()
+            ]
+        }
+    )
+
+
+async def start_enrollment(request: web.Request) -> web.Response:
+    enrollment = await services_of(request).devices.start_enrollment(
+        path_id(request), now_of(request)
+    )
+    await audit(request, "device.enrollment", f"device:{enrollment.device.name}")
+    return json_answer(
+        {
+            "device": enrollment.device.name,
+            "code": enrollment.code,
+            "expires_at": enrollment.expires_at.isoformat(),
+        },
+        status=201,
+    )
+
+
+async def revoke_device(request: web.Request) -> web.Response:
+    device = await services_of(request).devices.revoke(path_id(request), now_of(request))
+    await audit(request, "device.revoke", f"device:{device.name}")
+    return json_answer({"ok": True, "device": device.name})
+
+
+async def enroll(request: web.Request) -> web.Response:
+    services = services_of(request)
+    body = await read_body(request, models.Enroll)
+    client = request.remote or "unknown"
+    if not services.enrollment_attempts.allow(client):  # codes are short: no guessing
+        raise TooManyEnrollmentAttempts("try again in a minute")
+    try:
+        device, credential = await services.devices.enroll(body.code, now_of(request))
+    except EnrollmentFailed:
+        await services.audit.record(
+            AuditEntry(client, "device.enroll_failed", "enrollment"), now_of(request)
+        )
+        raise
+    await services.audit.record(
+        AuditEntry(device.name, "device.enrolled", f"device:{device.name}"), now_of(request)
+    )
+    return json_answer(
+        {
+            "device": device.name,
+            "kind": device.kind,
+            "centre": device.centre,
+            "credential": credential,
+        },
+        status=201,
+    )
+
+
+async def board(request: web.Request) -> web.Response:
+    return json_answer(await services_of(request).devices.board(now_of(request)))
+
+
+async def handle_alert(request: web.Request) -> web.Response:
+    alert_id = path_id(request)
+    await services_of(request).devices.handle_alert(alert_id, actor_of(request), now_of(request))
+    await audit(request, "alert.handled", f"alert:{alert_id}")
+    return json_answer({"ok": True})
+
+
+ROUTES: tuple[Route, ...] = (
+    Route("GET", "/api/board", Permission.SEE_ALL_ROOMS, board),
+    Route("POST", "/api/alerts/{id}/handled", Permission.ALERT_HANDLE, handle_alert),
+    Route("GET", "/api/devices", Permission.DEVICE_MANAGE, device_list),
+    Route("POST", "/api/devices/{id}/enrollment", Permission.DEVICE_MANAGE, start_enrollment),
+    Route("POST", "/api/devices/{id}/revoke", Permission.DEVICE_MANAGE, revoke_device),
+    Route("POST", "/api/devices/enroll", None, enroll),  # public: the one-time code is the key
+)

@@ -1,0 +1,260 @@
+"""The HTTP edge every API route goes through: who is calling (a ``Caller``), the permission
+the route needs, CSRF for staff sessions, body and id parsing, and typed errors turned into
+JSON ``{code, message_key, details}`` with a 4xx status — never a traceback.
+
+A handler parses, calls one service use case, and answers; everything else is here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import Enum
+from typing import TypeVar
+
+from aiohttp import web
+from pydantic import BaseModel, ValidationError
+
+from accounts.service import AccountLocked, Accounts, SignInError, StaffSession
+from audit.log import AuditEntry, AuditLog
+from desk.errors import DeskError, InvalidTrackingNumber, TooManyLookups, UnknownRequest
+from desk.service import DeskService, DeskViews
+from devices.errors import (
+    DeviceError,
+    DeviceRevoked,
+    EnrollmentFailed,
+    TooManyEnrollmentAttempts,
+)
+from devices.service import CREDENTIAL_PREFIX, DeviceService
+from foundation.clock import Clock
+from limits import SlidingWindow
+from rooms.callers import Caller, CallerKind, require_caller
+from rooms.errors import NotPermitted, RoomError, TokenError
+from rooms.permissions import Permission
+from rooms.service import RoomService
+from rooms.store import RoomStore
+from rooms.tokens import Keyring, verify
+from scheduler.errors import SchedulingError, UnknownAppointment
+from scheduler.service import SchedulerService
+from typed_errors import InvalidPayload, TypedError, validation_problems
+
+log = logging.getLogger(__name__)
+B = TypeVar("B", bound=BaseModel)
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+SESSION_COOKIE = "majlis_session"
+CSRF_HEADER = "X-CSRF-Token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+@dataclass(frozen=True)
+class ApiServices:
+    """What the API's handlers may call; built once by the composition root."""
+
+    desk: DeskService
+    scheduler: SchedulerService
+    room_store: RoomStore
+    keyring: Keyring
+    clock: Clock
+    audit: AuditLog
+    accounts: Accounts
+    devices: DeviceService
+    views: DeskViews
+    rooms: RoomService
+    enrollment_attempts: SlidingWindow  # per client address: one-time codes cannot be guessed
+
+
+SERVICES = web.AppKey("api_services", ApiServices)
+CALLER = web.RequestKey("caller", Caller)
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str
+    permission: Permission | None  # None: public (the status lookup, sign-in, enrollment)
+    handler: Handler
+
+
+# The HTTP status of each kind of domain error; the first match wins (subclasses first).
+STATUS_OF_ERROR: Sequence[tuple[type[TypedError], int]] = (
+    (DeviceRevoked, 401),
+    (EnrollmentFailed, 404),
+    (TooManyEnrollmentAttempts, 429),
+    (DeviceError, 404),
+    (AccountLocked, 429),
+    (SignInError, 401),
+    (TokenError, 401),
+    (NotPermitted, 403),
+    (TooManyLookups, 429),
+    (UnknownRequest, 404),
+    (UnknownAppointment, 404),
+    (InvalidTrackingNumber, 404),
+    (InvalidPayload, 422),
+    (DeskError, 422),
+    (SchedulingError, 409),
+    (RoomError, 409),
+)
+
+
+def _encode(value: object) -> object:
+    """JSON for what services return: frozen dataclasses, moments, days and enums."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+def json_answer(body: object, status: int = 200) -> web.Response:
+    """A JSON answer; services' typed read models are written as plain JSON objects."""
+    return web.json_response(body, status=status, dumps=lambda v: json.dumps(v, default=_encode))
+
+
+def problem(
+    status: int,
+    code: str,
+    message_key: str,
+    details: object = "",
+    content_type: str = "application/json",
+) -> web.Response:
+    """The one error body of the HTTP edge (the app's last-resort middleware uses it too)."""
+    return web.json_response(
+        {"code": code, "message_key": message_key, "details": details},
+        status=status,
+        content_type=content_type,
+    )
+
+
+def add_api_routes(app: web.Application, routes: Sequence[Route]) -> None:
+    for route in routes:
+        handler = _errors_as_json(_guarded(route.permission, route.handler))
+        app.router.add_route(route.method, route.path, handler)
+
+
+def _guarded(permission: Permission | None, handler: Handler) -> Handler:
+    async def guarded(request: web.Request) -> web.StreamResponse:
+        if permission is not None:
+            request[CALLER] = await _authorised(request, permission)
+        return await handler(request)
+
+    return guarded
+
+
+def _errors_as_json(handler: Handler) -> Handler:
+    async def wrapped(request: web.Request) -> web.StreamResponse:
+        try:
+            return await handler(request)
+        except ValidationError as error:
+            details = validation_problems(error)
+            return problem(422, InvalidPayload.code, InvalidPayload.message_key, details)
+        except TypedError as error:
+            status = next((s for kind, s in STATUS_OF_ERROR if isinstance(error, kind)), None)
+            if status is None:
+                raise  # a domain error the edge has no answer for: the middleware's 500
+            if status in (401, 403):
+                caller = request.get(CALLER)
+                actor = caller.audit_name if caller else (request.remote or "unknown")
+                await audit(request, "access.denied", request.path[:64], error.code, actor)
+            return problem(status, error.code, error.message_key, error.detail)
+
+    return wrapped
+
+
+async def _authorised(request: web.Request, permission: Permission) -> Caller:
+    """Who is calling: an enrolled device, a (dev) terminal's signed token, or a staff session
+    cookie (whose CSRF token must come back on every state-changing call)."""
+    services = request.app[SERVICES]
+    header = request.headers.get("Authorization", "")
+    if header.startswith(f"Bearer {CREDENTIAL_PREFIX}"):
+        device = await services.devices.authenticate(header.removeprefix("Bearer ").strip())
+        caller = Caller(CallerKind.DEVICE, device.kind, device.name)
+    elif header.startswith("Bearer "):
+        caller = _bearer_caller(services, header.removeprefix("Bearer ").strip(), now_of(request))
+    elif SESSION_COOKIE in request.cookies:
+        session = await services.accounts.session(request.cookies[SESSION_COOKIE], now_of(request))
+        if request.method not in SAFE_METHODS:
+            services.accounts.check_csrf(session, request.headers.get(CSRF_HEADER))
+        caller = person(session)
+    else:
+        raise TokenError("sign in, or present a terminal token")
+    request[CALLER] = caller  # known before the permission check: a refusal names its caller
+    require_caller(caller, permission)
+    return caller
+
+
+async def staff_caller(services: ApiServices, cookies: Mapping[str, str]) -> Caller | None:
+    """The signed-in staff member of a session cookie (None without one): the Socket.IO desk
+    accepts the same sessions as the HTTP API."""
+    cookie = cookies.get(SESSION_COOKIE)
+    if cookie is None:
+        return None
+    return person(await services.accounts.session(cookie, services.clock.now()))
+
+
+def person(session: StaffSession) -> Caller:
+    return Caller(CallerKind.PERSON, session.role, session.username, None, session.account_id)
+
+
+def _bearer_caller(services: ApiServices, token: str, moment: datetime) -> Caller:
+    last_error: TokenError = TokenError("a bearer token is needed")
+    for role in ("desk", "office"):
+        try:
+            claims = verify(token, services.keyring, moment, role=role)
+        except TokenError as error:
+            last_error = error
+        else:
+            return Caller(CallerKind.SEAT, claims.role, claims.device, claims.room)
+    raise last_error
+
+
+async def read_body(request: web.Request, model: type[B]) -> B:
+    try:
+        raw = await request.json()
+    except ValueError:
+        raw = None
+    return model.model_validate(raw)
+
+
+def read_query(request: web.Request, model: type[B]) -> B:
+    return model.model_validate(dict(request.query))
+
+
+def path_id(request: web.Request, name: str = "id") -> int:
+    try:
+        value = int(request.match_info[name])
+    except ValueError:
+        raise UnknownRequest(f"{name} must be a number") from None
+    if value < 1:
+        raise UnknownRequest(name)
+    return value
+
+
+def services_of(request: web.Request) -> ApiServices:
+    return request.app[SERVICES]
+
+
+def caller_of(request: web.Request) -> Caller:
+    return request[CALLER]
+
+
+def actor_of(request: web.Request) -> str:
+    """How the audit log and the history name whoever makes this call."""
+    return request[CALLER].audit_name
+
+
+def now_of(request: web.Request) -> datetime:
+    return request.app[SERVICES].clock.now()
+
+
+async def audit(
+    request: web.Request, action: str, subject: str, detail: str = "", who: str | None = None
+) -> None:
+    entry = AuditEntry(who if who is not None else actor_of(request), action, subject, detail)
+    await request.app[SERVICES].audit.record(entry, now_of(request))

@@ -1,0 +1,40 @@
+"""Statistics and their CSV export."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from api.edge import (
+    Route,
+    audit,
+    json_answer,
+    services_of,
+)
+from reports.statistics import statistics, statistics_csv
+from rooms.permissions import Permission
+
+
+async def _figures(request: web.Request) -> dict[str, Any]:
+    services = services_of(request)
+    return await statistics(services.desk.engine, await services.room_store.audience_minutes())
+
+
+async def figures(request: web.Request) -> web.Response:
+    return json_answer(await _figures(request))
+
+
+async def figures_csv(request: web.Request) -> web.Response:
+    await audit(request, "statistics.export", "statistics.csv")
+    return web.Response(
+        text=statistics_csv(await _figures(request)),
+        content_type="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="majlis-statistics.csv"'},
+    )
+
+
+ROUTES: tuple[Route, ...] = (
+    Route("GET", "/api/statistics", Permission.STATISTICS_READ, figures),
+    Route("GET", "/api/statistics.csv", Permission.STATISTICS_READ, figures_csv),
+)

@@ -1,0 +1,113 @@
+"""Requests: register, read, change status, amend, refer, replies, search, and the
+applicant's public status lookup."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from api import models
+from api.edge import (
+    Route,
+    actor_of,
+    audit,
+    json_answer,
+    now_of,
+    path_id,
+    read_body,
+    services_of,
+)
+from desk.lifecycle import RequestStatus
+from desk.service import Registration
+from rooms.permissions import Permission
+
+
+async def register(request: web.Request) -> web.Response:
+    body = await read_body(request, models.RegisterRequest)
+    desk = services_of(request).desk
+    registered = await desk.register(
+        Registration(**body.model_dump()), actor_of(request), now_of(request)
+    )
+    await audit(request, "request.register", f"request:{registered.request_id}")
+    return json_answer(
+        {"id": registered.request_id, "tracking_number": registered.tracking_number}, status=201
+    )
+
+
+async def request_details(request: web.Request) -> web.Response:
+    request_id = path_id(request)
+    details = await services_of(request).desk.details(request_id)
+    await audit(request, "request.view", f"request:{request_id}")
+    return json_answer(details)
+
+
+async def change_status(request: web.Request) -> web.Response:
+    body = await read_body(request, models.StatusChange)
+    await services_of(request).desk.change_status(
+        path_id(request), RequestStatus(body.status), actor_of(request), now_of(request), body.note
+    )
+    await audit(request, "request.status", f"request:{path_id(request)}", body.status)
+    return json_answer({"ok": True})
+
+
+async def amend(request: web.Request) -> web.Response:
+    body = await read_body(request, models.Amendment)
+    version = await services_of(request).desk.amend_text(
+        path_id(request), body.text, actor_of(request), now_of(request)
+    )
+    return json_answer({"version": version})
+
+
+async def refer(request: web.Request) -> web.Response:
+    body = await read_body(request, models.Referral)
+    referral = await services_of(request).desk.refer(
+        path_id(request),
+        body.department,
+        body.due_on,
+        body.note,
+        actor_of(request),
+        now_of(request),
+    )
+    return json_answer({"referral": referral}, status=201)
+
+
+async def reply(request: web.Request) -> web.Response:
+    body = await read_body(request, models.Reply)
+    await services_of(request).desk.record_reply(
+        path_id(request), body.reply, actor_of(request), now_of(request)
+    )
+    return json_answer({"ok": True})
+
+
+async def lookup(request: web.Request) -> web.Response:
+    body = await read_body(request, models.Lookup)
+    client = request.remote or "unknown"
+    status = await services_of(request).desk.lookup(
+        body.tracking_number, body.phone_last_four, client
+    )
+    return json_answer({"status": status, "message_key": f"status.{status}"})
+
+
+async def search(request: web.Request) -> web.Response:
+    query = models.SearchQuery.model_validate(dict(request.query))
+    found = await services_of(request).views.search(query.q)
+    await audit(request, "request.search", "requests", f"{len(found)} found")
+    return json_answer({"requests": found})
+
+
+async def appointments_of(request: web.Request) -> web.Response:
+    request_id = path_id(request)
+    await services_of(request).desk.details(request_id)  # UnknownRequest for a wrong id
+    return json_answer({"appointments": await services_of(request).scheduler.calls_of(request_id)})
+
+
+ROUTES: tuple[Route, ...] = (
+    Route("POST", "/api/requests", Permission.REQUEST_WRITE, register),
+    Route("GET", "/api/requests/{id}", Permission.REQUEST_READ, request_details),
+    Route("POST", "/api/requests/{id}/status", Permission.REQUEST_WRITE, change_status),
+    Route("POST", "/api/requests/{id}/text", Permission.REQUEST_WRITE, amend),
+    Route("POST", "/api/requests/{id}/referrals", Permission.REQUEST_WRITE, refer),
+    Route("POST", "/api/referrals/{id}/reply", Permission.REQUEST_WRITE, reply),
+    Route("GET", "/api/requests", Permission.REQUEST_READ, search),
+    Route("GET", "/api/requests/{id}/appointments", Permission.REQUEST_READ, appointments_of),
+    Route("POST", "/api/status-lookup", None, lookup),  # public: the applicant's own check
+)

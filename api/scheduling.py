@@ -1,0 +1,106 @@
+"""Sittings, slots, standby, bookings, confirmation calls and check-in."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from api import models
+from api.edge import (
+    Route,
+    actor_of,
+    audit,
+    json_answer,
+    now_of,
+    path_id,
+    read_body,
+    services_of,
+)
+from rooms.permissions import Permission
+
+
+async def create_sitting(request: web.Request) -> web.Response:
+    body = await read_body(request, models.Sitting)
+    sitting = await services_of(request).scheduler.create_sitting(
+        body.office_device, body.starts_at, body.ends_at, now_of(request)
+    )
+    return json_answer({"sitting": sitting}, status=201)
+
+
+async def sitting_slots(request: web.Request) -> web.Response:
+    slots = await services_of(request).scheduler.slots_of(path_id(request))
+    return json_answer({"slots": slots})
+
+
+async def add_standby(request: web.Request) -> web.Response:
+    body = await read_body(request, models.Standby)
+    await services_of(request).scheduler.add_standby(
+        path_id(request), body.request_id, now_of(request)
+    )
+    return json_answer({"ok": True})
+
+
+async def standby_list(request: web.Request) -> web.Response:
+    requests = await services_of(request).scheduler.standby_list(path_id(request))
+    return json_answer({"requests": requests})
+
+
+async def book(request: web.Request) -> web.Response:
+    body = await read_body(request, models.BookingBody)
+    appointment = await services_of(request).scheduler.book(
+        body.request_id, body.slot_id, body.booth, actor_of(request), now_of(request)
+    )
+    await audit(request, "appointment.book", f"appointment:{appointment}")
+    return json_answer({"appointment": appointment}, status=201)
+
+
+async def reschedule(request: web.Request) -> web.Response:
+    body = await read_body(request, models.Move)
+    appointment = await services_of(request).scheduler.reschedule(
+        path_id(request), body.slot_id, body.booth, actor_of(request), now_of(request)
+    )
+    await audit(request, "appointment.reschedule", f"appointment:{appointment}")
+    return json_answer({"appointment": appointment})
+
+
+async def cancel(request: web.Request) -> web.Response:
+    await services_of(request).scheduler.cancel(
+        path_id(request), actor_of(request), now_of(request)
+    )
+    await audit(request, "appointment.cancel", f"appointment:{path_id(request)}")
+    return json_answer({"ok": True})
+
+
+async def record_call(request: web.Request) -> web.Response:
+    body = await read_body(request, models.Call)
+    await services_of(request).scheduler.record_call(
+        path_id(request), body.outcome, actor_of(request), now_of(request)
+    )
+    await audit(request, "appointment.call", f"appointment:{path_id(request)}", body.outcome)
+    return json_answer({"ok": True})
+
+
+async def day_sittings(request: web.Request) -> web.Response:
+    query = models.DayQuery.model_validate(dict(request.query))
+    sittings = await services_of(request).scheduler.day_sittings(query.day_start)
+    return json_answer({"sittings": sittings})
+
+
+async def check_in(request: web.Request) -> web.Response:
+    appointment_id = path_id(request)
+    await services_of(request).scheduler.check_in(appointment_id, now_of(request))
+    await audit(request, "appointment.check_in", f"appointment:{appointment_id}")
+    return json_answer({"ok": True})
+
+
+ROUTES: tuple[Route, ...] = (
+    Route("POST", "/api/sittings", Permission.BOOKING_WRITE, create_sitting),
+    Route("GET", "/api/sittings/{id}/slots", Permission.SCHEDULE_READ, sitting_slots),
+    Route("POST", "/api/sittings/{id}/standby", Permission.BOOKING_WRITE, add_standby),
+    Route("GET", "/api/sittings/{id}/standby", Permission.SCHEDULE_READ, standby_list),
+    Route("POST", "/api/appointments", Permission.BOOKING_WRITE, book),
+    Route("POST", "/api/appointments/{id}/reschedule", Permission.BOOKING_WRITE, reschedule),
+    Route("POST", "/api/appointments/{id}/cancel", Permission.BOOKING_WRITE, cancel),
+    Route("POST", "/api/appointments/{id}/calls", Permission.BOOKING_WRITE, record_call),
+    Route("GET", "/api/sittings", Permission.SCHEDULE_READ, day_sittings),
+    Route("POST", "/api/appointments/{id}/check-in", Permission.BOOKING_WRITE, check_in),
+)

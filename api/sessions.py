@@ -1,0 +1,89 @@
+"""Staff sign-in, who am I, sign-out (here and everywhere)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from accounts.service import SignInError, StaffSession
+from api import models
+from api.edge import (
+    SESSION_COOKIE,
+    Route,
+    audit,
+    json_answer,
+    now_of,
+    read_body,
+    services_of,
+)
+from audit.log import AuditEntry
+from rooms.permissions import Permission
+
+
+async def sign_in(request: web.Request) -> web.Response:
+    body = await read_body(request, models.SignIn)
+    services = services_of(request)
+    client = request.remote or "unknown"
+    now = now_of(request)
+    try:
+        signed_in = await services.accounts.sign_in(body.username, body.password, client, now)
+    except SignInError as error:
+        entry = AuditEntry(body.username.lower()[:64], "sign_in.failed", client, error.code)
+        await services.audit.record(entry, now)
+        raise
+    await services.audit.record(AuditEntry(signed_in.session.username, "sign_in", client), now)
+    response = json_answer(_session_body(signed_in.session))
+    response.set_cookie(
+        SESSION_COOKIE,
+        signed_in.token,
+        secure=True,
+        httponly=True,
+        samesite="Strict",
+        path="/",
+        max_age=int(services.accounts.policy.absolute.total_seconds()),
+    )
+    return response
+
+
+def _session_body(session: StaffSession) -> dict[str, Any]:
+    return {
+        "username": session.username,
+        "display_name": session.display_name,
+        "role": session.role,
+        "csrf_token": session.csrf_token,
+    }
+
+
+async def who_am_i(request: web.Request) -> web.Response:
+    token = request.cookies.get(SESSION_COOKIE, "")
+    session = await services_of(request).accounts.session(token, now_of(request))
+    return json_answer(_session_body(session))
+
+
+async def sign_out(request: web.Request) -> web.Response:
+    await services_of(request).accounts.sign_out(request.cookies.get(SESSION_COOKIE, ""))
+    await audit(request, "sign_out", "")
+    response = json_answer({"ok": True})
+    response.del_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+async def sign_out_everywhere(request: web.Request) -> web.Response:
+    services = services_of(request)
+    session = await services.accounts.session(
+        request.cookies.get(SESSION_COOKIE, ""), now_of(request)
+    )
+    ended = await services.accounts.sign_out_everywhere(session.account_id)
+    await audit(request, "sign_out.everywhere", "", str(ended))
+    response = json_answer({"ended": ended})
+    response.del_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+ROUTES: tuple[Route, ...] = (
+    Route("POST", "/api/session", None, sign_in),  # public: staff sign-in
+    Route("GET", "/api/session", Permission.SIGNED_IN, who_am_i),
+    Route("DELETE", "/api/session", Permission.SIGNED_IN, sign_out),
+    Route("POST", "/api/session/everywhere", Permission.SIGNED_IN, sign_out_everywhere),
+)
