@@ -6,7 +6,7 @@ from typing import TypedDict
 
 from pydantic import ValidationError
 
-from typed_errors import FieldProblem, TypedError, validation_problems
+from typed_errors import FieldProblem, InvalidPayload, TypedError, validation_problems
 
 
 class SignalingError(TypedError):
@@ -17,11 +17,6 @@ class SignalingError(TypedError):
 class UnknownEvent(SignalingError):
     code = "unknown_event"
     message_key = "errors.signaling.unknown_event"
-
-
-class InvalidPayload(SignalingError):
-    code = "invalid_payload"
-    message_key = "errors.signaling.invalid_payload"
 
 
 class NotConnected(SignalingError):
