@@ -32,7 +32,7 @@ from devices.errors import (
 from devices.service import CREDENTIAL_PREFIX, DeviceService
 from foundation.clock import Clock
 from limits import SlidingWindow
-from rooms.callers import Caller, CallerKind, require_caller
+from rooms.callers import Caller, CallerKind, require_caller, seat_caller
 from rooms.errors import NotPermitted, RoomError, TokenError
 from rooms.permissions import Permission
 from rooms.service import RoomService
@@ -206,11 +206,9 @@ def _bearer_caller(services: ApiServices, token: str, moment: datetime) -> Calle
     last_error: TokenError = TokenError("a bearer token is needed")
     for role in ("desk", "office"):
         try:
-            claims = verify(token, services.keyring, moment, role=role)
+            return seat_caller(verify(token, services.keyring, moment, role=role))
         except TokenError as error:
             last_error = error
-        else:
-            return Caller(CallerKind.SEAT, claims.role, claims.device, claims.room)
     raise last_error
 
 

@@ -113,6 +113,10 @@ class DeviceService:
     def is_revoked(self, device: str) -> bool:
         return device in self._revoked
 
+    def check_not_revoked(self, device: str) -> None:
+        if device in self._revoked:
+            raise DeviceRevoked("the device's enrollment was revoked")
+
     # -- the devices ----------------------------------------------------------------------------
 
     async def all(self) -> list[Device]:

@@ -51,11 +51,13 @@ from majlis.settings import Settings
 from majlis.web_pages import add_web_client_routes
 from media.config import MediaConfig
 from media.server import MediaServer
+from rooms.callers import Caller
 from rooms.service import RoomChange, RoomService
 from rooms.store import RoomStore
-from rooms.tokens import Keyring, TokenClaims
+from rooms.tokens import Keyring
 from scheduler.service import SchedulerService, SlotLengths
-from signaling.namespaces import RateLimits, TurnSettings, register_namespaces
+from signaling.dispatch import RateLimits, SignalingDeps, TurnSettings
+from signaling.namespaces import register_namespaces
 from signaling.server import create_socketio_server
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -228,33 +230,22 @@ async def _namespaces_context(app: web.Application) -> AsyncIterator[None]:
     async def record_denial(actor: str, what: str, code: str) -> None:
         await audit.record(AuditEntry(actor, "access.denied", what, code), clock.now())
 
-    async def session_claims(cookies: Mapping[str, str]) -> TokenClaims | None:
-        caller = await staff_caller(services, cookies)
-        if caller is None:
-            return None
-        return TokenClaims(
-            room="*",
-            role=caller.role,
-            device=caller.name,
-            not_before=0,
-            expires=0,
-            token_id=f"session:{caller.account_id}",
-            kind="session",
-        )
+    async def session_caller(cookies: Mapping[str, str]) -> Caller | None:
+        return await staff_caller(services, cookies)
 
     limits = RateLimits.per_minute(
         settings.socketio_connects_per_minute, settings.socketio_events_per_minute
     )
-    namespaces = register_namespaces(
-        app[SOCKETIO],
-        app[ROOMS],
-        app[MEDIA],
-        turn,
-        app[DEVICES],
-        record_denial,
-        limits,
-        session_claims,
+    signaling = SignalingDeps(
+        rooms=app[ROOMS],
+        media=app[MEDIA],
+        devices=app[DEVICES],
+        denials=record_denial,
+        limits=limits,
+        staff_sessions=session_caller,
+        turn=turn,
     )
+    namespaces = register_namespaces(app[SOCKETIO], signaling)
 
     async def cut_connections(device: str) -> None:
         for namespace in namespaces:

@@ -14,6 +14,7 @@ from enum import StrEnum
 
 from rooms.errors import NotPermitted
 from rooms.permissions import Permission, require
+from rooms.tokens import TokenClaims
 
 
 class CallerKind(StrEnum):
@@ -43,6 +44,11 @@ class Caller:
     def audit_name(self) -> str:
         """How the audit log names this caller (at most 64 characters)."""
         return self.name[:64]
+
+
+def seat_caller(claims: TokenClaims) -> Caller:
+    """The seat a verified join/resume (or dev terminal) token admits."""
+    return Caller(CallerKind.SEAT, claims.role, claims.device, claims.room)
 
 
 def require_caller(caller: Caller, permission: Permission) -> None:

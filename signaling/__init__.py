@@ -1,1 +1,2 @@
-"""Socket.IO signalling: per-role namespaces, authentication on connect, event schemas."""
+"""Socket.IO signalling: the server, one guarded namespace per kind of client (`/booth`,
+`/office`, `/desk`), the event rules and schemas, and the room broadcaster."""

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TypedDict
 
 from pydantic import ValidationError
 
-from typed_errors import TypedError, validation_problems
+from typed_errors import FieldProblem, InvalidPayload, TypedError, validation_problems
 
 
 class SignalingError(TypedError):
@@ -17,11 +17,6 @@ class SignalingError(TypedError):
 class UnknownEvent(SignalingError):
     code = "unknown_event"
     message_key = "errors.signaling.unknown_event"
-
-
-class InvalidPayload(SignalingError):
-    code = "invalid_payload"
-    message_key = "errors.signaling.invalid_payload"
 
 
 class NotConnected(SignalingError):
@@ -44,12 +39,13 @@ class TooManyEvents(SignalingError):
     message_key = "errors.signaling.too_many_events"
 
 
-class DeviceRevoked(SignalingError):
-    code = "device_revoked"
-    message_key = "errors.devices.device_revoked"
+class ErrorBody(TypedDict):
+    code: str
+    message_key: str
+    details: str | list[FieldProblem]
 
 
-def error_payload(error: Exception) -> dict[str, Any]:
+def error_payload(error: Exception) -> ErrorBody:
     """``{code, message_key, details}`` for a client: never a traceback, never input echoed."""
     if isinstance(error, ValidationError):
         return {

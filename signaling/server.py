@@ -1,4 +1,5 @@
-"""The python-socketio server object; namespaces are registered by the rooms issue."""
+"""The python-socketio server object; the namespaces are registered on it by
+``signaling.namespaces.register_namespaces``."""
 
 from __future__ import annotations
 

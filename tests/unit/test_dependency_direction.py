@@ -24,7 +24,7 @@ FORBIDDEN = {
     "typed_errors": {"majlis", "api", "reports", "signaling", "scheduler", "desk", "rooms", "media"}
     | {"certs", "audit", "accounts", "devices"},
     # Devices know only the database and the error base; signalling reaches them through a
-    # protocol (signaling.namespaces.DevicePort), the API directly.
+    # protocol (signaling.dispatch.DevicePort), the API directly.
     "devices": {"majlis", "api", "reports", "signaling", "scheduler", "desk", "rooms", "media"}
     | {"accounts", "audit", "certs"},
     "accounts": {"majlis", "api", "reports", "signaling", "scheduler", "desk", "rooms", "media"},

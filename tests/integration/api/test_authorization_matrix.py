@@ -21,7 +21,8 @@ from majlis.app import DB_ENGINE, SOCKETIO
 from rooms.callers import CALLER_KIND_OF
 from rooms.permissions import Permission, allowed
 from rooms.store import Seats
-from signaling.namespaces import KNOWN_EVENTS, MajlisNamespace
+from signaling.dispatch import GuardedNamespace
+from signaling.namespaces import KNOWN_EVENTS, NAMESPACES
 from tests.integration.api.test_devices import (
     Client,
     enrolled,
@@ -196,17 +197,16 @@ async def test_own_and_other_resources(live: LiveServer, callers: list[Caller]) 
     assert status == 401, answer
 
 
-def event_table(live: LiveServer) -> dict[str, MajlisNamespace]:
+def event_table(live: LiveServer) -> dict[str, GuardedNamespace]:
     handlers = live.app[SOCKETIO].namespace_handlers
     return {name: handler for name, handler in handlers.items() if name != "/"}
 
 
 async def test_every_seat_on_every_event(live: LiveServer, callers: list[Caller]) -> None:
     namespaces = event_table(live)
-    every_event = set(KNOWN_EVENTS)
+    assert {type(namespace) for namespace in namespaces.values()} == set(NAMESPACES)
     for namespace in namespaces.values():
-        every_event |= set(namespace.events)
-        for event, rule in namespace.events.items():
+        for event, rule in namespace.event_rules.items():
             assert rule.permission is not None or event in EXPECTED_OPEN_EVENTS, event
 
     await live.rooms.schedule(
@@ -224,9 +224,9 @@ async def test_every_seat_on_every_event(live: LiveServer, callers: list[Caller]
         seat = live.participant(name)
         await seat.connect(tokens[name])
         # "end" last: it closes the room (and then the seats).
-        for event in sorted(every_event, key=lambda e: (e == "end", e)):
+        for event in sorted(KNOWN_EVENTS, key=lambda e: (e == "end", e)):
             answer = await seat.call(event, {})
-            rule = namespace.events.get(event)
+            rule = namespace.event_rules.get(event)
             permitted = rule is not None and (
                 rule.permission is None or allowed(namespace.role, rule.permission)
             )

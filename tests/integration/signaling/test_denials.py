@@ -12,7 +12,6 @@ import socketio
 from majlis.components import load_keyring
 from media.bench.pattern import EncodedFrame
 from rooms.tokens import issue, verify
-from signaling.namespaces import KNOWN_EVENTS, NAMESPACES
 from tests.integration.conftest import wait_for
 from tests.integration.signaling.conftest import LiveServer, minutes
 
@@ -82,15 +81,6 @@ async def test_a_booth_cannot_admit_extend_or_end_and_a_desk_cannot_send_media(
     assert live.rooms.room("room-1") == before
     assert len(booth.received["error"]) == 8  # every refusal also came as an `error` event
     assert booth.received["error"][0]["message_key"] == "errors.room.not_permitted"
-
-
-def test_every_event_name_is_known() -> None:
-    from unittest.mock import MagicMock
-
-    handled: set[str] = set()
-    for namespace in NAMESPACES:
-        handled |= set(namespace(MagicMock(), MagicMock()).events)
-    assert handled == KNOWN_EVENTS
 
 
 async def test_a_cancelled_appointment_ends_its_room_and_refuses_its_tokens_within_a_second(

@@ -1,0 +1,149 @@
+"""What the server sends to clients, built in one place: the ``RoomState`` of every room push
+and answer, the ``session`` greeting, alerts, a room's connection quality, and each event's
+answer. Typed dicts, because they go out as JSON exactly as written (docs/PROTOCOL.md)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import TypedDict
+
+from media.stats import ParticipantStats
+from rooms.service import RoomService
+from rooms.state import Room
+
+QUEUE_HORIZON = timedelta(hours=18)  # "today's" audiences, whatever the time zone
+
+
+class RoomState(TypedDict):
+    room: str
+    state: str
+    starts_at: str
+    ends_at: str
+    remaining_s: float
+    extensions: int
+    booth_present: bool
+    last_preflight: str
+    reason: str
+    server_time: str
+
+
+class SeatGreeting(TypedDict):
+    """The ``session`` event a seat gets on connecting."""
+
+    room: str
+    role: str
+    resume_token: str
+    server_time: str
+    ice_servers: list[dict[str, object]]
+
+
+class TimeWarning(TypedDict):
+    """``warning``: the minutes left of a room, pushed to its seats."""
+
+    minutes: int
+    server_time: str
+
+
+class Ended(TypedDict):
+    """``ended``: the room is over (ended, no_show or aborted) and why."""
+
+    state: str
+    reason: str
+
+
+class Alert(TypedDict):
+    id: int
+    device: str
+    room: str
+    kind: str
+    raised_at: str
+
+
+class RoomAnswer(TypedDict):
+    room: RoomState
+
+
+class RoomsAnswer(TypedDict):
+    rooms: list[RoomState]
+
+
+class QueueAnswer(TypedDict):
+    queue: list[RoomState]
+
+
+class OfferAnswer(TypedDict):
+    sdp: str
+
+
+class PreflightAnswer(TypedDict):
+    verdict: str
+    message_key: str
+    passed: bool
+
+
+class DirectionQuality(TypedDict):
+    packets_lost: int
+    bitrate_kbps: float
+    fps: float | None
+
+
+class ParticipantQuality(TypedDict):
+    round_trip_ms: float | None
+    inbound: dict[str, DirectionQuality]
+
+
+class QualityAnswer(TypedDict):
+    participants: dict[str, ParticipantQuality]
+
+
+class NoAnswer(TypedDict):
+    """An event whose success needs no more than ``ok: true``."""
+
+
+def room_snapshot(room: Room, now: datetime) -> RoomState:
+    return {
+        "room": room.room_id,
+        "state": room.state.value,
+        "starts_at": room.starts_at.isoformat(),
+        "ends_at": room.ends_at.isoformat(),
+        "remaining_s": max(0.0, (room.ends_at - now).total_seconds()),
+        "extensions": room.extensions,
+        "booth_present": room.booth_present,
+        "last_preflight": room.last_preflight,
+        "reason": room.reason,
+        "server_time": now.isoformat(),
+    }
+
+
+def office_queue(rooms: RoomService, office_device: str) -> QueueAnswer:
+    """Today's audiences of one office terminal, in order of their slots."""
+    now = rooms.clock.now()
+    return {
+        "queue": [
+            room_snapshot(room, now)
+            for room in sorted(rooms.rooms(), key=lambda r: r.starts_at)
+            if rooms.seats(room.room_id).office_device == office_device
+            and abs(room.starts_at - now) < QUEUE_HORIZON
+        ]
+    }
+
+
+def quality(stats: Mapping[str, ParticipantStats]) -> QualityAnswer:
+    """Round trip and inbound loss, bitrate and frame rate of each participant of a room."""
+    return {
+        "participants": {
+            participant: {
+                "round_trip_ms": s.round_trip_ms,
+                "inbound": {
+                    kind: {
+                        "packets_lost": d.packets_lost,
+                        "bitrate_kbps": d.bitrate_kbps,
+                        "fps": d.frames_per_second,
+                    }
+                    for kind, d in s.inbound.items()
+                },
+            }
+            for participant, s in stats.items()
+        }
+    }

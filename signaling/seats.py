@@ -1,0 +1,187 @@
+"""The two media seats of an audience room: ``/booth`` (the applicant's kiosk) and ``/office``
+(the minister's terminal). Each room seat has one holder, the newest connection; a seat sends
+its offer and trickled ICE to the media server, and reads its room's state. The booth also runs
+the preflight check and can ask for help; the office admits, extends, pauses and ends.
+"""
+
+from __future__ import annotations
+
+from media.server import IceCandidate
+from rooms.permissions import Permission
+from rooms.state import EventKind, RoomEvent, RoomState
+from rooms.tokens import TokenClaims
+from rooms.turn import turn_credentials
+from signaling.channels import DESK_CHANNEL, office_channel, room_channel
+from signaling.dispatch import GuardedNamespace, Session, SignalingDeps, event
+from signaling.errors import NotConnected
+from signaling.payloads import (
+    Alert,
+    NoAnswer,
+    OfferAnswer,
+    PreflightAnswer,
+    QueueAnswer,
+    RoomAnswer,
+    SeatGreeting,
+    office_queue,
+    room_snapshot,
+)
+from signaling.schemas import Candidate, Empty, Extend, Offer
+
+# Room states in which a booth's arrival counts (before, it only waits; after, it is over).
+BOOTH_EXPECTED = (RoomState.OPEN, RoomState.LOBBY, RoomState.LIVE, RoomState.PAUSED)
+
+
+class SeatNamespace(GuardedNamespace):
+    """A media seat (booth or office): offer/answer and trickle ICE to the media server."""
+
+    def __init__(self, deps: SignalingDeps) -> None:
+        super().__init__(deps)
+        self._seated: dict[str, str] = {}  # room id -> sid holding the seat
+
+    async def joined(self, session: Session) -> None:
+        previous = self._seated.get(session.room_id)
+        self._seated[session.room_id] = session.sid
+        if previous is not None and previous != session.sid:
+            await self.disconnect(previous)  # the seat has one holder: the newest
+        await self.enter_room(session.sid, room_channel(session.room_id))
+        self.rooms.seat_taken(session.room_id, self.role)
+        token = _seat_token(session)
+        greeting: SeatGreeting = {
+            "room": session.room_id,
+            "role": self.role,
+            "resume_token": self.rooms.resume_token(token),
+            "server_time": self.rooms.clock.now().isoformat(),
+            "ice_servers": self._ice_servers(session.room_id, token),
+        }
+        await self.emit("session", greeting, to=session.sid)
+        await self.emit("room_state", self._snapshot(session), to=session.sid)
+
+    def _ice_servers(self, room_id: str, token: TokenClaims) -> list[dict[str, object]]:
+        """Ephemeral TURN credentials for this seat, valid no longer than its window."""
+        turn = self.deps.turn
+        if turn is None:
+            return []
+        seat = f"{room_id}:{self.role}"
+        credentials = turn_credentials(turn.urls, turn.shared_secret, seat, token.expires)
+        return [credentials.as_ice_server()]
+
+    async def left(self, session: Session) -> None:
+        if self._seated.get(session.room_id) == session.sid:
+            del self._seated[session.room_id]
+            self.rooms.seat_lost(session.room_id, self.role)
+
+    def holds_seat(self, session: Session) -> bool:
+        return self._seated.get(session.room_id) == session.sid
+
+    def _snapshot(self, session: Session) -> RoomAnswer:
+        return {"room": room_snapshot(self.rooms.room(session.room_id), self.rooms.clock.now())}
+
+    @event(Empty, None)
+    async def on_state(self, session: Session, _data: Empty) -> RoomAnswer:
+        return self._snapshot(session)
+
+    @event(Offer, Permission.MEDIA_PUBLISH)
+    async def on_offer(self, session: Session, data: Offer) -> OfferAnswer:
+        answer = await self.media.join(session.room_id, self.role, self.role, data.sdp)
+        return {"sdp": answer}
+
+    @event(Candidate, Permission.MEDIA_PUBLISH)
+    async def on_ice(self, session: Session, data: Candidate) -> NoAnswer:
+        candidate = IceCandidate(data.candidate, data.sdpMid, data.sdpMLineIndex)
+        await self.media.add_ice_candidate(session.room_id, self.role, candidate)
+        return {}
+
+
+def _seat_token(session: Session) -> TokenClaims:
+    if session.seat_token is None:
+        raise NotConnected("a seat connects with a join or resume token")
+    return session.seat_token
+
+
+class BoothNamespace(SeatNamespace):
+    """``/booth``: the applicant's kiosk."""
+
+    role = "booth"
+
+    async def joined(self, session: Session) -> None:
+        await super().joined(session)
+        if self.rooms.room(session.room_id).state in BOOTH_EXPECTED:
+            await self.rooms.act(session.room_id, RoomEvent(EventKind.BOOTH_JOINED, "booth"))
+
+    async def left(self, session: Session) -> None:
+        held = self.holds_seat(session)
+        await super().left(session)
+        if held and not self.rooms.room(session.room_id).is_over:
+            await self.rooms.act(session.room_id, RoomEvent(EventKind.BOOTH_LEFT, "booth"))
+            await self._alert(session, "disconnected")
+
+    async def _alert(self, session: Session, kind: str) -> None:
+        """Raise a coordinators' alert for this booth's device and push it to every desk."""
+        now = self.rooms.clock.now()
+        device, room = session.caller.name, session.room_id
+        alert_id = await self.deps.devices.raise_alert(device, room, kind, now)
+        alert: Alert = {
+            "id": alert_id,
+            "device": device,
+            "room": room,
+            "kind": kind,
+            "raised_at": now.isoformat(),
+        }
+        await self.server.emit("alert", alert, to=DESK_CHANNEL, namespace="/desk")
+
+    @event(Empty, Permission.HELP)
+    async def on_help(self, session: Session, _data: Empty) -> NoAnswer:
+        await self._alert(session, "help")
+        return {}
+
+    @event(Empty, Permission.PREFLIGHT)
+    async def on_preflight(self, session: Session, _data: Empty) -> PreflightAnswer:
+        result = await self.media.preflight(session.room_id, "booth")
+        kind = EventKind.PREFLIGHT_PASSED if result.passed else EventKind.PREFLIGHT_FAILED
+        await self.rooms.act(session.room_id, RoomEvent(kind, "booth", result.verdict.value))
+        if not result.passed:
+            await self._alert(session, "preflight_failed")
+        return {
+            "verdict": result.verdict.value,
+            "message_key": result.message_key,
+            "passed": result.passed,
+        }
+
+
+class OfficeNamespace(SeatNamespace):
+    """``/office``: the minister's terminal, which runs the audience and reads its queue."""
+
+    role = "office"
+
+    async def joined(self, session: Session) -> None:
+        await super().joined(session)
+        await self.enter_room(session.sid, office_channel(session.caller.name))
+
+    async def _act(self, session: Session, event: RoomEvent) -> RoomAnswer:
+        room = await self.rooms.act(session.room_id, event)
+        return {"room": room_snapshot(room, self.rooms.clock.now())}
+
+    @event(Empty, Permission.ADMIT)
+    async def on_admit(self, session: Session, _data: Empty) -> RoomAnswer:
+        return await self._act(session, RoomEvent(EventKind.ADMIT, "office"))
+
+    @event(Extend, Permission.EXTEND)
+    async def on_extend(self, session: Session, data: Extend) -> RoomAnswer:
+        extend = RoomEvent(EventKind.EXTEND, "office", push_next=data.push_next)
+        return await self._act(session, extend)
+
+    @event(Empty, Permission.PAUSE)
+    async def on_pause(self, session: Session, _data: Empty) -> RoomAnswer:
+        return await self._act(session, RoomEvent(EventKind.PAUSE, "office"))
+
+    @event(Empty, Permission.PAUSE)
+    async def on_resume(self, session: Session, _data: Empty) -> RoomAnswer:
+        return await self._act(session, RoomEvent(EventKind.RESUME, "office"))
+
+    @event(Empty, Permission.END)
+    async def on_end(self, session: Session, _data: Empty) -> RoomAnswer:
+        return await self._act(session, RoomEvent(EventKind.END, "office"))
+
+    @event(Empty, Permission.SEE_QUEUE)
+    async def on_queue(self, session: Session, _data: Empty) -> QueueAnswer:
+        return office_queue(self.rooms, session.caller.name)
