@@ -11,7 +11,7 @@ import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from enum import Enum
 from typing import Any, TypeVar
 
@@ -21,9 +21,10 @@ from pydantic import BaseModel, ValidationError
 from accounts.service import AccountLocked, Accounts, SignInError, StaffSession
 from api import models
 from audit.log import AuditEntry, AuditLog
+from desk.commands import DeskCommands, Registration, StatusLookupLimiter
 from desk.errors import DeskError, InvalidTrackingNumber, TooManyLookups, UnknownRequest
 from desk.lifecycle import RequestStatus
-from desk.service import DeskService, DeskViews, LookupLimiter, Registration, UnknownDepartment
+from desk.views import DeskViews
 from devices.service import (
     CREDENTIAL_PREFIX,
     DeviceError,
@@ -32,15 +33,17 @@ from devices.service import (
     EnrollmentFailed,
 )
 from foundation.clock import Clock
-from reports.statistics import statistics, statistics_csv
+from reports.statistics import Figures, StatisticsReport, statistics_csv
 from rooms.callers import Caller, CallerKind, require_caller
 from rooms.errors import NotPermitted, RoomError, TokenError, UnknownRoom
 from rooms.permissions import Permission, require
 from rooms.service import RoomService
 from rooms.store import RoomStore
 from rooms.tokens import Keyring, verify
-from scheduler.errors import NotConfirmable, SchedulingError, UnknownAppointment
-from scheduler.service import SchedulerService
+from scheduler.commands import SchedulerCommands
+from scheduler.errors import SchedulingError, UnknownAppointment
+from scheduler.outcome import AudienceOutcomes, OfficeOutcome
+from scheduler.views import Assignment, SchedulerViews
 
 log = logging.getLogger(__name__)
 B = TypeVar("B", bound=BaseModel)
@@ -48,8 +51,11 @@ B = TypeVar("B", bound=BaseModel)
 
 @dataclass
 class ApiServices:
-    desk: DeskService
-    scheduler: SchedulerService
+    desk: DeskCommands
+    scheduler: SchedulerCommands
+    scheduler_views: SchedulerViews
+    outcomes: AudienceOutcomes
+    statistics: StatisticsReport
     room_store: RoomStore
     keyring: Keyring
     clock: Clock
@@ -58,14 +64,13 @@ class ApiServices:
     devices: DeviceService
     views: DeskViews
     rooms: RoomService
-    enroll_limiter: LookupLimiter
+    enroll_limiter: StatusLookupLimiter  # until devices have an enrollment limiter of their own
 
 
 SERVICES = web.AppKey("api_services", ApiServices)
 CALLER = web.RequestKey("caller", Caller)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
-REFERRAL_DUE = timedelta(days=14)
 SESSION_COOKIE = "majlis_session"
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -307,7 +312,7 @@ async def register(request: web.Request) -> web.Response:
 
 async def request_details(request: web.Request) -> web.Response:
     request_id = _id(request, "id")
-    details = await request.app[SERVICES].desk.details(request_id)
+    details = await request.app[SERVICES].views.details(request_id)
     await _audit(request, "request.view", f"request:{request_id}")
     return json_answer(details)
 
@@ -366,7 +371,7 @@ async def create_sitting(request: web.Request) -> web.Response:
 
 
 async def sitting_slots(request: web.Request) -> web.Response:
-    slots = await request.app[SERVICES].scheduler.slots_of(_id(request, "id"))
+    slots = await request.app[SERVICES].scheduler_views.slots_of(_id(request, "id"))
     return json_answer({"slots": slots})
 
 
@@ -379,7 +384,7 @@ async def add_standby(request: web.Request) -> web.Response:
 
 
 async def standby_list(request: web.Request) -> web.Response:
-    requests = await request.app[SERVICES].scheduler.standby_list(_id(request, "id"))
+    requests = await request.app[SERVICES].scheduler_views.standby_list(_id(request, "id"))
     return json_answer({"requests": requests})
 
 
@@ -423,26 +428,13 @@ async def day_queue(request: web.Request) -> web.Response:
         raise NotPermitted("an office terminal sees its own queue only")
     now = _now(request)
     start = query.day_start or datetime.combine(now.date(), time(0), tzinfo=UTC)
-    services = request.app[SERVICES]
-    queue = await services.scheduler.day_queue(query.office, start)
-    for item in queue:  # the live room's state, when it exists: "Jeddah · booth 2 · ready"
-        item["room_state"] = None
-        if item["room"]:
-            try:
-                room = services.rooms.room(item["room"])
-            except UnknownRoom:
-                continue
-            item["room_state"] = {
-                "state": room.state.value,
-                "booth_present": room.booth_present,
-                "last_preflight": room.last_preflight,
-            }
+    queue = await request.app[SERVICES].scheduler_views.day_queue(query.office, start)
     return json_answer({"queue": queue, "from": start.isoformat()})
 
 
-async def _figures(request: web.Request) -> dict[str, Any]:
+async def _figures(request: web.Request) -> Figures:
     services = request.app[SERVICES]
-    return await statistics(services.desk.engine, await services.room_store.audience_minutes())
+    return await services.statistics.figures(await services.room_store.audience_minutes())
 
 
 async def figures(request: web.Request) -> web.Response:
@@ -469,14 +461,13 @@ async def search(request: web.Request) -> web.Response:
 
 
 async def appointments_of(request: web.Request) -> web.Response:
-    request_id = _id(request, "id")
-    await request.app[SERVICES].desk.details(request_id)  # UnknownRequest for a wrong id
-    return json_answer({"appointments": await request.app[SERVICES].scheduler.calls_of(request_id)})
+    calls = await request.app[SERVICES].scheduler_views.calls_of(_id(request, "id"))
+    return json_answer({"appointments": calls})
 
 
 async def day_sittings(request: web.Request) -> web.Response:
     query = models.DayQuery.model_validate(dict(request.query))
-    sittings = await request.app[SERVICES].scheduler.day_sittings(query.day_start)
+    sittings = await request.app[SERVICES].scheduler_views.day_sittings(query.day_start)
     return json_answer({"sittings": sittings})
 
 
@@ -503,7 +494,7 @@ async def handle_alert(request: web.Request) -> web.Response:
 
 async def brief(request: web.Request) -> web.Response:
     services = request.app[SERVICES]
-    appointment = await services.scheduler.get(_id(request, "id"))
+    appointment = await services.scheduler_views.appointment(_id(request, "id"))
     body = await services.views.brief(appointment.request_id)
     await _audit(request, "request.brief", f"request:{appointment.request_id}")
     return json_answer(body)
@@ -512,21 +503,15 @@ async def brief(request: web.Request) -> web.Response:
 async def outcome(request: web.Request) -> web.Response:
     """The office's outcome form: resolved (closed), referred to a department, or follow-up."""
     body = await _body(request, models.Outcome)
-    services, now = request.app[SERVICES], _now(request)
-    appointment = await services.scheduler.settle(_id(request, "id"), now)
-    if appointment.status != "heard":
-        raise NotConfirmable("the audience has not ended yet")
-    request_id, actor = appointment.request_id, _actor(request)
-    if body.outcome == "resolved":
-        await services.desk.change_status(request_id, RequestStatus.CLOSED, actor, now, body.note)
-    elif body.outcome == "referred":
-        if body.department is None:
-            raise UnknownDepartment("a referral names a department")
-        due = (now + REFERRAL_DUE).date()
-        await services.desk.refer(request_id, body.department, due, body.note, actor, now)
-    else:
-        await services.desk.note(request_id, actor, f"follow_up: {body.note}"[:500], now)
-    await _audit(request, "request.outcome", f"request:{request_id}", body.outcome)
+    recorded = await request.app[SERVICES].outcomes.record_outcome(
+        _id(request, "id"),
+        OfficeOutcome(body.outcome),
+        body.department,
+        body.note,
+        _actor(request),
+        _now(request),
+    )
+    await _audit(request, "request.outcome", f"request:{recorded.request_id}", body.outcome)
     return json_answer({"ok": True, "outcome": body.outcome})
 
 
@@ -599,10 +584,10 @@ async def enroll(request: web.Request) -> web.Response:
     )
 
 
-async def _assignment(request: web.Request, caller: Caller) -> dict[str, Any]:
+async def _assignment(request: web.Request, caller: Caller) -> Assignment:
     if caller.role != "booth":
         raise NotPermitted("a booth only")
-    found = await request.app[SERVICES].scheduler.assignment_of(caller.name, _now(request))
+    found = await request.app[SERVICES].scheduler_views.assignment_of(caller.name, _now(request))
     if found is None:
         raise UnknownAppointment("no applicant is checked in at this booth")
     return found
@@ -612,9 +597,10 @@ async def device_self(request: web.Request) -> web.Response:
     caller = request[CALLER]
     services, assignment = request.app[SERVICES], None
     if caller.role == "booth":
-        found = await services.scheduler.assignment_of(caller.name, _now(request))
+        found = await services.scheduler_views.assignment_of(caller.name, _now(request))
         if found is not None:
-            assignment = {**found, **await services.views.greeting(found["request"])}
+            greeting = await services.views.greeting(found.request)
+            assignment = {**dataclasses.asdict(found), **dataclasses.asdict(greeting)}
     return json_answer(
         {
             "device": caller.name,
@@ -632,7 +618,7 @@ async def device_join_token(request: web.Request) -> web.Response:
     caller = request[CALLER]
     services = request.app[SERVICES]
     if caller.role == "booth":
-        room = (await _assignment(request, caller))["room"]
+        room = (await _assignment(request, caller)).room
     else:
         room = (await _body(request, models.RoomChoice)).room
         cookie = request.cookies.get(SESSION_COOKIE)
@@ -663,9 +649,9 @@ async def device_amend(request: web.Request) -> web.Response:
     body = await _body(request, models.Amendment)
     assignment = await _assignment(request, caller)
     version = await request.app[SERVICES].desk.amend_text(
-        assignment["request"], body.text, "applicant", _now(request)
+        assignment.request, body.text, "applicant", _now(request)
     )
-    await _audit(request, "request.amend", f"request:{assignment['request']}", "at the booth")
+    await _audit(request, "request.amend", f"request:{assignment.request}", "at the booth")
     return json_answer({"version": version})
 
 
@@ -673,7 +659,7 @@ async def device_rating(request: web.Request) -> web.Response:
     caller = request[CALLER]
     body = await _body(request, models.Rating)
     assignment = await _assignment(request, caller)
-    await request.app[SERVICES].scheduler.rate(assignment["appointment"], body.stars)
+    await request.app[SERVICES].scheduler.rate(assignment.appointment, body.stars)
     return json_answer({"ok": True})
 
 

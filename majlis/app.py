@@ -21,11 +21,12 @@ from api.routes import SERVICES, ApiServices, add_api_routes, staff_caller
 from audit.log import AuditEntry, AuditLog, Checkpoint
 from certs.secrets import load_or_create_secret
 from certs.signing import load_signing_keys
+from desk.commands import DeskCommands, StatusLookupLimiter
 from desk.outbox import Dispatcher, SmsProvider, provider_for
 from desk.pii import PiiCipher, load_pii_keys
 from desk.retention import apply_retention
-from desk.service import DeskService, DeskViews, LookupLimiter
 from desk.tracking import TrackingNumbers
+from desk.views import DeskViews
 from devices.service import DeviceService
 from foundation.clock import Clock, SystemClock
 from foundation.periodic import run_every
@@ -39,11 +40,15 @@ from majlis.settings import Settings
 from majlis.web_pages import add_web_client_routes
 from media.config import MediaConfig
 from media.server import MediaServer
+from reports.statistics import StatisticsReport
 from rooms.service import RoomChange, RoomService
 from rooms.state import RoomTimings
 from rooms.store import RoomStore
 from rooms.tokens import Keyring, TokenClaims
-from scheduler.service import SchedulerService, SlotLengths
+from scheduler.clock import AppointmentClock
+from scheduler.commands import SchedulerCommands, SlotLengths
+from scheduler.outcome import AudienceOutcomes
+from scheduler.views import SchedulerViews
 from signaling.namespaces import RateLimits, TurnSettings, register_namespaces
 from signaling.server import create_socketio_server
 
@@ -54,8 +59,8 @@ SOCKETIO = web.AppKey("socketio", socketio.AsyncServer)
 MEDIA = web.AppKey("media", MediaServer)
 ROOMS = web.AppKey("rooms", RoomService)
 DEVICES = web.AppKey("devices", DeviceService)
-DESK = web.AppKey("desk", DeskService)
-SCHEDULER = web.AppKey("scheduler", SchedulerService)
+DESK = web.AppKey("desk", DeskCommands)
+SCHEDULER = web.AppKey("scheduler", SchedulerCommands)
 CLOCK = web.AppKey("clock", Clock)
 KEYRING = web.AppKey("keyring", Keyring)
 AUDIT = web.AppKey("audit", AuditLog)
@@ -120,31 +125,36 @@ def sms_provider(settings: Settings) -> SmsProvider:
 async def _desk_context(app: web.Application) -> AsyncIterator[None]:
     settings, engine, clock = app[SETTINGS], app[DB_ENGINE], app[CLOCK]
     cipher = await asyncio.to_thread(pii_cipher, settings)
-    app[DESK] = DeskService(
+    desk = DeskCommands(
         engine,
         await asyncio.to_thread(tracking_numbers, settings),
-        LookupLimiter(),
+        StatusLookupLimiter(),
         cipher,
         frozenset(settings.departments),
     )
+    app[DESK] = desk
+    rooms = app[ROOMS]
     lengths = SlotLengths(
         timedelta(minutes=settings.slot_minutes), timedelta(minutes=settings.slot_buffer_minutes)
     )
-    scheduler = SchedulerService(engine, app[ROOMS], lengths)
-    app[SCHEDULER] = scheduler
+    app[SCHEDULER] = SchedulerCommands(engine, rooms, lengths)
+    appointment_clock = AppointmentClock(engine, rooms)
     accounts = await asyncio.to_thread(Accounts, engine, sign_in_policy(settings))
     app[SERVICES] = ApiServices(
-        app[DESK],
-        scheduler,
-        RoomStore(engine),
-        app[KEYRING],
-        clock,
-        app[AUDIT],
-        accounts,
-        app[DEVICES],
-        DeskViews(engine, cipher),
-        app[ROOMS],
-        LookupLimiter(limit=10),
+        desk=desk,
+        scheduler=app[SCHEDULER],
+        scheduler_views=SchedulerViews(engine, rooms),
+        outcomes=AudienceOutcomes(engine, rooms, desk),
+        statistics=StatisticsReport(engine),
+        room_store=RoomStore(engine),
+        keyring=app[KEYRING],
+        clock=clock,
+        audit=app[AUDIT],
+        accounts=accounts,
+        devices=app[DEVICES],
+        views=DeskViews(engine, cipher),
+        rooms=rooms,
+        enroll_limiter=StatusLookupLimiter(limit=10),
     )
     dispatcher = Dispatcher(engine, sms_provider(settings), cipher)
     audit = app[AUDIT]
@@ -153,7 +163,9 @@ async def _desk_context(app: web.Application) -> AsyncIterator[None]:
             run_every(settings.sms_dispatch_s, lambda: dispatcher.send_due(clock.now()), "sms")
         ),
         asyncio.create_task(
-            run_every(settings.scheduler_tick_s, lambda: scheduler.tick(clock.now()), "scheduler")
+            run_every(
+                settings.scheduler_tick_s, lambda: appointment_clock.tick(clock.now()), "scheduler"
+            )
         ),
         asyncio.create_task(
             run_every(

@@ -10,7 +10,6 @@ import pytest
 
 from accounts import service as accounts_service
 from desk import errors as desk_errors
-from desk import service as desk_service
 from media import errors as media_errors
 from rooms import errors as room_errors
 from scheduler import errors as scheduler_errors
@@ -26,7 +25,6 @@ ERRORS = (
     + _errors(room_errors, room_errors.RoomError)
     + _errors(signaling_errors, signaling_errors.SignalingError)
     + _errors(desk_errors, desk_errors.DeskError)
-    + [e for e in _errors(desk_service, desk_errors.DeskError) if e.__module__ == "desk.service"]
     + _errors(scheduler_errors, scheduler_errors.SchedulingError)
     + _errors(accounts_service, accounts_service.SignInError)
 )
