@@ -156,3 +156,15 @@ async def tomorrows_first_slot(office: Office) -> int:
         )
     assert first is not None
     return int(first)
+
+
+async def confirmed_appointment(office: Office) -> tuple[int, int]:
+    """A confirmed appointment tomorrow: (request id, appointment id)."""
+    now = office.clock.now
+    registered = await office.desk.register(valid_registration(), "c1", now())
+    slot = await tomorrows_first_slot(office)
+    appointment = await office.scheduler.book(
+        registered.request_id, slot, "riyadh/booth-1", "c1", now()
+    )
+    await office.scheduler.record_call(appointment, "confirmed", "c1", now())
+    return registered.request_id, appointment

@@ -16,21 +16,8 @@ from scheduler.status import AppointmentStatus
 from tests.integration.desk.conftest import (
     SITTING_START,
     Office,
-    tomorrows_first_slot,
-    valid_registration,
+    confirmed_appointment,
 )
-
-
-async def confirmed_appointment(office: Office) -> tuple[int, int]:
-    """A confirmed appointment tomorrow: (request id, appointment id)."""
-    now = office.clock.now
-    registered = await office.desk.register(valid_registration(), "c1", now())
-    slot = await tomorrows_first_slot(office)
-    appointment = await office.scheduler.book(
-        registered.request_id, slot, "riyadh/booth-1", "c1", now()
-    )
-    await office.scheduler.record_call(appointment, "confirmed", "c1", now())
-    return registered.request_id, appointment
 
 
 async def hold_the_audience(office: Office, appointment: int) -> None:

@@ -12,6 +12,7 @@ from scheduler.tables import appointments
 from tests.integration.desk.conftest import (
     SITTING_START,
     Office,
+    confirmed_appointment,
     tomorrows_first_slot,
     valid_registration,
 )
@@ -89,12 +90,7 @@ async def test_a_confirmed_appointment_opens_reminds_once_and_is_marked_no_show(
 
 async def test_a_late_reminder_is_not_sent(office: Office) -> None:
     now = office.clock.now
-    registered = await office.desk.register(valid_registration(), "coordinator1", now())
-    slot = await tomorrows_first_slot(office)
-    appointment = await office.scheduler.book(
-        registered.request_id, slot, "riyadh/booth-1", "c1", now()
-    )
-    await office.scheduler.record_call(appointment, "confirmed", "c1", now())
+    await confirmed_appointment(office)
     office.clock.set(SITTING_START - timedelta(hours=20))  # the server was down at T-24 h
     await office.appointment_clock.tick(now())
     assert "reminder_day" not in await office.outbox_kinds()
