@@ -3,7 +3,7 @@ booth the applicant's amendment of her wording and her rating."""
 
 from __future__ import annotations
 
-from typing import Any
+import dataclasses
 
 from aiohttp import web
 
@@ -22,12 +22,13 @@ from rooms.callers import Caller
 from rooms.errors import NotPermitted, TokenError, UnknownRoom
 from rooms.permissions import Permission, require
 from scheduler.errors import UnknownAppointment
+from scheduler.views import Assignment
 
 
-async def _assignment(request: web.Request, caller: Caller) -> dict[str, Any]:
+async def _assignment(request: web.Request, caller: Caller) -> Assignment:
     if caller.role != "booth":
         raise NotPermitted("a booth only")
-    found = await services_of(request).scheduler.assignment_of(caller.name, now_of(request))
+    found = await services_of(request).scheduler_views.assignment_of(caller.name, now_of(request))
     if found is None:
         raise UnknownAppointment("no applicant is checked in at this booth")
     return found
@@ -37,9 +38,10 @@ async def device_self(request: web.Request) -> web.Response:
     caller = caller_of(request)
     services, assignment = services_of(request), None
     if caller.role == "booth":
-        found = await services.scheduler.assignment_of(caller.name, now_of(request))
+        found = await services.scheduler_views.assignment_of(caller.name, now_of(request))
         if found is not None:
-            assignment = {**found, **await services.views.greeting(found["request"])}
+            greeting = await services.views.greeting(found.request)
+            assignment = {**dataclasses.asdict(found), **dataclasses.asdict(greeting)}
     return json_answer(
         {
             "device": caller.name,
@@ -57,7 +59,7 @@ async def device_join_token(request: web.Request) -> web.Response:
     caller = caller_of(request)
     services = services_of(request)
     if caller.role == "booth":
-        room = (await _assignment(request, caller))["room"]
+        room = (await _assignment(request, caller)).room
     else:
         room = (await read_body(request, models.RoomChoice)).room
         cookie = request.cookies.get(SESSION_COOKIE)
@@ -88,9 +90,9 @@ async def device_amend(request: web.Request) -> web.Response:
     body = await read_body(request, models.Amendment)
     assignment = await _assignment(request, caller)
     version = await services_of(request).desk.amend_text(
-        assignment["request"], body.text, "applicant", now_of(request)
+        assignment.request, body.text, "applicant", now_of(request)
     )
-    await audit(request, "request.amend", f"request:{assignment['request']}", "at the booth")
+    await audit(request, "request.amend", f"request:{assignment.request}", "at the booth")
     return json_answer({"version": version})
 
 
@@ -98,7 +100,7 @@ async def device_rating(request: web.Request) -> web.Response:
     caller = caller_of(request)
     body = await read_body(request, models.Rating)
     assignment = await _assignment(request, caller)
-    await services_of(request).scheduler.rate(assignment["appointment"], body.stars)
+    await services_of(request).scheduler.rate(assignment.appointment, body.stars)
     return json_answer({"ok": True})
 
 

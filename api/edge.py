@@ -21,8 +21,9 @@ from pydantic import BaseModel, ValidationError
 
 from accounts.service import AccountLocked, Accounts, SignInError, StaffSession
 from audit.log import AuditEntry, AuditLog
+from desk.commands import DeskCommands
 from desk.errors import DeskError, InvalidTrackingNumber, TooManyLookups, UnknownRequest
-from desk.service import DeskService, DeskViews
+from desk.views import DeskViews
 from devices.errors import (
     DeviceError,
     DeviceRevoked,
@@ -32,14 +33,17 @@ from devices.errors import (
 from devices.service import CREDENTIAL_PREFIX, DeviceService
 from foundation.clock import Clock
 from limits import SlidingWindow
+from reports.statistics import StatisticsReport
 from rooms.callers import Caller, CallerKind, require_caller, seat_caller
 from rooms.errors import NotPermitted, RoomError, TokenError
 from rooms.permissions import Permission
 from rooms.service import RoomService
 from rooms.store import RoomStore
 from rooms.tokens import Keyring, verify
+from scheduler.commands import SchedulerCommands
 from scheduler.errors import SchedulingError, UnknownAppointment
-from scheduler.service import SchedulerService
+from scheduler.outcome import AudienceOutcomes
+from scheduler.views import SchedulerViews
 from typed_errors import InvalidPayload, TypedError, validation_problems
 
 log = logging.getLogger(__name__)
@@ -55,8 +59,11 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 class ApiServices:
     """What the API's handlers may call; built once by the composition root."""
 
-    desk: DeskService
-    scheduler: SchedulerService
+    desk: DeskCommands
+    scheduler: SchedulerCommands
+    scheduler_views: SchedulerViews
+    outcomes: AudienceOutcomes
+    statistics: StatisticsReport
     room_store: RoomStore
     keyring: Keyring
     clock: Clock

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from aiohttp import web
 
 from api.edge import (
@@ -12,13 +10,13 @@ from api.edge import (
     json_answer,
     services_of,
 )
-from reports.statistics import statistics, statistics_csv
+from reports.statistics import Figures, statistics_csv
 from rooms.permissions import Permission
 
 
-async def _figures(request: web.Request) -> dict[str, Any]:
+async def _figures(request: web.Request) -> Figures:
     services = services_of(request)
-    return await statistics(services.desk.engine, await services.room_store.audience_minutes())
+    return await services.statistics.figures(await services.room_store.audience_minutes())
 
 
 async def figures(request: web.Request) -> web.Response:

@@ -16,8 +16,8 @@ from api.edge import (
     read_body,
     services_of,
 )
+from desk.commands import Registration
 from desk.lifecycle import RequestStatus
-from desk.service import Registration
 from rooms.permissions import Permission
 
 
@@ -35,7 +35,7 @@ async def register(request: web.Request) -> web.Response:
 
 async def request_details(request: web.Request) -> web.Response:
     request_id = path_id(request)
-    details = await services_of(request).desk.details(request_id)
+    details = await services_of(request).views.details(request_id)
     await audit(request, "request.view", f"request:{request_id}")
     return json_answer(details)
 
@@ -95,9 +95,8 @@ async def search(request: web.Request) -> web.Response:
 
 
 async def appointments_of(request: web.Request) -> web.Response:
-    request_id = path_id(request)
-    await services_of(request).desk.details(request_id)  # UnknownRequest for a wrong id
-    return json_answer({"appointments": await services_of(request).scheduler.calls_of(request_id)})
+    calls = await services_of(request).scheduler_views.calls_of(path_id(request))
+    return json_answer({"appointments": calls})
 
 
 ROUTES: tuple[Route, ...] = (

@@ -27,7 +27,7 @@ async def create_sitting(request: web.Request) -> web.Response:
 
 
 async def sitting_slots(request: web.Request) -> web.Response:
-    slots = await services_of(request).scheduler.slots_of(path_id(request))
+    slots = await services_of(request).scheduler_views.slots_of(path_id(request))
     return json_answer({"slots": slots})
 
 
@@ -40,7 +40,7 @@ async def add_standby(request: web.Request) -> web.Response:
 
 
 async def standby_list(request: web.Request) -> web.Response:
-    requests = await services_of(request).scheduler.standby_list(path_id(request))
+    requests = await services_of(request).scheduler_views.standby_list(path_id(request))
     return json_answer({"requests": requests})
 
 
@@ -81,7 +81,7 @@ async def record_call(request: web.Request) -> web.Response:
 
 async def day_sittings(request: web.Request) -> web.Response:
     query = models.DayQuery.model_validate(dict(request.query))
-    sittings = await services_of(request).scheduler.day_sittings(query.day_start)
+    sittings = await services_of(request).scheduler_views.day_sittings(query.day_start)
     return json_answer({"sittings": sittings})
 
 

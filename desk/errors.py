@@ -1,4 +1,5 @@
-"""Typed desk errors: each has a stable code and an i18n message key for the edges."""
+"""Typed desk errors, every one of the package: each has a stable code and an i18n message key
+for the edges."""
 
 from __future__ import annotations
 
@@ -38,3 +39,18 @@ class UnknownRequest(DeskError):
 class TooManyLookups(DeskError):
     code = "too_many_lookups"
     message_key = "errors.desk.too_many_lookups"
+
+
+class InvalidRequestText(DeskError):
+    code = "invalid_request_text"
+    message_key = "errors.desk.invalid_request_text"
+
+
+class InvalidName(DeskError):
+    code = "invalid_name"
+    message_key = "errors.desk.invalid_name"
+
+
+class UnknownDepartment(DeskError):
+    code = "unknown_department"
+    message_key = "errors.desk.unknown_department"

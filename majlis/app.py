@@ -22,10 +22,11 @@ from accounts.service import Accounts
 from api import ROUTES
 from api.edge import SERVICES, ApiServices, add_api_routes, staff_caller
 from audit.log import AuditEntry, AuditLog
+from desk.commands import DeskCommands, StatusLookupLimiter
 from desk.outbox import Dispatcher
 from desk.pii import PiiCipher
 from desk.retention import RetentionJob
-from desk.service import DeskService, DeskViews, LookupLimiter
+from desk.views import DeskViews
 from devices.service import DeviceService
 from foundation.clock import Clock, SystemClock
 from foundation.periodic import run_every
@@ -51,11 +52,15 @@ from majlis.settings import Settings
 from majlis.web_pages import add_web_client_routes
 from media.config import MediaConfig
 from media.server import MediaServer
+from reports.statistics import StatisticsReport
 from rooms.callers import Caller
 from rooms.service import RoomChange, RoomService
 from rooms.store import RoomStore
 from rooms.tokens import Keyring
-from scheduler.service import SchedulerService, SlotLengths
+from scheduler.clock import AppointmentClock
+from scheduler.commands import SchedulerCommands, SlotLengths
+from scheduler.outcome import AudienceOutcomes
+from scheduler.views import SchedulerViews
 from signaling.dispatch import RateLimits, SignalingDeps, TurnSettings
 from signaling.namespaces import register_namespaces
 from signaling.server import create_socketio_server
@@ -72,9 +77,11 @@ MEDIA = web.AppKey("media", MediaServer)
 ROOMS = web.AppKey("rooms", RoomService)
 DEVICES = web.AppKey("devices", DeviceService)
 ACCOUNTS = web.AppKey("accounts", Accounts)
-DESK = web.AppKey("desk", DeskService)
+DESK = web.AppKey("desk", DeskCommands)
 DESK_VIEWS = web.AppKey("desk_views", DeskViews)
-SCHEDULER = web.AppKey("scheduler", SchedulerService)
+SCHEDULER = web.AppKey("scheduler", SchedulerCommands)
+SCHEDULER_VIEWS = web.AppKey("scheduler_views", SchedulerViews)
+APPOINTMENT_CLOCK = web.AppKey("appointment_clock", AppointmentClock)
 RETENTION = web.AppKey("retention", RetentionJob)
 
 EngineFactory = Callable[[str], AsyncEngine]
@@ -181,10 +188,10 @@ async def _accounts_context(app: web.Application) -> AsyncIterator[None]:
 
 async def _desk_context(app: web.Application) -> AsyncIterator[None]:
     settings, engine = app[SETTINGS], app[DB_ENGINE]
-    app[DESK] = DeskService(
+    app[DESK] = DeskCommands(
         engine,
         await asyncio.to_thread(tracking_numbers, settings),
-        LookupLimiter(),
+        StatusLookupLimiter(),
         app[PII],
         frozenset(settings.departments),
     )
@@ -197,15 +204,22 @@ async def _scheduler_context(app: web.Application) -> AsyncIterator[None]:
     lengths = SlotLengths(
         timedelta(minutes=settings.slot_minutes), timedelta(minutes=settings.slot_buffer_minutes)
     )
-    app[SCHEDULER] = SchedulerService(app[DB_ENGINE], app[ROOMS], lengths)
+    engine, rooms = app[DB_ENGINE], app[ROOMS]
+    app[SCHEDULER] = SchedulerCommands(engine, rooms, lengths)
+    app[SCHEDULER_VIEWS] = SchedulerViews(engine, rooms)
+    app[APPOINTMENT_CLOCK] = AppointmentClock(engine, rooms)
     yield
 
 
 async def _api_context(app: web.Application) -> AsyncIterator[None]:
+    engine = app[DB_ENGINE]
     app[SERVICES] = ApiServices(
         desk=app[DESK],
         scheduler=app[SCHEDULER],
-        room_store=RoomStore(app[DB_ENGINE]),
+        scheduler_views=app[SCHEDULER_VIEWS],
+        outcomes=AudienceOutcomes(engine, app[ROOMS], app[DESK]),
+        statistics=StatisticsReport(engine),
+        room_store=RoomStore(engine),
         keyring=app[KEYRING],
         clock=app[CLOCK],
         audit=app[AUDIT],
@@ -322,8 +336,8 @@ def _room_clock_job(app: web.Application) -> Callable[[], Awaitable[None]]:
 
 
 def _scheduler_job(app: web.Application) -> Callable[[], Awaitable[object]]:
-    scheduler, clock = app[SCHEDULER], app[CLOCK]
-    return lambda: scheduler.tick(clock.now())
+    appointments, clock = app[APPOINTMENT_CLOCK], app[CLOCK]
+    return lambda: appointments.tick(clock.now())
 
 
 def _sms_job(app: web.Application) -> Callable[[], Awaitable[object]]:

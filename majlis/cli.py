@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import json
 import sys
 import tempfile
@@ -15,7 +16,7 @@ from collections.abc import AsyncIterator, Coroutine, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -40,6 +41,9 @@ from majlis.migrate import require_migrated, upgrade_to_head
 from majlis.serve import app_urls, serve
 from majlis.settings import Settings, SettingsError, load_settings
 from rooms.service import DetachedMedia, RoomService
+
+if TYPE_CHECKING:
+    from scheduler.bench import DeskBench
 from rooms.store import RoomStore
 
 EXIT_FAILURE = 1
@@ -193,20 +197,19 @@ def _bench_desk(arguments: argparse.Namespace) -> None:
     result = asyncio.run(
         _bench_desk_on_fresh_database(arguments.requests, arguments.appointments, arguments.calls)
     )
-    for name in ("day_queue", "status_lookup"):
-        figures = result[name]
+    for name, figures in (("day_queue", result.day_queue), ("status_lookup", result.status_lookup)):
         print(
-            f"{name:>13}: p50 {figures['p50_ms']} ms, p95 {figures['p95_ms']} ms, "
-            f"max {figures['max_ms']} ms ({result['requests']} requests, "
-            f"{result['appointments']} appointments, seeded in {result['seed_s']} s)"
+            f"{name:>13}: p50 {figures.p50_ms} ms, p95 {figures.p95_ms} ms, "
+            f"max {figures.max_ms} ms ({result.requests} requests, "
+            f"{result.appointments} appointments, seeded in {result.seed_s} s)"
         )
     if arguments.json:
-        print(json.dumps(result))
+        print(json.dumps(dataclasses.asdict(result)))
 
 
 async def _bench_desk_on_fresh_database(
     n_requests: int, n_appointments: int, calls: int
-) -> dict[str, Any]:
+) -> DeskBench:
     from scheduler.bench import bench_desk
 
     with tempfile.TemporaryDirectory() as directory:

@@ -5,18 +5,54 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Any
+from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from desk.tables import outbox, requests
+from scheduler.status import AppointmentStatus
 from scheduler.tables import appointments
 
 
-async def statistics(engine: AsyncEngine, audience_minutes: dict[str, float]) -> dict[str, Any]:
-    """``audience_minutes``: room id → minutes from admission to end, from the rooms' events
-    (the rooms package owns them; the caller passes them in)."""
+@dataclass(frozen=True)
+class CentreStatusCount:
+    centre: str
+    status: str
+    count: int
+
+
+@dataclass(frozen=True)
+class DayCount:
+    day: str
+    count: int
+
+
+@dataclass(frozen=True)
+class Figures:
+    requests_by_centre_and_status: tuple[CentreStatusCount, ...]
+    audiences_held: int
+    no_show_rate: float | None
+    average_audience_minutes: float | None
+    audiences_per_day: tuple[DayCount, ...]  # the last 31 days with an audience
+    satisfaction_average: float | None
+    ratings: int
+    sms_sent: int
+    sms_segments: int
+
+
+class StatisticsReport:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def figures(self, audience_minutes: dict[str, float]) -> Figures:
+        """``audience_minutes``: room id → minutes from admission to end, from the rooms'
+        events (the rooms package owns them; the caller passes them in)."""
+        return await _figures(self._engine, audience_minutes)
+
+
+async def _figures(engine: AsyncEngine, audience_minutes: dict[str, float]) -> Figures:
+    heard_status = AppointmentStatus.HEARD.value
     async with engine.connect() as connection:
         by_status = {
             (r.centre, r.status): int(r.n)
@@ -40,10 +76,10 @@ async def statistics(engine: AsyncEngine, audience_minutes: dict[str, float]) ->
             )
         ).one()
         per_day = [
-            {"day": str(r.day), "count": int(r.n)}
+            DayCount(str(r.day), int(r.n))
             for r in await connection.execute(
                 select(func.date(appointments.c.starts_at).label("day"), func.count().label("n"))
-                .where(appointments.c.status == "heard")
+                .where(appointments.c.status == heard_status)
                 .group_by(func.date(appointments.c.starts_at))
                 .order_by(func.date(appointments.c.starts_at))
             )
@@ -55,40 +91,38 @@ async def statistics(engine: AsyncEngine, audience_minutes: dict[str, float]) ->
                 )
             )
         ).one()
-    heard, no_show = outcomes.get("heard", 0), outcomes.get("no_show", 0)
+    heard = outcomes.get(heard_status, 0)
+    no_show = outcomes.get(AppointmentStatus.NO_SHOW.value, 0)
     durations = list(audience_minutes.values())
-    return {
-        "requests_by_centre_and_status": [
-            {"centre": centre, "status": status, "count": count}
+    return Figures(
+        requests_by_centre_and_status=tuple(
+            CentreStatusCount(centre, status, count)
             for (centre, status), count in sorted(by_status.items())
-        ],
-        "audiences_held": heard,
-        "no_show_rate": round(no_show / (heard + no_show), 3) if heard + no_show else None,
-        "average_audience_minutes": round(sum(durations) / len(durations), 1)
-        if durations
-        else None,
-        "audiences_per_day": per_day[-31:],
-        "satisfaction_average": round(float(satisfaction), 2) if ratings else None,
-        "ratings": int(ratings),
-        "sms_sent": int(sms_sent),
-        "sms_segments": int(sms_segments),
-    }
+        ),
+        audiences_held=heard,
+        no_show_rate=round(no_show / (heard + no_show), 3) if heard + no_show else None,
+        average_audience_minutes=round(sum(durations) / len(durations), 1) if durations else None,
+        audiences_per_day=tuple(per_day[-31:]),
+        satisfaction_average=round(float(satisfaction), 2) if ratings else None,
+        ratings=int(ratings),
+        sms_sent=int(sms_sent),
+        sms_segments=int(sms_segments),
+    )
 
 
-def statistics_csv(figures: dict[str, Any]) -> str:
+def statistics_csv(figures: Figures) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["measure", "centre", "status", "value"])
-    for row in figures["requests_by_centre_and_status"]:
-        writer.writerow(["requests", row["centre"], row["status"], row["count"]])
-    for measure in (
-        "audiences_held",
-        "no_show_rate",
-        "average_audience_minutes",
-        "satisfaction_average",
-        "sms_sent",
-        "sms_segments",
+    for row in figures.requests_by_centre_and_status:
+        writer.writerow(["requests", row.centre, row.status, row.count])
+    for measure, value in (
+        ("audiences_held", figures.audiences_held),
+        ("no_show_rate", figures.no_show_rate),
+        ("average_audience_minutes", figures.average_audience_minutes),
+        ("satisfaction_average", figures.satisfaction_average),
+        ("sms_sent", figures.sms_sent),
+        ("sms_segments", figures.sms_segments),
     ):
-        value = figures[measure]
         writer.writerow([measure, "", "", "" if value is None else value])
     return out.getvalue()

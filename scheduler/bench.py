@@ -4,23 +4,28 @@ services: the office's queue for a day, and an applicant's status lookup."""
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import statistics
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from desk.commands import DeskCommands, StatusLookupLimiter
 from desk.identity import last_four
+from desk.lifecycle import RequestStatus
 from desk.pii import PiiCipher, PiiKeys
-from desk.service import DeskService, LookupLimiter
 from desk.tables import applicants, request_history, request_versions, requests
 from desk.tracking import TrackingNumbers
-from scheduler.service import SchedulerService, SlotLengths
+from rooms.errors import UnknownRoom
+from rooms.state import Room
+from rooms.store import Seats
 from scheduler.tables import appointments, sittings, slots
+from scheduler.views import SchedulerViews
 
 START = datetime(2027, 1, 3, 6, 0, tzinfo=UTC)
 SLOTS_PER_DAY = 40
@@ -153,7 +158,27 @@ async def seed(
     return samples
 
 
-async def _timed(calls: int, action: Callable[[int], Awaitable[Any]]) -> list[float]:
+class NoRooms:
+    """The rooms of a benchmark: there are none (the queue is timed, not the rooms)."""
+
+    async def schedule(
+        self,
+        room_id: str,
+        seats: Seats,
+        starts_at: datetime,
+        ends_at: datetime,
+        next_slot_starts_at: datetime | None = None,
+    ) -> Room:
+        raise NotImplementedError("the benchmark schedules no rooms")
+
+    def room(self, room_id: str) -> Room:
+        raise UnknownRoom(room_id)
+
+    async def cancel_room(self, room_id: str, reason: str) -> bool:
+        return False
+
+
+async def _timed(calls: int, action: Callable[[int], Awaitable[object]]) -> list[float]:
     timings = []
     for index in range(calls):
         started = time.perf_counter()
@@ -162,42 +187,63 @@ async def _timed(calls: int, action: Callable[[int], Awaitable[Any]]) -> list[fl
     return timings
 
 
-def _summary(timings: list[float]) -> dict[str, float]:
+@dataclass(frozen=True)
+class Timings:
+    p50_ms: float
+    p95_ms: float
+    max_ms: float
+
+
+@dataclass(frozen=True)
+class QueueTimings(Timings):
+    rows: int  # in one day's queue
+
+
+@dataclass(frozen=True)
+class DeskBench:
+    requests: int
+    appointments: int
+    seed_s: float
+    day_queue: QueueTimings
+    status_lookup: Timings
+
+
+def _summary(timings: list[float]) -> Timings:
     ordered = sorted(timings)
-    return {
-        "p50_ms": round(statistics.median(ordered), 2),
-        "p95_ms": round(ordered[int(0.95 * (len(ordered) - 1))], 2),
-        "max_ms": round(ordered[-1], 2),
-    }
+    return Timings(
+        p50_ms=round(statistics.median(ordered), 2),
+        p95_ms=round(ordered[int(0.95 * (len(ordered) - 1))], 2),
+        max_ms=round(ordered[-1], 2),
+    )
 
 
 async def bench_desk(
     engine: AsyncEngine, n_requests: int, n_appointments: int, calls: int
-) -> dict[str, Any]:
+) -> DeskBench:
     """Seed ``engine`` (a fresh, migrated database) and time the two queries."""
     tracking = TrackingNumbers(b"benchmark tracking key, 32 bytes")
     cipher = PiiCipher.fixed(PiiKeys("k1", {"k1": bytes(range(32))}, bytes(32)))
     seeding = time.perf_counter()
     samples = await seed(engine, tracking, cipher, n_requests, n_appointments)
     seeded_s = time.perf_counter() - seeding
-    desk = DeskService(engine, tracking, LookupLimiter(limit=10**9), cipher)
-    scheduler = SchedulerService(engine, rooms=None, lengths=SlotLengths())  # type: ignore[arg-type]
+    desk = DeskCommands(engine, tracking, StatusLookupLimiter(limit=10**9), cipher)
+    scheduler = SchedulerViews(engine, NoRooms())
     days = -(-n_appointments // SLOTS_PER_DAY)
     first_day = START.replace(hour=0)
     queue = await _timed(
         calls, lambda i: scheduler.day_queue("office-1", first_day + timedelta(days=i % days))
     )
 
-    def lookup(i: int) -> Awaitable[str]:
+    def lookup(i: int) -> Awaitable[RequestStatus]:
         tracking_number, phone = samples[i % len(samples)]
         return desk.lookup(tracking_number, last_four(phone), "bench")
 
     lookups = await _timed(calls, lookup)
     rows = len(await scheduler.day_queue("office-1", first_day))
-    return {
-        "requests": n_requests,
-        "appointments": n_appointments,
-        "seed_s": round(seeded_s, 1),
-        "day_queue": {**_summary(queue), "rows": rows},
-        "status_lookup": _summary(lookups),
-    }
+    return DeskBench(
+        requests=n_requests,
+        appointments=n_appointments,
+        seed_s=round(seeded_s, 1),
+        day_queue=QueueTimings(**dataclasses.asdict(_summary(queue)), rows=rows),
+        status_lookup=_summary(lookups),
+    )

@@ -22,8 +22,6 @@ from scheduler.errors import (
     SlotTaken,
 )
 
-ACTIVE_APPOINTMENT = frozenset({"booked", "confirmed"})
-
 
 @dataclass(frozen=True)
 class SlotTimes:

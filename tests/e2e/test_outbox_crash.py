@@ -25,7 +25,7 @@ REGISTER_THEN_DIE = textwrap.dedent(
     """
     import asyncio, os, signal
     from datetime import UTC, datetime
-    from desk.service import DeskService, LookupLimiter, Registration
+    from desk.commands import DeskCommands, Registration, StatusLookupLimiter
     from majlis.components import pii_cipher, tracking_numbers
     from majlis.database import create_engine
     from majlis.settings import load_settings
@@ -33,8 +33,8 @@ REGISTER_THEN_DIE = textwrap.dedent(
     async def main():
         settings = load_settings()
         engine = create_engine(settings.effective_database_url)
-        desk = DeskService(
-            engine, tracking_numbers(settings), LookupLimiter(), pii_cipher(settings)
+        desk = DeskCommands(
+            engine, tracking_numbers(settings), StatusLookupLimiter(), pii_cipher(settings)
         )
         form = Registration("Noura Al-Qahtani", "{national_id}", "0501234567", "ar",
                             "riyadh", "housing", "A request about housing support.")

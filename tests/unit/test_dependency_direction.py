@@ -59,3 +59,38 @@ def test_package_imports_nothing_above_it(package: str) -> None:
         for path in (ROOT / package).rglob("*.py")
     }
     assert {path: found for path, found in offences.items() if found} == {}
+
+
+# Inside desk and scheduler: read models and the shared helpers never reach for a use case,
+# and the pure rules never reach for the database.
+USE_CASES = {"desk.commands", "scheduler.commands", "scheduler.clock", "scheduler.outcome"}
+MODULE_FORBIDDEN = {
+    "desk/history.py": USE_CASES | {"desk.views"},
+    "desk/views.py": USE_CASES,
+    "desk/lifecycle.py": {"sqlalchemy"},
+    "scheduler/status.py": {"sqlalchemy"},
+    "scheduler/booking.py": {"sqlalchemy"},
+    "scheduler/appointments.py": USE_CASES | {"scheduler.views"},
+    "scheduler/appointment_rooms.py": USE_CASES | {"scheduler.views"},
+    "scheduler/views.py": USE_CASES,
+    "scheduler/commands.py": USE_CASES - {"desk.commands", "scheduler.commands"},
+    "scheduler/clock.py": USE_CASES - {"scheduler.clock"} | {"scheduler.views"},
+}
+
+
+def imported_modules(path: Path) -> set[str]:
+    """Every imported module and each of its parents (``a.b.c`` → a, a.b, a.b.c)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    parts = [name.split(".") for name in names]
+    return {".".join(p[:i]) for p in parts for i in range(1, len(p) + 1)}
+
+
+@pytest.mark.parametrize("module", sorted(MODULE_FORBIDDEN))
+def test_module_imports_nothing_it_must_not(module: str) -> None:
+    assert sorted(imported_modules(ROOT / module) & MODULE_FORBIDDEN[module]) == []

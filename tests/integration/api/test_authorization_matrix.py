@@ -1,4 +1,4 @@
-"""The authorization matrix, generated from the route table (api.routes.ROUTES) and the
+"""The authorization matrix, generated from the route table (api.ROUTES) and the
 namespaces' event tables: every caller × every HTTP route and Socket.IO event. Exactly the
 cells the permission table allows get past authorization; every other cell is refused (401
 without credentials, 403 otherwise; ``not_permitted`` on Socket.IO) and audited. A route or

@@ -1,4 +1,5 @@
-"""Desk and scheduler services on a real migrated SQLite file, with a clock the test moves."""
+"""Desk and scheduler use cases and views on a real migrated SQLite file, with a clock the
+test moves."""
 
 from __future__ import annotations
 
@@ -10,17 +11,21 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from desk.commands import DeskCommands, Registration, StatusLookupLimiter
 from desk.outbox import Dispatcher, SmsProvider
-from desk.service import DeskService, LookupLimiter, Registration
 from desk.tables import outbox
 from desk.tracking import TrackingNumbers
+from desk.views import DeskViews
 from majlis.components import load_keyring, pii_cipher, room_timings
 from majlis.database import create_engine
 from majlis.demo import seed_demo
 from majlis.settings import Settings
 from rooms.service import DetachedMedia, RoomService
 from rooms.store import RoomStore
-from scheduler.service import SchedulerService, SlotLengths
+from scheduler.clock import AppointmentClock
+from scheduler.commands import SchedulerCommands, SlotLengths
+from scheduler.outcome import AudienceOutcomes
+from scheduler.views import SchedulerViews
 from tests.integration.signaling.conftest import ManualClock
 
 # Tomorrow's sitting, seen from the day before: 09:00 UTC is 12:00 in Riyadh.
@@ -43,19 +48,43 @@ def valid_registration(**changes: str) -> Registration:
 
 @dataclass
 class Office:
+    """Everything the desk and the scheduler are built from, wired as ``majlis/app.py`` does."""
+
     settings: Settings
     engine: AsyncEngine
     clock: ManualClock
-    desk: DeskService
     rooms: RoomService
-    scheduler: SchedulerService
+    desk: DeskCommands
+    views: DeskViews
+    scheduler: SchedulerCommands
+    schedule: SchedulerViews
+    appointment_clock: AppointmentClock
+    outcomes: AudienceOutcomes
+
+    @classmethod
+    def build(
+        cls, settings: Settings, engine: AsyncEngine, clock: ManualClock, rooms: RoomService
+    ) -> Office:
+        desk = new_desk(engine, settings)
+        return cls(
+            settings,
+            engine,
+            clock,
+            rooms,
+            desk,
+            DeskViews(engine, pii_cipher(settings)),
+            SchedulerCommands(engine, rooms, SlotLengths()),
+            SchedulerViews(engine, rooms),
+            AppointmentClock(engine, rooms),
+            AudienceOutcomes(engine, rooms, desk),
+        )
 
     async def restart(self) -> None:
         """New service objects on the same database, as after a process restart."""
-        self.rooms = new_rooms(self.settings, self.engine, self.clock)
-        await self.rooms.load()
-        self.scheduler = SchedulerService(self.engine, self.rooms, SlotLengths())
-        self.desk = new_desk(self.engine, self.settings)
+        rooms = new_rooms(self.settings, self.engine, self.clock)
+        await rooms.load()
+        restarted = Office.build(self.settings, self.engine, self.clock, rooms)
+        self.__dict__.update(restarted.__dict__)
 
     def dispatcher(self, provider: SmsProvider) -> Dispatcher:
         return Dispatcher(self.engine, provider, pii_cipher(self.settings))
@@ -83,11 +112,11 @@ def new_rooms(settings: Settings, engine: AsyncEngine, clock: ManualClock) -> Ro
     )
 
 
-def new_desk(engine: AsyncEngine, settings: Settings) -> DeskService:
-    return DeskService(
+def new_desk(engine: AsyncEngine, settings: Settings) -> DeskCommands:
+    return DeskCommands(
         engine,
         TrackingNumbers(b"tracking key for the tests!!"),
-        LookupLimiter(),
+        StatusLookupLimiter(),
         pii_cipher(settings),
         frozenset({"housing", "health"}),
     )
@@ -98,14 +127,8 @@ async def office(migrated_settings: Settings) -> AsyncIterator[Office]:
     engine = create_engine(migrated_settings.effective_database_url)
     clock = ManualClock(SITTING_START - timedelta(days=1, hours=2))
     await seed_demo(engine, clock.now())
-    rooms = new_rooms(migrated_settings, engine, clock)
-    office = Office(
-        migrated_settings,
-        engine,
-        clock,
-        new_desk(engine, migrated_settings),
-        rooms,
-        SchedulerService(engine, rooms, SlotLengths()),
+    office = Office.build(
+        migrated_settings, engine, clock, new_rooms(migrated_settings, engine, clock)
     )
     try:
         yield office
@@ -133,3 +156,15 @@ async def tomorrows_first_slot(office: Office) -> int:
         )
     assert first is not None
     return int(first)
+
+
+async def confirmed_appointment(office: Office) -> tuple[int, int]:
+    """A confirmed appointment tomorrow: (request id, appointment id)."""
+    now = office.clock.now
+    registered = await office.desk.register(valid_registration(), "c1", now())
+    slot = await tomorrows_first_slot(office)
+    appointment = await office.scheduler.book(
+        registered.request_id, slot, "riyadh/booth-1", "c1", now()
+    )
+    await office.scheduler.record_call(appointment, "confirmed", "c1", now())
+    return registered.request_id, appointment

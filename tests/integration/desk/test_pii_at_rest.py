@@ -74,8 +74,8 @@ async def test_no_personal_data_in_the_database_files_or_the_logs(
             assert secret not in stored, f"{secret!r} is in the database file"
             assert secret not in logs, f"{secret!r} is in the logs"
     # ...and the service still reads them back.
-    details = await office.desk.details(1)
-    assert details["versions"][0]["text"] == APPLICANTS[0]["text"]
+    details = await office.views.details(1)
+    assert details.versions[0].text == APPLICANTS[0]["text"]
 
 
 async def test_after_rotation_every_row_is_under_the_new_key_only(office: Office) -> None:
@@ -163,7 +163,7 @@ async def test_retention_removes_personal_data_of_long_closed_requests_only(
     assert cipher.decrypt(anonymised.national_id_ct, "national_id") == ""
     assert anonymised.national_id_index == "anonymised:1"
     assert 1 not in messages
-    tracking = (await office.desk.details(1))["tracking_number"]
+    tracking = (await office.views.details(1)).tracking_number
     with pytest.raises(InvalidTrackingNumber, match="no request matches"):
         await office.desk.lookup(tracking, "4567", "test")  # her phone is gone too
     again = await apply_retention(office.engine, cipher, now(), days=365)

@@ -12,6 +12,7 @@ from scheduler.tables import appointments
 from tests.integration.desk.conftest import (
     SITTING_START,
     Office,
+    confirmed_appointment,
     tomorrows_first_slot,
     valid_registration,
 )
@@ -33,15 +34,15 @@ async def test_a_confirmed_appointment_opens_reminds_once_and_is_marked_no_show(
     assert await office.outbox_kinds() == ["registered", "booked", "confirmed"]
 
     office.clock.set(SITTING_START - timedelta(hours=24))
-    await office.scheduler.tick(now())
-    await office.scheduler.tick(now())
+    await office.appointment_clock.tick(now())
+    await office.appointment_clock.tick(now())
     await office.restart()
-    await office.scheduler.tick(now())
+    await office.appointment_clock.tick(now())
     assert await office.outbox_kinds() == ["registered", "booked", "confirmed", "reminder_day"]
 
     office.clock.set(SITTING_START - timedelta(minutes=50))
-    await office.scheduler.tick(now())
-    await office.scheduler.tick(now())
+    await office.appointment_clock.tick(now())
+    await office.appointment_clock.tick(now())
     assert (await office.outbox_kinds())[-1] == "reminder_hour"
 
     office.clock.set(SITTING_START - timedelta(minutes=10))
@@ -54,9 +55,9 @@ async def test_a_confirmed_appointment_opens_reminds_once_and_is_marked_no_show(
     office.clock.set(SITTING_START + timedelta(minutes=5))
     await office.rooms.tick()
     assert office.rooms.room(f"appt-{appointment}").state.value == "no_show"
-    await office.scheduler.tick(now())
+    await office.appointment_clock.tick(now())
     await office.restart()
-    await office.scheduler.tick(now())
+    await office.appointment_clock.tick(now())
     await office.rooms.tick()
     async with office.engine.connect() as connection:
         status = (
@@ -78,8 +79,8 @@ async def test_a_confirmed_appointment_opens_reminds_once_and_is_marked_no_show(
         "reminder_hour",
         "status_changed",
     ]
-    details = await office.desk.details(registered.request_id)
-    assert [h["to"] for h in details["history"]] == [
+    details = await office.views.details(registered.request_id)
+    assert [h["to"] for h in details.history] == [
         "registered",
         "audience_booked",
         "confirmed",
@@ -89,14 +90,9 @@ async def test_a_confirmed_appointment_opens_reminds_once_and_is_marked_no_show(
 
 async def test_a_late_reminder_is_not_sent(office: Office) -> None:
     now = office.clock.now
-    registered = await office.desk.register(valid_registration(), "coordinator1", now())
-    slot = await tomorrows_first_slot(office)
-    appointment = await office.scheduler.book(
-        registered.request_id, slot, "riyadh/booth-1", "c1", now()
-    )
-    await office.scheduler.record_call(appointment, "confirmed", "c1", now())
+    await confirmed_appointment(office)
     office.clock.set(SITTING_START - timedelta(hours=20))  # the server was down at T-24 h
-    await office.scheduler.tick(now())
+    await office.appointment_clock.tick(now())
     assert "reminder_day" not in await office.outbox_kinds()
 
 
@@ -107,8 +103,8 @@ async def test_a_referral_goes_to_a_known_department_and_its_reply_is_recorded(
 
     import pytest
 
+    from desk.errors import UnknownDepartment
     from desk.lifecycle import RequestStatus
-    from desk.service import UnknownDepartment
 
     now = office.clock.now
     registered = await office.desk.register(valid_registration(), "c1", now())
@@ -122,15 +118,15 @@ async def test_a_referral_goes_to_a_known_department_and_its_reply_is_recorded(
     )
     await office.desk.record_reply(referral, "support approved", "c1", now())
     await office.desk.change_status(registered.request_id, RequestStatus.CLOSED, "c1", now())
-    details = await office.desk.details(registered.request_id)
-    assert [h["to"] for h in details["history"]] == [
+    details = await office.views.details(registered.request_id)
+    assert [h["to"] for h in details.history] == [
         "registered",
         "under_review",
         "referred",
         "department_replied",
         "closed",
     ]
-    assert [s["kind"] for s in details["sms"]][-1] == "closed"
+    assert [s.kind for s in details.sms][-1] == "closed"
     version = await office.desk.amend_text(
         registered.request_id, "Amended wording.", "booth", now()
     )
@@ -171,13 +167,13 @@ async def test_a_reschedule_is_kept_in_the_history_and_texted(office: Office) ->
     )
     moved = await office.scheduler.reschedule(appointment, slot + 1, "riyadh/booth-2", "c1", now())
     assert moved != appointment
-    details = await office.desk.details(registered.request_id)
-    assert [h["to"] for h in details["history"]][-1] == "audience_booked"
-    assert [s["kind"] for s in details["sms"]] == ["registered", "booked", "rescheduled"]
+    details = await office.views.details(registered.request_id)
+    assert [h["to"] for h in details.history][-1] == "audience_booked"
+    assert [s.kind for s in details.sms] == ["registered", "booked", "rescheduled"]
     await office.scheduler.cancel(moved, "c1", now())
-    details = await office.desk.details(registered.request_id)
-    assert [s["kind"] for s in details["sms"]][-1] == "cancelled"
-    assert details["status"] == "under_review"
+    details = await office.views.details(registered.request_id)
+    assert [s.kind for s in details.sms][-1] == "cancelled"
+    assert details.status == "under_review"
 
 
 async def test_cancelling_a_confirmed_appointment_ends_its_room(office: Office) -> None:

@@ -1,0 +1,300 @@
+"""The coordination desk's use cases, each one transaction: validate everything first, then
+write the change, its history row and its SMS together (nothing half-stored).
+
+The ``*_in`` methods take the caller's connection, so a use case of another package (the
+office's outcome, in the scheduler) writes the desk's change inside its own transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from desk.errors import (
+    InvalidName,
+    InvalidRequestText,
+    InvalidTrackingNumber,
+    TooManyLookups,
+    UnknownDepartment,
+    UnknownRequest,
+)
+from desk.history import change_status_in, load_request, note_in_history, record_history
+from desk.identity import ascii_digits, normalise_national_id, normalise_saudi_mobile
+from desk.lifecycle import RequestStatus
+from desk.outbox import enqueue
+from desk.pii import PiiCipher
+from desk.sms import SmsKind
+from desk.tables import applicants, referrals, request_versions, requests
+from desk.tracking import TrackingNumbers, format_tracking_number, parse_tracking_number
+from limits import SlidingWindow
+
+TEXT_LIMIT = 5000
+
+
+@dataclass(frozen=True)
+class Registration:
+    full_name: str
+    national_id: str
+    phone: str
+    language: str
+    centre: str
+    category: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Registered:
+    request_id: int
+    tracking_number: str
+
+
+class StatusLookupLimiter:
+    """At most ``limit`` status lookups per client in ``window_s`` (sliding window): the
+    tracking number and four digits of a phone cannot be guessed by trying."""
+
+    def __init__(self, limit: int = 5, window_s: float = 60.0) -> None:
+        self._window = SlidingWindow(limit, window_s)
+
+    def check(self, client: str) -> None:
+        if not self._window.allow(client):
+            raise TooManyLookups("try again in a minute")
+
+
+class DeskCommands:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        tracking: TrackingNumbers,
+        limiter: StatusLookupLimiter,
+        cipher: PiiCipher,
+        departments: frozenset[str] = frozenset(),
+    ) -> None:
+        self._cipher = cipher
+        self._departments = departments
+        self._engine = engine
+        self._tracking = tracking
+        self._limiter = limiter
+
+    async def register(self, form: Registration, actor: str, now: datetime) -> Registered:
+        national_id = normalise_national_id(form.national_id)
+        phone = normalise_saudi_mobile(form.phone)
+        name = " ".join(form.full_name.split())
+        if not 3 <= len(name) <= 200:
+            raise InvalidName("a full name of 3 to 200 characters")
+        text = _checked_text(form.text)
+        language = "en" if form.language == "en" else "ar"
+        async with self._engine.begin() as connection:
+            applicant_id, phone_ct = await self._applicant(
+                connection, name, national_id, phone, language, now
+            )
+            request_id = (
+                await connection.execute(
+                    insert(requests)
+                    .values(
+                        applicant_id=applicant_id,
+                        centre=form.centre[:32],
+                        category=form.category[:64],
+                        status=RequestStatus.REGISTERED.value,
+                        created_at=now,
+                        updated_at=now,
+                    )
+                    .returning(requests.c.id)
+                )
+            ).scalar_one()
+            tracking = self._tracking.for_sequence(request_id)
+            await connection.execute(
+                update(requests).where(requests.c.id == request_id).values(tracking_number=tracking)
+            )
+            await self._add_version(connection, request_id, 1, text, actor, now)
+            await record_history(
+                connection, request_id, None, RequestStatus.REGISTERED, actor, "", now
+            )
+            await enqueue(
+                connection,
+                key=f"registered:{request_id}",
+                kind=SmsKind.REGISTERED,
+                phone_ct=phone_ct,
+                language=language,
+                tracking=format_tracking_number(tracking),
+                now=now,
+                request_id=request_id,
+            )
+        return Registered(request_id, tracking)
+
+    async def _applicant(
+        self,
+        connection: AsyncConnection,
+        name: str,
+        national_id: str,
+        phone: str,
+        language: str,
+        now: datetime,
+    ) -> tuple[int, str]:
+        """The applicant's row id (found by blind index, or new) and her encrypted phone."""
+        cipher = self._cipher
+        values = {
+            "full_name_ct": cipher.encrypt(name, "full_name"),
+            "phone_ct": cipher.encrypt(phone, "phone"),
+            "phone_index": cipher.blind_index(phone, "phone"),
+            "language": language,
+        }
+        id_index = cipher.blind_index(national_id, "national_id")
+        existing = (
+            await connection.execute(
+                select(applicants.c.id).where(applicants.c.national_id_index == id_index)
+            )
+        ).scalar_one_or_none()
+        if existing is not None:
+            await connection.execute(
+                update(applicants).where(applicants.c.id == existing).values(**values)
+            )
+            return int(existing), values["phone_ct"]
+        applicant_id = (
+            await connection.execute(
+                insert(applicants)
+                .values(
+                    national_id_ct=cipher.encrypt(national_id, "national_id"),
+                    national_id_index=id_index,
+                    created_at=now,
+                    **values,
+                )
+                .returning(applicants.c.id)
+            )
+        ).scalar_one()
+        return int(applicant_id), values["phone_ct"]
+
+    async def _add_version(
+        self,
+        connection: AsyncConnection,
+        request_id: int,
+        version: int,
+        text: str,
+        author: str,
+        now: datetime,
+    ) -> None:
+        await connection.execute(
+            insert(request_versions).values(
+                request_id=request_id,
+                version=version,
+                text_ct=self._cipher.encrypt(text, "request_text"),
+                author=author,
+                created_at=now,
+            )
+        )
+
+    async def change_status(
+        self,
+        request_id: int,
+        wanted: RequestStatus,
+        actor: str,
+        now: datetime,
+        note: str = "",
+    ) -> None:
+        async with self._engine.begin() as connection:
+            await change_status_in(connection, request_id, wanted, actor, now, note)
+
+    async def note(self, request_id: int, actor: str, note: str, now: datetime) -> None:
+        """A history row without a status change (the office's follow-up note, for one)."""
+        async with self._engine.begin() as connection:
+            await note_in_history(connection, request_id, actor, note, now)
+
+    async def amend_text(self, request_id: int, text: str, author: str, now: datetime) -> int:
+        cleaned = _checked_text(text)
+        async with self._engine.begin() as connection:
+            await load_request(connection, request_id)
+            version = (
+                await connection.execute(
+                    select(func.max(request_versions.c.version)).where(
+                        request_versions.c.request_id == request_id
+                    )
+                )
+            ).scalar_one()
+            await self._add_version(connection, request_id, int(version) + 1, cleaned, author, now)
+            return int(version) + 1
+
+    def check_department(self, department: str | None) -> str:
+        """The department a referral goes to, if it is one of the configured ones."""
+        if department is None:
+            raise UnknownDepartment("a referral names a department")
+        if department not in self._departments:
+            raise UnknownDepartment(department[:64])
+        return department
+
+    async def refer(
+        self, request_id: int, department: str, due_on: date, note: str, actor: str, now: datetime
+    ) -> int:
+        self.check_department(department)
+        async with self._engine.begin() as connection:
+            return await self.refer_in(connection, request_id, department, due_on, note, actor, now)
+
+    async def refer_in(
+        self,
+        connection: AsyncConnection,
+        request_id: int,
+        department: str,
+        due_on: date,
+        note: str,
+        actor: str,
+        now: datetime,
+    ) -> int:
+        """Refer the request inside the caller's transaction; returns the referral's id."""
+        self.check_department(department)
+        await change_status_in(connection, request_id, RequestStatus.REFERRED, actor, now)
+        referral_id = (
+            await connection.execute(
+                insert(referrals)
+                .values(
+                    request_id=request_id,
+                    department=department[:64],
+                    due_on=due_on,
+                    note=note[:1000],
+                    created_at=now,
+                )
+                .returning(referrals.c.id)
+            )
+        ).scalar_one()
+        return int(referral_id)
+
+    async def record_reply(self, referral_id: int, reply: str, actor: str, now: datetime) -> None:
+        async with self._engine.begin() as connection:
+            row = (
+                await connection.execute(select(referrals).where(referrals.c.id == referral_id))
+            ).first()
+            if row is None:
+                raise UnknownRequest(f"referral {referral_id}")
+            await connection.execute(
+                update(referrals)
+                .where(referrals.c.id == referral_id)
+                .values(reply=reply[:5000], replied_at=now)
+            )
+            await change_status_in(
+                connection, row.request_id, RequestStatus.DEPARTMENT_REPLIED, actor, now
+            )
+
+    async def lookup(self, tracking_text: str, phone_last_four: str, client: str) -> RequestStatus:
+        """The request's status for the applicant: tracking number + last four digits of her
+        phone. Nothing else is revealed; a wrong pair looks exactly like an unknown number."""
+        self._limiter.check(client)
+        tracking = parse_tracking_number(tracking_text)
+        async with self._engine.connect() as connection:
+            row = (
+                await connection.execute(
+                    select(requests.c.status, applicants.c.phone_ct)
+                    .join(applicants, applicants.c.id == requests.c.applicant_id)
+                    .where(requests.c.tracking_number == tracking)
+                )
+            ).first()
+        wanted = ascii_digits(phone_last_four.strip())[-4:]
+        if row is None or self._cipher.decrypt(row.phone_ct, "phone")[-4:] != wanted:
+            raise InvalidTrackingNumber("no request matches")
+        return RequestStatus(row.status)
+
+
+def _checked_text(text: str) -> str:
+    cleaned = text.strip()
+    if not 1 <= len(cleaned) <= TEXT_LIMIT:
+        raise InvalidRequestText("the request needs 1 to 5,000 characters")
+    return cleaned

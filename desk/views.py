@@ -1,0 +1,239 @@
+"""Read models of the desk's screens: search, a request's page, the booth's greeting, the
+office's pre-brief. Each is a frozen dataclass whose field names are the JSON the web client
+reads (``docs/API.md``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import TypedDict
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from desk.errors import DeskError, InvalidTrackingNumber, UnknownRequest
+from desk.history import load_request
+from desk.identity import normalise_saudi_mobile
+from desk.lifecycle import RequestStatus
+from desk.pii import PiiCipher
+from desk.tables import applicants, outbox, request_history, request_versions, requests
+from desk.tracking import format_tracking_number, parse_tracking_number
+
+
+@dataclass(frozen=True)
+class FoundRequest:
+    id: int
+    tracking_number: str  # formatted for people
+    status: RequestStatus
+    category: str
+    centre: str
+
+
+@dataclass(frozen=True)
+class TextVersion:
+    version: int
+    text: str
+    author: str
+
+
+# A TypedDict, not a dataclass: the client reads ``from``, which is a Python keyword.
+HistoryStep = TypedDict(
+    "HistoryStep",
+    {"from": str | None, "to": str, "actor": str, "note": str, "at": datetime},
+)
+
+
+@dataclass(frozen=True)
+class SentSms:
+    kind: str
+    status: str
+    segments: int
+
+
+@dataclass(frozen=True)
+class RequestDetails:
+    id: int
+    tracking_number: str  # as stored (ten digits)
+    status: RequestStatus
+    centre: str
+    category: str
+    versions: tuple[TextVersion, ...]
+    history: tuple[HistoryStep, ...]
+    sms: tuple[SentSms, ...]
+
+
+@dataclass(frozen=True)
+class Greeting:
+    first_name: str
+    text: str
+    tracking_number: str
+
+
+@dataclass(frozen=True)
+class EarlierRequest:
+    tracking_number: str
+    status: RequestStatus
+    category: str
+    registered_on: date
+
+
+@dataclass(frozen=True)
+class Brief:
+    request: int
+    tracking_number: str
+    category: str
+    centre: str
+    status: RequestStatus
+    text: str
+    earlier: tuple[EarlierRequest, ...]
+
+
+def _step(before: str | None, after: str, actor: str, note: str, at: datetime) -> HistoryStep:
+    return {"from": before, "to": after, "actor": actor, "note": note, "at": at}
+
+
+class DeskViews:
+    """The desk's reads, next to each other; the same engine and cipher as the commands."""
+
+    def __init__(self, engine: AsyncEngine, cipher: PiiCipher) -> None:
+        self._engine = engine
+        self._cipher = cipher
+
+    async def search(self, query: str) -> list[FoundRequest]:
+        """Requests by tracking number (exact) or by the applicant's phone (blind index)."""
+        try:
+            condition = requests.c.tracking_number == parse_tracking_number(query)
+        except InvalidTrackingNumber:
+            try:
+                phone = normalise_saudi_mobile(query)
+            except DeskError:
+                return []
+            condition = applicants.c.phone_index == self._cipher.blind_index(phone, "phone")
+        async with self._engine.connect() as connection:
+            rows = await connection.execute(
+                select(
+                    requests.c.id,
+                    requests.c.tracking_number,
+                    requests.c.status,
+                    requests.c.category,
+                    requests.c.centre,
+                )
+                .join(applicants, applicants.c.id == requests.c.applicant_id)
+                .where(condition)
+                .order_by(requests.c.id.desc())
+                .limit(50)
+            )
+            return [
+                FoundRequest(
+                    id=r.id,
+                    tracking_number=format_tracking_number(r.tracking_number),
+                    status=RequestStatus(r.status),
+                    category=r.category,
+                    centre=r.centre,
+                )
+                for r in rows
+            ]
+
+    async def details(self, request_id: int) -> RequestDetails:
+        """A request's page: its wordings, its history and the SMS it sent."""
+        async with self._engine.connect() as connection:
+            request = await load_request(connection, request_id)
+            versions = await connection.execute(
+                select(request_versions)
+                .where(request_versions.c.request_id == request_id)
+                .order_by(request_versions.c.version)
+            )
+            text_versions = tuple(
+                TextVersion(v.version, self._cipher.decrypt(v.text_ct, "request_text"), v.author)
+                for v in versions
+            )
+            history = await connection.execute(
+                select(request_history)
+                .where(request_history.c.request_id == request_id)
+                .order_by(request_history.c.id)
+            )
+            steps = tuple(_step(h.from_status, h.to_status, h.actor, h.note, h.at) for h in history)
+            sms = await connection.execute(
+                select(outbox.c.kind, outbox.c.status, outbox.c.segments)
+                .where(outbox.c.request_id == request_id)
+                .order_by(outbox.c.id)
+            )
+            sent = tuple(SentSms(s.kind, s.status, s.segments) for s in sms)
+        return RequestDetails(
+            id=request.id,
+            tracking_number=request.tracking_number,
+            status=request.status,
+            centre=request.centre,
+            category=request.category,
+            versions=text_versions,
+            history=steps,
+            sms=sent,
+        )
+
+    async def greeting(self, request_id: int) -> Greeting:
+        """What the booth shows the seated applicant: her first name, her request's current
+        wording and its tracking number (polled every few seconds: one small read)."""
+        async with self._engine.connect() as connection:
+            row = (
+                await connection.execute(
+                    select(applicants.c.full_name_ct, requests.c.tracking_number)
+                    .join(requests, requests.c.applicant_id == applicants.c.id)
+                    .where(requests.c.id == request_id)
+                )
+            ).first()
+        if row is None:
+            raise UnknownRequest(str(request_id))
+        name = self._cipher.decrypt(row.full_name_ct, "full_name")
+        return Greeting(
+            first_name=name.split()[0] if name else "",
+            text=await self.latest_text(request_id),
+            tracking_number=format_tracking_number(row.tracking_number),
+        )
+
+    async def latest_text(self, request_id: int) -> str:
+        async with self._engine.connect() as connection:
+            row = (
+                await connection.execute(
+                    select(request_versions.c.text_ct)
+                    .where(request_versions.c.request_id == request_id)
+                    .order_by(request_versions.c.version.desc())
+                    .limit(1)
+                )
+            ).first()
+        if row is None:
+            raise UnknownRequest(str(request_id))
+        return self._cipher.decrypt(row.text_ct, "request_text")
+
+    async def brief(self, request_id: int) -> Brief:
+        """The office's pre-brief: this request's wording and the applicant's earlier ones."""
+        async with self._engine.connect() as connection:
+            request = await load_request(connection, request_id)
+            earlier = await connection.execute(
+                select(
+                    requests.c.tracking_number,
+                    requests.c.status,
+                    requests.c.category,
+                    requests.c.created_at,
+                )
+                .where(requests.c.applicant_id == request.applicant_id, requests.c.id != request_id)
+                .order_by(requests.c.id.desc())
+                .limit(20)
+            )
+            before = tuple(
+                EarlierRequest(
+                    tracking_number=format_tracking_number(e.tracking_number),
+                    status=RequestStatus(e.status),
+                    category=e.category,
+                    registered_on=e.created_at.date(),
+                )
+                for e in earlier
+            )
+        return Brief(
+            request=request_id,
+            tracking_number=format_tracking_number(request.tracking_number),
+            category=request.category,
+            centre=request.centre,
+            status=request.status,
+            text=await self.latest_text(request_id),
+            earlier=before,
+        )

@@ -1,0 +1,76 @@
+"""The room of a confirmed appointment: what the scheduler needs of the rooms (``RoomPort``),
+the room's id (derived from the appointment, so it is created once however often the clock
+ticks or the process restarts), and creating it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from rooms.errors import UnknownRoom
+from rooms.state import Room
+from rooms.store import Seats
+from scheduler.appointments import load_appointment
+from scheduler.tables import sittings, slots
+
+
+class RoomPort(Protocol):
+    """What the scheduler needs of the rooms: create one for a confirmed appointment, and
+    read how it went."""
+
+    async def schedule(
+        self,
+        room_id: str,
+        seats: Seats,
+        starts_at: datetime,
+        ends_at: datetime,
+        next_slot_starts_at: datetime | None = None,
+    ) -> Room: ...
+
+    def room(self, room_id: str) -> Room: ...
+
+    async def cancel_room(self, room_id: str, reason: str) -> bool: ...
+
+
+def room_id_for(appointment_id: int) -> str:
+    return f"appt-{appointment_id}"
+
+
+async def ensure_room(engine: AsyncEngine, rooms: RoomPort, appointment_id: int) -> None:
+    """The appointment's room, created unless it already exists."""
+    async with engine.connect() as connection:
+        appointment = await load_appointment(connection, appointment_id)
+        slot = (
+            await connection.execute(select(slots).where(slots.c.id == appointment.slot_id))
+        ).one()
+        sitting = (
+            await connection.execute(select(sittings).where(sittings.c.id == slot.sitting_id))
+        ).one()
+        following = (
+            await connection.execute(
+                select(slots.c.starts_at)
+                .where(slots.c.sitting_id == slot.sitting_id, slots.c.starts_at > slot.starts_at)
+                .order_by(slots.c.starts_at)
+                .limit(1)
+            )
+        ).scalar_one_or_none()
+    room_id = room_id_for(appointment_id)
+    try:
+        rooms.room(room_id)
+        return
+    except UnknownRoom:
+        pass
+    try:
+        await rooms.schedule(
+            room_id,
+            Seats(appointment.booth_device, sitting.office_device),
+            slot.starts_at,
+            slot.ends_at,
+            following if following else None,
+        )
+    except IntegrityError:
+        return  # created by an earlier run whose process stopped before it noted it

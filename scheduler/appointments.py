@@ -1,0 +1,114 @@
+"""An appointment as the scheduler's use cases read it, and the SMS that speaks of one.
+
+Shared by the commands (booking, moving, cancelling) and the clock (reminders, outcomes):
+both work inside a transaction they own, so these functions take its connection.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import ColumnElement, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from desk.outbox import enqueue
+from desk.sms import SmsKind
+from desk.tables import applicants, requests
+from desk.tracking import format_tracking_number
+from scheduler.errors import NotConfirmable, UnknownAppointment
+from scheduler.status import ACTIVE_APPOINTMENT, AppointmentStatus
+from scheduler.tables import appointments
+
+CHECK_IN_WINDOW = timedelta(hours=1)  # a booth takes its applicant within an hour of the start
+
+
+@dataclass(frozen=True)
+class Appointment:
+    id: int
+    request_id: int
+    slot_id: int
+    booth_device: str  # "<centre code>/<booth label>"
+    starts_at: datetime
+    status: AppointmentStatus
+    room_id: str | None
+    checked_in_at: datetime | None
+    rating: int | None
+
+    @property
+    def centre(self) -> str:
+        return self.booth_device.split("/", 1)[0]
+
+
+async def load_appointment(connection: AsyncConnection, appointment_id: int) -> Appointment:
+    found = await load_appointments(connection, appointments.c.id == appointment_id)
+    if not found:
+        raise UnknownAppointment(str(appointment_id))
+    return found[0]
+
+
+async def load_appointments(
+    connection: AsyncConnection, *conditions: ColumnElement[bool]
+) -> list[Appointment]:
+    """The appointments that meet every condition, in the order they were booked."""
+    rows = await connection.execute(
+        select(appointments).where(*conditions).order_by(appointments.c.id)
+    )
+    return [
+        Appointment(
+            id=row.id,
+            request_id=row.request_id,
+            slot_id=row.slot_id,
+            booth_device=row.booth_device,
+            starts_at=row.starts_at,
+            status=AppointmentStatus(row.status),
+            room_id=row.room_id,
+            checked_in_at=row.checked_in_at,
+            rating=row.rating,
+        )
+        for row in rows
+    ]
+
+
+async def set_status(
+    connection: AsyncConnection, appointment_id: int, status: AppointmentStatus
+) -> None:
+    await connection.execute(
+        update(appointments).where(appointments.c.id == appointment_id).values(status=status.value)
+    )
+
+
+async def retire(
+    connection: AsyncConnection, appointment_id: int, status: AppointmentStatus
+) -> Appointment:
+    """Take an active appointment out of use (moved or cancelled); returns it as it was."""
+    old = await load_appointment(connection, appointment_id)
+    if old.status not in ACTIVE_APPOINTMENT:
+        raise NotConfirmable("the appointment is not active")
+    await set_status(connection, appointment_id, status)
+    return old
+
+
+async def text_about(
+    connection: AsyncConnection, appointment: Appointment, kind: SmsKind, key: str, now: datetime
+) -> None:
+    """Queue an SMS about ``appointment`` (``key`` makes it unique per logical event)."""
+    row = (
+        await connection.execute(
+            select(requests.c.tracking_number, applicants.c.phone_ct, applicants.c.language)
+            .join(applicants, applicants.c.id == requests.c.applicant_id)
+            .where(requests.c.id == appointment.request_id)
+        )
+    ).one()
+    await enqueue(
+        connection,
+        key=key,
+        kind=kind,
+        phone_ct=row.phone_ct,
+        language=row.language,
+        tracking=format_tracking_number(row.tracking_number),
+        now=now,
+        request_id=appointment.request_id,
+        when=appointment.starts_at,
+        centre=appointment.centre,
+    )

@@ -1,0 +1,332 @@
+"""Read models of the scheduler's screens: a sitting's slots and standby list, the booking
+calendar, an office terminal's day queue, a request's appointments with their calls, and the
+appointment a booth serves. Frozen dataclasses whose field names are the JSON the web client
+reads (``docs/API.md``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import and_, select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from desk.history import load_request
+from desk.tables import requests
+from desk.tracking import format_tracking_number
+from rooms.errors import UnknownRoom
+from rooms.state import RoomState
+from scheduler.appointment_rooms import RoomPort
+from scheduler.appointments import CHECK_IN_WINDOW, Appointment, load_appointment
+from scheduler.status import ACTIVE_APPOINTMENT, AppointmentStatus, values
+from scheduler.tables import appointments, confirmation_calls, sittings, slots, standby
+
+AFTER_AUDIENCE = timedelta(minutes=15)  # the booth keeps her rating screen this long
+IN_THE_QUEUE = frozenset(
+    {
+        AppointmentStatus.BOOKED,
+        AppointmentStatus.CONFIRMED,
+        AppointmentStatus.HEARD,
+        AppointmentStatus.NO_SHOW,
+    }
+)
+ON_THE_CALENDAR = ACTIVE_APPOINTMENT | {AppointmentStatus.HEARD}
+AT_THE_BOOTH = frozenset({AppointmentStatus.CONFIRMED, AppointmentStatus.HEARD})
+
+
+@dataclass(frozen=True)
+class Slot:
+    slot: int
+    starts_at: datetime
+    ends_at: datetime
+    free: bool
+
+
+@dataclass(frozen=True)
+class SlotHolder:
+    """The appointment that holds a slot of the calendar."""
+
+    id: int
+    request: int
+    tracking_number: str
+    booth: str
+    status: AppointmentStatus
+    checked_in: bool
+
+
+@dataclass(frozen=True)
+class CalendarSlot:
+    slot: int
+    starts_at: datetime
+    ends_at: datetime
+    free: bool
+    appointment: SlotHolder | None
+
+
+@dataclass(frozen=True)
+class CalendarSitting:
+    sitting: int
+    office_device: str
+    starts_at: datetime
+    ends_at: datetime
+    slots: tuple[CalendarSlot, ...]
+
+
+@dataclass(frozen=True)
+class LiveRoom:
+    """The room of a queued appointment as it is now: "Jeddah · booth 2 · ready"."""
+
+    state: RoomState
+    booth_present: bool
+    last_preflight: str
+
+
+@dataclass(frozen=True)
+class QueueEntry:
+    appointment: int
+    starts_at: datetime
+    booth: str
+    status: AppointmentStatus
+    room: str | None
+    tracking_number: str
+    category: str
+    room_state: LiveRoom | None
+
+
+@dataclass(frozen=True)
+class CallRecord:
+    outcome: str
+    actor: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class AppointmentCalls:
+    appointment: int
+    starts_at: datetime
+    booth: str
+    status: AppointmentStatus
+    room: str | None
+    rating: int | None
+    calls: tuple[CallRecord, ...]
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """The checked-in appointment a booth serves."""
+
+    appointment: int
+    request: int
+    room: str | None
+    starts_at: datetime
+    ends_at: datetime
+    status: AppointmentStatus
+    rated: bool
+
+
+class SchedulerViews:
+    def __init__(self, engine: AsyncEngine, rooms: RoomPort) -> None:
+        self._engine = engine
+        self._rooms = rooms
+
+    async def appointment(self, appointment_id: int) -> Appointment:
+        async with self._engine.connect() as connection:
+            return await load_appointment(connection, appointment_id)
+
+    async def slots_of(self, sitting_id: int) -> list[Slot]:
+        async with self._engine.connect() as connection:
+            return await _slots_in(connection, sitting_id)
+
+    async def standby_list(self, sitting_id: int) -> list[int]:
+        """Request ids on a sitting's standby list, first added first."""
+        async with self._engine.connect() as connection:
+            rows = await connection.execute(
+                select(standby.c.request_id)
+                .where(standby.c.sitting_id == sitting_id)
+                .order_by(standby.c.added_at)
+            )
+            return [int(r.request_id) for r in rows]
+
+    async def day_queue(self, office_device: str, day_start: datetime) -> list[QueueEntry]:
+        """One office terminal's appointments for the 24 hours from ``day_start``, each with
+        its live room's state when the room exists."""
+        day_start = day_start.astimezone(UTC)
+        async with self._engine.connect() as connection:
+            rows = await connection.execute(
+                select(
+                    appointments.c.id,
+                    appointments.c.starts_at,
+                    appointments.c.booth_device,
+                    appointments.c.status,
+                    appointments.c.room_id,
+                    requests.c.tracking_number,
+                    requests.c.category,
+                )
+                .join(slots, slots.c.id == appointments.c.slot_id)
+                .join(sittings, sittings.c.id == slots.c.sitting_id)
+                .join(requests, requests.c.id == appointments.c.request_id)
+                .where(
+                    sittings.c.office_device == office_device,
+                    appointments.c.starts_at >= day_start,
+                    appointments.c.starts_at < day_start + timedelta(days=1),
+                    appointments.c.status.in_(values(IN_THE_QUEUE)),
+                )
+                .order_by(appointments.c.starts_at)
+            )
+            return [
+                QueueEntry(
+                    appointment=r.id,
+                    starts_at=r.starts_at,
+                    booth=r.booth_device,
+                    status=AppointmentStatus(r.status),
+                    room=r.room_id,
+                    tracking_number=r.tracking_number,
+                    category=r.category,
+                    room_state=self._live_room(r.room_id),
+                )
+                for r in rows
+            ]
+
+    def _live_room(self, room_id: str | None) -> LiveRoom | None:
+        if not room_id:
+            return None
+        try:
+            room = self._rooms.room(room_id)
+        except UnknownRoom:
+            return None
+        return LiveRoom(room.state, room.booth_present, room.last_preflight)
+
+    async def day_sittings(self, day_start: datetime) -> list[CalendarSitting]:
+        """The booking calendar: each sitting of the day with its slots and who holds them."""
+        day_start = day_start.astimezone(UTC)
+        async with self._engine.connect() as connection:
+            day = await connection.execute(
+                select(sittings)
+                .where(
+                    sittings.c.starts_at >= day_start,
+                    sittings.c.starts_at < day_start + timedelta(days=1),
+                )
+                .order_by(sittings.c.starts_at)
+            )
+            held = await connection.execute(
+                select(
+                    appointments.c.id,
+                    appointments.c.slot_id,
+                    appointments.c.booth_device,
+                    appointments.c.status,
+                    appointments.c.checked_in_at,
+                    requests.c.tracking_number,
+                    requests.c.id.label("request_id"),
+                )
+                .join(requests, requests.c.id == appointments.c.request_id)
+                .join(slots, slots.c.id == appointments.c.slot_id)
+                .where(
+                    appointments.c.status.in_(values(ON_THE_CALENDAR)),
+                    slots.c.starts_at >= day_start,
+                    slots.c.starts_at < day_start + timedelta(days=2),
+                )
+            )
+            holder = {
+                h.slot_id: SlotHolder(
+                    id=h.id,
+                    request=h.request_id,
+                    tracking_number=format_tracking_number(h.tracking_number),
+                    booth=h.booth_device,
+                    status=AppointmentStatus(h.status),
+                    checked_in=h.checked_in_at is not None,
+                )
+                for h in held
+            }
+            return [
+                CalendarSitting(
+                    sitting=sitting.id,
+                    office_device=sitting.office_device,
+                    starts_at=sitting.starts_at,
+                    ends_at=sitting.ends_at,
+                    slots=tuple(
+                        CalendarSlot(s.slot, s.starts_at, s.ends_at, s.free, holder.get(s.slot))
+                        for s in await _slots_in(connection, sitting.id)
+                    ),
+                )
+                for sitting in day.all()
+            ]
+
+    async def calls_of(self, request_id: int) -> list[AppointmentCalls]:
+        """Every appointment of a request with its confirmation-call log."""
+        async with self._engine.connect() as connection:
+            await load_request(connection, request_id)  # UnknownRequest for a wrong id
+            booked = (
+                await connection.execute(
+                    select(appointments)
+                    .where(appointments.c.request_id == request_id)
+                    .order_by(appointments.c.id)
+                )
+            ).all()
+            calls = (
+                await connection.execute(
+                    select(confirmation_calls)
+                    .join(appointments, appointments.c.id == confirmation_calls.c.appointment_id)
+                    .where(appointments.c.request_id == request_id)
+                    .order_by(confirmation_calls.c.id)
+                )
+            ).all()
+        return [
+            AppointmentCalls(
+                appointment=a.id,
+                starts_at=a.starts_at,
+                booth=a.booth_device,
+                status=AppointmentStatus(a.status),
+                room=a.room_id,
+                rating=a.rating,
+                calls=tuple(
+                    CallRecord(c.outcome, c.actor, c.at) for c in calls if c.appointment_id == a.id
+                ),
+            )
+            for a in booked
+        ]
+
+    async def assignment_of(self, booth: str, now: datetime) -> Assignment | None:
+        """The checked-in appointment this booth serves now (or just served), if any."""
+        async with self._engine.connect() as connection:
+            row = (
+                await connection.execute(
+                    select(appointments, slots.c.ends_at)
+                    .join(slots, slots.c.id == appointments.c.slot_id)
+                    .where(
+                        appointments.c.booth_device == booth,
+                        appointments.c.checked_in_at.is_not(None),
+                        appointments.c.status.in_(values(AT_THE_BOOTH)),
+                        slots.c.ends_at > now - AFTER_AUDIENCE,
+                        appointments.c.starts_at < now + CHECK_IN_WINDOW,
+                    )
+                    .order_by(appointments.c.starts_at.desc())
+                    .limit(1)
+                )
+            ).first()
+        if row is None:
+            return None
+        return Assignment(
+            appointment=row.id,
+            request=row.request_id,
+            room=row.room_id,
+            starts_at=row.starts_at,
+            ends_at=row.ends_at,
+            status=AppointmentStatus(row.status),
+            rated=row.rating is not None,
+        )
+
+
+async def _slots_in(connection: AsyncConnection, sitting_id: int) -> list[Slot]:
+    rows = await connection.execute(
+        select(slots.c.id, slots.c.starts_at, slots.c.ends_at, appointments.c.id.label("taken"))
+        .outerjoin(
+            appointments,
+            and_(
+                appointments.c.slot_id == slots.c.id,
+                appointments.c.status.in_(values(ACTIVE_APPOINTMENT)),
+            ),
+        )
+        .where(slots.c.sitting_id == sitting_id)
+        .order_by(slots.c.starts_at)
+    )
+    return [Slot(r.id, r.starts_at, r.ends_at, r.taken is None) for r in rows]

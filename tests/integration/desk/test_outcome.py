@@ -1,0 +1,82 @@
+"""The office's outcome of an audience: one use case, one transaction (the room's outcome and
+the office's decision are stored together, or neither is)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from desk.errors import UnknownDepartment
+from desk.lifecycle import RequestStatus
+from rooms.state import EventKind, RoomEvent
+from scheduler.errors import NotConfirmable
+from scheduler.outcome import OfficeOutcome
+from scheduler.status import AppointmentStatus
+from tests.integration.desk.conftest import (
+    SITTING_START,
+    Office,
+    confirmed_appointment,
+)
+
+
+async def hold_the_audience(office: Office, appointment: int) -> None:
+    room = f"appt-{appointment}"
+    office.clock.set(SITTING_START - timedelta(minutes=5))
+    await office.rooms.tick()  # opens it
+    for kind in (EventKind.BOOTH_JOINED, EventKind.PREFLIGHT_PASSED, EventKind.ADMIT):
+        await office.rooms.act(room, RoomEvent(kind, "office"))
+    await office.rooms.act(room, RoomEvent(EventKind.END, "office"))
+
+
+async def test_a_resolved_audience_is_heard_and_closed_at_once(office: Office) -> None:
+    request_id, appointment = await confirmed_appointment(office)
+    await hold_the_audience(office, appointment)
+
+    recorded = await office.outcomes.record_outcome(
+        appointment, OfficeOutcome.RESOLVED, None, "done", "office1", office.clock.now()
+    )
+
+    assert recorded.request_id == request_id
+    assert (await office.schedule.appointment(appointment)).status is AppointmentStatus.HEARD
+    details = await office.views.details(request_id)
+    assert [h["to"] for h in details.history][-2:] == ["heard", "closed"]
+
+
+async def test_a_referral_to_an_unknown_department_stores_nothing(office: Office) -> None:
+    request_id, appointment = await confirmed_appointment(office)
+    await hold_the_audience(office, appointment)
+    sms_before = await office.outbox_kinds()
+
+    with pytest.raises(UnknownDepartment):
+        await office.outcomes.record_outcome(
+            appointment, OfficeOutcome.REFERRED, "space_agency", "", "office1", office.clock.now()
+        )
+
+    # Not even the room's outcome: the clock's next tick takes it, the office can try again.
+    assert (await office.schedule.appointment(appointment)).status is AppointmentStatus.CONFIRMED
+    assert (await office.views.details(request_id)).status is RequestStatus.CONFIRMED
+    assert await office.outbox_kinds() == sms_before
+    await office.outcomes.record_outcome(
+        appointment, OfficeOutcome.REFERRED, "housing", "", "office1", office.clock.now()
+    )
+    assert (await office.views.details(request_id)).status is RequestStatus.REFERRED
+
+
+async def test_an_audience_that_did_not_happen_has_no_office_outcome(office: Office) -> None:
+    request_id, appointment = await confirmed_appointment(office)
+    office.clock.set(SITTING_START - timedelta(minutes=5))
+    await office.rooms.tick()  # opens it
+    office.clock.set(SITTING_START + timedelta(minutes=6))
+    await office.rooms.tick()  # the applicant never came
+    assert office.rooms.room(f"appt-{appointment}").state.value == "no_show"
+
+    with pytest.raises(NotConfirmable):
+        await office.outcomes.record_outcome(
+            appointment, OfficeOutcome.FOLLOW_UP, None, "call her", "office1", office.clock.now()
+        )
+
+    # The room's own outcome is kept, as the clock would keep it; the office's note is not.
+    assert (await office.schedule.appointment(appointment)).status is AppointmentStatus.NO_SHOW
+    details = await office.views.details(request_id)
+    assert [h["note"] for h in details.history][-1] == "no_show"
