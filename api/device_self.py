@@ -9,7 +9,6 @@ from aiohttp import web
 
 from api import models
 from api.edge import (
-    SESSION_COOKIE,
     Route,
     audit,
     caller_of,
@@ -17,21 +16,14 @@ from api.edge import (
     now_of,
     read_body,
     services_of,
+    staff_caller,
 )
-from rooms.callers import Caller
-from rooms.errors import NotPermitted, TokenError, UnknownRoom
-from rooms.permissions import Permission, require
-from scheduler.errors import UnknownAppointment
+from rooms.permissions import Permission
 from scheduler.views import Assignment
 
 
-async def _assignment(request: web.Request, caller: Caller) -> Assignment:
-    if caller.role != "booth":
-        raise NotPermitted("a booth only")
-    found = await services_of(request).scheduler_views.assignment_of(caller.name, now_of(request))
-    if found is None:
-        raise UnknownAppointment("no applicant is checked in at this booth")
-    return found
+async def _assignment(request: web.Request) -> Assignment:
+    return await services_of(request).seats.assignment(caller_of(request), now_of(request))
 
 
 async def device_self(request: web.Request) -> web.Response:
@@ -53,27 +45,15 @@ async def device_self(request: web.Request) -> web.Response:
 
 
 async def device_join_token(request: web.Request) -> web.Response:
-    """A single-use join token for this device's seat. The booth's room is that of the
-    applicant checked in at it; an office terminal names the room and needs a signed-in
-    office staff member too (the terminal and the person, both)."""
-    caller = caller_of(request)
-    services = services_of(request)
-    if caller.role == "booth":
-        room = (await _assignment(request, caller)).room
-    else:
+    """A single-use join token for this device's seat (scheduler.seats says whose)."""
+    caller, services = caller_of(request), services_of(request)
+    room, member = None, None
+    if caller.role != "booth":  # an office terminal: the room it asks for, the person at it
         room = (await read_body(request, models.RoomChoice)).room
-        cookie = request.cookies.get(SESSION_COOKIE)
-        if cookie is None:
-            raise TokenError("an office member must be signed in at this terminal")
-        session = await services.accounts.session(cookie, now_of(request))
-        require(session.role, Permission.ADMIT)
-    if room is None:
-        raise UnknownRoom("no room named")
-    if caller.role == "office" and services.rooms.seats(room).office_device != caller.name:
-        raise NotPermitted("not this terminal's room")
-    token = services.rooms.issue_join_token(room, caller.role)
-    await audit(request, "device.join_token", f"room:{room}")
-    return json_answer({"room": room, "token": token})
+        member = await staff_caller(services, request.cookies)
+    seat = await services.seats.join_token(caller, member, room, now_of(request))
+    await audit(request, "device.join_token", f"room:{seat.room}")
+    return json_answer(seat)
 
 
 async def device_heartbeat(request: web.Request) -> web.Response:
@@ -86,9 +66,8 @@ async def device_heartbeat(request: web.Request) -> web.Response:
 
 
 async def device_amend(request: web.Request) -> web.Response:
-    caller = caller_of(request)
     body = await read_body(request, models.Amendment)
-    assignment = await _assignment(request, caller)
+    assignment = await _assignment(request)
     version = await services_of(request).desk.amend_text(
         assignment.request, body.text, "applicant", now_of(request)
     )
@@ -97,9 +76,8 @@ async def device_amend(request: web.Request) -> web.Response:
 
 
 async def device_rating(request: web.Request) -> web.Response:
-    caller = caller_of(request)
     body = await read_body(request, models.Rating)
-    assignment = await _assignment(request, caller)
+    assignment = await _assignment(request)
     await services_of(request).scheduler.rate(assignment.appointment, body.stars)
     return json_answer({"ok": True})
 

@@ -43,6 +43,7 @@ from rooms.tokens import Keyring, verify
 from scheduler.commands import SchedulerCommands
 from scheduler.errors import SchedulingError, UnknownAppointment
 from scheduler.outcome import AudienceOutcomes
+from scheduler.seats import SeatTokens
 from scheduler.views import SchedulerViews
 from typed_errors import InvalidPayload, TypedError, validation_problems
 
@@ -64,6 +65,7 @@ class ApiServices:
     scheduler_views: SchedulerViews
     outcomes: AudienceOutcomes
     statistics: StatisticsReport
+    seats: SeatTokens
     room_store: RoomStore
     keyring: Keyring
     clock: Clock

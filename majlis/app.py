@@ -60,6 +60,7 @@ from rooms.tokens import Keyring
 from scheduler.clock import AppointmentClock
 from scheduler.commands import SchedulerCommands, SlotLengths
 from scheduler.outcome import AudienceOutcomes
+from scheduler.seats import SeatTokens
 from scheduler.views import SchedulerViews
 from signaling.dispatch import RateLimits, SignalingDeps, TurnSettings
 from signaling.namespaces import register_namespaces
@@ -219,6 +220,7 @@ async def _api_context(app: web.Application) -> AsyncIterator[None]:
         scheduler_views=app[SCHEDULER_VIEWS],
         outcomes=AudienceOutcomes(engine, app[ROOMS], app[DESK]),
         statistics=StatisticsReport(engine),
+        seats=SeatTokens(app[SCHEDULER_VIEWS], app[ROOMS]),
         room_store=RoomStore(engine),
         keyring=app[KEYRING],
         clock=app[CLOCK],
