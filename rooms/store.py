@@ -148,6 +148,7 @@ class RoomStore:
             raise TokenReused("this join token was already used") from None
 
     async def forget_expired_tokens(self, now: datetime) -> int:
+        """Delete the ids of tokens expired before ``now`` (the expiry check refuses those)."""
         async with self._engine.begin() as connection:
             result = await connection.execute(
                 delete(used_tokens).where(used_tokens.c.expires_at < now)

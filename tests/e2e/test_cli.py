@@ -253,6 +253,7 @@ def test_retention_run_reports_and_is_audited(data_dir: Path) -> None:
     result = run(["retention", "run"], env)
     assert result.returncode == 0, result.stderr
     assert "retention (365 days)" in result.stdout
+    assert "'used_tokens_deleted': 0" in result.stdout  # the CLI purges token ids too
     assert "audit log intact: 1 rows" in run(["audit", "verify"], env).stdout
 
 
