@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, insert, select, update
+from sqlalchemy import ColumnElement, and_, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from devices.errors import DeviceRevoked, EnrollmentFailed, UnknownAlert, UnknownDevice
@@ -101,9 +101,16 @@ class DeviceService:
         self._listeners: list[RevocationListener] = []
 
     async def load(self) -> None:
-        """Learn which devices are revoked (no live credential, at least one revoked)."""
+        """Learn which devices are revoked (no live credential, at least one revoked) and each
+        device's last heartbeat, so a restarted server's board is right before the next beat."""
+        # The row written last per device, as heartbeat() keeps it in memory.
+        last_beats = select(func.max(device_heartbeats.c.id)).group_by(device_heartbeats.c.device)
         async with self._engine.connect() as connection:
             rows = (await connection.execute(select(device_credentials))).all()
+            beats = await connection.execute(
+                select(device_heartbeats).where(device_heartbeats.c.id.in_(last_beats))
+            )
+            self._heartbeats = {b.device: Heartbeat(b.at, b.screen, b.round_trip_ms) for b in beats}
         live = {r.device for r in rows if r.revoked_at is None}
         self._revoked = {r.device for r in rows if r.revoked_at is not None} - live
 
