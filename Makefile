@@ -41,8 +41,11 @@ lint:
 typecheck:
 	$(BIN)/mypy $(PACKAGES)
 
+# In a shuffled order (pytest-randomly), so a test that needs another to have run fails. The
+# seed is printed at the top: repeat an order with PYTEST_ARGS=--randomly-seed=N, or keep the
+# file order with PYTEST_ARGS="-p no:randomly".
 pytest:
-	$(BIN)/pytest
+	$(BIN)/pytest $(PYTEST_ARGS)
 
 # Re-pin the lock files after changing dependencies in pyproject.toml.
 lock: $(VENV)/.test-installed
