@@ -32,7 +32,7 @@ async def device_self(request: web.Request) -> web.Response:
     if caller.role == "booth":
         found = await services.scheduler_views.assignment_of(caller.name, now_of(request))
         if found is not None:
-            greeting = await services.views.greeting(found.request)
+            greeting = await services.casework_views.greeting(found.request)
             assignment = {**dataclasses.asdict(found), **dataclasses.asdict(greeting)}
     return json_answer(
         {
@@ -68,7 +68,7 @@ async def device_heartbeat(request: web.Request) -> web.Response:
 async def device_amend(request: web.Request) -> web.Response:
     body = await read_body(request, models.Amendment)
     assignment = await _assignment(request)
-    version = await services_of(request).desk.amend_text(
+    version = await services_of(request).casework.amend_text(
         assignment.request, body.text, "applicant", now_of(request)
     )
     await audit(request, "request.amend", f"request:{assignment.request}", "at the booth")

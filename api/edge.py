@@ -21,9 +21,9 @@ from pydantic import BaseModel, ValidationError
 
 from accounts.service import AccountLocked, Accounts, SignInError, StaffSession
 from audit.log import AuditEntry, AuditLog
-from desk.commands import DeskCommands
-from desk.errors import DeskError, InvalidTrackingNumber, TooManyLookups, UnknownRequest
-from desk.views import DeskViews
+from casework.commands import CaseworkCommands
+from casework.errors import CaseworkError, InvalidTrackingNumber, TooManyLookups, UnknownRequest
+from casework.views import CaseworkViews
 from devices.errors import (
     DeviceError,
     DeviceRevoked,
@@ -60,7 +60,7 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 class ApiServices:
     """What the API's handlers may call; built once by the composition root."""
 
-    desk: DeskCommands
+    casework: CaseworkCommands
     scheduler: SchedulerCommands
     scheduler_views: SchedulerViews
     outcomes: AudienceOutcomes
@@ -72,7 +72,7 @@ class ApiServices:
     audit: AuditLog
     accounts: Accounts
     devices: DeviceService
-    views: DeskViews
+    casework_views: CaseworkViews
     rooms: RoomService
     enrollment_attempts: SlidingWindow  # per client address: one-time codes cannot be guessed
 
@@ -104,7 +104,7 @@ STATUS_OF_ERROR: Sequence[tuple[type[TypedError], int]] = (
     (UnknownAppointment, 404),
     (InvalidTrackingNumber, 404),
     (InvalidPayload, 422),
-    (DeskError, 422),
+    (CaseworkError, 422),
     (SchedulingError, 409),
     (RoomError, 409),
 )

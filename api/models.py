@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
-from desk.lifecycle import RequestStatus
+from casework.lifecycle import RequestStatus
 from devices.service import SCREENS
 
 

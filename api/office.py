@@ -38,7 +38,7 @@ async def day_queue(request: web.Request) -> web.Response:
 async def brief(request: web.Request) -> web.Response:
     services = services_of(request)
     appointment = await services.scheduler_views.appointment(path_id(request))
-    body = await services.views.brief(appointment.request_id)
+    body = await services.casework_views.brief(appointment.request_id)
     await audit(request, "request.brief", f"request:{appointment.request_id}")
     return json_answer(body)
 

@@ -16,15 +16,15 @@ from api.edge import (
     read_body,
     services_of,
 )
-from desk.commands import Registration
-from desk.lifecycle import RequestStatus
+from casework.commands import Registration
+from casework.lifecycle import RequestStatus
 from rooms.permissions import Permission
 
 
 async def register(request: web.Request) -> web.Response:
     body = await read_body(request, models.RegisterRequest)
-    desk = services_of(request).desk
-    registered = await desk.register(
+    casework = services_of(request).casework
+    registered = await casework.register(
         Registration(**body.model_dump()), actor_of(request), now_of(request)
     )
     await audit(request, "request.register", f"request:{registered.request_id}")
@@ -35,14 +35,14 @@ async def register(request: web.Request) -> web.Response:
 
 async def request_details(request: web.Request) -> web.Response:
     request_id = path_id(request)
-    details = await services_of(request).views.details(request_id)
+    details = await services_of(request).casework_views.details(request_id)
     await audit(request, "request.view", f"request:{request_id}")
     return json_answer(details)
 
 
 async def change_status(request: web.Request) -> web.Response:
     body = await read_body(request, models.StatusChange)
-    await services_of(request).desk.change_status(
+    await services_of(request).casework.change_status(
         path_id(request), RequestStatus(body.status), actor_of(request), now_of(request), body.note
     )
     await audit(request, "request.status", f"request:{path_id(request)}", body.status)
@@ -51,7 +51,7 @@ async def change_status(request: web.Request) -> web.Response:
 
 async def amend(request: web.Request) -> web.Response:
     body = await read_body(request, models.Amendment)
-    version = await services_of(request).desk.amend_text(
+    version = await services_of(request).casework.amend_text(
         path_id(request), body.text, actor_of(request), now_of(request)
     )
     return json_answer({"version": version})
@@ -59,7 +59,7 @@ async def amend(request: web.Request) -> web.Response:
 
 async def refer(request: web.Request) -> web.Response:
     body = await read_body(request, models.Referral)
-    referral = await services_of(request).desk.refer(
+    referral = await services_of(request).casework.refer(
         path_id(request),
         body.department,
         body.due_on,
@@ -72,7 +72,7 @@ async def refer(request: web.Request) -> web.Response:
 
 async def reply(request: web.Request) -> web.Response:
     body = await read_body(request, models.Reply)
-    await services_of(request).desk.record_reply(
+    await services_of(request).casework.record_reply(
         path_id(request), body.reply, actor_of(request), now_of(request)
     )
     return json_answer({"ok": True})
@@ -81,7 +81,7 @@ async def reply(request: web.Request) -> web.Response:
 async def lookup(request: web.Request) -> web.Response:
     body = await read_body(request, models.Lookup)
     client = request.remote or "unknown"
-    status = await services_of(request).desk.lookup(
+    status = await services_of(request).casework.lookup(
         body.tracking_number, body.phone_last_four, client
     )
     return json_answer({"status": status, "message_key": f"status.{status}"})
@@ -89,7 +89,7 @@ async def lookup(request: web.Request) -> web.Response:
 
 async def search(request: web.Request) -> web.Response:
     query = models.SearchQuery.model_validate(dict(request.query))
-    found = await services_of(request).views.search(query.q)
+    found = await services_of(request).casework_views.search(query.q)
     await audit(request, "request.search", "requests", f"{len(found)} found")
     return json_answer({"requests": found})
 

@@ -22,11 +22,11 @@ from accounts.service import Accounts
 from api import ROUTES
 from api.edge import SERVICES, ApiServices, add_api_routes, staff_caller
 from audit.log import AuditEntry, AuditLog
-from desk.commands import DeskCommands, StatusLookupLimiter
-from desk.outbox import Dispatcher
-from desk.pii import PiiCipher
-from desk.retention import RetentionJob
-from desk.views import DeskViews
+from casework.commands import CaseworkCommands, StatusLookupLimiter
+from casework.outbox import Dispatcher
+from casework.pii import PiiCipher
+from casework.retention import RetentionJob
+from casework.views import CaseworkViews
 from devices.service import DeviceService
 from foundation.clock import Clock, SystemClock
 from foundation.periodic import run_every
@@ -78,8 +78,8 @@ MEDIA = web.AppKey("media", MediaServer)
 ROOMS = web.AppKey("rooms", RoomService)
 DEVICES = web.AppKey("devices", DeviceService)
 ACCOUNTS = web.AppKey("accounts", Accounts)
-DESK = web.AppKey("desk", DeskCommands)
-DESK_VIEWS = web.AppKey("desk_views", DeskViews)
+CASEWORK = web.AppKey("casework", CaseworkCommands)
+CASEWORK_VIEWS = web.AppKey("casework_views", CaseworkViews)
 SCHEDULER = web.AppKey("scheduler", SchedulerCommands)
 SCHEDULER_VIEWS = web.AppKey("scheduler_views", SchedulerViews)
 APPOINTMENT_CLOCK = web.AppKey("appointment_clock", AppointmentClock)
@@ -187,16 +187,16 @@ async def _accounts_context(app: web.Application) -> AsyncIterator[None]:
     yield
 
 
-async def _desk_context(app: web.Application) -> AsyncIterator[None]:
+async def _casework_context(app: web.Application) -> AsyncIterator[None]:
     settings, engine = app[SETTINGS], app[DB_ENGINE]
-    app[DESK] = DeskCommands(
+    app[CASEWORK] = CaseworkCommands(
         engine,
         await asyncio.to_thread(tracking_numbers, settings),
         StatusLookupLimiter(),
         app[PII],
         frozenset(settings.departments),
     )
-    app[DESK_VIEWS] = DeskViews(engine, app[PII])
+    app[CASEWORK_VIEWS] = CaseworkViews(engine, app[PII])
     yield
 
 
@@ -215,10 +215,10 @@ async def _scheduler_context(app: web.Application) -> AsyncIterator[None]:
 async def _api_context(app: web.Application) -> AsyncIterator[None]:
     engine = app[DB_ENGINE]
     app[SERVICES] = ApiServices(
-        desk=app[DESK],
+        casework=app[CASEWORK],
         scheduler=app[SCHEDULER],
         scheduler_views=app[SCHEDULER_VIEWS],
-        outcomes=AudienceOutcomes(engine, app[ROOMS], app[DESK]),
+        outcomes=AudienceOutcomes(engine, app[ROOMS], app[CASEWORK]),
         statistics=StatisticsReport(engine),
         seats=SeatTokens(app[SCHEDULER_VIEWS], app[ROOMS]),
         room_store=RoomStore(engine),
@@ -227,7 +227,7 @@ async def _api_context(app: web.Application) -> AsyncIterator[None]:
         audit=app[AUDIT],
         accounts=app[ACCOUNTS],
         devices=app[DEVICES],
-        views=app[DESK_VIEWS],
+        casework_views=app[CASEWORK_VIEWS],
         rooms=app[ROOMS],
         enrollment_attempts=SlidingWindow(limit=10, window_s=60.0),
     )
@@ -361,7 +361,7 @@ CONTEXTS: tuple[CleanupContext, ...] = (
     _rooms_context,
     _devices_context,
     _accounts_context,
-    _desk_context,
+    _casework_context,
     _scheduler_context,
     _api_context,
     _namespaces_context,

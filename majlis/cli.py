@@ -22,9 +22,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from audit.log import AuditEntry
+from casework.outbox import Dispatcher
 from certs.authority import CertificateReport, ensure_certificates
 from certs.tls import TlsConfigurationError
-from desk.outbox import Dispatcher
 from foundation.clock import SystemClock
 from majlis.components import (
     audit_log,
@@ -303,8 +303,8 @@ async def _retention_run(settings: Settings) -> None:
 
 
 async def _rotate_keys(settings: Settings) -> None:
-    from desk.pii import RELOAD_EVERY_S, add_data_key
-    from desk.rekey import reencrypt_all
+    from casework.pii import RELOAD_EVERY_S, add_data_key
+    from casework.rekey import reencrypt_all
 
     async with _database(settings) as engine:
         cipher = await asyncio.to_thread(pii_cipher, settings)  # creates keys on first use

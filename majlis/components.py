@@ -12,12 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from accounts.service import SignInPolicy
 from audit.log import AuditLog, Checkpoint
+from casework.outbox import SmsProvider, provider_for
+from casework.pii import PiiCipher, load_pii_keys
+from casework.retention import RetentionJob
+from casework.tracking import TrackingNumbers
 from certs.secrets import load_or_create_secret
 from certs.signing import load_signing_keys
-from desk.outbox import SmsProvider, provider_for
-from desk.pii import PiiCipher, load_pii_keys
-from desk.retention import RetentionJob
-from desk.tracking import TrackingNumbers
 from devices.service import DeviceService
 from majlis.settings import Settings
 from rooms.state import RoomTimings

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from desk.tables import outbox, requests
+from casework.tables import outbox, requests
 from scheduler.status import AppointmentStatus
 from scheduler.tables import appointments
 

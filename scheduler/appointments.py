@@ -12,10 +12,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from desk.outbox import enqueue
-from desk.sms import SmsKind
-from desk.tables import applicants, requests
-from desk.tracking import format_tracking_number
+from casework.outbox import enqueue
+from casework.sms import SmsKind
+from casework.tables import applicants, requests
+from casework.tracking import format_tracking_number
 from scheduler.errors import NotConfirmable, UnknownAppointment
 from scheduler.status import ACTIVE_APPOINTMENT, AppointmentStatus
 from scheduler.tables import appointments

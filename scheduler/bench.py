@@ -15,12 +15,12 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from desk.commands import DeskCommands, StatusLookupLimiter
-from desk.identity import last_four
-from desk.lifecycle import RequestStatus
-from desk.pii import PiiCipher, PiiKeys
-from desk.tables import applicants, request_history, request_versions, requests
-from desk.tracking import TrackingNumbers
+from casework.commands import CaseworkCommands, StatusLookupLimiter
+from casework.identity import last_four
+from casework.lifecycle import RequestStatus
+from casework.pii import PiiCipher, PiiKeys
+from casework.tables import applicants, request_history, request_versions, requests
+from casework.tracking import TrackingNumbers
 from rooms.errors import UnknownRoom
 from rooms.state import Room
 from rooms.store import Seats
@@ -226,7 +226,7 @@ async def bench_desk(
     seeding = time.perf_counter()
     samples = await seed(engine, tracking, cipher, n_requests, n_appointments)
     seeded_s = time.perf_counter() - seeding
-    desk = DeskCommands(engine, tracking, StatusLookupLimiter(limit=10**9), cipher)
+    desk = CaseworkCommands(engine, tracking, StatusLookupLimiter(limit=10**9), cipher)
     scheduler = SchedulerViews(engine, NoRooms())
     days = -(-n_appointments // SLOTS_PER_DAY)
     first_day = START.replace(hour=0)

@@ -16,9 +16,9 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from desk.history import change_status_in
-from desk.lifecycle import RequestStatus
-from desk.sms import SmsKind
+from casework.history import change_status_in
+from casework.lifecycle import RequestStatus
+from casework.sms import SmsKind
 from rooms.errors import UnknownRoom
 from rooms.state import RoomState
 from scheduler.appointment_rooms import RoomPort, ensure_room, room_id_for

@@ -12,10 +12,10 @@ from sqlalchemy import and_, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from desk.history import change_status_in, note_in_history
-from desk.lifecycle import BOOKABLE, RequestStatus
-from desk.sms import SmsKind
-from desk.tables import requests
+from casework.history import change_status_in, note_in_history
+from casework.lifecycle import BOOKABLE, RequestStatus
+from casework.sms import SmsKind
+from casework.tables import requests
 from foundation.tables import centres, devices
 from scheduler.appointment_rooms import RoomPort, ensure_room, room_id_for
 from scheduler.appointments import CHECK_IN_WINDOW, load_appointment, retire, text_about

@@ -14,9 +14,9 @@ from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from desk.commands import DeskCommands
-from desk.history import change_status_in, note_in_history
-from desk.lifecycle import RequestStatus
+from casework.commands import CaseworkCommands
+from casework.history import change_status_in, note_in_history
+from casework.lifecycle import RequestStatus
 from scheduler.appointment_rooms import RoomPort
 from scheduler.clock import settle_in
 from scheduler.errors import NotConfirmable
@@ -39,7 +39,7 @@ class OutcomeRecorded:
 
 
 class AudienceOutcomes:
-    def __init__(self, engine: AsyncEngine, rooms: RoomPort, desk: DeskCommands) -> None:
+    def __init__(self, engine: AsyncEngine, rooms: RoomPort, desk: CaseworkCommands) -> None:
         self._engine = engine
         self._rooms = rooms
         self._desk = desk

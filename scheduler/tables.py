@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, text
 
-import desk.tables  # noqa: F401  (requests and applicants: the foreign keys below point there)
+import casework.tables  # noqa: F401  (requests and applicants: the foreign keys below point there)
 from foundation.columns import UtcDateTime
 from foundation.tables import metadata
 

@@ -11,9 +11,9 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from desk.history import load_request
-from desk.tables import requests
-from desk.tracking import format_tracking_number
+from casework.history import load_request
+from casework.tables import requests
+from casework.tracking import format_tracking_number
 from rooms.errors import UnknownRoom
 from rooms.state import RoomState
 from scheduler.appointment_rooms import RoomPort

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from desk.tables import outbox
+from casework.tables import outbox
 from majlis.database import create_engine
 from majlis.settings import load_settings
 from tests.conftest import free_port
@@ -25,7 +25,7 @@ REGISTER_THEN_DIE = textwrap.dedent(
     """
     import asyncio, os, signal
     from datetime import UTC, datetime
-    from desk.commands import DeskCommands, Registration, StatusLookupLimiter
+    from casework.commands import CaseworkCommands, Registration, StatusLookupLimiter
     from majlis.components import pii_cipher, tracking_numbers
     from majlis.database import create_engine
     from majlis.settings import load_settings
@@ -33,7 +33,7 @@ REGISTER_THEN_DIE = textwrap.dedent(
     async def main():
         settings = load_settings()
         engine = create_engine(settings.effective_database_url)
-        desk = DeskCommands(
+        desk = CaseworkCommands(
             engine, tracking_numbers(settings), StatusLookupLimiter(), pii_cipher(settings)
         )
         form = Registration("Noura Al-Qahtani", "{national_id}", "0501234567", "ar",

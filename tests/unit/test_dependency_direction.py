@@ -8,33 +8,25 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).parents[2]
-PRODUCT = {"majlis", "api", "reports", "signaling", "scheduler", "desk", "rooms", "media"} | {
-    "certs",
-    "audit",
-    "accounts",
-    "devices",
-    "typed_errors",
-    "limits",
-}
+# The packages with domain logic or edges; the supporting ones below them import none of these.
+DOMAIN = {"majlis", "api", "reports", "signaling", "scheduler", "casework", "rooms", "media"}
+SUPPORT = {"certs", "audit", "accounts", "devices", "typed_errors", "limits"}
 FORBIDDEN = {
     # The bottom layer: clock, UTC column type, the foundation tables and the shared metadata.
-    "foundation": PRODUCT,
-    "limits": {"majlis", "api", "reports", "signaling", "scheduler", "desk", "rooms", "media"}
-    | {"certs", "audit", "accounts", "devices", "typed_errors"},
-    "typed_errors": {"majlis", "api", "reports", "signaling", "scheduler", "desk", "rooms", "media"}
-    | {"certs", "audit", "accounts", "devices"},
+    "foundation": DOMAIN | SUPPORT,
+    "limits": DOMAIN | SUPPORT - {"limits"},
+    "typed_errors": DOMAIN | SUPPORT - {"typed_errors", "limits"},
     # Devices know only the database and the error base; signalling reaches them through a
     # protocol (signaling.dispatch.DevicePort), the API directly.
-    "devices": {"majlis", "api", "reports", "signaling", "scheduler", "desk", "rooms", "media"}
-    | {"accounts", "audit", "certs"},
-    "accounts": {"majlis", "api", "reports", "signaling", "scheduler", "desk", "rooms", "media"},
-    "audit": {"majlis", "api", "reports", "signaling", "scheduler", "desk", "rooms", "media"},
-    "certs": {"majlis", "api", "reports", "signaling", "scheduler", "desk", "rooms", "media"},
-    "media": {"majlis", "api", "reports", "signaling", "scheduler", "desk", "rooms"},
-    "rooms": {"majlis", "api", "reports", "signaling", "scheduler", "desk", "media"},
-    "desk": {"majlis", "api", "reports", "signaling", "scheduler", "rooms", "media"},
+    "devices": DOMAIN | {"accounts", "audit", "certs"},
+    "accounts": DOMAIN,
+    "audit": DOMAIN,
+    "certs": DOMAIN,
+    "media": {"majlis", "api", "reports", "signaling", "scheduler", "casework", "rooms"},
+    "rooms": {"majlis", "api", "reports", "signaling", "scheduler", "casework", "media"},
+    "casework": {"majlis", "api", "reports", "signaling", "scheduler", "rooms", "media"},
     "scheduler": {"majlis", "api", "reports", "signaling", "media"},
-    "signaling": {"majlis", "api", "reports", "scheduler", "desk", "devices"},
+    "signaling": {"majlis", "api", "reports", "scheduler", "casework", "devices"},
     # Figures that join requests and appointments: above desk and scheduler, below the edges.
     "reports": {"majlis", "api", "signaling", "media"},
     "api": {"majlis", "signaling", "media"},
@@ -63,17 +55,17 @@ def test_package_imports_nothing_above_it(package: str) -> None:
 
 # Inside desk and scheduler: read models and the shared helpers never reach for a use case,
 # and the pure rules never reach for the database.
-USE_CASES = {"desk.commands", "scheduler.commands", "scheduler.clock", "scheduler.outcome"}
+USE_CASES = {"casework.commands", "scheduler.commands", "scheduler.clock", "scheduler.outcome"}
 MODULE_FORBIDDEN = {
-    "desk/history.py": USE_CASES | {"desk.views"},
-    "desk/views.py": USE_CASES,
-    "desk/lifecycle.py": {"sqlalchemy"},
+    "casework/history.py": USE_CASES | {"casework.views"},
+    "casework/views.py": USE_CASES,
+    "casework/lifecycle.py": {"sqlalchemy"},
     "scheduler/status.py": {"sqlalchemy"},
     "scheduler/booking.py": {"sqlalchemy"},
     "scheduler/appointments.py": USE_CASES | {"scheduler.views"},
     "scheduler/appointment_rooms.py": USE_CASES | {"scheduler.views"},
     "scheduler/views.py": USE_CASES,
-    "scheduler/commands.py": USE_CASES - {"desk.commands", "scheduler.commands"},
+    "scheduler/commands.py": USE_CASES - {"casework.commands", "scheduler.commands"},
     "scheduler/clock.py": USE_CASES - {"scheduler.clock"} | {"scheduler.views"},
 }
 

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from audit.log import audit_log, verify
 from majlis.app import AUDIT, DB_ENGINE
 from majlis.demo import seed_demo
-from tests.integration.desk.conftest import valid_registration
+from tests.integration.casework.conftest import valid_registration
 from tests.integration.signaling.conftest import LiveServer, minutes
 
 REGISTRATION = asdict(valid_registration())

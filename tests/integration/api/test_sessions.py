@@ -16,7 +16,7 @@ import pytest
 from accounts.service import Accounts, BadCredentials, SessionExpired, SignInPolicy
 from majlis.app import DB_ENGINE
 from majlis.demo import DemoSignIn, seed_demo
-from tests.integration.desk.conftest import valid_registration
+from tests.integration.casework.conftest import valid_registration
 from tests.integration.signaling.conftest import LiveServer
 
 

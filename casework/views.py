@@ -11,13 +11,13 @@ from typing import TypedDict
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from desk.errors import DeskError, InvalidTrackingNumber, UnknownRequest
-from desk.history import load_request
-from desk.identity import normalise_saudi_mobile
-from desk.lifecycle import RequestStatus
-from desk.pii import PiiCipher
-from desk.tables import applicants, outbox, request_history, request_versions, requests
-from desk.tracking import format_tracking_number, parse_tracking_number
+from casework.errors import CaseworkError, InvalidTrackingNumber, UnknownRequest
+from casework.history import load_request
+from casework.identity import normalise_saudi_mobile
+from casework.lifecycle import RequestStatus
+from casework.pii import PiiCipher
+from casework.tables import applicants, outbox, request_history, request_versions, requests
+from casework.tracking import format_tracking_number, parse_tracking_number
 
 
 @dataclass(frozen=True)
@@ -92,7 +92,7 @@ def _step(before: str | None, after: str, actor: str, note: str, at: datetime) -
     return {"from": before, "to": after, "actor": actor, "note": note, "at": at}
 
 
-class DeskViews:
+class CaseworkViews:
     """The desk's reads, next to each other; the same engine and cipher as the commands."""
 
     def __init__(self, engine: AsyncEngine, cipher: PiiCipher) -> None:
@@ -106,7 +106,7 @@ class DeskViews:
         except InvalidTrackingNumber:
             try:
                 phone = normalise_saudi_mobile(query)
-            except DeskError:
+            except CaseworkError:
                 return []
             condition = applicants.c.phone_index == self._cipher.blind_index(phone, "phone")
         async with self._engine.connect() as connection:

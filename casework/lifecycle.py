@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from desk.errors import IllegalStatusChange
-from desk.sms import SmsKind
+from casework.errors import IllegalStatusChange
+from casework.sms import SmsKind
 
 
 class RequestStatus(StrEnum):

@@ -6,8 +6,8 @@ from __future__ import annotations
 from sqlalchemy import Column, Table, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from desk.pii import PREFIX, PiiCipher
-from desk.tables import applicants, outbox, request_versions
+from casework.pii import PREFIX, PiiCipher
+from casework.tables import applicants, outbox, request_versions
 
 # (table, primary key columns, {ciphertext column: field name used as associated data})
 ENCRYPTED: list[tuple[Table, tuple[str, ...], dict[str, str]]] = [

@@ -7,13 +7,13 @@ from datetime import timedelta
 
 import pytest
 
-from desk.errors import UnknownDepartment
-from desk.lifecycle import RequestStatus
+from casework.errors import UnknownDepartment
+from casework.lifecycle import RequestStatus
 from rooms.state import EventKind, RoomEvent
 from scheduler.errors import NotConfirmable
 from scheduler.outcome import OfficeOutcome
 from scheduler.status import AppointmentStatus
-from tests.integration.desk.conftest import (
+from tests.integration.casework.conftest import (
     SITTING_START,
     Office,
     confirmed_appointment,

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from desk.errors import (
+from casework.errors import (
     InvalidName,
     InvalidRequestText,
     InvalidTrackingNumber,
@@ -21,14 +21,14 @@ from desk.errors import (
     UnknownDepartment,
     UnknownRequest,
 )
-from desk.history import change_status_in, load_request, note_in_history, record_history
-from desk.identity import ascii_digits, normalise_national_id, normalise_saudi_mobile
-from desk.lifecycle import RequestStatus
-from desk.outbox import enqueue
-from desk.pii import PiiCipher
-from desk.sms import SmsKind
-from desk.tables import applicants, referrals, request_versions, requests
-from desk.tracking import TrackingNumbers, format_tracking_number, parse_tracking_number
+from casework.history import change_status_in, load_request, note_in_history, record_history
+from casework.identity import ascii_digits, normalise_national_id, normalise_saudi_mobile
+from casework.lifecycle import RequestStatus
+from casework.outbox import enqueue
+from casework.pii import PiiCipher
+from casework.sms import SmsKind
+from casework.tables import applicants, referrals, request_versions, requests
+from casework.tracking import TrackingNumbers, format_tracking_number, parse_tracking_number
 from limits import SlidingWindow
 
 TEXT_LIMIT = 5000
@@ -63,7 +63,7 @@ class StatusLookupLimiter:
             raise TooManyLookups("try again in a minute")
 
 
-class DeskCommands:
+class CaseworkCommands:
     def __init__(
         self,
         engine: AsyncEngine,

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from desk.sms import SmsKind, catalog, hijri_date, render, segments
+from casework.sms import SmsKind, catalog, hijri_date, render, segments
 
 WHEN = datetime(2026, 11, 29, 7, 30, tzinfo=UTC)  # 10:30 in Riyadh
 
@@ -75,7 +75,7 @@ def test_every_status_has_a_name_for_the_applicant_in_both_languages() -> None:
     import json
     from pathlib import Path
 
-    from desk.lifecycle import RequestStatus
+    from casework.lifecycle import RequestStatus
 
     root = Path(__file__).parents[3] / "web_client" / "i18n"
     for language in ("ar", "en"):

@@ -13,11 +13,11 @@ from datetime import datetime
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from desk.errors import UnknownRequest
-from desk.lifecycle import RequestStatus, check_change, sms_for
-from desk.outbox import enqueue
-from desk.tables import applicants, request_history, requests
-from desk.tracking import format_tracking_number
+from casework.errors import UnknownRequest
+from casework.lifecycle import RequestStatus, check_change, sms_for
+from casework.outbox import enqueue
+from casework.tables import applicants, request_history, requests
+from casework.tracking import format_tracking_number
 
 
 @dataclass(frozen=True)

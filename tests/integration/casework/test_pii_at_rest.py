@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from desk.errors import InvalidTrackingNumber
-from desk.outbox import ConsoleProvider
-from desk.pii import PiiCipher, PiiKeys, UnreadableData, add_data_key, load_pii_keys
-from desk.rekey import ENCRYPTED, reencrypt_all
-from desk.tables import applicants
+from casework.errors import InvalidTrackingNumber
+from casework.outbox import ConsoleProvider
+from casework.pii import PiiCipher, PiiKeys, UnreadableData, add_data_key, load_pii_keys
+from casework.rekey import ENCRYPTED, reencrypt_all
+from casework.tables import applicants
 from majlis.components import pii_cipher
-from tests.integration.desk.conftest import Office, valid_registration
+from tests.integration.casework.conftest import Office, valid_registration
 
 APPLICANTS = [
     {
@@ -133,9 +133,9 @@ async def test_retention_removes_personal_data_of_long_closed_requests_only(
 ) -> None:
     from datetime import timedelta
 
-    from desk.lifecycle import RequestStatus
-    from desk.retention import apply_retention
-    from desk.tables import outbox, request_versions, requests
+    from casework.lifecycle import RequestStatus
+    from casework.retention import apply_retention
+    from casework.tables import outbox, request_versions, requests
 
     now = office.clock.now
     await register_all(office)

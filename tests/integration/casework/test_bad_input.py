@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from desk.errors import DeskError, InvalidNationalId, InvalidPhone
-from desk.tables import applicants, outbox, request_history, requests
+from casework.errors import CaseworkError, InvalidNationalId, InvalidPhone
+from casework.tables import applicants, outbox, request_history, requests
 from scheduler.errors import RequestNotBookable, SchedulingError, SlotInPast
 from scheduler.tables import appointments
-from tests.integration.desk.conftest import (
+from tests.integration.casework.conftest import (
     SITTING_START,
     Office,
     tomorrows_first_slot,
@@ -22,7 +22,7 @@ from tests.integration.desk.conftest import (
 CATALOGS = Path(__file__).parents[3] / "web_client" / "i18n"
 
 
-def assert_explained(error: DeskError | SchedulingError) -> None:
+def assert_explained(error: CaseworkError | SchedulingError) -> None:
     for language in ("ar", "en"):
         catalog = json.loads((CATALOGS / f"{language}.json").read_text(encoding="utf-8"))
         assert catalog[error.message_key].strip()
@@ -48,7 +48,7 @@ async def stored(office: Office) -> tuple[int, ...]:
     ],
 )
 async def test_invalid_identity_is_refused_and_nothing_is_stored(
-    office: Office, changes: dict[str, str], error: type[DeskError]
+    office: Office, changes: dict[str, str], error: type[CaseworkError]
 ) -> None:
     before = await stored(office)
     with pytest.raises(error) as raised:
@@ -61,7 +61,7 @@ async def test_a_cancelled_request_or_a_past_slot_cannot_be_booked(office: Offic
     now = office.clock.now
     registered = await office.desk.register(valid_registration(), "c1", now())
     slot = await tomorrows_first_slot(office)
-    from desk.lifecycle import RequestStatus
+    from casework.lifecycle import RequestStatus
 
     await office.desk.change_status(registered.request_id, RequestStatus.CANCELLED, "c1", now())
     before = await stored(office)

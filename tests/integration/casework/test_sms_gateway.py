@@ -9,10 +9,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from desk.outbox import HttpGatewayProvider
-from desk.tables import outbox
+from casework.outbox import HttpGatewayProvider
+from casework.tables import outbox
 from tests.fakes.sms_gateway import API_KEY, FakeGateway
-from tests.integration.desk.conftest import Office, valid_registration
+from tests.integration.casework.conftest import Office, valid_registration
 
 
 @pytest.fixture

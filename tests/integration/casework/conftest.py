@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from desk.commands import DeskCommands, Registration, StatusLookupLimiter
-from desk.outbox import Dispatcher, SmsProvider
-from desk.tables import outbox
-from desk.tracking import TrackingNumbers
-from desk.views import DeskViews
+from casework.commands import CaseworkCommands, Registration, StatusLookupLimiter
+from casework.outbox import Dispatcher, SmsProvider
+from casework.tables import outbox
+from casework.tracking import TrackingNumbers
+from casework.views import CaseworkViews
 from majlis.components import load_keyring, pii_cipher, room_timings
 from majlis.database import create_engine
 from majlis.demo import seed_demo
@@ -54,8 +54,8 @@ class Office:
     engine: AsyncEngine
     clock: ManualClock
     rooms: RoomService
-    desk: DeskCommands
-    views: DeskViews
+    desk: CaseworkCommands
+    views: CaseworkViews
     scheduler: SchedulerCommands
     schedule: SchedulerViews
     appointment_clock: AppointmentClock
@@ -72,7 +72,7 @@ class Office:
             clock,
             rooms,
             desk,
-            DeskViews(engine, pii_cipher(settings)),
+            CaseworkViews(engine, pii_cipher(settings)),
             SchedulerCommands(engine, rooms, SlotLengths()),
             SchedulerViews(engine, rooms),
             AppointmentClock(engine, rooms),
@@ -112,8 +112,8 @@ def new_rooms(settings: Settings, engine: AsyncEngine, clock: ManualClock) -> Ro
     )
 
 
-def new_desk(engine: AsyncEngine, settings: Settings) -> DeskCommands:
-    return DeskCommands(
+def new_desk(engine: AsyncEngine, settings: Settings) -> CaseworkCommands:
+    return CaseworkCommands(
         engine,
         TrackingNumbers(b"tracking key for the tests!!"),
         StatusLookupLimiter(),

@@ -17,8 +17,8 @@ from sqlalchemy import and_, delete, exists, not_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from audit.log import AuditEntry, AuditLog
-from desk.pii import PiiCipher
-from desk.tables import applicants, outbox, request_versions, requests
+from casework.pii import PiiCipher
+from casework.tables import applicants, outbox, request_versions, requests
 
 FINISHED = ("closed", "cancelled")
 

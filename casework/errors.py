@@ -1,4 +1,4 @@
-"""Typed desk errors, every one of the package: each has a stable code and an i18n message key
+"""Typed casework errors, every one of the package: each has a stable code and an i18n message key
 for the edges."""
 
 from __future__ import annotations
@@ -6,51 +6,51 @@ from __future__ import annotations
 from typed_errors import TypedError
 
 
-class DeskError(TypedError):
+class CaseworkError(TypedError):
     code = "desk_error"
     message_key = "errors.desk.generic"
 
 
-class InvalidNationalId(DeskError):
+class InvalidNationalId(CaseworkError):
     code = "invalid_national_id"
     message_key = "errors.desk.invalid_national_id"
 
 
-class InvalidPhone(DeskError):
+class InvalidPhone(CaseworkError):
     code = "invalid_phone"
     message_key = "errors.desk.invalid_phone"
 
 
-class InvalidTrackingNumber(DeskError):
+class InvalidTrackingNumber(CaseworkError):
     code = "invalid_tracking_number"
     message_key = "errors.desk.invalid_tracking_number"
 
 
-class IllegalStatusChange(DeskError):
+class IllegalStatusChange(CaseworkError):
     code = "illegal_status_change"
     message_key = "errors.desk.illegal_status_change"
 
 
-class UnknownRequest(DeskError):
+class UnknownRequest(CaseworkError):
     code = "unknown_request"
     message_key = "errors.desk.unknown_request"
 
 
-class TooManyLookups(DeskError):
+class TooManyLookups(CaseworkError):
     code = "too_many_lookups"
     message_key = "errors.desk.too_many_lookups"
 
 
-class InvalidRequestText(DeskError):
+class InvalidRequestText(CaseworkError):
     code = "invalid_request_text"
     message_key = "errors.desk.invalid_request_text"
 
 
-class InvalidName(DeskError):
+class InvalidName(CaseworkError):
     code = "invalid_name"
     message_key = "errors.desk.invalid_name"
 
 
-class UnknownDepartment(DeskError):
+class UnknownDepartment(CaseworkError):
     code = "unknown_department"
     message_key = "errors.desk.unknown_department"

@@ -15,8 +15,8 @@ import hmac
 from stdnum import damm
 from stdnum.exceptions import ValidationError
 
-from desk.errors import InvalidTrackingNumber
-from desk.identity import ascii_digits
+from casework.errors import InvalidTrackingNumber
+from casework.identity import ascii_digits
 
 DOMAIN = 10**9
 HALF_BITS = 15

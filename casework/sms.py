@@ -1,4 +1,4 @@
-"""SMS texts: rendered from the Arabic and English catalogs (``desk/catalogs/sms.*.json``)
+"""SMS texts: rendered from the Arabic and English catalogs (``casework/catalogs/sms.*.json``)
 with Hijri (Umm al-Qura, ``hijridate``) and Gregorian dates, and their segment counts.
 
 Segments: a text made only of GSM 03.38 characters is sent as GSM-7 (160 septets in one

@@ -12,7 +12,7 @@ from phonenumbers import NumberParseException, PhoneNumberType
 from stdnum import luhn
 from stdnum.exceptions import ValidationError
 
-from desk.errors import InvalidNationalId, InvalidPhone
+from casework.errors import InvalidNationalId, InvalidPhone
 
 SAUDI_REGION = "SA"
 _ARABIC_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")

@@ -1,7 +1,7 @@
-"""The desk's tables as SQLAlchemy Core objects (created by migration 0003).
+"""The casework tables as SQLAlchemy Core objects (created by migration 0003).
 
 Personal data is never stored in clear: ``*_ct`` columns hold AES-GCM ciphertext
-(``desk.pii``) and ``*_index`` columns keyed HMAC blind indexes for lookups.
+(``casework.pii``) and ``*_index`` columns keyed HMAC blind indexes for lookups.
 """
 
 from __future__ import annotations

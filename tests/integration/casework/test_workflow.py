@@ -7,9 +7,9 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from desk.tables import requests
+from casework.tables import requests
 from scheduler.tables import appointments
-from tests.integration.desk.conftest import (
+from tests.integration.casework.conftest import (
     SITTING_START,
     Office,
     confirmed_appointment,
@@ -103,8 +103,8 @@ async def test_a_referral_goes_to_a_known_department_and_its_reply_is_recorded(
 
     import pytest
 
-    from desk.errors import UnknownDepartment
-    from desk.lifecycle import RequestStatus
+    from casework.errors import UnknownDepartment
+    from casework.lifecycle import RequestStatus
 
     now = office.clock.now
     registered = await office.desk.register(valid_registration(), "c1", now())

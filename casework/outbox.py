@@ -19,9 +19,9 @@ import aiohttp
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from desk.pii import PiiCipher
-from desk.sms import SmsKind, render, segments
-from desk.tables import outbox
+from casework.pii import PiiCipher
+from casework.sms import SmsKind, render, segments
+from casework.tables import outbox
 
 log = logging.getLogger(__name__)
 

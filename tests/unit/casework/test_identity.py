@@ -8,8 +8,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from stdnum import luhn
 
-from desk.errors import InvalidNationalId, InvalidPhone
-from desk.identity import id_kind, normalise_national_id, normalise_saudi_mobile
+from casework.errors import InvalidNationalId, InvalidPhone
+from casework.identity import id_kind, normalise_national_id, normalise_saudi_mobile
 
 
 def valid_id(first: str, middle: str) -> str:

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from desk.errors import InvalidTrackingNumber
-from desk.tracking import TrackingNumbers, format_tracking_number, parse_tracking_number
+from casework.errors import InvalidTrackingNumber
+from casework.tracking import TrackingNumbers, format_tracking_number, parse_tracking_number
 
 KEY = b"a test key of enough length!"
 

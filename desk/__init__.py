@@ -1,1 +1,0 @@
-"""The coordination desk: applicants, requests, tracking numbers, referrals, SMS, statistics."""
