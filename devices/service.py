@@ -15,7 +15,6 @@ import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import ColumnElement, and_, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -57,6 +56,37 @@ BOARD_STATE_OF_SCREEN = {
     "reconnecting": "live",
 }
 ALERT_KINDS = frozenset({"help", "preflight_failed", "disconnected"})
+
+
+@dataclass(frozen=True)
+class Alert:
+    """An open alert a booth raised (help today), until a coordinator marks it handled."""
+
+    id: int
+    device: str
+    room: str | None
+    kind: str
+    raised_at: datetime
+
+
+@dataclass(frozen=True)
+class BoothOnBoard:
+    device: str
+    centre: str | None
+    state: str  # offline / idle / preflight / lobby / live / paused / alert
+    screen: str | None
+    round_trip_ms: int | None
+    last_seen: datetime | None
+    revoked: bool
+
+
+@dataclass(frozen=True)
+class Board:
+    """The coordinators' day board: every booth's state, the open alerts, the server's time."""
+
+    booths: list[BoothOnBoard]
+    alerts: list[Alert]
+    server_time: datetime
 
 
 @dataclass(frozen=True)
@@ -296,26 +326,17 @@ class DeviceService:
         if not result.rowcount:
             raise UnknownAlert(str(alert_id))
 
-    async def open_alerts(self) -> list[dict[str, Any]]:
+    async def open_alerts(self) -> list[Alert]:
         async with self._engine.connect() as connection:
             rows = await connection.execute(
                 select(alerts).where(alerts.c.handled_at.is_(None)).order_by(alerts.c.id)
             )
-            return [
-                {
-                    "id": r.id,
-                    "device": r.device,
-                    "room": r.room,
-                    "kind": r.kind,
-                    "raised_at": r.raised_at.isoformat(),
-                }
-                for r in rows
-            ]
+            return [Alert(r.id, r.device, r.room, r.kind, r.raised_at) for r in rows]
 
-    async def board(self, now: datetime) -> dict[str, Any]:
+    async def board(self, now: datetime) -> Board:
         """Every booth's state: offline / idle / preflight / lobby / live / paused / alert."""
         open_alerts = await self.open_alerts()
-        alerted = {a["device"] for a in open_alerts}
+        alerted = {a.device for a in open_alerts}
         booths = []
         for device in await self.all():
             if device.kind != "booth":
@@ -328,14 +349,14 @@ class DeviceService:
             else:
                 state = BOARD_STATE_OF_SCREEN.get(beat.screen, "idle")
             booths.append(
-                {
-                    "device": device.name,
-                    "centre": device.centre,
-                    "state": state,
-                    "screen": beat.screen if beat else None,
-                    "round_trip_ms": beat.round_trip_ms if beat else None,
-                    "last_seen": beat.at.isoformat() if beat else None,
-                    "revoked": self.is_revoked(device.name),
-                }
+                BoothOnBoard(
+                    device=device.name,
+                    centre=device.centre,
+                    state=state,
+                    screen=beat.screen if beat else None,
+                    round_trip_ms=beat.round_trip_ms if beat else None,
+                    last_seen=beat.at if beat else None,
+                    revoked=self.is_revoked(device.name),
+                )
             )
-        return {"booths": booths, "alerts": open_alerts, "server_time": now.isoformat()}
+        return Board(booths, open_alerts, now)

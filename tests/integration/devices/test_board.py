@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from devices.service import DeviceService
+from devices.service import BoothOnBoard, DeviceService
 from majlis.database import create_engine
 from majlis.demo import seed_demo
 from majlis.settings import Settings
@@ -33,8 +32,8 @@ async def restarted(engine: AsyncEngine) -> DeviceService:
     return service
 
 
-async def booths_on_the_board(service: DeviceService, now: datetime) -> dict[str, Any]:
-    return {booth["device"]: booth for booth in (await service.board(now))["booths"]}
+async def booths_on_the_board(service: DeviceService, now: datetime) -> dict[str, BoothOnBoard]:
+    return {booth.device: booth for booth in (await service.board(now)).booths}
 
 
 async def test_a_restarted_server_shows_each_booths_last_heartbeat(engine: AsyncEngine) -> None:
@@ -44,17 +43,17 @@ async def test_a_restarted_server_shows_each_booths_last_heartbeat(engine: Async
 
     board = await booths_on_the_board(await restarted(engine), NOW)
 
-    assert board[BOOTH] == {
-        "device": BOOTH,
-        "centre": "riyadh",
-        "state": "lobby",
-        "screen": "lobby",
-        "round_trip_ms": 35,
-        "last_seen": (NOW - timedelta(seconds=4)).isoformat(),
-        "revoked": False,
-    }
-    assert board["riyadh/booth-2"]["state"] == "offline"  # never beat
-    assert board["riyadh/booth-2"]["last_seen"] is None
+    assert board[BOOTH] == BoothOnBoard(
+        device=BOOTH,
+        centre="riyadh",
+        state="lobby",
+        screen="lobby",
+        round_trip_ms=35,
+        last_seen=NOW - timedelta(seconds=4),
+        revoked=False,
+    )
+    assert board["riyadh/booth-2"].state == "offline"  # never beat
+    assert board["riyadh/booth-2"].last_seen is None
 
 
 async def test_a_booth_silent_since_before_the_restart_is_offline_with_its_last_screen(
@@ -64,5 +63,5 @@ async def test_a_booth_silent_since_before_the_restart_is_offline_with_its_last_
 
     booth = (await booths_on_the_board(await restarted(engine), NOW))[BOOTH]
 
-    assert (booth["state"], booth["screen"]) == ("offline", "live")
-    assert booth["last_seen"] == (NOW - timedelta(minutes=5)).isoformat()
+    assert (booth.state, booth.screen) == ("offline", "live")
+    assert booth.last_seen == NOW - timedelta(minutes=5)
