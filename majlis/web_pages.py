@@ -1,7 +1,13 @@
-"""The browser apps' entry pages and static files from ``web_client/``."""
+"""The browser apps' entry pages and static files from ``web_client/``.
+
+An entry page may hold ``<!-- partial: NAME -->`` lines: each is replaced, at start-up, by
+``web_client/shared/partials/NAME.html`` at that line's indentation, so the page head and the
+staff sign-in form are written once for every app (no build step, no inline script).
+"""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from aiohttp import web
@@ -17,9 +23,15 @@ VENDOR_FILES = {
 def add_web_client_routes(app: web.Application, web_client_dir: Path) -> None:
     root = web_client_dir.resolve()
 
+    partials = root / "shared" / "partials"
+
     def page(path: Path) -> Handler:
-        async def serve_page(_request: web.Request) -> web.FileResponse:
-            return web.FileResponse(path, headers={"Cache-Control": "no-cache"})
+        html = render_page(path, partials)
+
+        async def serve_page(_request: web.Request) -> web.Response:
+            return web.Response(
+                text=html, content_type="text/html", headers={"Cache-Control": "no-cache"}
+            )
 
         return serve_page
 
@@ -30,6 +42,20 @@ def add_web_client_routes(app: web.Application, web_client_dir: Path) -> None:
     for name, parts in VENDOR_FILES.items():
         app.router.add_get(f"/vendor/{name}", vendor(node_modules.joinpath(*parts)))
     app.router.add_static("/static/", root, name="static", follow_symlinks=False)
+
+
+PARTIAL = re.compile(r"^([ \t]*)<!-- partial: ([a-z_]+) -->$", re.MULTILINE)
+
+
+def render_page(path: Path, partials: Path) -> str:
+    """The page with each partial line replaced by that partial, indented like the line."""
+
+    def insert(match: re.Match[str]) -> str:
+        indent, name = match.groups()
+        text = (partials / f"{name}.html").read_text(encoding="utf-8").rstrip("\n")
+        return "\n".join(indent + line if line else line for line in text.split("\n"))
+
+    return PARTIAL.sub(insert, path.read_text(encoding="utf-8"))
 
 
 def vendor(path: Path) -> Handler:

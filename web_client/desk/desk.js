@@ -4,6 +4,7 @@
 import { t, label, ready, formatDate, formatTime, onLanguageChange } from "/static/shared/i18n.js";
 import { api, whoAmI } from "/static/shared/api.js";
 import { $, screens, element, wireSignIn } from "/static/shared/page.js";
+import { centreMoment, centreToday } from "/static/shared/centre_time.js";
 import { io } from "/vendor/socket.io.esm.min.js";
 
 const show = screens();
@@ -245,10 +246,6 @@ $("req-book").addEventListener("click", () => {
 
 // -- the booking calendar ----------------------------------------------------------------------------
 
-function today() {  // the centres' date (Asia/Riyadh, UTC+3)
-  return new Date(Date.now() + 3 * 3600 * 1000).toISOString().slice(0, 10);
-}
-
 $("day").addEventListener("change", () => refreshCalendar());
 
 $("sitting-form").addEventListener("submit", async (event) => {
@@ -258,8 +255,8 @@ $("sitting-form").addEventListener("submit", async (event) => {
   try {
     await api("POST", "/api/sittings", {
       office_device: $("sitting-office").value,
-      starts_at: `${day}T${$("sitting-start").value}:00+03:00`,
-      ends_at: `${day}T${$("sitting-end").value}:00+03:00`,
+      starts_at: centreMoment(day, $("sitting-start").value),
+      ends_at: centreMoment(day, $("sitting-end").value),
     });
     refreshCalendar();
   } catch (error) {
@@ -268,9 +265,9 @@ $("sitting-form").addEventListener("submit", async (event) => {
 });
 
 async function refreshCalendar() {
-  if (!$("day").value) $("day").value = today();
-  const dayStart = `${$("day").value}T00:00:00+03:00`;
-  $("day-hijri").textContent = formatDate(`${$("day").value}T12:00:00+03:00`, { time: false });
+  if (!$("day").value) $("day").value = centreToday();
+  const dayStart = centreMoment($("day").value);
+  $("day-hijri").textContent = formatDate(centreMoment($("day").value, "12:00"), { time: false });
   $("booking-for").textContent = bookingFor
     ? t("desk.calendar.booking_for", { tracking: bookingFor.tracking_number }) : t("desk.calendar.pick_request");
   try {
@@ -350,7 +347,7 @@ async function refreshStatistics() {
   const byStatus = {};
   for (const row of figures.requests_by_centre_and_status) byStatus[row.status] = (byStatus[row.status] || 0) + row.count;
   barChart($("chart-status"), Object.entries(byStatus).map(([status, n]) => [t(`status.${status}`), n]));
-  barChart($("chart-days"), figures.audiences_per_day.map((d) => [formatDate(`${d.day}T12:00:00+03:00`, { time: false }), d.count]));
+  barChart($("chart-days"), figures.audiences_per_day.map((d) => [formatDate(centreMoment(d.day, "12:00"), { time: false }), d.count]));
 }
 
 function barChart(box, rows) {

@@ -1,6 +1,7 @@
 // Fills every [data-i18n] element (and [data-i18n-placeholder], [data-i18n-label]) from the
 // ar/en catalogs and keeps <html lang/dir> in step. Arabic is the default; the choice is
 // remembered per device. t(key, vars) is for text built in code.
+import { CENTRE_TIME_ZONE } from "/static/shared/centre_time.js";
 
 const STORAGE_KEY = "majlis.lang";
 const DIRECTION = { ar: "rtl", en: "ltr" };
@@ -61,7 +62,7 @@ export function onLanguageChange(listener) {
 export function formatDate(iso, { time = true } = {}) {
   const moment = new Date(iso);
   const lang = currentLanguage();
-  const options = { timeZone: "Asia/Riyadh", day: "numeric", month: "long", year: "numeric" };
+  const options = { timeZone: CENTRE_TIME_ZONE, day: "numeric", month: "long", year: "numeric" };
   const hijri = new Intl.DateTimeFormat(`${lang}-SA-u-ca-islamic-umalqura`, options).format(moment);
   const gregorian = new Intl.DateTimeFormat(`${lang}-SA-u-ca-gregory`, options).format(moment);
   const clock = time ? ` · ${formatTime(iso)}` : "";
@@ -70,7 +71,7 @@ export function formatDate(iso, { time = true } = {}) {
 
 export function formatTime(iso) {
   return new Intl.DateTimeFormat(`${currentLanguage()}-SA`, {
-    timeZone: "Asia/Riyadh", hour: "numeric", minute: "2-digit",
+    timeZone: CENTRE_TIME_ZONE, hour: "numeric", minute: "2-digit",
   }).format(new Date(iso));
 }
 

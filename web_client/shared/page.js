@@ -1,6 +1,7 @@
 // Small helpers the three apps share: screens, elements, enrollment and sign-in forms.
 
 import { t, translate } from "/static/shared/i18n.js";
+import { centreMidnight } from "/static/shared/centre_time.js";
 import { api, rememberDevice, signIn } from "/static/shared/api.js";
 
 export const $ = (id) => document.getElementById(id);
@@ -57,10 +58,7 @@ export function clock(seconds) {
 }
 
 export function localMidnight(day = new Date()) {
-  // The centres' day (Asia/Riyadh, UTC+3, no daylight saving).
-  const riyadh = new Date(day.getTime() + 3 * 3600 * 1000);
-  const midnight = Date.UTC(riyadh.getUTCFullYear(), riyadh.getUTCMonth(), riyadh.getUTCDate()) - 3 * 3600 * 1000;
-  return new Date(midnight).toISOString();
+  return centreMidnight(day);
 }
 
 export { translate };
