@@ -3,9 +3,13 @@
 - Passwords are argon2id hashes (argon2-cffi), checked off the event loop. An unknown user
   is checked against a dummy hash of the same cost, so the answer takes as long and says the
   same thing as a wrong password.
-- After ``max_failures`` wrong passwords for one account (or ``max_client_failures`` from
-  one client address) within ``window``, sign-in is refused — even with the right password —
-  until ``lockout`` has passed since the last failure.
+- Failures are counted per (account, client address): after ``max_failures`` of them within
+  ``window``, sign-in from that address is refused — even with the right password — until
+  ``lockout`` has passed since the last failure, and each further failure doubles the wait
+  (at most ``max_lockout``). Another address (a colleague, the same centre behind another
+  NAT, the office itself) is not locked out by someone guessing elsewhere.
+- The count is taken *before* the password is hashed, in the same transaction that records
+  the attempt (as a failure until it succeeds), so concurrent guesses cannot slip past it.
 - A session is a random token in a ``Secure; HttpOnly; SameSite=Strict`` cookie; only its
   SHA-256 is stored. It ends after ``idle`` without use or ``absolute`` after sign-in, and
   carries a CSRF token that every state-changing request must echo in a header.
@@ -22,7 +26,7 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from accounts.tables import sign_in_failures, staff_sessions
@@ -58,9 +62,9 @@ class CsrfMismatch(SignInError):
 @dataclass(frozen=True)
 class SignInPolicy:
     max_failures: int = 5
-    max_client_failures: int = 20
-    window: timedelta = timedelta(minutes=15)
+    window: timedelta = timedelta(hours=24)  # failures remembered for the growing delay
     lockout: timedelta = timedelta(minutes=15)
+    max_lockout: timedelta = timedelta(hours=24)
     idle: timedelta = timedelta(minutes=30)
     absolute: timedelta = timedelta(hours=12)
 
@@ -96,6 +100,7 @@ class Accounts:
     async def sign_in(self, username: str, password: str, client: str, now: datetime) -> SignedIn:
         username = username.strip().lower()[:64]
         client = client[:64]
+        attempt = await self._reserve_attempt(username, client, now)  # AccountLocked first
         async with self._engine.connect() as connection:
             account = (
                 await connection.execute(
@@ -106,16 +111,16 @@ class Accounts:
             ).first()
         stored = account.password_hash if account is not None else self._dummy_hash
         matches = await asyncio.to_thread(self._matches, stored, password[:1024])
-        locked = await self._locked(username, client, now)
-        if locked:
-            raise AccountLocked("too many failed sign-ins; try again later")
         if account is None or not matches:
-            await self._record_failure(username, client, now)
-            raise BadCredentials("wrong username or password")
+            raise BadCredentials("wrong username or password")  # the attempt stays a failure
         token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
         async with self._engine.begin() as connection:
             await connection.execute(
-                delete(sign_in_failures).where(sign_in_failures.c.username == username)
+                delete(sign_in_failures).where(
+                    sign_in_failures.c.username == username,
+                    sign_in_failures.c.client == client,
+                    sign_in_failures.c.id <= attempt,
+                )
             )
             await connection.execute(
                 insert(staff_sessions).values(
@@ -131,39 +136,60 @@ class Accounts:
             StaffSession(account.id, account.username, account.display_name, account.role, csrf),
         )
 
+    async def _reserve_attempt(self, username: str, client: str, now: datetime) -> int:
+        """Record this attempt (a failure until it succeeds) and, in the same transaction,
+        count the earlier ones of this account from this address; refuse while locked. The
+        database serialises the transactions (SQLite's write lock; on PostgreSQL an advisory
+        lock on the pair), so each concurrent attempt sees every one before it."""
+        async with self._engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                await connection.execute(
+                    text("SELECT pg_advisory_xact_lock(hashtext(:pair))"),
+                    {"pair": f"{username}\n{client}"},
+                )
+            attempt = (
+                await connection.execute(
+                    insert(sign_in_failures)
+                    .values(username=username, client=client, at=now)
+                    .returning(sign_in_failures.c.id)
+                )
+            ).scalar_one()
+            earlier, last = (
+                await connection.execute(
+                    select(func.count(), func.max(sign_in_failures.c.at)).where(
+                        sign_in_failures.c.username == username,
+                        sign_in_failures.c.client == client,
+                        sign_in_failures.c.at >= now - self.policy.window,
+                        sign_in_failures.c.id < attempt,
+                    )
+                )
+            ).one()
+            if last is not None and now < last + self.lock_after(earlier):
+                # Not counted: waiting out a lock must not lengthen it.
+                await connection.execute(
+                    delete(sign_in_failures).where(sign_in_failures.c.id == attempt)
+                )
+                locked = True
+            else:
+                locked = False
+        if locked:
+            raise AccountLocked("too many failed sign-ins from here; try again later")
+        return int(attempt)
+
+    def lock_after(self, failures: int) -> timedelta:
+        """How long sign-in stays refused after the last of ``failures`` recent failures:
+        nothing below ``max_failures``, then ``lockout``, doubling with each further one."""
+        if failures < self.policy.max_failures:
+            return timedelta(0)
+        doublings = min(failures - self.policy.max_failures, 16)
+        wait: timedelta = self.policy.lockout * (1 << doublings)
+        return min(wait, self.policy.max_lockout)
+
     def _matches(self, stored: str, password: str) -> bool:
         try:
             return bool(self._hasher.verify(stored, password))
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             return False
-
-    async def _locked(self, username: str, client: str, now: datetime) -> bool:
-        since = now - self.policy.window
-        async with self._engine.connect() as connection:
-            by_account, last_account = (
-                await connection.execute(
-                    select(func.count(), func.max(sign_in_failures.c.at)).where(
-                        sign_in_failures.c.username == username, sign_in_failures.c.at >= since
-                    )
-                )
-            ).one()
-            by_client, last_client = (
-                await connection.execute(
-                    select(func.count(), func.max(sign_in_failures.c.at)).where(
-                        sign_in_failures.c.client == client, sign_in_failures.c.at >= since
-                    )
-                )
-            ).one()
-        lockout = self.policy.lockout
-        if by_account >= self.policy.max_failures and now < last_account + lockout:
-            return True
-        return bool(by_client >= self.policy.max_client_failures and now < last_client + lockout)
-
-    async def _record_failure(self, username: str, client: str, now: datetime) -> None:
-        async with self._engine.begin() as connection:
-            await connection.execute(
-                insert(sign_in_failures).values(username=username, client=client, at=now)
-            )
 
     async def session(self, token: str, now: datetime) -> StaffSession:
         """The live session of ``token`` (and one more minute of idleness); raises when it

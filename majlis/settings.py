@@ -147,10 +147,14 @@ class Settings(BaseSettings):
         description="Departments a request can be referred to (comma-separated codes).",
     )
     sign_in_max_failures: int = Field(
-        default=5, ge=1, description="Wrong passwords in a row before an account is locked."
+        default=5,
+        ge=1,
+        description="Failed sign-ins of one account from one address before it is refused.",
     )
     sign_in_lockout_min: float = Field(
-        default=15, gt=0, description="How long a locked account stays locked."
+        default=15,
+        gt=0,
+        description="The first refusal's length; each further failure doubles it (at most 24 h).",
     )
     session_idle_min: float = Field(default=30, gt=0, description="Staff session idle timeout.")
     session_absolute_h: float = Field(

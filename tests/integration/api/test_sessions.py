@@ -3,6 +3,7 @@ unknown users answered like wrong passwords (same words, same time)."""
 
 from __future__ import annotations
 
+import asyncio
 import statistics
 import time
 from collections.abc import AsyncIterator
@@ -13,7 +14,13 @@ from typing import Any
 import aiohttp
 import pytest
 
-from accounts.service import Accounts, BadCredentials, SessionExpired, SignInPolicy
+from accounts.service import (
+    AccountLocked,
+    Accounts,
+    BadCredentials,
+    SessionExpired,
+    SignInPolicy,
+)
 from majlis.app import DB_ENGINE
 from majlis.demo import DemoSignIn, seed_demo
 from tests.integration.casework.conftest import valid_registration
@@ -162,9 +169,7 @@ async def test_an_absolute_timeout_ends_even_a_busy_session(
 async def test_unknown_users_and_wrong_passwords_take_the_same_time(
     live: LiveServer, staff: list[DemoSignIn]
 ) -> None:
-    accounts = Accounts(
-        live.app[DB_ENGINE], SignInPolicy(max_failures=10_000, max_client_failures=10_000)
-    )
+    accounts = Accounts(live.app[DB_ENGINE], SignInPolicy(max_failures=10_000))
     me = account(staff, "coordinator")
 
     async def timed(username: str) -> float:
@@ -191,3 +196,78 @@ async def test_the_ministers_office_staff_see_the_office_queue(
     assert (status, queue["queue"]) == (200, [])
     status, refused, _ = await call(browser, live, "GET", "/api/statistics")
     assert (status, refused["code"]) == (403, "not_permitted")
+
+
+async def outcome_of(
+    accounts: Accounts, who: DemoSignIn, password: str, client: str, at: Any
+) -> str:
+    try:
+        await accounts.sign_in(who.username, password, client, at)
+    except BadCredentials:
+        return "wrong"
+    except AccountLocked:
+        return "locked"
+    return "signed in"
+
+
+async def test_concurrent_wrong_passwords_get_no_more_guesses_than_allowed(
+    live: LiveServer, staff: list[DemoSignIn]
+) -> None:
+    accounts = Accounts(live.app[DB_ENGINE], SignInPolicy(max_failures=5))
+    me, now = account(staff, "office"), live.clock.now()
+
+    outcomes = await asyncio.gather(
+        *(outcome_of(accounts, me, "a guess", "client-a", now) for _ in range(20))
+    )
+
+    assert (outcomes.count("wrong"), outcomes.count("locked")) == (5, 15)
+
+
+async def test_guessing_from_one_address_does_not_lock_the_account_out_elsewhere(
+    live: LiveServer, staff: list[DemoSignIn]
+) -> None:
+    accounts = Accounts(live.app[DB_ENGINE], SignInPolicy(max_failures=5))
+    office, now = account(staff, "office"), live.clock.now()
+    for _ in range(5):
+        assert await outcome_of(accounts, office, "a guess", "attacker", now) == "wrong"
+
+    assert await outcome_of(accounts, office, office.password, "attacker", now) == "locked"
+    assert await outcome_of(accounts, office, office.password, "office-nat", now) == "signed in"
+
+
+async def test_many_failures_behind_one_address_do_not_lock_out_the_whole_centre(
+    live: LiveServer, staff: list[DemoSignIn]
+) -> None:
+    accounts = Accounts(live.app[DB_ENGINE], SignInPolicy(max_failures=5))
+    now = live.clock.now()
+    for username in ("coordinator1", "supervisor", "admin", "nobody"):
+        someone = DemoSignIn(username, "", "")
+        for _ in range(5):
+            assert await outcome_of(accounts, someone, "typo", "centre-nat", now) == "wrong"
+
+    colleague = account(staff, "office")
+    assert await outcome_of(accounts, colleague, colleague.password, "centre-nat", now) == (
+        "signed in"
+    )
+
+
+async def test_each_failure_after_a_lock_doubles_the_wait(
+    live: LiveServer, staff: list[DemoSignIn]
+) -> None:
+    policy = SignInPolicy(max_failures=5, lockout=timedelta(minutes=15))
+    accounts, me, start = (
+        Accounts(live.app[DB_ENGINE], policy),
+        account(staff, "office"),
+        live.clock.now(),
+    )
+    for _ in range(5):
+        await outcome_of(accounts, me, "a guess", "client-a", start)
+    after_first_lock = start + timedelta(minutes=16)
+    assert await outcome_of(accounts, me, "a guess", "client-a", after_first_lock) == "wrong"
+
+    thirty_later = after_first_lock + timedelta(minutes=29)
+    assert await outcome_of(accounts, me, me.password, "client-a", thirty_later) == "locked"
+    assert (
+        await outcome_of(accounts, me, me.password, "client-a", thirty_later + timedelta(minutes=2))
+        == "signed in"
+    )
