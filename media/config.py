@@ -24,6 +24,8 @@ class MediaConfig:
     ice_servers: tuple[IceServer, ...] = field(default_factory=tuple)
     max_sdp_bytes: int = 16_384
     max_candidates: int = 32
+    # Offers (each a new peer connection) one seat may send a minute; a reconnect sends one.
+    max_negotiations_per_minute: int = 10
     receive_queue_packets: int = 256
     nack_cache_packets: int = 512
     pli_min_interval_s: float = 0.5

@@ -42,6 +42,11 @@ class TooManyCandidates(MediaError):
     message_key = "errors.media.too_many_candidates"
 
 
+class TooManyNegotiations(MediaError):
+    code = "too_many_negotiations"
+    message_key = "errors.media.too_many_negotiations"
+
+
 class MalformedCandidate(MediaError):
     code = "malformed_candidate"
     message_key = "errors.media.malformed_candidate"

@@ -24,6 +24,7 @@ from aiortc import (
 )
 from aiortc import sdp as aiortc_sdp
 
+from limits import SlidingWindow
 from media.aiortc_hooks import (
     bound_ice_receive_queue,
     dtls_transport,
@@ -41,6 +42,7 @@ from media.errors import (
     RoomFull,
     SdpTooLarge,
     TooManyCandidates,
+    TooManyNegotiations,
     UnknownParticipant,
     UnsupportedMedia,
 )
@@ -93,6 +95,7 @@ class MediaServer:
         self._tasks: set[asyncio.Task[None]] = set()
         self._watchdog: asyncio.Task[None] | None = None
         self._host_addresses: PatchHold[tuple[str, ...]] | None = None
+        self._negotiations = SlidingWindow(config.max_negotiations_per_minute, 60.0)
 
     async def start(self) -> None:
         """Refuse to start (``AiortcHooksMissing``) unless every aiortc hook is where
@@ -111,6 +114,7 @@ class MediaServer:
         if self._host_addresses is None:
             raise MediaServerNotStarted("join before MediaServer.start()")
         self._validate_offer(offer_sdp)
+        self._count_negotiation(room_id, participant_id)
         if self._watchdog is None:
             self._watchdog = asyncio.create_task(self._watch_liveness())
         room = self._rooms.setdefault(room_id, _Room())
@@ -135,6 +139,14 @@ class MediaServer:
             self._wire(room, other, participant)
         return participant.pc.localDescription.sdp
 
+    def _count_negotiation(self, room_id: str, participant_id: str) -> None:
+        """Each offer builds a new peer connection: a seat gets at most
+        ``max_negotiations_per_minute`` of them (a reconnecting booth needs a few)."""
+        if not self._negotiations.allow(f"{room_id}\n{participant_id}"):
+            raise TooManyNegotiations(
+                f"more than {self._config.max_negotiations_per_minute} offers a minute"
+            )
+
     @staticmethod
     def _others(room: _Room, participant_id: str) -> list[Participant]:
         return [p for pid, p in room.participants.items() if pid != participant_id]
@@ -146,6 +158,9 @@ class MediaServer:
             description = aiortc_sdp.SessionDescription.parse(offer_sdp)
         except SDP_PARSE_ERRORS as error:
             raise MalformedSdp(str(error)[:200]) from None
+        carried = sum(len(m.ice_candidates) for m in description.media)
+        if carried > self._config.max_candidates:  # the offer's own a=candidate lines count too
+            raise TooManyCandidates(f"{carried} candidates in the offer")
         kinds = [m.kind for m in description.media]
         if sorted(kinds) != sorted(MEDIA_KINDS):
             raise UnsupportedMedia(f"need one audio and one video section, got {kinds}")
@@ -265,6 +280,8 @@ class MediaServer:
         self, room_id: str, participant_id: str, candidate: IceCandidate
     ) -> None:
         participant = self._participant(room_id, participant_id)
+        if candidate.sdp_mid is None and candidate.sdp_mline_index is None:
+            raise MalformedCandidate("a candidate names its media section (sdpMid or index)")
         if participant.candidates_added >= self._config.max_candidates:
             raise TooManyCandidates(f"more than {self._config.max_candidates} candidates")
         text = candidate.candidate.removeprefix("candidate:")

@@ -20,6 +20,8 @@ from media.errors import (
     PreflightUnavailable,
     RoomFull,
     SdpTooLarge,
+    TooManyCandidates,
+    TooManyNegotiations,
     UnknownParticipant,
     UnsupportedMedia,
 )
@@ -112,6 +114,10 @@ async def test_bad_input_gets_typed_errors_while_another_room_keeps_flowing(
     for text in ("", "candidate:garbage", "candidate:1 1 udp x 127.0.0.1 9 typ host", "c" * 600):
         with pytest.raises(MalformedCandidate):
             await server.add_ice_candidate("live", "booth", IceCandidate(text, "0", 0))
+    with pytest.raises(MalformedCandidate):  # names no media section: aiortc would raise
+        await server.add_ice_candidate("live", "booth", IceCandidate(candidate.candidate))
+    with pytest.raises(TooManyCandidates):  # candidates inside the offer count too
+        await server.join("other", "booth", "booth", _with_candidates(good, 40))
     with pytest.raises(UnknownParticipant):
         await server.leave("live", "nobody")
     with pytest.raises(RoomFull):
@@ -121,6 +127,25 @@ async def test_bad_input_gets_typed_errors_while_another_room_keeps_flowing(
     before = office.received["video"].frames
     await asyncio.sleep(0.5)
     assert office.received["video"].frames > before + 10, "the live room stopped flowing"
+
+
+def _with_candidates(offer: str, count: int) -> str:
+    lines = "".join(
+        f"a=candidate:{n} 1 udp 2130706431 127.0.0.1 {9000 + n} typ host\r\n" for n in range(count)
+    )
+    return offer.replace("a=mid:0\r\n", "a=mid:0\r\n" + lines, 1)
+
+
+async def test_a_seat_that_keeps_sending_offers_is_refused_and_others_are_not(
+    harness: Harness,
+) -> None:
+    server, offer = harness.server, await _offer()
+    for _ in range(10):  # a reconnecting booth sends one offer each time
+        await server.join("room-1", "booth", "booth", offer)
+    with pytest.raises(TooManyNegotiations):
+        await server.join("room-1", "booth", "booth", offer)
+    await server.join("room-1", "office", "office", offer)  # the other seat is unaffected
+    await server.join("room-2", "booth", "booth", offer)  # and the same seat of another room
 
 
 async def _connected_pair(harness: Harness, video: list[EncodedFrame]) -> MediaClient:
@@ -184,9 +209,9 @@ async def test_join_and_leave_200_times_leaves_nothing_behind(harness: Harness) 
     server = harness.server
     offers = [await _offer() for _ in range(4)]
 
-    async def cycle(index: int) -> None:
-        await server.join("room-1", "booth", "booth", offers[index % len(offers)])
-        await server.leave("room-1", "booth")
+    async def cycle(index: int) -> None:  # one room each: a seat's offers are rate-limited
+        await server.join(f"room-{index}", "booth", "booth", offers[index % len(offers)])
+        await server.leave(f"room-{index}", "booth")
 
     for index in range(10):  # warm-up: thread pools, codecs, caches
         await cycle(index)
