@@ -52,15 +52,31 @@ class Registered:
 
 
 class StatusLookupLimiter:
-    """At most ``limit`` status lookups per client in ``window_s`` (sliding window): the
-    tracking number and four digits of a phone cannot be guessed by trying."""
+    """The tracking number and four digits of a phone cannot be guessed by trying: at most
+    ``limit`` status lookups per client in ``window_s``, and at most ``failures_per_number``
+    wrong answers for one tracking number in ``number_window_s`` from anywhere (10,000
+    last-four combinations spread over many addresses)."""
 
-    def __init__(self, limit: int = 5, window_s: float = 60.0) -> None:
+    def __init__(
+        self,
+        limit: int = 5,
+        window_s: float = 60.0,
+        failures_per_number: int = 10,
+        number_window_s: float = 3600.0,
+    ) -> None:
         self._window = SlidingWindow(limit, window_s)
+        self._failures = SlidingWindow(failures_per_number, number_window_s)
 
-    def check(self, client: str) -> None:
+    def check_client(self, client: str) -> None:
         if not self._window.allow(client):
             raise TooManyLookups("try again in a minute")
+
+    def check_number(self, tracking_number: str) -> None:
+        if not self._failures.has_room(tracking_number):
+            raise TooManyLookups("too many wrong answers for this number; try again later")
+
+    def failed(self, tracking_number: str) -> None:
+        self._failures.allow(tracking_number)
 
 
 class CaseworkCommands:
@@ -277,8 +293,9 @@ class CaseworkCommands:
     async def lookup(self, tracking_text: str, phone_last_four: str, client: str) -> RequestStatus:
         """The request's status for the applicant: tracking number + last four digits of her
         phone. Nothing else is revealed; a wrong pair looks exactly like an unknown number."""
-        self._limiter.check(client)
+        self._limiter.check_client(client)
         tracking = parse_tracking_number(tracking_text)
+        self._limiter.check_number(tracking)
         async with self._engine.connect() as connection:
             row = (
                 await connection.execute(
@@ -289,6 +306,7 @@ class CaseworkCommands:
             ).first()
         wanted = ascii_digits(phone_last_four.strip())[-4:]
         if row is None or self._cipher.decrypt(row.phone_ct, "phone")[-4:] != wanted:
+            self._limiter.failed(tracking)
             raise InvalidTrackingNumber("no request matches")
         return RequestStatus(row.status)
 

@@ -17,13 +17,22 @@ class SlidingWindow:
         self._seen: dict[str, deque[float]] = {}
 
     def allow(self, key: str) -> bool:
-        now = time.monotonic()
-        recent = self._seen.setdefault(key, deque())
-        while recent and now - recent[0] > self._window_s:
-            recent.popleft()
-        if len(recent) >= self._limit:
+        """Count one event for ``key`` if the window has room for it; False (and nothing
+        counted) when it is full."""
+        if not self.has_room(key):
             return False
-        recent.append(now)
+        now = time.monotonic()
+        self._seen.setdefault(key, deque()).append(now)
         if len(self._seen) > FORGET_AFTER:
             self._seen = {k: q for k, q in self._seen.items() if q and now - q[-1] < self._window_s}
         return True
+
+    def has_room(self, key: str) -> bool:
+        """Whether one more event for ``key`` would be allowed (nothing is counted)."""
+        recent = self._seen.get(key)
+        if recent is None:
+            return True
+        now = time.monotonic()
+        while recent and now - recent[0] > self._window_s:
+            recent.popleft()
+        return len(recent) < self._limit
