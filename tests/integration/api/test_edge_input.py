@@ -65,18 +65,25 @@ def assert_typed(status: int, body: Any, expected: int, code: str) -> None:
     assert (status, body.get("code")) == (expected, code), body
 
 
-@pytest.mark.parametrize("path", PUBLIC_BODY_ROUTES)
-async def test_deeply_nested_json_on_a_public_route_is_an_invalid_payload(
-    live: LiveServer, server_errors: list[logging.LogRecord], path: str
-) -> None:
+async def anonymous_post(
+    live: LiveServer, path: str, body: str, content_type: str = "application/json"
+) -> tuple[int, Any]:
+    """A body sent as it is, by nobody signed in."""
     connector = aiohttp.TCPConnector(ssl=live.ca)
     async with (
         aiohttp.ClientSession(connector=connector) as anonymous,
         anonymous.post(
-            f"{live.base_url}{path}", data=DEEP, headers={"Content-Type": "application/json"}
+            f"{live.base_url}{path}", data=body, headers={"Content-Type": content_type}
         ) as response,
     ):
-        assert_typed(response.status, await response.json(), 422, "invalid_payload")
+        return response.status, await response.json()
+
+
+@pytest.mark.parametrize("path", PUBLIC_BODY_ROUTES)
+async def test_deeply_nested_json_on_a_public_route_is_an_invalid_payload(
+    live: LiveServer, server_errors: list[logging.LogRecord], path: str
+) -> None:
+    assert_typed(*await anonymous_post(live, path, DEEP), 422, "invalid_payload")
     assert not server_errors
 
 
@@ -145,17 +152,12 @@ async def test_text_that_is_not_unicode_is_an_invalid_payload(
     live: LiveServer, server_errors: list[logging.LogRecord]
 ) -> None:
     # A lone surrogate is valid JSON but no UTF-8: the database could not store it.
-    connector = aiohttp.TCPConnector(ssl=live.ca)
-    async with aiohttp.ClientSession(connector=connector) as anonymous:
-        for path, body in (
-            ("/api/session", '{"username": "\\ud800", "password": "x"}'),
-            ("/api/devices/enroll", '{"code": "\\udfff\\udfff\\udfff\\udfff"}'),
-            ("/api/status-lookup", '{"tracking_number": "\\ud83d", "phone_last_four": "1234"}'),
-        ):
-            async with anonymous.post(
-                f"{live.base_url}{path}", data=body, headers={"Content-Type": "application/json"}
-            ) as response:
-                assert_typed(response.status, await response.json(), 422, "invalid_payload")
+    for path, body in (
+        ("/api/session", '{"username": "\\ud800", "password": "x"}'),
+        ("/api/devices/enroll", '{"code": "\\udfff\\udfff\\udfff\\udfff"}'),
+        ("/api/status-lookup", '{"tracking_number": "\\ud83d", "phone_last_four": "1234"}'),
+    ):
+        assert_typed(*await anonymous_post(live, path, body), 422, "invalid_payload")
     assert not server_errors
 
 
@@ -184,16 +186,10 @@ async def test_a_body_not_declared_json_is_refused_so_no_form_can_sign_in(
 async def test_json_is_read_as_utf_8_whatever_charset_it_names(
     live: LiveServer, server_errors: list[logging.LogRecord], charset: str
 ) -> None:
-    connector = aiohttp.TCPConnector(ssl=live.ca)
-    async with (
-        aiohttp.ClientSession(connector=connector) as anonymous,
-        anonymous.post(
-            f"{live.base_url}/api/session",
-            data='{"username": "nobody", "password": "x"}',
-            headers={"Content-Type": f"application/json; charset={charset}"},
-        ) as response,
-    ):
-        assert_typed(response.status, await response.json(), 401, "sign_in_failed")
+    body = '{"username": "nobody", "password": "x"}'
+    content_type = f"application/json; charset={charset}"
+    answer = await anonymous_post(live, "/api/session", body, content_type)
+    assert_typed(*answer, 401, "sign_in_failed")
     assert not server_errors
 
 
