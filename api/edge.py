@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -20,6 +21,7 @@ from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
 from accounts.service import AccountLocked, Accounts, SignInError, StaffSession
+from api.models import MAX_ID
 from audit.log import AuditEntry, AuditLog
 from casework.commands import CaseworkCommands
 from casework.errors import CaseworkError, InvalidTrackingNumber, TooManyLookups, UnknownRequest
@@ -54,6 +56,13 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 SESSION_COOKIE = "majlis_session"
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Every body is a flat object (a list at most one level down): deeper JSON is refused before
+# it is parsed, so no input can drive the parser into a RecursionError.
+MAX_JSON_DEPTH = 8
+_ROW_ID = re.compile(r"[1-9][0-9]{0,18}")  # ASCII digits only: not ١, 1_0, +1, 01 or " 1"
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_NOT_A_BRACKET = re.compile(r"[^\[\]{}]+")
+_INNERMOST_PAIR = re.compile(r"\[\]|\{\}")
 
 
 @dataclass(frozen=True)
@@ -89,8 +98,16 @@ class Route:
     handler: Handler
 
 
+class UnsupportedMediaType(InvalidPayload):
+    """A body not declared ``application/json``. A cross-site form can send ``text/plain``
+    without a CORS preflight; it cannot send JSON, so no form can sign anyone in."""
+
+    code = "unsupported_media_type"
+
+
 # The HTTP status of each kind of domain error; the first match wins (subclasses first).
 STATUS_OF_ERROR: Sequence[tuple[type[TypedError], int]] = (
+    (UnsupportedMediaType, 415),
     (DeviceRevoked, 401),
     (EnrollmentFailed, 404),
     (TooManyEnrollmentAttempts, 429),
@@ -143,8 +160,21 @@ def problem(
 
 def add_api_routes(app: web.Application, routes: Sequence[Route]) -> None:
     for route in routes:
-        handler = _errors_as_json(_guarded(route.permission, route.handler))
+        handler = _not_stored(_errors_as_json(_guarded(route.permission, route.handler)))
         app.router.add_route(route.method, route.path, handler)
+
+
+def _not_stored(handler: Handler) -> Handler:
+    """Every API answer, errors included, is ``Cache-Control: no-store``: nearly all of them
+    carry an applicant's data, a session's CSRF token or a device's credential, and a list of
+    the few that do not would have to be kept right by hand; the apps never reuse an answer."""
+
+    async def not_stored(request: web.Request) -> web.StreamResponse:
+        response = await handler(request)
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    return not_stored
 
 
 def _guarded(permission: Permission | None, handler: Handler) -> Handler:
@@ -222,11 +252,37 @@ def _bearer_caller(services: ApiServices, token: str, moment: datetime) -> Calle
 
 
 async def read_body(request: web.Request, model: type[B]) -> B:
+    """The body as ``model``: if sent, declared JSON (``415 unsupported_media_type``), UTF-8
+    (RFC 8259; a ``charset`` parameter is not trusted), at most ``MAX_JSON_DEPTH`` deep; its
+    size is bounded by the app's ``client_max_size`` (``413 body_too_large``)."""
+    if not request.body_exists:
+        return model.model_validate(None)  # nothing sent: 422, whatever the type says
+    if request.content_type != "application/json":
+        raise UnsupportedMediaType("send Content-Type: application/json")
     try:
-        raw = await request.json()
+        text = (await request.read()).decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidPayload("the body is not UTF-8") from None
+    if not json_nested_at_most(text, MAX_JSON_DEPTH):
+        raise InvalidPayload(f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
+    try:
+        raw = json.loads(text)
     except ValueError:
         raw = None
     return model.model_validate(raw)
+
+
+def json_nested_at_most(text: str, depth: int) -> bool:
+    """Whether the brackets of ``text`` (outside JSON strings) nest at most ``depth`` deep.
+    Each pass strips the innermost pairs in C, so a megabyte is checked in milliseconds.
+    Unbalanced brackets count as too deep: such text is no JSON anyway. Where this reading of
+    strings and the parser's could differ, the parser fails there before nesting further."""
+    brackets = _NOT_A_BRACKET.sub("", _JSON_STRING.sub("", text))
+    for _ in range(depth):
+        if not brackets:
+            return True
+        brackets = _INNERMOST_PAIR.sub("", brackets)
+    return not brackets
 
 
 def read_query(request: web.Request, model: type[B]) -> B:
@@ -234,13 +290,11 @@ def read_query(request: web.Request, model: type[B]) -> B:
 
 
 def path_id(request: web.Request, name: str = "id") -> int:
-    try:
-        value = int(request.match_info[name])
-    except ValueError:
-        raise UnknownRequest(f"{name} must be a number") from None
-    if value < 1:
-        raise UnknownRequest(name)
-    return value
+    """An id in a path: 1 … 2⁶³−1 in ASCII digits; anything else is an id nobody has (404)."""
+    text = request.match_info[name]
+    if _ROW_ID.fullmatch(text) is None or int(text) > MAX_ID:
+        raise UnknownRequest(f"{name} is not an id")
+    return int(text)
 
 
 def services_of(request: web.Request) -> ApiServices:

@@ -1,18 +1,51 @@
-"""Request bodies of the HTTP API: pydantic, strict, unknown fields refused, sizes bounded."""
+"""Request bodies and queries of the HTTP API: pydantic, unknown fields refused, sizes bounded,
+ids within the database's 64-bit integers, moments with a time zone inside the calendar the
+service works in, text without NUL."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from typing import Literal
+from datetime import UTC, date, datetime
+from typing import Annotated, Final, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from casework.lifecycle import RequestStatus
 from devices.service import SCREENS
 
+MAX_ID: Final = 2**63 - 1  # a BIGINT (SQLite, PostgreSQL); one more overflows the driver
+# Moments and days the service accepts: far enough either side of any real sitting, and far
+# from year 1 and 9999, where adding a day or an offset to UTC overflows.
+EARLIEST: Final = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST: Final = datetime(2100, 1, 1, tzinfo=UTC)
+
+
+def _inside_the_calendar(moment: datetime) -> datetime:
+    if not EARLIEST <= moment < LATEST:
+        raise ValueError(f"not between {EARLIEST.date()} and {LATEST.date()}")
+    return moment
+
+
+def _a_day_inside_the_calendar(day: date) -> date:
+    if not EARLIEST.date() <= day < LATEST.date():
+        raise ValueError(f"not between {EARLIEST.date()} and {LATEST.date()}")
+    return day
+
+
+RowId = Annotated[int, Field(ge=1, le=MAX_ID)]
+Moment = Annotated[AwareDatetime, AfterValidator(_inside_the_calendar)]
+Day = Annotated[date, AfterValidator(_a_day_inside_the_calendar)]
+
 
 class Body(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @field_validator("*")
+    @classmethod
+    def _no_nul(cls, value: object) -> object:
+        # SQLite keeps a NUL, PostgreSQL refuses it mid-transaction: refuse it here for both.
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("text with a NUL character")
+        return value
 
 
 class RegisterRequest(Body):
@@ -36,7 +69,7 @@ class Amendment(Body):
 
 class Referral(Body):
     department: str = Field(min_length=1, max_length=64)
-    due_on: date
+    due_on: Day
     note: str = Field(default="", max_length=1000)
 
 
@@ -46,18 +79,18 @@ class Reply(Body):
 
 class Sitting(Body):
     office_device: str = Field(min_length=1, max_length=64)
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
+    starts_at: Moment
+    ends_at: Moment
 
 
 class BookingBody(Body):
-    request_id: int = Field(ge=1)
-    slot_id: int = Field(ge=1)
+    request_id: RowId
+    slot_id: RowId
     booth: str = Field(min_length=3, max_length=64)
 
 
 class Move(Body):
-    slot_id: int = Field(ge=1)
+    slot_id: RowId
     booth: str = Field(min_length=3, max_length=64)
 
 
@@ -66,7 +99,7 @@ class Call(Body):
 
 
 class Standby(Body):
-    request_id: int = Field(ge=1)
+    request_id: RowId
 
 
 class Lookup(Body):
@@ -76,7 +109,7 @@ class Lookup(Body):
 
 class QueueQuery(Body):
     office: str = Field(min_length=1, max_length=64)
-    day_start: datetime | None = None
+    day_start: Moment | None = None
 
 
 class SignIn(Body):
@@ -89,7 +122,7 @@ class SearchQuery(Body):
 
 
 class DayQuery(Body):
-    day_start: AwareDatetime
+    day_start: Moment
 
 
 class Enroll(Body):

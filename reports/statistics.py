@@ -110,12 +110,24 @@ async def _figures(engine: AsyncEngine, audience_minutes: dict[str, float]) -> F
     )
 
 
+# A spreadsheet runs a cell that starts like this as a formula (CSV injection); tab and
+# carriage return too, as some strip them first and then see the formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_text(cell: str) -> str:
+    """A text cell a spreadsheet shows as text: a leading apostrophe before a formula start."""
+    return f"'{cell}" if cell.startswith(FORMULA_STARTS) else cell
+
+
 def statistics_csv(figures: Figures) -> str:
+    """Text cells are neutralised (``spreadsheet_text``); numbers are written as numbers."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["measure", "centre", "status", "value"])
     for row in figures.requests_by_centre_and_status:
-        writer.writerow(["requests", row.centre, row.status, row.count])
+        centre, status = spreadsheet_text(row.centre), spreadsheet_text(row.status)
+        writer.writerow(["requests", centre, status, row.count])
     for measure, value in (
         ("audiences_held", figures.audiences_held),
         ("no_show_rate", figures.no_show_rate),

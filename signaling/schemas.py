@@ -1,8 +1,9 @@
-"""Pydantic schemas of every client event, with size limits; unknown fields are refused."""
+"""Pydantic schemas of every client event, with size limits; unknown fields are refused; text
+is valid Unicode without NUL (strict mode would let a lone surrogate through to aiortc)."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 MAX_SDP_CHARS = 16_384
 MAX_CANDIDATE_CHARS = 512
@@ -10,6 +11,18 @@ MAX_CANDIDATE_CHARS = 512
 
 class Payload(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    @field_validator("*")
+    @classmethod
+    def _plain_text(cls, value: object) -> object:
+        if isinstance(value, str):
+            if "\x00" in value:
+                raise ValueError("text with a NUL character")
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                raise ValueError("text that is not Unicode (a lone surrogate)") from None
+        return value
 
 
 class Empty(Payload):
@@ -24,6 +37,13 @@ class Candidate(Payload):
     candidate: str = Field(max_length=MAX_CANDIDATE_CHARS)
     sdpMid: str | None = Field(default=None, max_length=32)
     sdpMLineIndex: int | None = Field(default=None, ge=0, le=16)
+
+    @model_validator(mode="after")
+    def _names_its_media_line(self) -> Candidate:
+        # aiortc raises a bare ValueError for a candidate that names neither.
+        if self.sdpMid is None and self.sdpMLineIndex is None:
+            raise ValueError("a candidate names its sdpMid or sdpMLineIndex")
+        return self
 
 
 class Extend(Payload):

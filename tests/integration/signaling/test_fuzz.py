@@ -4,10 +4,11 @@ typed answer, the server keeps answering health checks, and an audience still wo
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import threading
 from collections.abc import Callable, Coroutine, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar
@@ -37,19 +38,71 @@ from tests.integration.signaling.conftest import (
 
 T = TypeVar("T")
 
+# Characters that change how text reads or compares without being seen: bidi overrides and
+# isolates, zero-width ones, a byte order mark, NUL and other controls, lone surrogates.
+UNICODE_CONTROLS = "\u202e\u202d\u2066\u2069\u200b\u200c\u200d\u200f\ufeff\x00\x1b\x7f\u0085"
+edge_text = st.text(
+    st.sampled_from(UNICODE_CONTROLS) | st.characters() | st.characters(categories=["Cs"]),
+    max_size=40,
+)
+huge_integers = st.sampled_from([2**63 - 1, 2**63, -(2**63) - 1, 2**64, 10**30, -(10**30)])
+edge_dates = st.sampled_from(
+    [
+        "9999-12-31T23:59:59+00:00",
+        "9999-12-31T00:00:00-12:00",
+        "0001-01-01T00:00:00+14:00",
+        "0001-01-01",
+        "9999-12-31",
+        "2026-11-29T00:00:00",
+        "2099-12-31T23:00:00-12:00",
+        "1970-01-01T00:00:00Z",
+    ]
+)
 json_values = st.recursive(
     st.none()
     | st.booleans()
     | st.integers(-(2**63), 2**63)
+    | huge_integers
     | st.floats(allow_nan=False)
-    | st.text(max_size=40),
+    | st.text(max_size=40)
+    | edge_text
+    | edge_dates,
     lambda children: (
         st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4)
     ),
     max_leaves=12,
 )
+# Binary attachments are Socket.IO's other content type; nesting as deep as a client's
+# encoder goes (a deeper one is a raw packet: RAW_PACKETS).
+event_values = st.recursive(
+    json_values | st.binary(max_size=64),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children)
+    ),
+    max_leaves=8,
+)
+deep_values = st.integers(1, 400).map(lambda depth: _nested(depth))
+
+
+def _nested(depth: int) -> object:
+    value: object = 1
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
 payloads = st.one_of(
-    json_values,
+    event_values,
+    deep_values,
+    st.fixed_dictionaries({"room": deep_values | edge_text}),
+    st.fixed_dictionaries({"sdp": edge_text}),
+    st.fixed_dictionaries(
+        {
+            "candidate": st.sampled_from(["candidate:1 1 udp 1 127.0.0.1 9 typ host", ""])
+            | edge_text
+        },
+        optional={"sdpMid": st.none() | edge_text, "sdpMLineIndex": st.none() | huge_integers},
+    ),
     st.fixed_dictionaries({"sdp": json_values}),
     st.fixed_dictionaries({"sdp": st.text(max_size=300)}),
     st.fixed_dictionaries({"candidate": st.text(max_size=80), "sdpMid": json_values}),
@@ -76,12 +129,24 @@ class LoopThread:
         self.loop.close()
 
 
+class ErrorLog(logging.Handler):
+    """The server's ERROR records (a logged traceback is one) while a fuzz world lives."""
+
+    def __init__(self, sink: list[str]) -> None:
+        super().__init__(logging.ERROR)
+        self.sink = sink
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.sink.append(record.getMessage())
+
+
 @dataclass
 class World:
     thread: LoopThread
     live: LiveServer
     runner: web.AppRunner
     calls: int = 0
+    errors: list[str] = field(default_factory=list)
 
 
 async def _build(data_dir: Path) -> tuple[LiveServer, web.AppRunner]:
@@ -116,9 +181,12 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     thread = LoopThread()
     live, runner = thread.run(_build(tmp_path_factory.mktemp("fuzz") / "data"))
     world = World(thread, live, runner)
+    handler = ErrorLog(world.errors)
+    logging.getLogger().addHandler(handler)
     try:
         yield world
     finally:
+        logging.getLogger().removeHandler(handler)
 
         async def close() -> None:
             for participant in live.participants:
@@ -190,6 +258,7 @@ def any_event_with_any_payload_gets_a_typed_answer(world: World, event: str, pay
     after = {room.room_id: room for room in live.rooms.rooms()}
     if event not in KNOWN_EVENTS or not isinstance(payload, dict):
         assert after == before, "a refused event changed a room"
+    assert not world.errors, world.errors[:3]
 
 
 @pytest.fixture(scope="module")
@@ -216,29 +285,58 @@ RAW_PACKETS = [
     '2/booth,["disconnect","transport close"]',
     '2/booth,5["state",{}]',
     '2/booth,["state",' + "[" * 2000 + "]" * 2000 + "]",
+    '2/booth,["state",' + "[" * 20_000 + "]" * 20_000 + "]",
+    '2/booth,["state",{"room":"\\ud800\\u202e\\u200b"}]',
+    '2/booth,["state",' + "9" * 5000 + "]",
+    '2/booth,["state",1e999]',
     '4/booth,"oops"',
     "9/booth,[]",
     "\x00\xff",
 ]
 
 
-async def booth_in_a_room_of_its_own(live: LiveServer) -> Participant:
+async def booth_in_a_room_of_its_own(
+    live: LiveServer, room: str = "room-malformed", booth_name: str = "booth-dammam-1"
+) -> Participant:
     """A booth seated in a room open at the world's current time: after the audience test has
     moved the clock, room-1 is a no-show and a check on its seat would prove nothing."""
     start = live.clock.now() + timedelta(minutes=5)
-    await live.schedule("room-malformed", booth="booth-dammam-1", start=start)
+    await live.schedule(room, booth=booth_name, start=start)
     await live.rooms.tick()
     booth = live.participant("/booth")
-    await booth.connect(live.rooms.issue_join_token("room-malformed", "booth"))
+    await booth.connect(live.rooms.issue_join_token(room, "booth"))
     return booth
+
+
+def _send_raw_packets(world: World, booth: Participant) -> list[str]:
+    """Send RAW_PACKETS; what the server logged at ERROR meanwhile (kept out of the world's
+    log, which the fuzzing property checks: this file's tests run in any order)."""
+    logged_before = len(world.errors)
+    for raw in RAW_PACKETS:
+        world.thread.run(booth.sio.eio.send(raw))
+    world.thread.run(asyncio.sleep(0.5))
+    logged = world.errors[logged_before:]
+    del world.errors[logged_before:]
+    return logged
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="python-socketio decodes a packet before any namespace sees it and python-engineio "
+    "logs every decoding error (RecursionError, ValueError) with its traceback; needs "
+    "signaling/server.py to catch them (issue 12, defect 6, left open)",
+)
+def test_malformed_socketio_packets_leave_no_traceback_in_the_log(world: World) -> None:
+    booth = world.thread.run(
+        booth_in_a_room_of_its_own(world.live, "room-malformed-log", "booth-mecca-1")
+    )
+    assert _send_raw_packets(world, booth) == []
 
 
 def test_malformed_socketio_packets_do_not_hurt_the_server(world: World) -> None:
     live = world.live
     booth = world.thread.run(booth_in_a_room_of_its_own(live))
-    for raw in RAW_PACKETS:
-        world.thread.run(booth.sio.eio.send(raw))
-    world.thread.run(asyncio.sleep(0.5))
+    _send_raw_packets(world, booth)
     assert world.thread.run(_healthy(live))
     assert not [e for e in booth.received["error"] if e["code"] == "internal"]
     assert live.rooms.room("room-malformed").booth_present, (
