@@ -24,7 +24,14 @@ from accounts.service import AccountLocked, Accounts, SignInError, StaffSession
 from api.models import MAX_ID
 from audit.log import AuditEntry, AuditLog
 from casework.commands import CaseworkCommands
-from casework.errors import CaseworkError, InvalidTrackingNumber, TooManyLookups, UnknownRequest
+from casework.errors import (
+    ApplicantExists,
+    CaseworkError,
+    InvalidTrackingNumber,
+    TooManyLookups,
+    UnknownRequest,
+)
+from casework.pii import UnreadableData
 from casework.views import CaseworkViews
 from devices.errors import (
     DeviceError,
@@ -121,6 +128,8 @@ STATUS_OF_ERROR: Sequence[tuple[type[TypedError], int]] = (
     (UnknownAppointment, 404),
     (InvalidTrackingNumber, 404),
     (InvalidPayload, 422),
+    (ApplicantExists, 409),
+    (UnreadableData, 409),
     (CaseworkError, 422),
     (SchedulingError, 409),
     (RoomError, 409),

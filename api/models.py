@@ -58,6 +58,14 @@ class RegisterRequest(Body):
     text: str = Field(max_length=5000)
 
 
+class ContactUpdate(Body):
+    """An applicant's new contact details; a field left out keeps what is stored."""
+
+    full_name: str | None = Field(default=None, max_length=200)
+    phone: str | None = Field(default=None, max_length=32)
+    language: Literal["ar", "en"] | None = None
+
+
 class StatusChange(Body):
     status: RequestStatus
     note: str = Field(default="", max_length=500)

@@ -1,5 +1,5 @@
-"""Requests: register, read, change status, amend, refer, replies, search, and the
-applicant's public status lookup."""
+"""Requests: register, read, change status, amend, refer, replies, search, the applicant's
+contact update, and the applicant's public status lookup."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from api.edge import (
     read_body,
     services_of,
 )
-from casework.commands import Registration
+from casework.commands import ContactChange, Registration
 from casework.lifecycle import RequestStatus
 from rooms.permissions import Permission
 
@@ -78,6 +78,20 @@ async def reply(request: web.Request) -> web.Response:
     return json_answer({"ok": True})
 
 
+async def update_contact(request: web.Request) -> web.Response:
+    body = await read_body(request, models.ContactUpdate)
+    updated = await services_of(request).casework.update_contact(
+        path_id(request), ContactChange(**body.model_dump()), actor_of(request), now_of(request)
+    )
+    await audit(
+        request,
+        "applicant.contact_update",
+        f"applicant:{updated.applicant_id}",
+        f"request:{path_id(request)} {','.join(updated.changed) or 'unchanged'}",
+    )
+    return json_answer({"changed": updated.changed})
+
+
 async def lookup(request: web.Request) -> web.Response:
     body = await read_body(request, models.Lookup)
     client = request.remote or "unknown"
@@ -106,6 +120,12 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/api/requests/{id}/text", Permission.REQUEST_WRITE, amend),
     Route("POST", "/api/requests/{id}/referrals", Permission.REQUEST_WRITE, refer),
     Route("POST", "/api/referrals/{id}/reply", Permission.REQUEST_WRITE, reply),
+    Route(
+        "POST",
+        "/api/applicants/by-request/{id}/contact",
+        Permission.REQUEST_WRITE,
+        update_contact,
+    ),
     Route("GET", "/api/requests", Permission.REQUEST_READ, search),
     Route("GET", "/api/requests/{id}/appointments", Permission.REQUEST_READ, appointments_of),
     Route("POST", "/api/status-lookup", None, lookup),  # public: the applicant's own check

@@ -13,6 +13,12 @@ from datetime import date, datetime
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from casework.applicants import (
+    Contact,
+    applicant_for_registration,
+    change_contact_in,
+    contact_in,
+)
 from casework.errors import (
     InvalidName,
     InvalidRequestText,
@@ -26,8 +32,18 @@ from casework.identity import ascii_digits, normalise_national_id, normalise_sau
 from casework.lifecycle import RequestStatus
 from casework.outbox import enqueue
 from casework.pii import PiiCipher
+from casework.sealed_rows import insert_sealed
 from casework.sms import SmsKind
-from casework.tables import applicants, referrals, request_versions, requests
+from casework.tables import (
+    APPLICANT_PHONE,
+    REFERRAL_NOTE,
+    REFERRAL_REPLY,
+    REQUEST_TEXT,
+    applicants,
+    referrals,
+    request_versions,
+    requests,
+)
 from casework.tracking import TrackingNumbers, format_tracking_number, parse_tracking_number
 from limits import SlidingWindow
 
@@ -49,6 +65,21 @@ class Registration:
 class Registered:
     request_id: int
     tracking_number: str
+
+
+@dataclass(frozen=True)
+class ContactChange:
+    """What a coordinator changes of an applicant's contact; ``None`` keeps the stored value."""
+
+    full_name: str | None = None
+    phone: str | None = None
+    language: str | None = None
+
+
+@dataclass(frozen=True)
+class ContactUpdated:
+    applicant_id: int
+    changed: tuple[str, ...]  # field names only: "full_name", "phone", "language"
 
 
 class StatusLookupLimiter:
@@ -96,15 +127,15 @@ class CaseworkCommands:
 
     async def register(self, form: Registration, actor: str, now: datetime) -> Registered:
         national_id = normalise_national_id(form.national_id)
-        phone = normalise_saudi_mobile(form.phone)
-        name = " ".join(form.full_name.split())
-        if not 3 <= len(name) <= 200:
-            raise InvalidName("a full name of 3 to 200 characters")
+        submitted = Contact(
+            full_name=_checked_name(form.full_name),
+            phone=normalise_saudi_mobile(form.phone),
+            language=_language(form.language),
+        )
         text = _checked_text(form.text)
-        language = "en" if form.language == "en" else "ar"
         async with self._engine.begin() as connection:
-            applicant_id, phone_ct = await self._applicant(
-                connection, name, national_id, phone, language, now
+            applicant_id, contact = await applicant_for_registration(
+                connection, self._cipher, national_id, submitted, now
             )
             request_id = (
                 await connection.execute(
@@ -126,61 +157,72 @@ class CaseworkCommands:
             )
             await self._add_version(connection, request_id, 1, text, actor, now)
             await record_history(
-                connection, request_id, None, RequestStatus.REGISTERED, actor, "", now
+                connection,
+                request_id,
+                None,
+                RequestStatus.REGISTERED,
+                actor,
+                "",
+                now,
+                cipher=self._cipher,
             )
             await enqueue(
                 connection,
+                self._cipher,
                 key=f"registered:{request_id}",
                 kind=SmsKind.REGISTERED,
-                phone_ct=phone_ct,
-                language=language,
+                phone=contact.phone,
+                language=contact.language,
                 tracking=format_tracking_number(tracking),
                 now=now,
                 request_id=request_id,
             )
         return Registered(request_id, tracking)
 
-    async def _applicant(
-        self,
-        connection: AsyncConnection,
-        name: str,
-        national_id: str,
-        phone: str,
-        language: str,
-        now: datetime,
-    ) -> tuple[int, str]:
-        """The applicant's row id (found by blind index, or new) and her encrypted phone."""
-        cipher = self._cipher
-        values = {
-            "full_name_ct": cipher.encrypt(name, "full_name"),
-            "phone_ct": cipher.encrypt(phone, "phone"),
-            "phone_index": cipher.blind_index(phone, "phone"),
-            "language": language,
-        }
-        id_index = cipher.blind_index(national_id, "national_id")
-        existing = (
-            await connection.execute(
-                select(applicants.c.id).where(applicants.c.national_id_index == id_index)
+    async def update_contact(
+        self, request_id: int, change: ContactChange, actor: str, now: datetime
+    ) -> ContactUpdated:
+        """A coordinator changes the contact of the applicant of ``request_id``: recorded in
+        the request's history, and a changed phone's old number is told by SMS."""
+        async with self._engine.begin() as connection:
+            request = await load_request(connection, request_id)
+            old = await contact_in(connection, self._cipher, request.applicant_id)
+            new = Contact(
+                full_name=old.full_name
+                if change.full_name is None
+                else _checked_name(change.full_name),
+                phone=old.phone if change.phone is None else normalise_saudi_mobile(change.phone),
+                language=old.language if change.language is None else _language(change.language),
             )
-        ).scalar_one_or_none()
-        if existing is not None:
-            await connection.execute(
-                update(applicants).where(applicants.c.id == existing).values(**values)
+            changed = tuple(
+                name
+                for name in ("full_name", "phone", "language")
+                if getattr(old, name) != getattr(new, name)
             )
-            return int(existing), values["phone_ct"]
-        applicant_id = (
-            await connection.execute(
-                insert(applicants)
-                .values(
-                    national_id_ct=cipher.encrypt(national_id, "national_id"),
-                    national_id_index=id_index,
-                    created_at=now,
-                    **values,
+            if not changed:
+                return ContactUpdated(request.applicant_id, ())
+            await change_contact_in(connection, self._cipher, request.applicant_id, new)
+            await note_in_history(
+                connection,
+                request_id,
+                actor,
+                f"contact updated: {', '.join(changed)}",
+                now,
+                cipher=self._cipher,
+            )
+            if "phone" in changed:
+                await enqueue(
+                    connection,
+                    self._cipher,
+                    key=f"contact_changed:{request.applicant_id}:{int(now.timestamp() * 1000)}",
+                    kind=SmsKind.CONTACT_CHANGED,
+                    phone=old.phone,
+                    language=old.language,
+                    tracking=format_tracking_number(request.tracking_number),
+                    now=now,
+                    request_id=request_id,
                 )
-                .returning(applicants.c.id)
-            )
-        ).scalar_one()
-        return int(applicant_id), values["phone_ct"]
+        return ContactUpdated(request.applicant_id, changed)
 
     async def _add_version(
         self,
@@ -195,7 +237,7 @@ class CaseworkCommands:
             insert(request_versions).values(
                 request_id=request_id,
                 version=version,
-                text_ct=self._cipher.encrypt(text, "request_text"),
+                text_ct=self._cipher.seal(text, REQUEST_TEXT, (request_id, version)),
                 author=author,
                 created_at=now,
             )
@@ -210,12 +252,32 @@ class CaseworkCommands:
         note: str = "",
     ) -> None:
         async with self._engine.begin() as connection:
-            await change_status_in(connection, request_id, wanted, actor, now, note)
+            await self.change_status_in(connection, request_id, wanted, actor, now, note)
+
+    async def change_status_in(
+        self,
+        connection: AsyncConnection,
+        request_id: int,
+        wanted: RequestStatus,
+        actor: str,
+        now: datetime,
+        note: str = "",
+    ) -> None:
+        """Change the status inside the caller's transaction (the office's outcome, for one)."""
+        await change_status_in(
+            connection, request_id, wanted, actor, now, note, cipher=self._cipher
+        )
 
     async def note(self, request_id: int, actor: str, note: str, now: datetime) -> None:
-        """A history row without a status change (the office's follow-up note, for one)."""
+        """A history row without a status change."""
         async with self._engine.begin() as connection:
-            await note_in_history(connection, request_id, actor, note, now)
+            await self.note_in(connection, request_id, actor, note, now)
+
+    async def note_in(
+        self, connection: AsyncConnection, request_id: int, actor: str, note: str, now: datetime
+    ) -> None:
+        """A history row inside the caller's transaction (the office's follow-up note)."""
+        await note_in_history(connection, request_id, actor, note, now, cipher=self._cipher)
 
     async def amend_text(self, request_id: int, text: str, author: str, now: datetime) -> int:
         cleaned = _checked_text(text)
@@ -258,21 +320,19 @@ class CaseworkCommands:
     ) -> int:
         """Refer the request inside the caller's transaction; returns the referral's id."""
         self.check_department(department)
-        await change_status_in(connection, request_id, RequestStatus.REFERRED, actor, now)
-        referral_id = (
-            await connection.execute(
-                insert(referrals)
-                .values(
-                    request_id=request_id,
-                    department=department[:64],
-                    due_on=due_on,
-                    note=note[:1000],
-                    created_at=now,
-                )
-                .returning(referrals.c.id)
-            )
-        ).scalar_one()
-        return int(referral_id)
+        await self.change_status_in(connection, request_id, RequestStatus.REFERRED, actor, now)
+        return await insert_sealed(
+            connection,
+            self._cipher,
+            referrals,
+            {
+                "request_id": request_id,
+                "department": department[:64],
+                "due_on": due_on,
+                "created_at": now,
+            },
+            {REFERRAL_NOTE: note[:1000]},
+        )
 
     async def record_reply(self, referral_id: int, reply: str, actor: str, now: datetime) -> None:
         async with self._engine.begin() as connection:
@@ -284,9 +344,12 @@ class CaseworkCommands:
             await connection.execute(
                 update(referrals)
                 .where(referrals.c.id == referral_id)
-                .values(reply=reply[:5000], replied_at=now)
+                .values(
+                    reply=self._cipher.seal(reply[:5000], REFERRAL_REPLY, referral_id),
+                    replied_at=now,
+                )
             )
-            await change_status_in(
+            await self.change_status_in(
                 connection, row.request_id, RequestStatus.DEPARTMENT_REPLIED, actor, now
             )
 
@@ -299,16 +362,27 @@ class CaseworkCommands:
         async with self._engine.connect() as connection:
             row = (
                 await connection.execute(
-                    select(requests.c.status, applicants.c.phone_ct)
+                    select(requests.c.status, applicants.c.id, applicants.c.phone_ct)
                     .join(applicants, applicants.c.id == requests.c.applicant_id)
                     .where(requests.c.tracking_number == tracking)
                 )
             ).first()
         wanted = ascii_digits(phone_last_four.strip())[-4:]
-        if row is None or self._cipher.decrypt(row.phone_ct, "phone")[-4:] != wanted:
+        if row is None or self._cipher.unseal(row.phone_ct, APPLICANT_PHONE, row.id)[-4:] != wanted:
             self._limiter.failed(tracking)
             raise InvalidTrackingNumber("no request matches")
         return RequestStatus(row.status)
+
+
+def _checked_name(full_name: str) -> str:
+    name = " ".join(full_name.split())
+    if not 3 <= len(name) <= 200:
+        raise InvalidName("a full name of 3 to 200 characters")
+    return name
+
+
+def _language(language: str) -> str:
+    return "en" if language == "en" else "ar"
 
 
 def _checked_text(text: str) -> str:

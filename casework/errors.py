@@ -54,3 +54,11 @@ class InvalidName(CaseworkError):
 class UnknownDepartment(CaseworkError):
     code = "unknown_department"
     message_key = "errors.desk.unknown_department"
+
+
+class ApplicantExists(CaseworkError):
+    """A registration gave a known national ID with another name or phone: her contact details
+    change only through an explicit update of her contact, never by registering."""
+
+    code = "applicant_exists"
+    message_key = "errors.desk.applicant_exists"

@@ -3,6 +3,7 @@
 Every change of a request's status goes through ``change_status_in``: checked against the
 lifecycle, recorded as a history row and announced by SMS in the same transaction, so the
 desk's own use cases and the scheduler's (which import these functions) never half-store one.
+A history note is free text about her: it is sealed to its row like the request's text.
 """
 
 from __future__ import annotations
@@ -10,14 +11,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from casework.applicants import contact_in
 from casework.errors import UnknownRequest
 from casework.lifecycle import RequestStatus, check_change, sms_for
 from casework.outbox import enqueue
-from casework.tables import applicants, request_history, requests
+from casework.pii import PiiCipher
+from casework.sealed_rows import insert_sealed
+from casework.tables import HISTORY_NOTE, request_history, requests
 from casework.tracking import format_tracking_number
+
+NOTE_LIMIT = 500  # characters of a history note
 
 
 @dataclass(frozen=True)
@@ -54,25 +60,39 @@ async def record_history(
     actor: str,
     note: str,
     now: datetime,
+    *,
+    cipher: PiiCipher,
 ) -> None:
-    await connection.execute(
-        insert(request_history).values(
-            request_id=request_id,
-            from_status=before.value if before else None,
-            to_status=after.value,
-            actor=actor,
-            note=note[:500],
-            at=now,
-        )
+    """A history row; its note ("" for none) is sealed once the row has its id."""
+    await insert_sealed(
+        connection,
+        cipher,
+        request_history,
+        {
+            "request_id": request_id,
+            "from_status": before.value if before else None,
+            "to_status": after.value,
+            "actor": actor,
+            "at": now,
+        },
+        {HISTORY_NOTE: note[:NOTE_LIMIT]},
     )
 
 
 async def note_in_history(
-    connection: AsyncConnection, request_id: int, actor: str, note: str, now: datetime
+    connection: AsyncConnection,
+    request_id: int,
+    actor: str,
+    note: str,
+    now: datetime,
+    *,
+    cipher: PiiCipher,
 ) -> None:
     """A history row without a status change (a rescheduled appointment, for one)."""
     request = await load_request(connection, request_id)
-    await record_history(connection, request_id, request.status, request.status, actor, note, now)
+    await record_history(
+        connection, request_id, request.status, request.status, actor, note, now, cipher=cipher
+    )
 
 
 async def change_status_in(
@@ -82,6 +102,8 @@ async def change_status_in(
     actor: str,
     now: datetime,
     note: str = "",
+    *,
+    cipher: PiiCipher,
     when: datetime | None = None,
     centre: str = "",
     sms_key: str | None = None,
@@ -97,21 +119,18 @@ async def change_status_in(
         .where(requests.c.id == request_id)
         .values(status=wanted.value, updated_at=now)
     )
-    await record_history(connection, request_id, request.status, wanted, actor, note, now)
+    await record_history(
+        connection, request_id, request.status, wanted, actor, note, now, cipher=cipher
+    )
     if not announce:
         return
-    applicant = (
-        await connection.execute(
-            select(applicants.c.phone_ct, applicants.c.language).where(
-                applicants.c.id == request.applicant_id
-            )
-        )
-    ).one()
+    applicant = await contact_in(connection, cipher, request.applicant_id)
     await enqueue(
         connection,
+        cipher,
         key=sms_key or f"status:{request_id}:{wanted.value}:{int(now.timestamp() * 1000)}",
         kind=sms_for(wanted),
-        phone_ct=applicant.phone_ct,
+        phone=applicant.phone,
         language=applicant.language,
         tracking=format_tracking_number(request.tracking_number),
         now=now,

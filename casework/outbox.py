@@ -16,12 +16,13 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 import aiohttp
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from casework.pii import PiiCipher
+from casework.pii import PiiCipher, UnreadableData
+from casework.sealed_rows import insert_sealed
 from casework.sms import SmsKind, render, segments
-from casework.tables import outbox
+from casework.tables import OUTBOX_PHONE, outbox
 
 log = logging.getLogger(__name__)
 
@@ -103,10 +104,11 @@ def provider_for(kind: str, url: str | None, api_key: str | None, sender_id: str
 
 async def enqueue(
     connection: AsyncConnection,
+    cipher: PiiCipher,
     *,
     key: str,
     kind: SmsKind,
-    phone_ct: str,
+    phone: str,
     language: str,
     tracking: str,
     now: datetime,
@@ -117,25 +119,29 @@ async def enqueue(
 ) -> None:
     """Add an SMS to the outbox in the caller's transaction. ``key`` is unique: enqueueing the
     same logical message twice (a retried tick, a restart) is refused by the database.
-    ``phone_ct`` is the applicant's encrypted phone, copied as it is: decrypted only to send."""
+    ``phone`` is sealed to the outbox row (decrypted only to send); the plain number never
+    reaches the database."""
     body = render(kind, language, tracking, when, centre, status)
     counted = segments(body)
-    await connection.execute(
-        insert(outbox).values(
-            idempotency_key=key,
-            request_id=request_id,
-            phone_ct=phone_ct,
-            language=language,
-            kind=kind.value,
-            body=body,
-            encoding=counted.encoding,
-            segments=counted.count,
-            status="pending",
-            attempts=0,
-            next_attempt_at=now,
-            last_error="",
-            created_at=now,
-        )
+    await insert_sealed(
+        connection,
+        cipher,
+        outbox,
+        {
+            "idempotency_key": key,
+            "request_id": request_id,
+            "language": language,
+            "kind": kind.value,
+            "body": body,
+            "encoding": counted.encoding,
+            "segments": counted.count,
+            "status": "pending",
+            "attempts": 0,
+            "next_attempt_at": now,
+            "last_error": "",
+            "created_at": now,
+        },
+        {OUTBOX_PHONE: phone},
     )
 
 
@@ -161,7 +167,11 @@ class Dispatcher:
             ).all()
         sent = 0
         for row in rows:
-            phone = self._cipher.decrypt(row.phone_ct, "phone")
+            try:
+                phone = self._cipher.unseal(row.phone_ct, OUTBOX_PHONE, row.id)
+            except UnreadableData:
+                await self._record_failure(row.id, "phone unreadable", True, now)
+                continue
             message = OutgoingSms(row.idempotency_key, phone, row.body)
             try:
                 provider_id = await self._provider.send(message)

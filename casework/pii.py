@@ -1,10 +1,14 @@
 """Personal data at rest: AES-256-GCM ciphertext with a key id, and keyed blind indexes.
 
-A stored value is ``pii1.<key id>.<base64url(nonce ‖ ciphertext ‖ tag)>``; the field's name
-is the associated data, so a ciphertext moved to another column does not decrypt. Lookups by
-national ID or phone use ``HMAC-SHA256(index key, normalised value)`` instead of the value.
-The keys live outside the database (``<data dir>/keys/``, 0600); ``rotate`` re-encrypts every
-row under a new key while the old one still decrypts what has not been done yet.
+A stored value is ``pii2.<key id>.<base64url(nonce ‖ ciphertext ‖ tag)>`` whose associated data
+names where it lives: table, column and row key. A ciphertext copied to another row or another
+column therefore does not decrypt (``UnreadableData``). Values written before row binding
+(``pii1``, with the field's name as associated data) and notes written before notes were
+encrypted (plain text) are still read; ``majlis keys rotate`` (``casework.rekey``) rewrites both
+as ``pii2``. Lookups by national ID or phone use ``HMAC-SHA256(index key, normalised value)``
+instead of the value. The keys live outside the database (``<data dir>/keys/``, 0600); a
+rotation re-encrypts every row under a new key while the old one still decrypts what has not
+been done yet.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import logging
 import os
 import secrets
 import time
@@ -22,16 +27,44 @@ from pathlib import Path
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from casework.errors import CaseworkError
 from certs.files import PRIVATE_MODE, write_file_atomically
 
-PREFIX = "pii1"
+log = logging.getLogger(__name__)
+
+PREFIX = "pii2"  # bound to table, column and row
+LEGACY_PREFIX = "pii1"  # bound to a field name only (before migration 0007)
 KEY_BYTES = 32
 NONCE_BYTES = 12
 RELOAD_EVERY_S = 2.0  # a key added by `majlis keys rotate` is in use this soon
 
 
-class UnreadableData(Exception):
-    """A stored value that no key we hold can decrypt (wrong key, tampered, truncated)."""
+class UnreadableData(CaseworkError):
+    """A stored value that no key we hold can decrypt for this place: wrong key, tampered,
+    truncated, or copied from another row or column."""
+
+    code = "unreadable_data"
+    message_key = "errors.desk.unreadable_data"
+
+
+@dataclass(frozen=True)
+class SealedColumn:
+    """Where ciphertexts live. ``legacy_field`` is the associated data ``pii1`` values of this
+    column were written with; ``optional`` columns (notes, replies) may hold "" (no note), and
+    plain text written before they were encrypted, which is read as it is until re-encrypted."""
+
+    table: str
+    column: str
+    legacy_field: str | None = None
+    optional: bool = False
+
+
+RowKey = int | tuple[int, ...]
+
+
+def associated_data(where: SealedColumn, row: RowKey) -> bytes:
+    keys = row if isinstance(row, tuple) else (row,)
+    return "\x1f".join((where.table, where.column, *map(str, keys))).encode()
 
 
 @dataclass(frozen=True)
@@ -66,25 +99,46 @@ class PiiCipher:
         self._reload()
         return self._keys.current
 
-    def encrypt(self, value: str, field: str) -> str:
+    def seal(self, value: str, where: SealedColumn, row: RowKey) -> str:
+        """``value`` encrypted for one place: this table's column on this row."""
         self._reload()
         nonce = os.urandom(NONCE_BYTES)
-        sealed = self._aead[self._keys.current].encrypt(nonce, value.encode(), field.encode())
+        sealed = self._aead[self._keys.current].encrypt(
+            nonce, value.encode(), associated_data(where, row)
+        )
         body = base64.urlsafe_b64encode(nonce + sealed).decode("ascii")
         return f"{PREFIX}.{self._keys.current}.{body}"
 
-    def decrypt(self, stored: str, field: str) -> str:
+    def unseal(self, stored: str, where: SealedColumn, row: RowKey) -> str:
+        """The value stored at this place; ``UnreadableData`` if it was not sealed for it."""
+        prefix = stored.split(".", 1)[0]
+        if prefix == PREFIX:
+            return self._decrypt(stored, associated_data(where, row), where, row)
+        if prefix == LEGACY_PREFIX and where.legacy_field is not None:
+            return self._decrypt(stored, where.legacy_field.encode(), where, row)
+        if where.optional and not stored.startswith((f"{PREFIX}.", f"{LEGACY_PREFIX}.")):
+            return stored  # "" (no note) or a note written before notes were encrypted
+        raise self._unreadable(where, row)
+
+    def is_current(self, stored: str) -> bool:
+        """Sealed row-bound under the current key (nothing for a rotation to do)."""
+        return stored.startswith(f"{PREFIX}.{self.current_key_id}.")
+
+    def _decrypt(self, stored: str, aad: bytes, where: SealedColumn, row: RowKey) -> str:
         try:
-            prefix, key_id, body = stored.split(".", 2)
-            if prefix == PREFIX and key_id not in self._aead:
+            _, key_id, body = stored.split(".", 2)
+            if key_id not in self._aead:
                 self._reload(force=True)  # written under a key added since we loaded
-            aead = self._aead[key_id] if prefix == PREFIX else None
-            if aead is None:
-                raise KeyError(prefix)
             raw = base64.urlsafe_b64decode(body)
-            return aead.decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], field.encode()).decode()
+            return self._aead[key_id].decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], aad).decode()
         except (ValueError, KeyError, InvalidTag, UnicodeDecodeError):
-            raise UnreadableData(f"{field} cannot be decrypted") from None
+            raise self._unreadable(where, row) from None
+
+    @staticmethod
+    def _unreadable(where: SealedColumn, row: RowKey) -> UnreadableData:
+        # Names the place, never the content: tampering or a lost key is an operator's matter.
+        log.warning("unreadable ciphertext in %s.%s row %s", where.table, where.column, row)
+        return UnreadableData(f"{where.table}.{where.column} cannot be decrypted")
 
     def key_id_of(self, stored: str) -> str:
         return stored.split(".", 2)[1]

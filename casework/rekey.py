@@ -1,34 +1,65 @@
 """Re-encrypting every stored personal value under the current data key (``majlis keys
-rotate``), in small transactions, while the service keeps running."""
+rotate``), in small transactions, while the service keeps running.
+
+The same pass turns what was written before migration 0007 into row-bound ciphertext:
+``pii1`` values (bound to a field name only) and notes or replies still in plain text.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Table, or_, select, update
+from sqlalchemy import Column, ColumnElement, Table, and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from casework.pii import PREFIX, PiiCipher
-from casework.tables import applicants, outbox, request_versions
+from casework.pii import PREFIX, PiiCipher, RowKey, SealedColumn
+from casework.tables import (
+    APPLICANT_NAME,
+    APPLICANT_NATIONAL_ID,
+    APPLICANT_PHONE,
+    HISTORY_NOTE,
+    OUTBOX_PHONE,
+    REFERRAL_NOTE,
+    REFERRAL_REPLY,
+    REQUEST_TEXT,
+    applicants,
+    outbox,
+    referrals,
+    request_history,
+    request_versions,
+)
 
-# (table, primary key columns, {ciphertext column: field name used as associated data})
-ENCRYPTED: list[tuple[Table, tuple[str, ...], dict[str, str]]] = [
-    (
-        applicants,
-        ("id",),
-        {"full_name_ct": "full_name", "national_id_ct": "national_id", "phone_ct": "phone"},
-    ),
-    (request_versions, ("request_id", "version"), {"text_ct": "request_text"}),
-    (outbox, ("id",), {"phone_ct": "phone"}),
+# (table, primary key columns, the sealed places of its rows)
+ENCRYPTED: list[tuple[Table, tuple[str, ...], tuple[SealedColumn, ...]]] = [
+    (applicants, ("id",), (APPLICANT_NAME, APPLICANT_NATIONAL_ID, APPLICANT_PHONE)),
+    (request_versions, ("request_id", "version"), (REQUEST_TEXT,)),
+    (request_history, ("id",), (HISTORY_NOTE,)),
+    (referrals, ("id",), (REFERRAL_NOTE, REFERRAL_REPLY)),
+    (outbox, ("id",), (OUTBOX_PHONE,)),
 ]
 BATCH = 500
+
+
+def _stale(column: Column[str], where: SealedColumn, current: str) -> ColumnElement[bool]:
+    """Not yet sealed row-bound under the current key ("" and NULL notes have nothing)."""
+    if where.optional:
+        return and_(column.is_not(None), column != "", column.not_like(current))
+    return column.not_like(current)
+
+
+def _resealed(
+    cipher: PiiCipher, stored: str | None, where: SealedColumn, row: RowKey
+) -> str | None:
+    if stored is None or (where.optional and stored == ""):
+        return stored
+    return cipher.seal(cipher.unseal(stored, where, row), where, row)
 
 
 async def reencrypt_all(engine: AsyncEngine, cipher: PiiCipher) -> dict[str, int]:
     """Rows re-encrypted per table; afterwards no row uses any key but the current one."""
     done: dict[str, int] = {}
     current = f"{PREFIX}.{cipher.current_key_id}.%"
-    for table, keys, fields in ENCRYPTED:
-        columns: list[Column[str]] = [table.c[name] for name in fields]
-        stale = or_(*(column.not_like(current) for column in columns))
+    for table, keys, places in ENCRYPTED:
+        columns: list[Column[str]] = [table.c[where.column] for where in places]
+        stale = or_(*(_stale(table.c[w.column], w, current) for w in places))
         count = 0
         while True:
             async with engine.begin() as connection:
@@ -38,9 +69,11 @@ async def reencrypt_all(engine: AsyncEngine, cipher: PiiCipher) -> dict[str, int
                     )
                 ).all()
                 for row in rows:
+                    key_values = tuple(int(getattr(row, k)) for k in keys)
+                    row_key: RowKey = key_values[0] if len(key_values) == 1 else key_values
                     values = {
-                        name: cipher.encrypt(cipher.decrypt(getattr(row, name), field), field)
-                        for name, field in fields.items()
+                        w.column: _resealed(cipher, getattr(row, w.column), w, row_key)
+                        for w in places
                     }
                     where = [table.c[k] == getattr(row, k) for k in keys]
                     await connection.execute(update(table).where(*where).values(**values))

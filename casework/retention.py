@@ -1,9 +1,10 @@
 """Retention: requests closed (or cancelled) more than N days ago lose their personal data.
 
 What stays is what statistics need (status, centre, category, dates, history without notes'
-content). Their text versions and SMS rows are deleted; an applicant whose every request is
-past retention is anonymised: name, ID and phone become empty ciphertexts and her blind
-indexes are replaced, so she can no longer be found. Sent or failed SMS rows older than N days
+content). Their text versions and SMS rows are deleted, their history notes and their
+referrals' notes and replies emptied; an applicant whose every request is past retention is
+anonymised: name, ID and phone become empty ciphertexts and her blind indexes are replaced, so
+she can no longer be found. Sent or failed SMS rows older than N days
 are deleted for everyone.
 """
 
@@ -18,7 +19,17 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from audit.log import AuditEntry, AuditLog
 from casework.pii import PiiCipher
-from casework.tables import applicants, outbox, request_versions, requests
+from casework.tables import (
+    APPLICANT_NAME,
+    APPLICANT_NATIONAL_ID,
+    APPLICANT_PHONE,
+    applicants,
+    outbox,
+    referrals,
+    request_history,
+    request_versions,
+    requests,
+)
 
 FINISHED = ("closed", "cancelled")
 
@@ -39,6 +50,19 @@ async def apply_retention(
     async with engine.begin() as connection:
         texts = await connection.execute(
             delete(request_versions).where(request_versions.c.request_id.in_(expired))
+        )
+        notes = await connection.execute(
+            update(request_history)
+            .where(request_history.c.request_id.in_(expired), request_history.c.note != "")
+            .values(note="")
+        )
+        referral_notes = await connection.execute(
+            update(referrals)
+            .where(
+                referrals.c.request_id.in_(expired),
+                (referrals.c.note != "") | referrals.c.reply.is_not(None),
+            )
+            .values(note="", reply=None)
         )
         messages = await connection.execute(
             delete(outbox).where(
@@ -62,15 +86,17 @@ async def apply_retention(
                 update(applicants)
                 .where(applicants.c.id == applicant_id)
                 .values(
-                    full_name_ct=cipher.encrypt("", "full_name"),
-                    national_id_ct=cipher.encrypt("", "national_id"),
-                    phone_ct=cipher.encrypt("", "phone"),
+                    full_name_ct=cipher.seal("", APPLICANT_NAME, applicant_id),
+                    national_id_ct=cipher.seal("", APPLICANT_NATIONAL_ID, applicant_id),
+                    phone_ct=cipher.seal("", APPLICANT_PHONE, applicant_id),
                     national_id_index=f"anonymised:{applicant_id}",
                     phone_index=f"anonymised:{applicant_id}",
                 )
             )
     return {
         "request_texts_deleted": int(texts.rowcount or 0),
+        "notes_emptied": int(notes.rowcount or 0),
+        "referrals_emptied": int(referral_notes.rowcount or 0),
         "sms_deleted": int(messages.rowcount or 0),
         "applicants_anonymised": len(to_anonymise),
     }

@@ -39,6 +39,7 @@ class SmsKind(StrEnum):
     CANCELLED = "cancelled"
     STATUS_CHANGED = "status_changed"
     CLOSED = "closed"
+    CONTACT_CHANGED = "contact_changed"
 
 
 @dataclass(frozen=True)

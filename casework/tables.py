@@ -1,13 +1,15 @@
 """The casework tables as SQLAlchemy Core objects (created by migration 0003).
 
-Personal data is never stored in clear: ``*_ct`` columns hold AES-GCM ciphertext
-(``casework.pii``) and ``*_index`` columns keyed HMAC blind indexes for lookups.
+Personal data is never stored in clear: ``*_ct`` columns, notes and replies hold AES-GCM
+ciphertext bound to their row (``casework.pii``; the ``SEALED`` places below) and ``*_index``
+columns keyed HMAC blind indexes for lookups.
 """
 
 from __future__ import annotations
 
 from sqlalchemy import Column, Date, ForeignKey, Index, Integer, String, Table, Text
 
+from casework.pii import SealedColumn
 from foundation.columns import UtcDateTime
 from foundation.tables import metadata
 
@@ -55,7 +57,7 @@ request_history = Table(
     Column("from_status", String(24), nullable=True),
     Column("to_status", String(24), nullable=False),
     Column("actor", String(64), nullable=False),
-    Column("note", String(500), nullable=False),
+    Column("note", Text, nullable=False),
     Column("at", UtcDateTime(), nullable=False),
 )
 
@@ -66,7 +68,7 @@ referrals = Table(
     Column("request_id", Integer, ForeignKey("requests.id"), nullable=False, index=True),
     Column("department", String(64), nullable=False),
     Column("due_on", Date, nullable=False),
-    Column("note", String(1000), nullable=False),
+    Column("note", Text, nullable=False),
     Column("reply", Text, nullable=True),
     Column("created_at", UtcDateTime(), nullable=False),
     Column("replied_at", UtcDateTime(), nullable=True),
@@ -93,3 +95,13 @@ outbox = Table(
     Column("sent_at", UtcDateTime(), nullable=True),
     Index("ix_sms_outbox_due", "status", "next_attempt_at"),
 )
+
+# Every place a ciphertext lives, with the associated data of values written before 0007.
+APPLICANT_NAME = SealedColumn("applicants", "full_name_ct", legacy_field="full_name")
+APPLICANT_NATIONAL_ID = SealedColumn("applicants", "national_id_ct", legacy_field="national_id")
+APPLICANT_PHONE = SealedColumn("applicants", "phone_ct", legacy_field="phone")
+REQUEST_TEXT = SealedColumn("request_versions", "text_ct", legacy_field="request_text")
+HISTORY_NOTE = SealedColumn("request_history", "note", optional=True)
+REFERRAL_NOTE = SealedColumn("referrals", "note", optional=True)
+REFERRAL_REPLY = SealedColumn("referrals", "reply", optional=True)
+OUTBOX_PHONE = SealedColumn("sms_outbox", "phone_ct", legacy_field="phone")

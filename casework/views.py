@@ -16,7 +16,16 @@ from casework.history import load_request
 from casework.identity import normalise_saudi_mobile
 from casework.lifecycle import RequestStatus
 from casework.pii import PiiCipher
-from casework.tables import applicants, outbox, request_history, request_versions, requests
+from casework.tables import (
+    APPLICANT_NAME,
+    HISTORY_NOTE,
+    REQUEST_TEXT,
+    applicants,
+    outbox,
+    request_history,
+    request_versions,
+    requests,
+)
 from casework.tracking import format_tracking_number, parse_tracking_number
 
 
@@ -144,7 +153,11 @@ class CaseworkViews:
                 .order_by(request_versions.c.version)
             )
             text_versions = tuple(
-                TextVersion(v.version, self._cipher.decrypt(v.text_ct, "request_text"), v.author)
+                TextVersion(
+                    v.version,
+                    self._cipher.unseal(v.text_ct, REQUEST_TEXT, (request_id, v.version)),
+                    v.author,
+                )
                 for v in versions
             )
             history = await connection.execute(
@@ -152,7 +165,16 @@ class CaseworkViews:
                 .where(request_history.c.request_id == request_id)
                 .order_by(request_history.c.id)
             )
-            steps = tuple(_step(h.from_status, h.to_status, h.actor, h.note, h.at) for h in history)
+            steps = tuple(
+                _step(
+                    h.from_status,
+                    h.to_status,
+                    h.actor,
+                    self._cipher.unseal(h.note, HISTORY_NOTE, h.id),
+                    h.at,
+                )
+                for h in history
+            )
             sms = await connection.execute(
                 select(outbox.c.kind, outbox.c.status, outbox.c.segments)
                 .where(outbox.c.request_id == request_id)
@@ -176,14 +198,14 @@ class CaseworkViews:
         async with self._engine.connect() as connection:
             row = (
                 await connection.execute(
-                    select(applicants.c.full_name_ct, requests.c.tracking_number)
+                    select(applicants.c.id, applicants.c.full_name_ct, requests.c.tracking_number)
                     .join(requests, requests.c.applicant_id == applicants.c.id)
                     .where(requests.c.id == request_id)
                 )
             ).first()
         if row is None:
             raise UnknownRequest(str(request_id))
-        name = self._cipher.decrypt(row.full_name_ct, "full_name")
+        name = self._cipher.unseal(row.full_name_ct, APPLICANT_NAME, row.id)
         return Greeting(
             first_name=name.split()[0] if name else "",
             text=await self.latest_text(request_id),
@@ -194,7 +216,7 @@ class CaseworkViews:
         async with self._engine.connect() as connection:
             row = (
                 await connection.execute(
-                    select(request_versions.c.text_ct)
+                    select(request_versions.c.version, request_versions.c.text_ct)
                     .where(request_versions.c.request_id == request_id)
                     .order_by(request_versions.c.version.desc())
                     .limit(1)
@@ -202,7 +224,7 @@ class CaseworkViews:
             ).first()
         if row is None:
             raise UnknownRequest(str(request_id))
-        return self._cipher.decrypt(row.text_ct, "request_text")
+        return self._cipher.unseal(row.text_ct, REQUEST_TEXT, (request_id, row.version))
 
     async def brief(self, request_id: int) -> Brief:
         """The office's pre-brief: this request's wording and the applicant's earlier ones."""

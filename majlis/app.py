@@ -206,9 +206,9 @@ async def _scheduler_context(app: web.Application) -> AsyncIterator[None]:
         timedelta(minutes=settings.slot_minutes), timedelta(minutes=settings.slot_buffer_minutes)
     )
     engine, rooms = app[DB_ENGINE], app[ROOMS]
-    app[SCHEDULER] = SchedulerCommands(engine, rooms, lengths)
+    app[SCHEDULER] = SchedulerCommands(engine, rooms, lengths, app[PII])
     app[SCHEDULER_VIEWS] = SchedulerViews(engine, rooms)
-    app[APPOINTMENT_CLOCK] = AppointmentClock(engine, rooms)
+    app[APPOINTMENT_CLOCK] = AppointmentClock(engine, rooms, app[PII])
     yield
 
 
@@ -218,7 +218,7 @@ async def _api_context(app: web.Application) -> AsyncIterator[None]:
         casework=app[CASEWORK],
         scheduler=app[SCHEDULER],
         scheduler_views=app[SCHEDULER_VIEWS],
-        outcomes=AudienceOutcomes(engine, app[ROOMS], app[CASEWORK]),
+        outcomes=AudienceOutcomes(engine, app[ROOMS], app[CASEWORK], app[PII]),
         statistics=StatisticsReport(engine),
         seats=SeatTokens(app[SCHEDULER_VIEWS], app[ROOMS]),
         room_store=RoomStore(engine),

@@ -12,9 +12,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from casework.applicants import contact_in
 from casework.outbox import enqueue
+from casework.pii import PiiCipher
 from casework.sms import SmsKind
-from casework.tables import applicants, requests
+from casework.tables import requests
 from casework.tracking import format_tracking_number
 from scheduler.errors import NotConfirmable, UnknownAppointment
 from scheduler.status import ACTIVE_APPOINTMENT, AppointmentStatus
@@ -90,22 +92,29 @@ async def retire(
 
 
 async def text_about(
-    connection: AsyncConnection, appointment: Appointment, kind: SmsKind, key: str, now: datetime
+    connection: AsyncConnection,
+    cipher: PiiCipher,
+    appointment: Appointment,
+    kind: SmsKind,
+    key: str,
+    now: datetime,
 ) -> None:
     """Queue an SMS about ``appointment`` (``key`` makes it unique per logical event)."""
     row = (
         await connection.execute(
-            select(requests.c.tracking_number, applicants.c.phone_ct, applicants.c.language)
-            .join(applicants, applicants.c.id == requests.c.applicant_id)
-            .where(requests.c.id == appointment.request_id)
+            select(requests.c.tracking_number, requests.c.applicant_id).where(
+                requests.c.id == appointment.request_id
+            )
         )
     ).one()
+    contact = await contact_in(connection, cipher, row.applicant_id)
     await enqueue(
         connection,
+        cipher,
         key=key,
         kind=kind,
-        phone_ct=row.phone_ct,
-        language=row.language,
+        phone=contact.phone,
+        language=contact.language,
         tracking=format_tracking_number(row.tracking_number),
         now=now,
         request_id=appointment.request_id,

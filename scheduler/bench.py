@@ -19,7 +19,16 @@ from casework.commands import CaseworkCommands, StatusLookupLimiter
 from casework.identity import last_four
 from casework.lifecycle import RequestStatus
 from casework.pii import PiiCipher, PiiKeys
-from casework.tables import applicants, request_history, request_versions, requests
+from casework.tables import (
+    APPLICANT_NAME,
+    APPLICANT_NATIONAL_ID,
+    APPLICANT_PHONE,
+    REQUEST_TEXT,
+    applicants,
+    request_history,
+    request_versions,
+    requests,
+)
 from casework.tracking import TrackingNumbers
 from rooms.errors import UnknownRoom
 from rooms.state import Room
@@ -52,10 +61,10 @@ async def seed(
                 [
                     {
                         "id": i,
-                        "full_name_ct": cipher.encrypt(f"Applicant {i}", "full_name"),
-                        "national_id_ct": cipher.encrypt(f"1{i:09d}", "national_id"),
+                        "full_name_ct": cipher.seal(f"Applicant {i}", APPLICANT_NAME, i),
+                        "national_id_ct": cipher.seal(f"1{i:09d}", APPLICANT_NATIONAL_ID, i),
                         "national_id_index": cipher.blind_index(f"1{i:09d}", "national_id"),
-                        "phone_ct": cipher.encrypt(phones[i], "phone"),
+                        "phone_ct": cipher.seal(phones[i], APPLICANT_PHONE, i),
                         "phone_index": cipher.blind_index(phones[i], "phone"),
                         "language": "ar",
                         "created_at": now,
@@ -86,7 +95,7 @@ async def seed(
                     {
                         "request_id": i,
                         "version": 1,
-                        "text_ct": cipher.encrypt("…", "request_text"),
+                        "text_ct": cipher.seal("…", REQUEST_TEXT, (i, 1)),
                         "author": "seed",
                         "created_at": now,
                     }

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from casework.history import change_status_in
 from casework.lifecycle import RequestStatus
+from casework.pii import PiiCipher
 from casework.sms import SmsKind
 from rooms.errors import UnknownRoom
 from rooms.state import RoomState
@@ -40,9 +41,10 @@ OUTCOME_OF_ROOM = {
 
 
 class AppointmentClock:
-    def __init__(self, engine: AsyncEngine, rooms: RoomPort) -> None:
+    def __init__(self, engine: AsyncEngine, rooms: RoomPort, cipher: PiiCipher) -> None:
         self._engine = engine
         self._rooms = rooms
+        self._cipher = cipher
 
     async def tick(self, now: datetime) -> None:
         """Rooms for confirmed appointments, reminders, outcomes of finished rooms."""
@@ -59,7 +61,9 @@ class AppointmentClock:
                 await self._remind(appointment, now)
                 if room_outcome(self._rooms, appointment) is not None:
                     async with self._engine.begin() as connection:
-                        await take_outcome_in(connection, self._rooms, appointment, now)
+                        await take_outcome_in(
+                            connection, self._rooms, appointment, now, cipher=self._cipher
+                        )
             except Exception:  # one bad appointment must not stop the others' reminders
                 log.exception("scheduler tick failed for appointment %s", appointment.id)
 
@@ -74,7 +78,7 @@ class AppointmentClock:
             try:
                 async with self._engine.begin() as connection:
                     key = f"{kind.value}:{appointment.id}"
-                    await text_about(connection, appointment, kind, key, now)
+                    await text_about(connection, self._cipher, appointment, kind, key, now)
             except IntegrityError:
                 continue  # sent on an earlier tick
 
@@ -82,7 +86,9 @@ class AppointmentClock:
         """Take a finished room's outcome now rather than at the next tick; the appointment
         as it is afterwards."""
         async with self._engine.begin() as connection:
-            return await settle_in(connection, self._rooms, appointment_id, now)
+            return await settle_in(
+                connection, self._rooms, appointment_id, now, cipher=self._cipher
+            )
 
 
 def room_outcome(rooms: RoomPort, appointment: Appointment) -> AppointmentStatus | None:
@@ -95,17 +101,27 @@ def room_outcome(rooms: RoomPort, appointment: Appointment) -> AppointmentStatus
 
 
 async def settle_in(
-    connection: AsyncConnection, rooms: RoomPort, appointment_id: int, now: datetime
+    connection: AsyncConnection,
+    rooms: RoomPort,
+    appointment_id: int,
+    now: datetime,
+    *,
+    cipher: PiiCipher,
 ) -> Appointment:
     """``AppointmentClock.settle`` inside the caller's transaction."""
     appointment = await load_appointment(connection, appointment_id)
-    if await take_outcome_in(connection, rooms, appointment, now):
+    if await take_outcome_in(connection, rooms, appointment, now, cipher=cipher):
         return await load_appointment(connection, appointment_id)
     return appointment
 
 
 async def take_outcome_in(
-    connection: AsyncConnection, rooms: RoomPort, appointment: Appointment, now: datetime
+    connection: AsyncConnection,
+    rooms: RoomPort,
+    appointment: Appointment,
+    now: datetime,
+    *,
+    cipher: PiiCipher,
 ) -> bool:
     """If the appointment's room has finished, write its outcome into the appointment and the
     request (heard, or back under review) with the request's SMS. True if it did."""
@@ -130,6 +146,7 @@ async def take_outcome_in(
         "scheduler",
         now,
         note=outcome.value,
+        cipher=cipher,
         sms_key=f"outcome:{appointment.id}",
     )
     return True

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from casework.history import change_status_in, note_in_history
 from casework.lifecycle import BOOKABLE, RequestStatus
+from casework.pii import PiiCipher
 from casework.sms import SmsKind
 from casework.tables import requests
 from foundation.tables import centres, devices
@@ -37,10 +38,13 @@ class SlotLengths:
 
 
 class SchedulerCommands:
-    def __init__(self, engine: AsyncEngine, rooms: RoomPort, lengths: SlotLengths) -> None:
+    def __init__(
+        self, engine: AsyncEngine, rooms: RoomPort, lengths: SlotLengths, cipher: PiiCipher
+    ) -> None:
         self._engine = engine
         self._rooms = rooms
         self._lengths = lengths
+        self._cipher = cipher  # history notes and SMS phones are sealed
 
     async def create_sitting(
         self, office_device: str, starts_at: datetime, ends_at: datetime, now: datetime
@@ -78,7 +82,9 @@ class SchedulerCommands:
             appointment_id = await _book_in(
                 connection, request_id, slot_id, booth, now, ignoring=None
             )
-            await _announce(connection, appointment_id, RequestStatus.AUDIENCE_BOOKED, actor, now)
+            await _announce(
+                connection, self._cipher, appointment_id, RequestStatus.AUDIENCE_BOOKED, actor, now
+            )
             return appointment_id
 
     async def reschedule(
@@ -97,12 +103,17 @@ class SchedulerCommands:
                     actor,
                     now,
                     note="rescheduled",
+                    cipher=self._cipher,
                     announce=False,
                 )
             else:
-                await note_in_history(connection, old.request_id, actor, "rescheduled", now)
+                await note_in_history(
+                    connection, old.request_id, actor, "rescheduled", now, cipher=self._cipher
+                )
             new = await load_appointment(connection, new_id)
-            await text_about(connection, new, SmsKind.RESCHEDULED, f"rescheduled:{new_id}", now)
+            await text_about(
+                connection, self._cipher, new, SmsKind.RESCHEDULED, f"rescheduled:{new_id}", now
+            )
         await self._cancel_room(old.room_id, AppointmentStatus.RESCHEDULED)
         return new_id
 
@@ -116,9 +127,12 @@ class SchedulerCommands:
                 actor,
                 now,
                 note="appointment cancelled",
+                cipher=self._cipher,
                 announce=False,
             )
-            await text_about(connection, old, SmsKind.CANCELLED, f"cancelled:{appointment_id}", now)
+            await text_about(
+                connection, self._cipher, old, SmsKind.CANCELLED, f"cancelled:{appointment_id}", now
+            )
         await self._cancel_room(old.room_id, AppointmentStatus.CANCELLED)
 
     async def _cancel_room(self, room_id: str | None, why: AppointmentStatus) -> None:
@@ -153,7 +167,9 @@ class SchedulerCommands:
                     status=AppointmentStatus.CONFIRMED.value, room_id=room_id_for(appointment_id)
                 )
             )
-            await _announce(connection, appointment_id, RequestStatus.CONFIRMED, actor, now)
+            await _announce(
+                connection, self._cipher, appointment_id, RequestStatus.CONFIRMED, actor, now
+            )
         await ensure_room(self._engine, self._rooms, appointment_id)
 
     async def add_standby(self, sitting_id: int, request_id: int, now: datetime) -> None:
@@ -249,6 +265,7 @@ async def _book_in(
 
 async def _announce(
     connection: AsyncConnection,
+    cipher: PiiCipher,
     appointment_id: int,
     status: RequestStatus,
     actor: str,
@@ -261,6 +278,7 @@ async def _announce(
         status,
         actor,
         now,
+        cipher=cipher,
         sms_key=f"{status.value}:{appointment_id}",
         when=appointment.starts_at,
         centre=appointment.centre,

@@ -15,8 +15,8 @@ from enum import StrEnum
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from casework.commands import CaseworkCommands
-from casework.history import change_status_in, note_in_history
 from casework.lifecycle import RequestStatus
+from casework.pii import PiiCipher
 from scheduler.appointment_rooms import RoomPort
 from scheduler.clock import settle_in
 from scheduler.errors import NotConfirmable
@@ -39,10 +39,13 @@ class OutcomeRecorded:
 
 
 class AudienceOutcomes:
-    def __init__(self, engine: AsyncEngine, rooms: RoomPort, desk: CaseworkCommands) -> None:
+    def __init__(
+        self, engine: AsyncEngine, rooms: RoomPort, desk: CaseworkCommands, cipher: PiiCipher
+    ) -> None:
         self._engine = engine
         self._rooms = rooms
         self._desk = desk
+        self._cipher = cipher  # the clock's outcome writes a sealed history note
 
     async def record_outcome(
         self,
@@ -54,7 +57,9 @@ class AudienceOutcomes:
         now: datetime,
     ) -> OutcomeRecorded:
         async with self._engine.begin() as connection:
-            appointment = await settle_in(connection, self._rooms, appointment_id, now)
+            appointment = await settle_in(
+                connection, self._rooms, appointment_id, now, cipher=self._cipher
+            )
             if appointment.status is AppointmentStatus.HEARD:
                 await self._decide(
                     connection, appointment.request_id, outcome, department, note, actor, now
@@ -74,10 +79,12 @@ class AudienceOutcomes:
         now: datetime,
     ) -> None:
         if outcome is OfficeOutcome.RESOLVED:
-            await change_status_in(connection, request_id, RequestStatus.CLOSED, actor, now, note)
+            await self._desk.change_status_in(
+                connection, request_id, RequestStatus.CLOSED, actor, now, note
+            )
         elif outcome is OfficeOutcome.REFERRED:
             to = self._desk.check_department(department)
             due = (now + REFERRAL_DUE).date()
             await self._desk.refer_in(connection, request_id, to, due, note, actor, now)
         else:
-            await note_in_history(connection, request_id, actor, f"follow_up: {note}"[:500], now)
+            await self._desk.note_in(connection, request_id, actor, f"follow_up: {note}"[:500], now)

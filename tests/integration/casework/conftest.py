@@ -66,17 +66,18 @@ class Office:
         cls, settings: Settings, engine: AsyncEngine, clock: ManualClock, rooms: RoomService
     ) -> Office:
         desk = new_desk(engine, settings)
+        cipher = pii_cipher(settings)
         return cls(
             settings,
             engine,
             clock,
             rooms,
             desk,
-            CaseworkViews(engine, pii_cipher(settings)),
-            SchedulerCommands(engine, rooms, SlotLengths()),
+            CaseworkViews(engine, cipher),
+            SchedulerCommands(engine, rooms, SlotLengths(), cipher),
             SchedulerViews(engine, rooms),
-            AppointmentClock(engine, rooms),
-            AudienceOutcomes(engine, rooms, desk),
+            AppointmentClock(engine, rooms, cipher),
+            AudienceOutcomes(engine, rooms, desk, cipher),
         )
 
     async def restart(self) -> None:

@@ -13,7 +13,7 @@ from casework.errors import InvalidTrackingNumber
 from casework.outbox import ConsoleProvider
 from casework.pii import PiiCipher, PiiKeys, UnreadableData, add_data_key, load_pii_keys
 from casework.rekey import ENCRYPTED, reencrypt_all
-from casework.tables import applicants
+from casework.tables import APPLICANT_NATIONAL_ID, APPLICANT_PHONE, applicants
 from majlis.components import pii_cipher
 from tests.integration.casework.conftest import Office, valid_registration
 
@@ -86,7 +86,13 @@ async def test_after_rotation_every_row_is_under_the_new_key_only(office: Office
     new_keys = load_pii_keys(keys_dir)
     assert new_keys.current != old_keys.current
     counts = await reencrypt_all(office.engine, pii_cipher(office.settings))
-    assert counts == {"applicants": 2, "request_versions": 4, "sms_outbox": 2}
+    assert counts == {
+        "applicants": 2,
+        "request_versions": 4,
+        "request_history": 0,  # their registration rows have no note
+        "referrals": 0,
+        "sms_outbox": 2,
+    }
 
     only_old = PiiCipher.fixed(old_keys)
     only_new = PiiCipher.fixed(
@@ -98,13 +104,18 @@ async def test_after_rotation_every_row_is_under_the_new_key_only(office: Office
     )
     checked = 0
     async with office.engine.connect() as connection:
-        for table, _keys, fields in ENCRYPTED:
-            for row in await connection.execute(select(*(table.c[name] for name in fields))):
-                for name, field in fields.items():
-                    value = getattr(row, name)
-                    only_new.decrypt(value, field)
+        for table, keys, places in ENCRYPTED:
+            columns = (*(table.c[k] for k in keys), *(table.c[w.column] for w in places))
+            for row in await connection.execute(select(*columns)):
+                key = tuple(getattr(row, k) for k in keys)
+                row_key = key[0] if len(key) == 1 else key
+                for where in places:
+                    value = getattr(row, where.column)
+                    if where.optional and not value:
+                        continue
+                    only_new.unseal(value, where, row_key)
                     with pytest.raises(UnreadableData):
-                        only_old.decrypt(value, field)
+                        only_old.unseal(value, where, row_key)
                     checked += 1
     assert checked == 2 * 3 + 4 + 2
     # The blind index did not change: she is still found by her national ID.
@@ -118,14 +129,16 @@ async def test_after_rotation_every_row_is_under_the_new_key_only(office: Office
     assert found == 2
 
 
-def test_a_value_moved_to_another_column_does_not_decrypt(office: Office) -> None:
+def test_a_value_moved_to_another_column_or_row_does_not_decrypt(office: Office) -> None:
     cipher = pii_cipher(office.settings)
-    sealed = cipher.encrypt("1000000008", "national_id")
-    assert cipher.decrypt(sealed, "national_id") == "1000000008"
+    sealed = cipher.seal("1000000008", APPLICANT_NATIONAL_ID, 1)
+    assert cipher.unseal(sealed, APPLICANT_NATIONAL_ID, 1) == "1000000008"
     with pytest.raises(UnreadableData):
-        cipher.decrypt(sealed, "phone")
+        cipher.unseal(sealed, APPLICANT_PHONE, 1)
     with pytest.raises(UnreadableData):
-        cipher.decrypt(sealed[:-4] + "AAAA", "national_id")
+        cipher.unseal(sealed, APPLICANT_NATIONAL_ID, 2)
+    with pytest.raises(UnreadableData):
+        cipher.unseal(sealed[:-4] + "AAAA", APPLICANT_NATIONAL_ID, 1)
 
 
 async def test_retention_removes_personal_data_of_long_closed_requests_only(
@@ -144,6 +157,8 @@ async def test_retention_removes_personal_data_of_long_closed_requests_only(
     cipher = pii_cipher(office.settings)
     assert await apply_retention(office.engine, cipher, now(), days=365) == {
         "request_texts_deleted": 0,
+        "notes_emptied": 0,
+        "referrals_emptied": 0,
         "sms_deleted": 0,
         "applicants_anonymised": 0,
     }
@@ -160,7 +175,7 @@ async def test_retention_removes_personal_data_of_long_closed_requests_only(
     assert sorted(left) == [2, 2]
     assert statuses == {1: "closed", 2: "registered"}  # the figures keep the request itself
     anonymised = next(p for p in people if p.id == 1)
-    assert cipher.decrypt(anonymised.national_id_ct, "national_id") == ""
+    assert cipher.unseal(anonymised.national_id_ct, APPLICANT_NATIONAL_ID, 1) == ""
     assert anonymised.national_id_index == "anonymised:1"
     assert 1 not in messages
     tracking = (await office.views.details(1)).tracking_number
