@@ -4,6 +4,7 @@ and a guard that fails any test whose code blocks the event loop."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import socket
 from collections.abc import AsyncIterator
@@ -69,7 +70,14 @@ class _SlowCallbackRecorder(logging.Handler):
 
 @pytest.fixture(autouse=True)
 async def _fail_on_blocked_event_loop() -> AsyncIterator[None]:
-    """A callback that holds the event loop longer than SLOW_CALLBACK_S fails the test."""
+    """A callback that holds the event loop longer than SLOW_CALLBACK_S fails the test.
+
+    The garbage earlier tests left is collected first and what survives is frozen out of the
+    collector's sight: otherwise a full collection of the whole test session's heap (late in
+    a run, half a second) lands in whichever callback happens to run, and the guard blames
+    code that did not block. A collection of this test's own objects still counts."""
+    gc.collect()
+    gc.freeze()
     loop = asyncio.get_running_loop()
     loop.set_debug(True)
     loop.slow_callback_duration = SLOW_CALLBACK_S
