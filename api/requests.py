@@ -42,7 +42,8 @@ async def request_details(request: web.Request) -> web.Response:
 
 async def change_status(request: web.Request) -> web.Response:
     body = await read_body(request, models.StatusChange)
-    await services_of(request).casework.change_status(
+    # The scheduler's use case: a cancelled request's appointment is cancelled with it.
+    await services_of(request).scheduler.change_request_status(
         path_id(request), RequestStatus(body.status), actor_of(request), now_of(request), body.note
     )
     await audit(request, "request.status", f"request:{path_id(request)}", body.status)

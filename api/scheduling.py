@@ -1,4 +1,4 @@
-"""Sittings, slots, standby, bookings, confirmation calls and check-in."""
+"""Sittings, slots, standby, bookings, confirmation calls, check-in and check-out."""
 
 from __future__ import annotations
 
@@ -92,6 +92,13 @@ async def check_in(request: web.Request) -> web.Response:
     return json_answer({"ok": True})
 
 
+async def check_out(request: web.Request) -> web.Response:
+    appointment_id = path_id(request)
+    await services_of(request).scheduler.check_out(appointment_id, now_of(request))
+    await audit(request, "appointment.check_out", f"appointment:{appointment_id}")
+    return json_answer({"ok": True})
+
+
 ROUTES: tuple[Route, ...] = (
     Route("POST", "/api/sittings", Permission.BOOKING_WRITE, create_sitting),
     Route("GET", "/api/sittings/{id}/slots", Permission.SCHEDULE_READ, sitting_slots),
@@ -103,4 +110,5 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/api/appointments/{id}/calls", Permission.BOOKING_WRITE, record_call),
     Route("GET", "/api/sittings", Permission.SCHEDULE_READ, day_sittings),
     Route("POST", "/api/appointments/{id}/check-in", Permission.BOOKING_WRITE, check_in),
+    Route("POST", "/api/appointments/{id}/check-out", Permission.BOOKING_WRITE, check_out),
 )

@@ -10,6 +10,8 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from foundation.serial_transactions import begin_immediate_when_serial
+
 
 class DatabaseNotMigrated(Exception):
     """The schema is older than this code; ``majlis db upgrade`` fixes it."""
@@ -24,6 +26,8 @@ def create_engine(url: str) -> AsyncEngine:
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_async_engine(url)
     event.listen(engine.sync_engine, "connect", _configure_sqlite_connection)
+    # ``foundation.serial_engine`` transactions take the write lock as they begin.
+    event.listen(engine.sync_engine, "begin", begin_immediate_when_serial)
     return engine
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from rooms.errors import UnknownRoom
-from rooms.state import Room
+from rooms.state import Room, RoomState
 from rooms.store import Seats
 from scheduler.appointments import load_appointment
 from scheduler.tables import sittings, slots
@@ -36,8 +36,30 @@ class RoomPort(Protocol):
     async def cancel_room(self, room_id: str, reason: str) -> bool: ...
 
 
+# The audience is under way: the booth is in it, or it has begun (the office admitted her).
+UNDER_WAY = frozenset({RoomState.LOBBY, RoomState.LIVE, RoomState.PAUSED})
+
+
 def room_id_for(appointment_id: int) -> str:
     return f"appt-{appointment_id}"
+
+
+def audience_over(rooms: RoomPort, appointment_id: int) -> bool:
+    """The appointment's room has ended, was a no-show or was aborted (False while it does
+    not exist: the audience is still to come)."""
+    try:
+        return rooms.room(room_id_for(appointment_id)).is_over
+    except UnknownRoom:
+        return False
+
+
+def audience_under_way(rooms: RoomPort, appointment_id: int) -> bool:
+    """The applicant is in her audience now: the booth sits in the room, or it has begun."""
+    try:
+        room = rooms.room(room_id_for(appointment_id))
+    except UnknownRoom:
+        return False
+    return not room.is_over and (room.booth_present or room.state in UNDER_WAY)
 
 
 async def ensure_room(engine: AsyncEngine, rooms: RoomPort, appointment_id: int) -> None:

@@ -36,6 +36,12 @@ class Appointment:
     room_id: str | None
     checked_in_at: datetime | None
     rating: int | None
+    checked_out_at: datetime | None = None  # she left the booth (the coordinator's check-out)
+
+    @property
+    def seated(self) -> bool:
+        """Checked in at her booth and not checked out."""
+        return self.checked_in_at is not None and self.checked_out_at is None
 
     @property
     def centre(self) -> str:
@@ -67,6 +73,7 @@ async def load_appointments(
             room_id=row.room_id,
             checked_in_at=row.checked_in_at,
             rating=row.rating,
+            checked_out_at=row.checked_out_at,
         )
         for row in rows
     ]

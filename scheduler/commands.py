@@ -1,6 +1,8 @@
 """Scheduling use cases: sittings, booking, rescheduling, cancelling, confirmation calls,
-standby, check-in and the applicant's rating. Each is one transaction that writes the change,
-the request's history and its SMS together; rooms are created or cancelled after it commits.
+standby, check-in and check-out, the applicant's rating, and a request's status change (a
+cancelled request takes its appointment with it). Each is one transaction that writes the
+change, the request's history and its SMS together; rooms are created or cancelled after it
+commits. Booking and check-in transactions are serial (``foundation.serial_transactions``).
 """
 
 from __future__ import annotations
@@ -8,20 +10,27 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import and_, insert, select, update
+from sqlalchemy import insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from casework.history import change_status_in, note_in_history
-from casework.lifecycle import BOOKABLE, RequestStatus
+from casework.lifecycle import RequestStatus
 from casework.pii import PiiCipher
 from casework.sms import SmsKind
-from casework.tables import requests
-from foundation.tables import centres, devices
+from foundation.serial_transactions import serial_engine
 from scheduler.appointment_rooms import RoomPort, ensure_room, room_id_for
-from scheduler.appointments import CHECK_IN_WINDOW, load_appointment, retire, text_about
-from scheduler.booking import Booking, SlotTimes, check_booking, cut_slots
-from scheduler.errors import NotConfirmable, SchedulingError, SlotTaken
+from scheduler.appointments import (
+    Appointment,
+    load_appointment,
+    load_appointments,
+    retire,
+    text_about,
+)
+from scheduler.booking import cut_slots
+from scheduler.errors import NotConfirmable
+from scheduler.occupancy import check_in_in, check_out_in
+from scheduler.reservations import book_in
 from scheduler.status import ACTIVE_APPOINTMENT, AppointmentStatus, CallOutcome, values
 from scheduler.tables import appointments, confirmation_calls, sittings, slots, standby
 
@@ -42,6 +51,7 @@ class SchedulerCommands:
         self, engine: AsyncEngine, rooms: RoomPort, lengths: SlotLengths, cipher: PiiCipher
     ) -> None:
         self._engine = engine
+        self._serial = serial_engine(engine)  # booking and check-in: check and write as one
         self._rooms = rooms
         self._lengths = lengths
         self._cipher = cipher  # history notes and SMS phones are sealed
@@ -78,8 +88,8 @@ class SchedulerCommands:
     async def book(
         self, request_id: int, slot_id: int, booth: str, actor: str, now: datetime
     ) -> int:
-        async with self._engine.begin() as connection:
-            appointment_id = await _book_in(
+        async with self._serial.begin() as connection:
+            appointment_id = await book_in(
                 connection, request_id, slot_id, booth, now, ignoring=None
             )
             await _announce(
@@ -90,9 +100,9 @@ class SchedulerCommands:
     async def reschedule(
         self, appointment_id: int, slot_id: int, booth: str, actor: str, now: datetime
     ) -> int:
-        async with self._engine.begin() as connection:
+        async with self._serial.begin() as connection:
             old = await retire(connection, appointment_id, AppointmentStatus.RESCHEDULED)
-            new_id = await _book_in(
+            new_id = await book_in(
                 connection, old.request_id, slot_id, booth, now, ignoring=appointment_id
             )
             if old.status is AppointmentStatus.CONFIRMED:  # the new time needs its own call
@@ -134,6 +144,27 @@ class SchedulerCommands:
                 connection, self._cipher, old, SmsKind.CANCELLED, f"cancelled:{appointment_id}", now
             )
         await self._cancel_room(old.room_id, AppointmentStatus.CANCELLED)
+
+    async def change_request_status(
+        self, request_id: int, wanted: RequestStatus, actor: str, now: datetime, note: str = ""
+    ) -> None:
+        """A coordinator's change of a request's status. A cancelled request keeps no active
+        appointment: it is cancelled with the request, and its room ended (its seat tokens
+        are refused from then on)."""
+        async with self._engine.begin() as connection:
+            retired: list[Appointment] = []
+            if wanted is RequestStatus.CANCELLED:
+                for active in await load_appointments(
+                    connection,
+                    appointments.c.request_id == request_id,
+                    appointments.c.status.in_(values(ACTIVE_APPOINTMENT)),
+                ):
+                    retired.append(await retire(connection, active.id, AppointmentStatus.CANCELLED))
+            await change_status_in(
+                connection, request_id, wanted, actor, now, note, cipher=self._cipher
+            )
+        for appointment in retired:
+            await self._cancel_room(appointment.room_id, AppointmentStatus.CANCELLED)
 
     async def _cancel_room(self, room_id: str | None, why: AppointmentStatus) -> None:
         if room_id:
@@ -186,18 +217,15 @@ class SchedulerCommands:
     # -- the booth -------------------------------------------------------------------------------
 
     async def check_in(self, appointment_id: int, now: datetime) -> None:
-        """The coordinator seats the applicant: her confirmed appointment goes to the booth."""
-        async with self._engine.begin() as connection:
-            appointment = await load_appointment(connection, appointment_id)
-            if appointment.status is not AppointmentStatus.CONFIRMED:
-                raise NotConfirmable("only a confirmed appointment can be checked in")
-            if abs(appointment.starts_at - now) > CHECK_IN_WINDOW:
-                raise NotConfirmable("check-in opens an hour before the appointment")
-            await connection.execute(
-                update(appointments)
-                .where(appointments.c.id == appointment_id)
-                .values(checked_in_at=now)
-            )
+        """The coordinator seats the applicant: her confirmed appointment goes to the booth,
+        unless another applicant is seated there (``BoothOccupied``)."""
+        async with self._serial.begin() as connection:
+            await check_in_in(connection, self._rooms, appointment_id, now)
+
+    async def check_out(self, appointment_id: int, now: datetime) -> None:
+        """The applicant left the booth, which may take the next one."""
+        async with self._serial.begin() as connection:
+            await check_out_in(connection, self._rooms, appointment_id, now)
 
     async def rate(self, appointment_id: int, stars: int) -> None:
         async with self._engine.begin() as connection:
@@ -206,61 +234,6 @@ class SchedulerCommands:
                 .where(appointments.c.id == appointment_id, appointments.c.rating.is_(None))
                 .values(rating=stars)
             )
-
-
-async def _book_in(
-    connection: AsyncConnection,
-    request_id: int,
-    slot_id: int,
-    booth: str,
-    now: datetime,
-    ignoring: int | None,
-) -> int:
-    slot = (await connection.execute(select(slots).where(slots.c.id == slot_id))).first()
-    if slot is None:
-        raise SlotTaken(f"no slot {slot_id}")
-    request = (
-        await connection.execute(
-            select(requests.c.status, requests.c.applicant_id).where(requests.c.id == request_id)
-        )
-    ).first()
-    if request is None:
-        raise SchedulingError(f"no request {request_id}")
-    times = SlotTimes(slot.starts_at, slot.ends_at)
-    status = RequestStatus(request.status)
-    bookable = status in BOOKABLE or (
-        ignoring is not None and status in (RequestStatus.AUDIENCE_BOOKED, RequestStatus.CONFIRMED)
-    )
-    check_booking(
-        slot_id=slot_id,
-        slot=times,
-        booth=booth,
-        booth_in_service=await _booth_in_service(connection, booth),
-        applicant_id=request.applicant_id,
-        request_bookable=bookable,
-        active=await _active_near(connection, times),
-        now=now,
-        ignoring=ignoring,
-    )
-    try:
-        return int(
-            (
-                await connection.execute(
-                    insert(appointments)
-                    .values(
-                        request_id=request_id,
-                        slot_id=slot_id,
-                        booth_device=booth,
-                        starts_at=times.starts_at,
-                        status=AppointmentStatus.BOOKED.value,
-                        created_at=now,
-                    )
-                    .returning(appointments.c.id)
-                )
-            ).scalar_one()
-        )
-    except IntegrityError:  # another coordinator booked it a moment ago
-        raise SlotTaken(f"slot {slot_id} or booth {booth} was just booked") from None
 
 
 async def _announce(
@@ -283,39 +256,3 @@ async def _announce(
         when=appointment.starts_at,
         centre=appointment.centre,
     )
-
-
-async def _booth_in_service(connection: AsyncConnection, booth: str) -> bool:
-    centre_code, _, label = booth.partition("/")
-    row = (
-        await connection.execute(
-            select(devices.c.in_service)
-            .join(centres, centres.c.id == devices.c.centre_id)
-            .where(
-                and_(
-                    centres.c.code == centre_code,
-                    devices.c.label == label,
-                    devices.c.kind == "booth",
-                )
-            )
-        )
-    ).first()
-    return bool(row and row.in_service)
-
-
-async def _active_near(connection: AsyncConnection, slot: SlotTimes) -> list[Booking]:
-    window = timedelta(hours=12)
-    rows = await connection.execute(
-        select(appointments, slots.c.ends_at, requests.c.applicant_id)
-        .join(slots, slots.c.id == appointments.c.slot_id)
-        .join(requests, requests.c.id == appointments.c.request_id)
-        .where(
-            appointments.c.status.in_(values(ACTIVE_APPOINTMENT)),
-            appointments.c.starts_at > slot.starts_at - window,
-            appointments.c.starts_at < slot.ends_at + window,
-        )
-    )
-    return [
-        Booking(r.id, r.slot_id, r.booth_device, r.starts_at, r.ends_at, r.applicant_id)
-        for r in rows
-    ]

@@ -53,3 +53,22 @@ class UnknownAppointment(SchedulingError):
 class NotConfirmable(SchedulingError):
     code = "not_confirmable"
     message_key = "errors.scheduler.not_confirmable"
+
+
+class BoothOccupied(SchedulingError):
+    """Another applicant is seated at the booth and her audience has not ended."""
+
+    code = "booth_occupied"
+    message_key = "errors.scheduler.booth_occupied"
+
+
+class NotCheckedIn(SchedulingError):
+    code = "not_checked_in"
+    message_key = "errors.scheduler.not_checked_in"
+
+
+class AudienceInProgress(SchedulingError):
+    """She cannot be checked out while her audience is under way at the booth."""
+
+    code = "audience_in_progress"
+    message_key = "errors.scheduler.audience_in_progress"

@@ -44,6 +44,7 @@ appointments = Table(
     Column("created_at", UtcDateTime(), nullable=False),
     Column("checked_in_at", UtcDateTime(), nullable=True),  # migration 0006
     Column("rating", Integer, nullable=True),  # the applicant's 1-5 at the booth
+    Column("checked_out_at", UtcDateTime(), nullable=True),  # migration 0011
     # The database is the last line of the booking rules: one active booking per slot, and
     # one per booth at a time, even if two coordinators press "book" at once.
     Index(

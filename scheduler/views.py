@@ -51,7 +51,7 @@ class SlotHolder:
     tracking_number: str
     booth: str
     status: AppointmentStatus
-    checked_in: bool
+    checked_in: bool  # seated at the booth: checked in and not checked out
 
 
 @dataclass(frozen=True)
@@ -108,6 +108,7 @@ class AppointmentCalls:
     status: AppointmentStatus
     room: str | None
     rating: int | None
+    checked_in: bool  # seated at the booth: checked in and not checked out
     calls: tuple[CallRecord, ...]
 
 
@@ -215,6 +216,7 @@ class SchedulerViews:
                     appointments.c.booth_device,
                     appointments.c.status,
                     appointments.c.checked_in_at,
+                    appointments.c.checked_out_at,
                     requests.c.tracking_number,
                     requests.c.id.label("request_id"),
                 )
@@ -233,7 +235,7 @@ class SchedulerViews:
                     tracking_number=format_tracking_number(h.tracking_number),
                     booth=h.booth_device,
                     status=AppointmentStatus(h.status),
-                    checked_in=h.checked_in_at is not None,
+                    checked_in=h.checked_in_at is not None and h.checked_out_at is None,
                 )
                 for h in held
             }
@@ -278,6 +280,7 @@ class SchedulerViews:
                 status=AppointmentStatus(a.status),
                 room=a.room_id,
                 rating=a.rating,
+                checked_in=a.checked_in_at is not None and a.checked_out_at is None,
                 calls=tuple(
                     CallRecord(c.outcome, c.actor, c.at) for c in calls if c.appointment_id == a.id
                 ),
@@ -286,7 +289,9 @@ class SchedulerViews:
         ]
 
     async def assignment_of(self, booth: str, now: datetime) -> Assignment | None:
-        """The checked-in appointment this booth serves now (or just served), if any."""
+        """The checked-in appointment this booth serves now (or just served), if any: the
+        latest one checked in and not checked out. Check-in seats nobody while another
+        applicant is seated (``scheduler.occupancy``), so the latest is the one in the booth."""
         async with self._engine.connect() as connection:
             row = (
                 await connection.execute(
@@ -295,11 +300,12 @@ class SchedulerViews:
                     .where(
                         appointments.c.booth_device == booth,
                         appointments.c.checked_in_at.is_not(None),
+                        appointments.c.checked_out_at.is_(None),
                         appointments.c.status.in_(values(AT_THE_BOOTH)),
                         slots.c.ends_at > now - AFTER_AUDIENCE,
                         appointments.c.starts_at < now + CHECK_IN_WINDOW,
                     )
-                    .order_by(appointments.c.starts_at.desc())
+                    .order_by(appointments.c.checked_in_at.desc(), appointments.c.id.desc())
                     .limit(1)
                 )
             ).first()
