@@ -3,8 +3,8 @@ her contact details read for an SMS, and changed only on purpose.
 
 A national ID is not a secret, so registering with a known one never changes her stored
 name, phone or language: the request is attached to her if the submitted details are hers,
-and refused (``ApplicantExists``) otherwise. Her contact changes only through
-``change_contact_in``, which the coordinator's "update contact" use case calls.
+and refused (``ApplicantExists``, naming her latest request) otherwise. Her contact changes
+only through ``change_contact_in``, which the coordinator's "update contact" use case calls.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from casework.errors import ApplicantExists, UnknownRequest
@@ -23,6 +23,7 @@ from casework.tables import (
     APPLICANT_NATIONAL_ID,
     APPLICANT_PHONE,
     applicants,
+    requests,
 )
 
 
@@ -74,7 +75,14 @@ async def applicant_for_registration(
     if existing is not None:
         stored = await contact_in(connection, cipher, int(existing))
         if stored.phone != submitted.phone or not _same_name(stored.full_name, submitted.full_name):
-            raise ApplicantExists("this national ID is registered with other contact details")
+            # The coordinator sees that she exists and may update her contact on purpose:
+            # through her latest request (the update is recorded in its history).
+            latest = (
+                await connection.execute(
+                    select(func.max(requests.c.id)).where(requests.c.applicant_id == existing)
+                )
+            ).scalar_one_or_none()
+            raise ApplicantExists(f"request:{latest}" if latest is not None else "")
         return int(existing), stored
     applicant_id = await insert_sealed(
         connection,

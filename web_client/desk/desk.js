@@ -107,19 +107,54 @@ function boothName(device) {
 
 // -- intake ---------------------------------------------------------------------------------------
 
-$("intake-form").addEventListener("submit", async (event) => {
-  event.preventDefault();
+// A national ID already registered with another name or phone keeps her stored contact: the
+// desk says so and offers the explicit, recorded update of her contact (through her latest
+// request, which the server names), after which the request is registered again.
+let herRequest = null;
+
+function clearIntakeMessages() {
   for (const field of ["full_name", "national_id", "phone", "text"]) {
     $(`${field}-error`).textContent = "";
     $(field).removeAttribute("aria-invalid");
   }
   $("intake-error").textContent = "";
+  $("intake-status").textContent = "";
+  $("applicant-exists").hidden = true;
+  herRequest = null;
+}
+
+function offerContactUpdate(error) {
+  const named = /^request:(\d+)$/.exec(error.details || "");
+  herRequest = named ? Number(named[1]) : null;
+  $("national_id").setAttribute("aria-invalid", "true");
+  $("update-contact").hidden = herRequest === null;
+  $("applicant-exists").hidden = false;
+}
+
+$("update-contact").addEventListener("click", async () => {
+  const form = Object.fromEntries(new FormData($("intake-form")).entries());
+  const requestId = herRequest;
+  try {
+    await api("POST", `/api/applicants/by-request/${requestId}/contact`, {
+      full_name: form.full_name, phone: form.phone, language: form.language,
+    });
+    clearIntakeMessages();
+    $("intake-status").textContent = t("desk.intake.contact_updated");
+  } catch (error) {
+    failed("intake-error")(error);
+  }
+});
+
+$("intake-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  clearIntakeMessages();
   const form = Object.fromEntries(new FormData(event.target).entries());
   try {
     const created = await api("POST", "/api/requests", form);
     event.target.reset();
     openRequest(created.id);
   } catch (error) {
+    if (error.code === "applicant_exists") return offerContactUpdate(error);
     const fields = error.code === "invalid_payload" && Array.isArray(error.details)
       ? error.details.map((d) => d.field) : [FIELD_OF_ERROR[error.code]];
     let placed = false;
@@ -216,6 +251,10 @@ function renderAppointments(list) {
     }
     if (appointment.status === "confirmed") {
       actions.append(action("desk.request.check_in", () => api("POST", `/api/appointments/${appointment.appointment}/check-in`), "check-in"));
+    }
+    if (appointment.checked_in) {  // she sits at the booth: the next one waits for her check-out
+      item.firstChild.append(" ", element("span", { key: "desk.request.seated", className: "badge", attrs: { "data-seated": "" } }));
+      actions.append(action("desk.request.check_out", () => api("POST", `/api/appointments/${appointment.appointment}/check-out`), "check-out"));
     }
     if (["booked", "confirmed"].includes(appointment.status)) {
       actions.append(action("desk.request.cancel", () => api("POST", `/api/appointments/${appointment.appointment}/cancel`), "cancel"));

@@ -36,10 +36,11 @@ async def test_a_known_national_id_does_not_take_over_her_contact(api: Api) -> N
     # Her old tracking number still answers to her phone, not to his.
     assert await lookup(api, first["tracking_number"], HERS[-4:]) == 200
     assert await lookup(api, first["tracking_number"], HIS[-4:]) == 404
-    assert (status, refused["code"], refused["message_key"]) == (
+    assert (status, refused["code"], refused["message_key"], refused["details"]) == (
         409,
         "applicant_exists",
         "errors.desk.applicant_exists",
+        f"request:{first['id']}",  # where the desk offers to update her contact
     )
     _, by_her_phone = await api.call("GET", f"/api/requests?q={quote(HERS_E164)}")
     assert [r["id"] for r in by_her_phone["requests"]] == [first["id"]]

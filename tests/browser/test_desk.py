@@ -1,0 +1,125 @@
+"""The coordinators' desk in Chromium: a national ID already registered is shown as such and
+her contact changes only by the explicit update the desk offers; a seated applicant is
+checked out of her booth with the button next to her appointment."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+
+from tests.browser.conftest import ApiClient, Server, new_page, sign_in
+from tests.browser.screens import check_screen
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.timeout(300)]
+ARABIC = json.loads(
+    (Path(__file__).parents[2] / "web_client" / "i18n" / "ar.json").read_text(encoding="utf-8")
+)
+HER = {
+    "full_name": "هيفاء ناصر الدوسري",
+    "national_id": "1020304059",
+    "phone": "0503334455",
+    "language": "ar",
+    "centre": "riyadh",
+    "category": "housing",
+    "text": "أطلب دعم السكن.",
+}
+NEW_PHONE = "0506667788"
+
+
+def desk_signed_in(browser: Browser, contexts: list[BrowserContext], server: Server) -> Page:
+    desk = new_page(browser, contexts, server)
+    desk.goto("/desk")
+    sign_in(desk, "coordinator1", server.passwords["coordinator1"])
+    expect(desk.locator("section[data-screen=board]")).to_be_visible()
+    return desk
+
+
+def requests_of_phone(client: ApiClient, phone: str) -> list[int]:
+    status, found = client.call("GET", f"/api/requests?q={quote('+966' + phone[1:])}")
+    assert status == 200, found
+    return [r["id"] for r in found["requests"]]
+
+
+def test_a_known_national_id_is_shown_and_her_contact_is_updated_only_on_purpose(
+    browser: Browser, contexts: list[BrowserContext], server: Server
+) -> None:
+    client = server.client().sign_in("coordinator1")
+    status, first = client.call("POST", "/api/requests", HER)
+    assert status == 201, first
+    desk = desk_signed_in(browser, contexts, server)
+    desk.click("[data-tab=intake]")
+    for field in ("full_name", "national_id", "text"):
+        desk.fill(f"#{field}", HER[field])
+    desk.fill("#phone", NEW_PHONE)  # the phone she gives today is not the stored one
+
+    desk.click("#intake-form button[type=submit]")
+    expect(desk.locator("#applicant-exists-text")).to_have_text(ARABIC["desk.intake.exists"])
+    expect(desk.locator("#national_id")).to_have_attribute("aria-invalid", "true")
+    check_screen(desk, "desk-10-applicant-exists")
+    assert requests_of_phone(client, NEW_PHONE) == []  # registering changed nothing
+
+    desk.click("#update-contact")
+    expect(desk.locator("#intake-status")).to_have_text(ARABIC["desk.intake.contact_updated"])
+    expect(desk.locator("#applicant-exists")).to_be_hidden()
+    assert requests_of_phone(client, NEW_PHONE) == [first["id"]]
+    _, details = client.call("GET", f"/api/requests/{first['id']}")
+    assert details["history"][-1]["note"] == "contact updated: phone"
+
+    desk.click("#intake-form button[type=submit]")  # the same details now register
+    expect(desk.locator("#req-status")).to_have_attribute("data-status", "registered")
+    assert len(requests_of_phone(client, NEW_PHONE)) == 2
+
+
+def seated_appointment(client: ApiClient) -> tuple[int, str]:
+    """A confirmed appointment a few minutes from now at riyadh/booth-2, checked in: (its
+    id, its request's tracking number)."""
+    _, created = client.call(
+        "POST", "/api/requests", {**HER, "national_id": "1000000008", "phone": "0501112299"}
+    )
+    start = (datetime.now(UTC) + timedelta(minutes=3)).replace(second=0, microsecond=0)
+    status, sitting = client.call(
+        "POST",
+        "/api/sittings",
+        {
+            "office_device": "office-1",
+            "starts_at": start.isoformat(),
+            "ends_at": (start + timedelta(minutes=10)).isoformat(),
+        },
+    )
+    assert status == 201, sitting
+    _, slots = client.call("GET", f"/api/sittings/{sitting['sitting']}/slots")
+    body = {"request_id": created["id"], "slot_id": slots["slots"][0]["slot"]}
+    status, booked = client.call("POST", "/api/appointments", {**body, "booth": "riyadh/booth-2"})
+    assert status == 201, booked
+    appointment = booked["appointment"]
+    for path, payload in (("calls", {"outcome": "confirmed"}), ("check-in", None)):
+        status, answer = client.call("POST", f"/api/appointments/{appointment}/{path}", payload)
+        assert status == 200, answer
+    return appointment, created["tracking_number"]
+
+
+def test_a_seated_applicant_is_checked_out_from_her_request_page(
+    browser: Browser, contexts: list[BrowserContext], server: Server
+) -> None:
+    client = server.client().sign_in("coordinator1")
+    appointment, tracking = seated_appointment(client)
+    desk = desk_signed_in(browser, contexts, server)
+    desk.click("[data-tab=search]")
+    desk.fill("#search-q", tracking)
+    desk.click("#search-form button[type=submit]")
+    desk.locator("#search-results button").first.click()
+    item = desk.locator(f"[data-appointment='{appointment}']")
+    expect(item.locator("[data-seated]")).to_have_text(ARABIC["desk.request.seated"])
+    check_screen(desk, "desk-11-seated")
+
+    item.locator("[data-action=check-out]").click()
+
+    expect(item.locator("[data-action=check-out]")).to_have_count(0)
+    expect(desk.locator(f"[data-appointment='{appointment}'] [data-seated]")).to_have_count(0)
+    status, again = client.call("POST", f"/api/appointments/{appointment}/check-out")
+    assert (status, again["code"]) == (409, "not_checked_in")  # it was done, and recorded once
