@@ -38,6 +38,7 @@ from majlis.components import (
     pii_cipher,
     retention_job,
     room_timings,
+    second_factors,
     sign_in_policy,
     sms_provider,
     tracking_numbers,
@@ -183,7 +184,8 @@ async def _devices_context(app: web.Application) -> AsyncIterator[None]:
 
 async def _accounts_context(app: web.Application) -> AsyncIterator[None]:
     policy = sign_in_policy(app[SETTINGS])
-    app[ACCOUNTS] = await asyncio.to_thread(Accounts, app[DB_ENGINE], policy)
+    factors = second_factors(app[DB_ENGINE], app[PII], policy)
+    app[ACCOUNTS] = await asyncio.to_thread(Accounts, app[DB_ENGINE], policy, factors)
     yield
 
 

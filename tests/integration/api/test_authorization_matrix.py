@@ -23,6 +23,7 @@ from rooms.permissions import Permission, allowed
 from rooms.store import Seats
 from signaling.dispatch import GuardedNamespace
 from signaling.namespaces import KNOWN_EVENTS, NAMESPACES
+from tests.integration.api.conftest import sign_in_body
 from tests.integration.api.test_devices import (
     Client,
     enrolled,
@@ -147,7 +148,7 @@ async def test_every_role_on_every_route(
             continue  # public (acknowledged above); exercised by their own tests
         for caller in callers:
             if (route.method, route.path) in ENDS_SESSION and caller.kind == "person":
-                credentials = {"username": caller.name, "password": staff[caller.name].password}
+                credentials = await sign_in_body(live, staff[caller.name])
                 status, session = await caller.client.call("POST", "/api/session", json=credentials)
                 assert status == 200, session
                 caller.client.headers["X-CSRF-Token"] = session["csrf_token"]
