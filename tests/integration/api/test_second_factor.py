@@ -16,7 +16,10 @@ from sqlalchemy import select
 from accounts.second_factor import code_at
 from accounts.tables import staff_second_factors
 from audit.log import audit_log
+from casework.pii import add_data_key
+from casework.rekey import reencrypt_all
 from majlis.app import ACCOUNTS, DB_ENGINE
+from majlis.components import pii_cipher
 from majlis.demo import DemoSignIn
 from tests.integration.api.test_devices import staff  # noqa: F401 - a fixture
 from tests.integration.signaling.conftest import LiveServer
@@ -174,3 +177,15 @@ async def test_every_refused_code_leaves_an_audit_row(
             )
         ).all()
     assert [tuple(row) for row in rows] == [("admin", "otp_required"), ("admin", "otp_invalid")]
+
+
+async def test_a_key_rotation_reseals_the_secrets_and_codes_still_work(
+    live: LiveServer,
+    staff: dict[str, DemoSignIn],  # noqa: F811
+    browser: aiohttp.ClientSession,
+) -> None:
+    add_data_key(live.settings.data_dir / "keys")
+    done = await reencrypt_all(live.app[DB_ENGINE], pii_cipher(live.settings))
+    assert done["staff_second_factors"] == 2
+    status, body = await sign_in(browser, live, staff["admin"], code_now(live, staff["admin"]))
+    assert (status, body["role"]) == (200, "admin")
