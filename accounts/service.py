@@ -10,6 +10,10 @@
   NAT, the office itself) is not locked out by someone guessing elsewhere.
 - The count is taken *before* the password is hashed, in the same transaction that records
   the attempt (as a failure until it succeeds), so concurrent guesses cannot slip past it.
+- Admins and supervisors (``SignInPolicy.second_factor_roles``) also give a TOTP code
+  (``accounts.second_factor``); without an enrolled factor the right password is answered
+  with an enrollment. A missing, wrong or replayed code leaves the attempt a failure, so
+  guessed codes count towards the same lockout as guessed passwords.
 - A session is a random token in a ``Secure; HttpOnly; SameSite=Strict`` cookie; only its
   SHA-256 is stored. It ends after ``idle`` without use or ``absolute`` after sign-in, and
   carries a CSRF token that every state-changing request must echo in a header.
@@ -29,6 +33,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import delete, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from accounts.second_factor import OtpEnrollment, SecondFactors
 from accounts.tables import sign_in_failures, staff_sessions
 from foundation.tables import staff_accounts
 from typed_errors import TypedError
@@ -49,6 +54,28 @@ class AccountLocked(SignInError):
     message_key = "errors.accounts.account_locked"
 
 
+class OtpRequired(SignInError):
+    code = "otp_required"
+    message_key = "errors.accounts.otp_required"
+
+
+class OtpInvalid(SignInError):
+    code = "otp_invalid"
+    message_key = "errors.accounts.otp_invalid"
+
+
+class OtpEnrollmentRequired(SignInError):
+    """The right password of an account that must have a second factor and has none yet: the
+    answer carries a new (pending) one to confirm with its first code."""
+
+    code = "otp_enrollment_required"
+    message_key = "errors.accounts.otp_enrollment_required"
+
+    def __init__(self, enrollment: OtpEnrollment) -> None:
+        super().__init__("add this key to an authenticator app and sign in with its code")
+        self.enrollment = enrollment
+
+
 class SessionExpired(SignInError):
     code = "session_expired"
     message_key = "errors.accounts.session_expired"
@@ -67,6 +94,8 @@ class SignInPolicy:
     max_lockout: timedelta = timedelta(hours=24)
     idle: timedelta = timedelta(minutes=30)
     absolute: timedelta = timedelta(hours=12)
+    second_factor_roles: frozenset[str] = frozenset({"admin", "supervisor"})
+    otp_enrollment: timedelta = timedelta(minutes=10)  # how long a shown key waits for a code
 
 
 @dataclass(frozen=True)
@@ -90,14 +119,21 @@ def _digest(token: str) -> str:
 
 class Accounts:
     def __init__(
-        self, engine: AsyncEngine, policy: SignInPolicy, hasher: PasswordHasher | None = None
+        self,
+        engine: AsyncEngine,
+        policy: SignInPolicy,
+        second_factors: SecondFactors,
+        hasher: PasswordHasher | None = None,
     ) -> None:
         self._engine = engine
         self.policy = policy
+        self.second_factors = second_factors
         self._hasher = hasher or PasswordHasher()
         self._dummy_hash = self._hasher.hash(secrets.token_urlsafe(16))
 
-    async def sign_in(self, username: str, password: str, client: str, now: datetime) -> SignedIn:
+    async def sign_in(
+        self, username: str, password: str, client: str, now: datetime, otp: str | None = None
+    ) -> SignedIn:
         username = username.strip().lower()[:64]
         client = client[:64]
         attempt = await self._reserve_attempt(username, client, now)  # AccountLocked first
@@ -113,6 +149,8 @@ class Accounts:
         matches = await asyncio.to_thread(self._matches, stored, password[:1024])
         if account is None or not matches:
             raise BadCredentials("wrong username or password")  # the attempt stays a failure
+        if account.role in self.policy.second_factor_roles:
+            await self._second_factor(account.id, account.username, otp, now)
         token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
         async with self._engine.begin() as connection:
             await connection.execute(
@@ -135,6 +173,17 @@ class Accounts:
             token,
             StaffSession(account.id, account.username, account.display_name, account.role, csrf),
         )
+
+    async def _second_factor(
+        self, account_id: int, username: str, otp: str | None, now: datetime
+    ) -> None:
+        verdict = await self.second_factors.check(account_id, username, otp, now)
+        if verdict.enrollment is not None:
+            raise OtpEnrollmentRequired(verdict.enrollment)
+        if verdict.kind == "required":
+            raise OtpRequired("this account signs in with a code from its authenticator")
+        if verdict.kind != "accepted":
+            raise OtpInvalid("wrong or already used code")
 
     async def _reserve_attempt(self, username: str, client: str, now: datetime) -> int:
         """Record this attempt (a failure until it succeeds) and, in the same transaction,

@@ -1,14 +1,16 @@
-"""Tables of staff sign-in (migration 0005); ``staff_accounts`` belongs to the foundation."""
+"""Tables of staff sign-in (migrations 0005, 0008); ``staff_accounts`` belongs to the foundation."""
 
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Column,
     ForeignKey,
     Index,
     Integer,
     String,
     Table,
+    Text,
 )
 
 from foundation.columns import UtcDateTime
@@ -33,4 +35,16 @@ sign_in_failures = Table(
     Column("at", UtcDateTime(), nullable=False),
     Index("ix_sign_in_failures_username_at", "username", "at"),
     Index("ix_sign_in_failures_client_at", "client", "at"),
+)
+
+# An admin's or supervisor's TOTP factor (``accounts.second_factor``): one row per account,
+# pending (shown, not yet confirmed by a code) until ``enrolled_at`` is set.
+staff_second_factors = Table(
+    "staff_second_factors",
+    metadata,
+    Column("account_id", Integer, ForeignKey("staff_accounts.id"), primary_key=True),
+    Column("secret", Text, nullable=False),  # sealed, bound to this row (casework.pii)
+    Column("enrolled_at", UtcDateTime(), nullable=True),
+    Column("pending_until", UtcDateTime(), nullable=True),
+    Column("last_step", BigInteger, nullable=True),  # the last accepted 30 s step: no replay
 )

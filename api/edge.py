@@ -207,12 +207,22 @@ def _errors_as_json(handler: Handler) -> Handler:
             if status is None:
                 raise  # a domain error the edge has no answer for: the middleware's 500
             if status in (401, 403):
-                caller = request.get(CALLER)
-                actor = caller.audit_name if caller else (request.remote or "unknown")
-                await audit(request, "access.denied", request.path[:64], error.code, actor)
+                await _audit_refusal(request, error.code)
             return problem(status, error.code, error.message_key, error.detail)
 
     return wrapped
+
+
+async def _audit_refusal(request: web.Request, code: str) -> None:
+    """A known caller's refusal is one row; an anonymous one is counted per address and
+    minute (a flood of them must not write a row and sign a checkpoint each)."""
+    caller = request.get(CALLER)
+    if caller is not None:
+        await audit(request, "access.denied", request.path[:64], code, caller.audit_name)
+        return
+    await services_of(request).audit.record_anonymous_refusal(
+        request.remote or "unknown", request.path[:64], code, now_of(request)
+    )
 
 
 async def _authorised(request: web.Request, permission: Permission) -> Caller:

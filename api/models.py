@@ -123,6 +123,7 @@ class QueueQuery(Body):
 class SignIn(Body):
     username: str = Field(min_length=1, max_length=64)
     password: str = Field(min_length=1, max_length=1024)
+    otp: str | None = Field(default=None, max_length=16)  # admins' and supervisors' TOTP code
 
 
 class SearchQuery(Body):

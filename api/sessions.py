@@ -6,7 +6,7 @@ from typing import Any
 
 from aiohttp import web
 
-from accounts.service import SignInError, StaffSession
+from accounts.service import OtpEnrollmentRequired, SignInError, StaffSession
 from api import models
 from api.edge import (
     SESSION_COOKIE,
@@ -14,6 +14,7 @@ from api.edge import (
     audit,
     json_answer,
     now_of,
+    problem,
     read_body,
     services_of,
 )
@@ -27,10 +28,15 @@ async def sign_in(request: web.Request) -> web.Response:
     client = request.remote or "unknown"
     now = now_of(request)
     try:
-        signed_in = await services.accounts.sign_in(body.username, body.password, client, now)
+        signed_in = await services.accounts.sign_in(
+            body.username, body.password, client, now, body.otp
+        )
     except SignInError as error:
         entry = AuditEntry(body.username.lower()[:64], "sign_in.failed", client, error.code)
         await services.audit.record(entry, now)
+        if isinstance(error, OtpEnrollmentRequired):
+            # Not signed in yet: the key to add to an authenticator, confirmed by its first code.
+            return problem(401, error.code, error.message_key, _enrollment_body(error))
         raise
     await services.audit.record(AuditEntry(signed_in.session.username, "sign_in", client), now)
     response = json_answer(_session_body(signed_in.session))
@@ -44,6 +50,16 @@ async def sign_in(request: web.Request) -> web.Response:
         max_age=int(services.accounts.policy.absolute.total_seconds()),
     )
     return response
+
+
+def _enrollment_body(error: OtpEnrollmentRequired) -> dict[str, str]:
+    enrollment = error.enrollment
+    return {
+        "secret": enrollment.secret,
+        "uri": enrollment.uri,
+        "qr_svg": enrollment.qr_svg,
+        "expires_at": enrollment.expires_at.isoformat(),
+    }
 
 
 def _session_body(session: StaffSession) -> dict[str, Any]:

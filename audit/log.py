@@ -25,6 +25,7 @@ from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, inser
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from audit.refusals import RefusalTally
 from certs.files import PRIVATE_MODE, PUBLIC_MODE, write_file_atomically
 
 GENESIS = "0" * 64
@@ -113,6 +114,21 @@ class AuditLog:
         self._engine = engine
         self.checkpoint = checkpoint
         self._lock = asyncio.Lock()
+        self._anonymous_refusals = RefusalTally()
+
+    async def record_anonymous_refusal(
+        self, source: str, subject: str, code: str, now: datetime
+    ) -> None:
+        """A 401/403 to a caller nobody knows: counted per source and minute
+        (``audit.refusals``); the minutes that have ended are written now."""
+        self._anonymous_refusals.add(source, subject, code, now)
+        await self.write_counted_refusals(now)
+
+    async def write_counted_refusals(self, now: datetime | None) -> None:
+        """One row per source for each minute ended by ``now`` (every minute when None)."""
+        for tallied in self._anonymous_refusals.due(now):
+            entry = AuditEntry(tallied.source, "access.denied", tallied.subject, tallied.detail)
+            await self.record(entry, tallied.at)
 
     async def record(self, entry: AuditEntry, now: datetime) -> int:
         """Append one row (retrying if another process appended at the same moment)."""

@@ -10,12 +10,14 @@ from __future__ import annotations
 from sqlalchemy import Column, ColumnElement, Table, and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from accounts.tables import staff_second_factors
 from casework.pii import PREFIX, PiiCipher, RowKey, SealedColumn
 from casework.tables import (
     APPLICANT_NAME,
     APPLICANT_NATIONAL_ID,
     APPLICANT_PHONE,
     HISTORY_NOTE,
+    OTP_SECRET,
     OUTBOX_PHONE,
     REFERRAL_NOTE,
     REFERRAL_REPLY,
@@ -34,6 +36,7 @@ ENCRYPTED: list[tuple[Table, tuple[str, ...], tuple[SealedColumn, ...]]] = [
     (request_history, ("id",), (HISTORY_NOTE,)),
     (referrals, ("id",), (REFERRAL_NOTE, REFERRAL_REPLY)),
     (outbox, ("id",), (OUTBOX_PHONE,)),
+    (staff_second_factors, ("account_id",), (OTP_SECRET,)),
 ]
 BATCH = 500
 

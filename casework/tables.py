@@ -105,3 +105,5 @@ HISTORY_NOTE = SealedColumn("request_history", "note", optional=True)
 REFERRAL_NOTE = SealedColumn("referrals", "note", optional=True)
 REFERRAL_REPLY = SealedColumn("referrals", "reply", optional=True)
 OUTBOX_PHONE = SealedColumn("sms_outbox", "phone_ct", legacy_field="phone")
+# Not an applicant's, but sealed and rotated with the same keys: a staff member's TOTP secret.
+OTP_SECRET = SealedColumn("staff_second_factors", "secret")

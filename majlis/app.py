@@ -22,6 +22,7 @@ from accounts.service import Accounts
 from api import ROUTES
 from api.edge import SERVICES, ApiServices, add_api_routes, staff_caller
 from audit.log import AuditEntry, AuditLog
+from audit.refusals import MINUTE
 from casework.commands import CaseworkCommands, StatusLookupLimiter
 from casework.outbox import Dispatcher
 from casework.pii import PiiCipher
@@ -38,6 +39,7 @@ from majlis.components import (
     pii_cipher,
     retention_job,
     room_timings,
+    second_factors,
     sign_in_policy,
     sms_provider,
     tracking_numbers,
@@ -138,6 +140,7 @@ def _database_context(engine_factory: EngineFactory) -> CleanupContext:
 async def _audit_context(app: web.Application) -> AsyncIterator[None]:
     app[AUDIT] = audit_log(app[SETTINGS], app[DB_ENGINE])
     yield
+    await app[AUDIT].write_counted_refusals(None)  # the minute in progress too
 
 
 async def _keys_context(app: web.Application) -> AsyncIterator[None]:
@@ -183,7 +186,8 @@ async def _devices_context(app: web.Application) -> AsyncIterator[None]:
 
 async def _accounts_context(app: web.Application) -> AsyncIterator[None]:
     policy = sign_in_policy(app[SETTINGS])
-    app[ACCOUNTS] = await asyncio.to_thread(Accounts, app[DB_ENGINE], policy)
+    factors = second_factors(app[DB_ENGINE], app[PII], policy)
+    app[ACCOUNTS] = await asyncio.to_thread(Accounts, app[DB_ENGINE], policy, factors)
     yield
 
 
@@ -348,6 +352,11 @@ def _sms_job(app: web.Application) -> Callable[[], Awaitable[object]]:
     return lambda: dispatcher.send_due(clock.now())
 
 
+def _counted_refusals_job(app: web.Application) -> Callable[[], Awaitable[object]]:
+    audit, clock = app[AUDIT], app[CLOCK]
+    return lambda: audit.write_counted_refusals(clock.now())
+
+
 def _retention_job(app: web.Application) -> Callable[[], Awaitable[object]]:
     retention, clock = app[RETENTION], app[CLOCK]
     return lambda: retention.run(clock.now())
@@ -374,6 +383,7 @@ CONTEXTS: tuple[CleanupContext, ...] = (
     ),
     _periodic("scheduler", lambda s: s.scheduler_tick_s, _scheduler_job),
     _periodic("sms", lambda s: s.sms_dispatch_s, _sms_job),
+    _periodic("refusals", lambda _: MINUTE.total_seconds(), _counted_refusals_job),
     _periodic(
         "retention",
         lambda _: RETENTION_EVERY_S,

@@ -32,6 +32,8 @@ from majlis.components import (
     pii_cipher,
     retention_job,
     room_timings,
+    second_factors,
+    sign_in_policy,
     sms_provider,
 )
 from majlis.database import DatabaseNotMigrated, create_engine
@@ -109,6 +111,11 @@ def build_parser() -> argparse.ArgumentParser:
         "enroll", help="print a one-time enrollment code for a device (valid 15 minutes)"
     )
     enroll.add_argument("device", help="device name: riyadh/booth-1, office-1, …")
+    staff = commands.add_parser("staff", help="staff accounts")
+    reset = staff.add_subparsers(dest="staff_command", required=True).add_parser(
+        "reset-otp", help="forget a lost authenticator: the next sign-in enrolls a new one"
+    )
+    reset.add_argument("username")
     _single_action(
         commands,
         "sms",
@@ -159,6 +166,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             asyncio.run(_rotate_keys(settings))
         elif arguments.command == "devices":
             return asyncio.run(_devices_enroll(settings, arguments.device))
+        elif arguments.command == "staff":
+            return asyncio.run(_staff_reset_otp(settings, arguments.username))
         elif arguments.command == "sms":
             asyncio.run(_sms_send_due(settings))
         elif arguments.command == "demo":
@@ -243,13 +252,19 @@ async def _init(settings: Settings, demo: bool) -> None:
     if not demo:
         return
     async with _database(settings) as engine:
-        sign_ins = await seed_demo(engine, datetime.now(UTC))
+        cipher = await asyncio.to_thread(pii_cipher, settings)
+        factors = second_factors(engine, cipher, sign_in_policy(settings))
+        sign_ins = await seed_demo(engine, datetime.now(UTC), factors)
     if sign_ins is None:
         print("demo data already present (sign-ins were shown when it was created)")
         return
     print("demo data created. Sign-ins (shown only this once):")
     for sign_in in sign_ins:
         print(f"  {sign_in.role:<12} {sign_in.username:<14} {sign_in.password}")
+    print("  authenticator keys (TOTP, demo only; `majlis staff reset-otp USER` replaces one):")
+    for sign_in in sign_ins:
+        if sign_in.otp_secret:
+            print(f"    {sign_in.username}: {sign_in.otp_secret}")
     for name, url in app_urls(settings).items():
         print(f"  {name:>7}: {url}")
     print("  enroll a booth or the office terminal: majlis devices enroll riyadh/booth-1")
@@ -291,6 +306,18 @@ async def _devices_enroll(settings: Settings, name: str) -> int:
         await audit_log(settings, engine).record(entry, now)
     print(f"enrollment code for {device.name}: {enrollment.code}")
     print(f"  enter it on the device's page before {enrollment.expires_at:%H:%M} UTC")
+    return 0
+
+
+async def _staff_reset_otp(settings: Settings, username: str) -> int:
+    async with _database(settings) as engine:
+        cipher = await asyncio.to_thread(pii_cipher, settings)
+        if not await second_factors(engine, cipher, sign_in_policy(settings)).reset(username):
+            print(f"majlis: {username!r} has no second factor", file=sys.stderr)
+            return EXIT_FAILURE
+        entry = AuditEntry("operator", "staff.otp_reset", f"staff:{username.strip().lower()}")
+        await audit_log(settings, engine).record(entry, datetime.now(UTC))
+    print(f"{username}: second factor removed; the next sign-in shows a new key to enroll")
     return 0
 
 

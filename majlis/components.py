@@ -6,15 +6,18 @@ one-off command see the same keys, timings and providers.
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from accounts.second_factor import SecondFactors
 from accounts.service import SignInPolicy
 from audit.log import AuditLog, Checkpoint
 from casework.outbox import SmsProvider, provider_for
 from casework.pii import PiiCipher, load_pii_keys
 from casework.retention import RetentionJob
+from casework.tables import OTP_SECRET
 from casework.tracking import TrackingNumbers
 from certs.secrets import load_or_create_secret
 from certs.signing import load_signing_keys
@@ -68,6 +71,24 @@ def sign_in_policy(settings: Settings) -> SignInPolicy:
         idle=timedelta(minutes=settings.session_idle_min),
         absolute=timedelta(hours=settings.session_absolute_h),
     )
+
+
+@dataclass(frozen=True)
+class SealedOtpSecrets:
+    """The personal-data cipher bound to the one column of TOTP secrets (``accounts`` sits
+    below ``casework`` and sees only this ``Sealer``)."""
+
+    cipher: PiiCipher
+
+    def seal(self, value: str, row: int) -> str:
+        return self.cipher.seal(value, OTP_SECRET, row)
+
+    def unseal(self, stored: str, row: int) -> str:
+        return self.cipher.unseal(stored, OTP_SECRET, row)
+
+
+def second_factors(engine: AsyncEngine, cipher: PiiCipher, policy: SignInPolicy) -> SecondFactors:
+    return SecondFactors(engine, SealedOtpSecrets(cipher), policy.otp_enrollment)
 
 
 def audit_log(settings: Settings, engine: AsyncEngine) -> AuditLog:

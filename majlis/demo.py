@@ -1,5 +1,7 @@
 """Demo data for the embedded set-up: two centres with two booths each, an office terminal,
-and one staff account per role (two coordinators). Passwords are random and shown once."""
+and one staff account per role (two coordinators). Passwords are random and shown once; the
+admin and the supervisor get fixed, published TOTP keys (``DEMO_OTP_SECRETS``) so the demo
+starts in two commands — a real installation resets them (``majlis staff reset-otp``)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from argon2 import PasswordHasher
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from accounts.second_factor import SecondFactors
 from foundation.tables import centres, devices, staff_accounts
 from rooms.service import RoomService
 from rooms.store import Seats
@@ -33,23 +36,36 @@ DEMO_STAFF = (
     ("admin", "مديرة النظام / Administrator", "admin"),
 )
 
+# Base32 TOTP keys, public on purpose (demo only): whoever reads this can make the codes.
+DEMO_OTP_SECRETS = {
+    "admin": "MAJLISDEMOADMINSECRETFORTOTPONLY",
+    "supervisor": "MAJLISDEMOSUPERVISORSECRETTOTPAB",
+}
+
 
 @dataclass(frozen=True)
 class DemoSignIn:
     username: str
     role: str
     password: str
+    otp_secret: str | None = None  # the admin's and supervisor's authenticator key
 
 
-async def seed_demo(engine: AsyncEngine, now: datetime) -> list[DemoSignIn] | None:
-    """Insert the demo data unless centres already exist; return the new sign-ins once."""
+async def seed_demo(
+    engine: AsyncEngine, now: datetime, second_factors: SecondFactors | None = None
+) -> list[DemoSignIn] | None:
+    """Insert the demo data unless centres already exist; return the new sign-ins once.
+    With ``second_factors``, the admin and supervisor are enrolled with ``DEMO_OTP_SECRETS``
+    (without, they enroll at their first sign-in)."""
     async with engine.connect() as connection:
         existing = (await connection.execute(select(func.count()).select_from(centres))).scalar()
     if existing:
         return None
 
+    enrolled = DEMO_OTP_SECRETS if second_factors is not None else {}
     sign_ins = [
-        DemoSignIn(username, role, secrets.token_urlsafe(12)) for username, _, role in DEMO_STAFF
+        DemoSignIn(username, role, secrets.token_urlsafe(12), enrolled.get(username))
+        for username, _, role in DEMO_STAFF
     ]
     hasher = PasswordHasher()
     # argon2 is deliberately slow: keep it off the event loop.
@@ -79,17 +95,25 @@ async def seed_demo(engine: AsyncEngine, now: datetime) -> list[DemoSignIn] | No
                 kind="office", centre_id=None, label="office-1", in_service=True, created_at=now
             )
         )
+        account_ids = {}
         for (username, display_name, role), password_hash in zip(DEMO_STAFF, hashes, strict=True):
-            await connection.execute(
-                insert(staff_accounts).values(
-                    username=username,
-                    display_name=display_name,
-                    role=role,
-                    password_hash=password_hash,
-                    active=True,
-                    created_at=now,
+            account_ids[username] = (
+                await connection.execute(
+                    insert(staff_accounts)
+                    .values(
+                        username=username,
+                        display_name=display_name,
+                        role=role,
+                        password_hash=password_hash,
+                        active=True,
+                        created_at=now,
+                    )
+                    .returning(staff_accounts.c.id)
                 )
-            )
+            ).scalar_one()
+    if second_factors is not None:
+        for username, secret in DEMO_OTP_SECRETS.items():
+            await second_factors.enroll(account_ids[username], secret, now)
     return sign_ins
 
 

@@ -1,9 +1,69 @@
 """The python-socketio server object; the namespaces are registered on it by
-``signaling.namespaces.register_namespaces``."""
+``signaling.namespaces.register_namespaces``.
+
+python-socketio decodes each Socket.IO packet before any namespace sees it, and trusts its
+shape: a packet that does not decode (bad type byte, broken or too deeply nested JSON, a huge
+integer) or an event whose data is not ``[name, ...]`` raises inside the server, and
+python-engineio logs every such exception with its traceback ("message async handler
+error"). Anyone can send such a packet, so ``SocketIOServer`` checks each text packet first
+and drops a malformed one with a one-line warning: the connection and its seat stay as they
+were (a forged packet must not empty a seat), and nothing reaches a namespace.
+"""
 
 from __future__ import annotations
 
+import logging
+from typing import Any
+
 import socketio
+from socketio import packet
+
+log = logging.getLogger(__name__)
+
+# What decoding untrusted text can raise: ValueError (bad type byte, JSON, a 5,000-digit
+# integer), RecursionError (JSON nested past the decoder's limit), TypeError/IndexError.
+DECODING_ERRORS = (ValueError, RecursionError, TypeError, IndexError)
+FROM_CLIENTS = frozenset(
+    {
+        packet.CONNECT,
+        packet.DISCONNECT,
+        packet.EVENT,
+        packet.ACK,
+        packet.BINARY_EVENT,
+        packet.BINARY_ACK,
+    }
+)
+
+
+def packet_problem(encoded: str, packet_class: type[packet.Packet]) -> str | None:
+    """Why a text packet from a client cannot be handled, or None if it can."""
+    try:
+        decoded = packet_class(encoded_packet=encoded)
+    except DECODING_ERRORS as error:
+        return f"does not decode ({type(error).__name__})"
+    if decoded.packet_type not in FROM_CLIENTS:
+        return f"type {decoded.packet_type!r} is not sent by clients"
+    data = decoded.data
+    if decoded.packet_type in (packet.EVENT, packet.BINARY_EVENT) and not (
+        isinstance(data, list) and data and isinstance(data[0], str)
+    ):
+        return "an event is not [name, ...]"
+    if decoded.packet_type in (packet.ACK, packet.BINARY_ACK) and not isinstance(data, list):
+        return "an acknowledgement is not a list"
+    if decoded.packet_type == packet.CONNECT and not isinstance(data, dict | None):
+        return "connect data is not an object"
+    return None
+
+
+class SocketIOServer(socketio.AsyncServer):  # type: ignore[misc]
+    async def _handle_eio_message(self, eio_sid: str, data: Any) -> None:
+        # Binary attachments (bytes) follow a header packet that was checked as text.
+        if isinstance(data, str):
+            problem = packet_problem(data, self.packet_class)
+            if problem is not None:
+                log.warning("dropped a malformed Socket.IO packet from %s: %s", eio_sid, problem)
+                return
+        await super()._handle_eio_message(eio_sid, data)
 
 
 def create_socketio_server(
@@ -13,7 +73,7 @@ def create_socketio_server(
 ) -> socketio.AsyncServer:
     """An AsyncServer for aiohttp; the client manager (in-memory or Redis) is pluggable.
     Browsers may connect only from ``allowed_origins`` (the server's own HTTPS origins)."""
-    return socketio.AsyncServer(
+    return SocketIOServer(
         async_mode="aiohttp",
         # None: same origin only. Never [], which python-engineio takes as "check nothing".
         cors_allowed_origins=allowed_origins or None,

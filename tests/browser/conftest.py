@@ -14,6 +14,7 @@ import socket
 import ssl
 import subprocess
 import threading
+import time
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -22,11 +23,13 @@ from typing import Any
 
 import cv2
 import numpy as np
+import pyotp
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
+from majlis.demo import DEMO_OTP_SECRETS
 from majlis.settings import load_settings
 from tests.conftest import face_picture, free_port
 from tests.e2e.test_cli import MAJLIS, environment, run, wait_for_health
@@ -51,9 +54,20 @@ class Server:
     process: subprocess.Popen[bytes]
     hop: Forwarder
     env: dict[str, str] = field(default_factory=dict)
+    last_steps: dict[str, int] = field(default_factory=dict)
 
     def client(self) -> ApiClient:
         return ApiClient(self)
+
+    def next_code(self, username: str) -> str:
+        """The demo admin's or supervisor's code as her authenticator shows it; a code is
+        accepted once, so a later one than the last used (waiting for it if need be)."""
+        totp = pyotp.TOTP(DEMO_OTP_SECRETS[username])
+        step = max(totp.timecode(time.time()) - 1, self.last_steps.get(username, 0) + 1)
+        while step > totp.timecode(time.time()) + 1:
+            time.sleep(1)
+        self.last_steps[username] = step
+        return totp.generate_otp(step)
 
 
 class ApiClient:
@@ -83,11 +97,10 @@ class ApiClient:
             return error.code, json.loads(error.read() or b"null")
 
     def sign_in(self, username: str) -> ApiClient:
-        status, body = self.call(
-            "POST",
-            "/api/session",
-            {"username": username, "password": self.server.passwords[username]},
-        )
+        body = {"username": username, "password": self.server.passwords[username]}
+        if username in DEMO_OTP_SECRETS:
+            body["otp"] = self.server.next_code(username)
+        status, body = self.call("POST", "/api/session", body)
         assert status == 200, body
         self.csrf = body["csrf_token"]
         return self

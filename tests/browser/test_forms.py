@@ -81,3 +81,25 @@ def test_each_app_is_right_to_left_in_arabic_and_left_to_right_in_english(
         "ltr",
     ]
     check_screen(page, f"{app}-start-english", direction="ltr")
+
+
+def test_an_admin_signs_in_with_the_code_of_her_authenticator(
+    browser: Browser, contexts: list[BrowserContext], server: Server
+) -> None:
+    page = new_page(browser, contexts, server)
+    page.goto("/desk")
+    expect(page.locator("#otp-field")).to_be_hidden()  # nobody is asked before the server asks
+    sign_in(page, "admin", server.passwords["admin"])
+
+    expect(page.locator("#signin-error")).to_have_text(ARABIC["errors.accounts.otp_required"])
+    expect(page.locator("label[for=otp]")).to_have_text(ARABIC["signin.otp"])
+    expect(page.locator("#otp-enrollment")).to_be_hidden()  # enrolled by `majlis init --demo`
+    page.fill("#otp", "000000")
+    page.click("#signin-form button[type=submit]")
+    expect(page.locator("#signin-error")).to_have_text(ARABIC["errors.accounts.otp_invalid"])
+
+    page.fill("#otp", server.next_code("admin"))
+    page.click("#signin-form button[type=submit]")
+    expect(page.locator("#otp-field")).to_be_hidden()
+    who = page.evaluate("fetch('/api/session').then((answer) => answer.json())")
+    assert who["role"] == "admin"  # the session cookie is set: she is signed in

@@ -49,8 +49,10 @@ export async function api(method, path, body = undefined, { asDevice = false } =
   return data;
 }
 
-export async function signIn(username, password) {
-  const session = await api("POST", "/api/session", { username, password });
+// Admins and supervisors add the code of their authenticator (otp) once the server asks.
+export async function signIn(username, password, otp = undefined) {
+  const body = otp === undefined ? { username, password } : { username, password, otp };
+  const session = await api("POST", "/api/session", body);
   csrfToken = session.csrf_token;
   sessionStorage.setItem("majlis.csrf", csrfToken);
   return session;

@@ -40,16 +40,36 @@ export function wireEnrollment(onDone) {
   });
 }
 
+const SECOND_FACTOR_ASKED = new Set(["otp_required", "otp_invalid", "otp_enrollment_required"]);
+
 export function wireSignIn(onDone) {
   $("signin-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     $("signin-error").textContent = "";
+    const otp = $("otp-field").hidden ? undefined : $("otp").value.trim();
     try {
-      onDone(await signIn($("username").value, $("password").value));
+      const session = await signIn($("username").value, $("password").value, otp);
+      showSecondFactor(null);
+      onDone(session);
     } catch (error) {
+      if (SECOND_FACTOR_ASKED.has(error.code)) showSecondFactor(error);
       $("signin-error").textContent = error.text;
     }
   });
+}
+
+// The code field when the server asks for it, with the key (text and QR code) to add to an
+// authenticator app when the account has none yet; all hidden and emptied again after sign-in.
+function showSecondFactor(error) {
+  $("otp-field").hidden = error === null;
+  $("otp").value = "";
+  if (error === null || error.code === "otp_enrollment_required") {
+    const enrollment = error === null ? null : error.details;
+    $("otp-enrollment").hidden = enrollment === null;
+    if (enrollment) $("otp-qr").src = enrollment.qr_svg; else $("otp-qr").removeAttribute("src");
+    $("otp-secret").textContent = enrollment ? enrollment.secret : "";
+  }
+  if (error !== null) $("otp").focus();
 }
 
 export function clock(seconds) {

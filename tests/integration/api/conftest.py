@@ -1,3 +1,34 @@
 """The API is tested on the same real TLS server as the signalling."""
 
-from tests.integration.signaling.conftest import live  # noqa: F401 - a shared fixture
+from __future__ import annotations
+
+import pyotp
+from sqlalchemy import select
+
+from accounts.tables import staff_second_factors
+from foundation.tables import staff_accounts
+from majlis.app import DB_ENGINE
+from majlis.demo import DemoSignIn
+from tests.integration.signaling.conftest import LiveServer, live  # noqa: F401 - a shared fixture
+
+
+async def sign_in_body(live: LiveServer, who: DemoSignIn) -> dict[str, str]:  # noqa: F811
+    """A demo account's credentials; for the admin and supervisor with the code their
+    authenticator shows (a code is accepted once: the step after the last one used, so three
+    sign-ins fit in one half-minute of the test's clock)."""
+    body = {"username": who.username, "password": who.password}
+    if who.otp_secret is None:
+        return body
+    async with live.app[DB_ENGINE].connect() as connection:
+        last = (
+            await connection.execute(
+                select(staff_second_factors.c.last_step)
+                .join(staff_accounts, staff_accounts.c.id == staff_second_factors.c.account_id)
+                .where(staff_accounts.c.username == who.username)
+            )
+        ).scalar()
+    totp = pyotp.TOTP(who.otp_secret)
+    current = totp.timecode(live.clock.now())
+    step = current - 1 if last is None else max(current - 1, last + 1)
+    assert step <= current + 1, "every code of this half-minute was used: move the clock"
+    return {**body, "otp": totp.generate_otp(step)}

@@ -17,10 +17,11 @@ from yarl import URL
 from audit.log import audit_log
 from devices.service import DeviceService
 from devices.tables import device_heartbeats
-from majlis.app import AUDIT, DB_ENGINE
+from majlis.app import ACCOUNTS, AUDIT, DB_ENGINE
 from majlis.components import retention_job
 from majlis.demo import DemoSignIn, seed_demo
 from rooms.store import Seats
+from tests.integration.api.conftest import sign_in_body
 from tests.integration.conftest import wait_for
 from tests.integration.signaling.conftest import SLOT_START, LiveServer, minutes
 
@@ -45,7 +46,9 @@ class Client:
 
 @pytest.fixture
 async def staff(live: LiveServer) -> dict[str, DemoSignIn]:
-    sign_ins = await seed_demo(live.app[DB_ENGINE], live.clock.now())
+    sign_ins = await seed_demo(
+        live.app[DB_ENGINE], live.clock.now(), live.app[ACCOUNTS].second_factors
+    )
     assert sign_ins is not None
     return {s.username: s for s in sign_ins}
 
@@ -71,7 +74,7 @@ async def signed_in(
     live: LiveServer, clients: list[Client], staff: dict[str, DemoSignIn], username: str
 ) -> Client:
     client = await new_client(live, clients)
-    body = {"username": username, "password": staff[username].password}
+    body = await sign_in_body(live, staff[username])
     status, session = await client.call("POST", "/api/session", json=body)
     assert status == 200, session
     client.headers["X-CSRF-Token"] = session["csrf_token"]

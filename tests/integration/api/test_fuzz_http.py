@@ -21,8 +21,9 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select, text
 
 from api import ROUTES
-from majlis.app import DB_ENGINE
+from majlis.app import ACCOUNTS, DB_ENGINE
 from majlis.demo import seed_demo
+from tests.integration.api.conftest import sign_in_body
 from tests.integration.signaling.test_fuzz import (
     FUZZ_TIMEOUT,
     ErrorLog,
@@ -146,9 +147,12 @@ class HttpWorld:
 
 async def _callers(world: HttpWorld) -> None:
     live = world.live
-    staff = await seed_demo(live.app[DB_ENGINE], live.clock.now())
+    staff = await seed_demo(
+        live.app[DB_ENGINE], live.clock.now(), live.app[ACCOUNTS].second_factors
+    )
     assert staff is not None
     passwords = {s.username: s.password for s in staff}
+    admin_sign_in = next(s for s in staff if s.username == "admin")
     for name in ("coordinator", "booth", "stranger"):
         world.sessions[name] = aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(ssl=live.ca), cookie_jar=aiohttp.CookieJar(unsafe=True)
@@ -162,7 +166,7 @@ async def _callers(world: HttpWorld) -> None:
         connector=aiohttp.TCPConnector(ssl=live.ca), cookie_jar=aiohttp.CookieJar(unsafe=True)
     )
     async with admin:
-        body = {"username": "admin", "password": passwords["admin"]}
+        body = await sign_in_body(live, admin_sign_in)
         async with admin.post(f"{live.base_url}/api/session", json=body) as response:
             csrf = (await response.json())["csrf_token"]
         async with admin.get(f"{live.base_url}/api/devices") as response:

@@ -21,15 +21,18 @@ from accounts.service import (
     SessionExpired,
     SignInPolicy,
 )
-from majlis.app import DB_ENGINE
+from majlis.app import ACCOUNTS, DB_ENGINE
 from majlis.demo import DemoSignIn, seed_demo
+from tests.integration.api.conftest import sign_in_body
 from tests.integration.casework.conftest import valid_registration
 from tests.integration.signaling.conftest import LiveServer
 
 
 @pytest.fixture
 async def staff(live: LiveServer) -> list[DemoSignIn]:
-    sign_ins = await seed_demo(live.app[DB_ENGINE], live.clock.now())
+    sign_ins = await seed_demo(
+        live.app[DB_ENGINE], live.clock.now(), live.app[ACCOUNTS].second_factors
+    )
     assert sign_ins is not None
     return sign_ins
 
@@ -94,7 +97,8 @@ async def test_a_supervisor_sees_figures_but_no_request(
     live: LiveServer, staff: list[DemoSignIn], browser: aiohttp.ClientSession
 ) -> None:
     me = account(staff, "supervisor")
-    assert (await sign_in(browser, live, me.username, me.password))[0] == 200
+    body = await sign_in_body(live, me)
+    assert (await call(browser, live, "POST", "/api/session", json=body))[0] == 200
     assert (await call(browser, live, "GET", "/api/statistics"))[0] == 200
     status, refused, _ = await call(browser, live, "GET", "/api/requests/1")
     assert (status, refused["code"]) == (403, "not_permitted")
@@ -200,7 +204,8 @@ async def test_the_ministers_office_staff_see_the_office_queue(
 
 async def accounts_for(live: LiveServer, policy: SignInPolicy) -> Accounts:
     """Built off the event loop, as the app does: the constructor hashes a dummy password."""
-    return await asyncio.to_thread(Accounts, live.app[DB_ENGINE], policy)
+    factors = live.app[ACCOUNTS].second_factors
+    return await asyncio.to_thread(Accounts, live.app[DB_ENGINE], policy, factors)
 
 
 async def outcome_of(

@@ -320,12 +320,6 @@ def _send_raw_packets(world: World, booth: Participant) -> list[str]:
     return logged
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="python-socketio decodes a packet before any namespace sees it and python-engineio "
-    "logs every decoding error (RecursionError, ValueError) with its traceback; needs "
-    "signaling/server.py to catch them (issue 12, defect 6, left open)",
-)
 def test_malformed_socketio_packets_leave_no_traceback_in_the_log(world: World) -> None:
     booth = world.thread.run(
         booth_in_a_room_of_its_own(world.live, "room-malformed-log", "booth-mecca-1")
