@@ -1,5 +1,9 @@
 """Demo data for the embedded set-up: two centres with two booths each, an office terminal,
-and one staff account per role (two coordinators). Passwords are random and shown once."""
+and one staff account per role (two coordinators). Passwords are random and shown once.
+
+Each account serves the centres it is given here: coordinator1 Riyadh, coordinator2 Jeddah;
+the supervisor and the minister's office serve every centre, by explicit choice; the
+administrator, who reads no centre's data, none."""
 
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ from argon2 import PasswordHasher
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from foundation.tables import centres, devices, staff_accounts
+from foundation.tables import centres, devices, staff_accounts, staff_centres
 from rooms.service import RoomService
 from rooms.store import Seats
 
@@ -25,12 +29,13 @@ DEMO_BOOTH_DEVICE = "riyadh/booth-1"
 DEMO_OFFICE_DEVICE = "office-1"
 DEMO_SLOT = timedelta(minutes=6)
 DEMO_DESK_TOKEN_LIFETIME = timedelta(hours=8)
-DEMO_STAFF = (
-    ("coordinator1", "منسقة ١ / Coordinator 1", "coordinator"),
-    ("coordinator2", "منسقة ٢ / Coordinator 2", "coordinator"),
-    ("office", "مكتب الوزير / Minister's office", "office"),
-    ("supervisor", "مشرفة / Supervisor", "supervisor"),
-    ("admin", "مديرة النظام / Administrator", "admin"),
+EVERY_CENTRE = "*"  # in DEMO_STAFF: the account serves every centre (all_centres)
+DEMO_STAFF = (  # username, display name, role, the centres it serves
+    ("coordinator1", "منسقة ١ / Coordinator 1", "coordinator", ("riyadh",)),
+    ("coordinator2", "منسقة ٢ / Coordinator 2", "coordinator", ("jeddah",)),
+    ("office", "مكتب الوزير / Minister's office", "office", (EVERY_CENTRE,)),
+    ("supervisor", "مشرفة / Supervisor", "supervisor", (EVERY_CENTRE,)),
+    ("admin", "مديرة النظام / Administrator", "admin", ()),
 )
 
 
@@ -49,7 +54,7 @@ async def seed_demo(engine: AsyncEngine, now: datetime) -> list[DemoSignIn] | No
         return None
 
     sign_ins = [
-        DemoSignIn(username, role, secrets.token_urlsafe(12)) for username, _, role in DEMO_STAFF
+        DemoSignIn(username, role, secrets.token_urlsafe(12)) for username, _, role, _ in DEMO_STAFF
     ]
     hasher = PasswordHasher()
     # argon2 is deliberately slow: keep it off the event loop.
@@ -79,17 +84,29 @@ async def seed_demo(engine: AsyncEngine, now: datetime) -> list[DemoSignIn] | No
                 kind="office", centre_id=None, label="office-1", in_service=True, created_at=now
             )
         )
-        for (username, display_name, role), password_hash in zip(DEMO_STAFF, hashes, strict=True):
-            await connection.execute(
-                insert(staff_accounts).values(
-                    username=username,
-                    display_name=display_name,
-                    role=role,
-                    password_hash=password_hash,
-                    active=True,
-                    created_at=now,
+        for (username, display_name, role, served), password_hash in zip(
+            DEMO_STAFF, hashes, strict=True
+        ):
+            account_id = (
+                await connection.execute(
+                    insert(staff_accounts)
+                    .values(
+                        username=username,
+                        display_name=display_name,
+                        role=role,
+                        password_hash=password_hash,
+                        active=True,
+                        all_centres=EVERY_CENTRE in served,
+                        created_at=now,
+                    )
+                    .returning(staff_accounts.c.id)
                 )
-            )
+            ).scalar_one()
+            for centre in served:
+                if centre != EVERY_CENTRE:
+                    await connection.execute(
+                        insert(staff_centres).values(account_id=account_id, centre_code=centre)
+                    )
     return sign_ins
 
 

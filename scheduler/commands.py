@@ -12,16 +12,24 @@ from sqlalchemy import and_, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from casework.history import change_status_in, note_in_history
+from casework.errors import CentreNotServed, UnknownRequest
+from casework.history import change_status_in, load_request_in, note_in_history
 from casework.lifecycle import BOOKABLE, RequestStatus
 from casework.pii import PiiCipher
 from casework.sms import SmsKind
 from casework.tables import requests
+from foundation.scope import CentreScope
 from foundation.tables import centres, devices
 from scheduler.appointment_rooms import RoomPort, ensure_room, room_id_for
-from scheduler.appointments import CHECK_IN_WINDOW, load_appointment, retire, text_about
+from scheduler.appointments import (
+    CHECK_IN_WINDOW,
+    load_appointment,
+    load_appointment_in,
+    retire,
+    text_about,
+)
 from scheduler.booking import Booking, SlotTimes, check_booking, cut_slots
-from scheduler.errors import NotConfirmable, SchedulingError, SlotTaken
+from scheduler.errors import NotConfirmable, SlotTaken
 from scheduler.status import ACTIVE_APPOINTMENT, AppointmentStatus, CallOutcome, values
 from scheduler.tables import appointments, confirmation_calls, sittings, slots, standby
 
@@ -76,11 +84,18 @@ class SchedulerCommands:
     # -- booking -------------------------------------------------------------------------------
 
     async def book(
-        self, request_id: int, slot_id: int, booth: str, actor: str, now: datetime
+        self,
+        request_id: int,
+        slot_id: int,
+        booth: str,
+        actor: str,
+        now: datetime,
+        *,
+        scope: CentreScope,
     ) -> int:
         async with self._engine.begin() as connection:
             appointment_id = await _book_in(
-                connection, request_id, slot_id, booth, now, ignoring=None
+                connection, request_id, slot_id, booth, now, ignoring=None, scope=scope
             )
             await _announce(
                 connection, self._cipher, appointment_id, RequestStatus.AUDIENCE_BOOKED, actor, now
@@ -88,12 +103,26 @@ class SchedulerCommands:
             return appointment_id
 
     async def reschedule(
-        self, appointment_id: int, slot_id: int, booth: str, actor: str, now: datetime
+        self,
+        appointment_id: int,
+        slot_id: int,
+        booth: str,
+        actor: str,
+        now: datetime,
+        *,
+        scope: CentreScope,
     ) -> int:
         async with self._engine.begin() as connection:
+            await load_appointment_in(connection, appointment_id, scope)
             old = await retire(connection, appointment_id, AppointmentStatus.RESCHEDULED)
             new_id = await _book_in(
-                connection, old.request_id, slot_id, booth, now, ignoring=appointment_id
+                connection,
+                old.request_id,
+                slot_id,
+                booth,
+                now,
+                ignoring=appointment_id,
+                scope=scope,
             )
             if old.status is AppointmentStatus.CONFIRMED:  # the new time needs its own call
                 await change_status_in(
@@ -117,8 +146,11 @@ class SchedulerCommands:
         await self._cancel_room(old.room_id, AppointmentStatus.RESCHEDULED)
         return new_id
 
-    async def cancel(self, appointment_id: int, actor: str, now: datetime) -> None:
+    async def cancel(
+        self, appointment_id: int, actor: str, now: datetime, *, scope: CentreScope
+    ) -> None:
         async with self._engine.begin() as connection:
+            await load_appointment_in(connection, appointment_id, scope)
             old = await retire(connection, appointment_id, AppointmentStatus.CANCELLED)
             await change_status_in(
                 connection,
@@ -142,7 +174,7 @@ class SchedulerCommands:
     # -- confirmation and standby ------------------------------------------------------------
 
     async def record_call(
-        self, appointment_id: int, outcome: str, actor: str, now: datetime
+        self, appointment_id: int, outcome: str, actor: str, now: datetime, *, scope: CentreScope
     ) -> None:
         """Log a confirmation call; "confirmed" confirms the appointment and creates its room."""
         try:
@@ -150,7 +182,7 @@ class SchedulerCommands:
         except ValueError:
             raise NotConfirmable(f"unknown call outcome {outcome[:30]!r}") from None
         async with self._engine.begin() as connection:
-            appointment = await load_appointment(connection, appointment_id)
+            appointment = await load_appointment_in(connection, appointment_id, scope)
             await connection.execute(
                 insert(confirmation_calls).values(
                     appointment_id=appointment_id, outcome=call.value, actor=actor[:64], at=now
@@ -172,8 +204,11 @@ class SchedulerCommands:
             )
         await ensure_room(self._engine, self._rooms, appointment_id)
 
-    async def add_standby(self, sitting_id: int, request_id: int, now: datetime) -> None:
+    async def add_standby(
+        self, sitting_id: int, request_id: int, now: datetime, *, scope: CentreScope
+    ) -> None:
         async with self._engine.begin() as connection:
+            await load_request_in(connection, request_id, scope)
             try:
                 await connection.execute(
                     insert(standby).values(
@@ -185,10 +220,10 @@ class SchedulerCommands:
 
     # -- the booth -------------------------------------------------------------------------------
 
-    async def check_in(self, appointment_id: int, now: datetime) -> None:
+    async def check_in(self, appointment_id: int, now: datetime, *, scope: CentreScope) -> None:
         """The coordinator seats the applicant: her confirmed appointment goes to the booth."""
         async with self._engine.begin() as connection:
-            appointment = await load_appointment(connection, appointment_id)
+            appointment = await load_appointment_in(connection, appointment_id, scope)
             if appointment.status is not AppointmentStatus.CONFIRMED:
                 raise NotConfirmable("only a confirmed appointment can be checked in")
             if abs(appointment.starts_at - now) > CHECK_IN_WINDOW:
@@ -215,17 +250,22 @@ async def _book_in(
     booth: str,
     now: datetime,
     ignoring: int | None,
+    scope: CentreScope,
 ) -> int:
+    request = (
+        await connection.execute(
+            select(requests.c.status, requests.c.applicant_id).where(
+                requests.c.id == request_id, scope.where(requests.c.centre)
+            )
+        )
+    ).first()
+    if request is None:  # unknown, or of a centre she does not serve: the same answer
+        raise UnknownRequest(str(request_id))
+    if not scope.covers_device(booth):
+        raise CentreNotServed(booth[:64])
     slot = (await connection.execute(select(slots).where(slots.c.id == slot_id))).first()
     if slot is None:
         raise SlotTaken(f"no slot {slot_id}")
-    request = (
-        await connection.execute(
-            select(requests.c.status, requests.c.applicant_id).where(requests.c.id == request_id)
-        )
-    ).first()
-    if request is None:
-        raise SchedulingError(f"no request {request_id}")
     times = SlotTimes(slot.starts_at, slot.ends_at)
     status = RequestStatus(request.status)
     bookable = status in BOOKABLE or (
