@@ -17,6 +17,8 @@
 - A session is a random token in a ``Secure; HttpOnly; SameSite=Strict`` cookie; only its
   SHA-256 is stored. It ends after ``idle`` without use or ``absolute`` after sign-in, and
   carries a CSRF token that every state-changing request must echo in a header.
+- A session carries the centres its account serves (``foundation.scope``), read afresh on
+  every call, so a change of an account's centres holds from its next request.
 """
 
 from __future__ import annotations
@@ -31,11 +33,12 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import delete, func, insert, select, text, update
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from accounts.second_factor import OtpEnrollment, SecondFactors
 from accounts.tables import sign_in_failures, staff_sessions
-from foundation.tables import staff_accounts
+from foundation.scope import EVERY_CENTRE, CentreScope
+from foundation.tables import staff_accounts, staff_centres
 from typed_errors import TypedError
 
 
@@ -105,6 +108,7 @@ class StaffSession:
     display_name: str
     role: str
     csrf_token: str
+    centres: CentreScope  # the centres the account serves (or every centre, if so chosen)
 
 
 @dataclass(frozen=True)
@@ -169,9 +173,12 @@ class Accounts:
                     last_seen_at=now,
                 )
             )
+            centres = await _centres_of(connection, account.id, account.all_centres)
         return SignedIn(
             token,
-            StaffSession(account.id, account.username, account.display_name, account.role, csrf),
+            StaffSession(
+                account.id, account.username, account.display_name, account.role, csrf, centres
+            ),
         )
 
     async def _second_factor(
@@ -268,8 +275,9 @@ class Accounts:
                 .where(staff_sessions.c.token_hash == row.token_hash)
                 .values(last_seen_at=now)
             )
+            centres = await _centres_of(connection, row.account_id, row.all_centres)
         return StaffSession(
-            row.account_id, row.username, row.display_name, row.role, row.csrf_token
+            row.account_id, row.username, row.display_name, row.role, row.csrf_token, centres
         )
 
     @staticmethod
@@ -289,3 +297,14 @@ class Accounts:
                 delete(staff_sessions).where(staff_sessions.c.account_id == account_id)
             )
             return int(result.rowcount or 0)
+
+
+async def _centres_of(
+    connection: AsyncConnection, account_id: int, all_centres: bool
+) -> CentreScope:
+    if all_centres:
+        return EVERY_CENTRE
+    rows = await connection.execute(
+        select(staff_centres.c.centre_code).where(staff_centres.c.account_id == account_id)
+    )
+    return CentreScope.of(r.centre_code for r in rows)

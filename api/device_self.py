@@ -69,7 +69,7 @@ async def device_amend(request: web.Request) -> web.Response:
     body = await read_body(request, models.Amendment)
     assignment = await _assignment(request)
     version = await services_of(request).casework.amend_text(
-        assignment.request, body.text, "applicant", now_of(request)
+        assignment.request, body.text, "applicant", now_of(request), scope=caller_of(request).scope
     )
     await audit(request, "request.amend", f"request:{assignment.request}", "at the booth")
     return json_answer({"version": version})

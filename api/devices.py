@@ -9,6 +9,7 @@ from api.edge import (
     Route,
     actor_of,
     audit,
+    caller_of,
     json_answer,
     now_of,
     path_id,
@@ -88,12 +89,17 @@ async def enroll(request: web.Request) -> web.Response:
 
 
 async def board(request: web.Request) -> web.Response:
-    return json_answer(await services_of(request).devices.board(now_of(request)))
+    board = await services_of(request).devices.board(
+        now_of(request), scope=caller_of(request).scope
+    )
+    return json_answer(board)
 
 
 async def handle_alert(request: web.Request) -> web.Response:
     alert_id = path_id(request)
-    await services_of(request).devices.handle_alert(alert_id, actor_of(request), now_of(request))
+    await services_of(request).devices.handle_alert(
+        alert_id, actor_of(request), now_of(request), scope=caller_of(request).scope
+    )
     await audit(request, "alert.handled", f"alert:{alert_id}")
     return json_answer({"ok": True})
 

@@ -27,6 +27,7 @@ from casework.commands import CaseworkCommands
 from casework.errors import (
     ApplicantExists,
     CaseworkError,
+    CentreNotServed,
     InvalidTrackingNumber,
     TooManyLookups,
     UnknownRequest,
@@ -123,6 +124,7 @@ STATUS_OF_ERROR: Sequence[tuple[type[TypedError], int]] = (
     (SignInError, 401),
     (TokenError, 401),
     (NotPermitted, 403),
+    (CentreNotServed, 403),  # a refusal, audited like any 403
     (TooManyLookups, 429),
     (UnknownRequest, 404),
     (UnknownAppointment, 404),
@@ -257,7 +259,14 @@ async def staff_caller(services: ApiServices, cookies: Mapping[str, str]) -> Cal
 
 
 def person(session: StaffSession) -> Caller:
-    return Caller(CallerKind.PERSON, session.role, session.username, None, session.account_id)
+    return Caller(
+        CallerKind.PERSON,
+        session.role,
+        session.username,
+        None,
+        session.account_id,
+        session.centres,
+    )
 
 
 def _bearer_caller(services: ApiServices, token: str, moment: datetime) -> Caller:

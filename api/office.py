@@ -37,8 +37,9 @@ async def day_queue(request: web.Request) -> web.Response:
 
 async def brief(request: web.Request) -> web.Response:
     services = services_of(request)
-    appointment = await services.scheduler_views.appointment(path_id(request))
-    body = await services.casework_views.brief(appointment.request_id)
+    scope = caller_of(request).scope
+    appointment = await services.scheduler_views.appointment(path_id(request), scope=scope)
+    body = await services.casework_views.brief(appointment.request_id, scope=scope)
     await audit(request, "request.brief", f"request:{appointment.request_id}")
     return json_answer(body)
 
@@ -53,6 +54,7 @@ async def outcome(request: web.Request) -> web.Response:
         body.note,
         actor_of(request),
         now_of(request),
+        scope=caller_of(request).scope,
     )
     await audit(request, "request.outcome", f"request:{recorded.request_id}", body.outcome)
     return json_answer({"ok": True, "outcome": body.outcome})

@@ -7,6 +7,7 @@ from aiohttp import web
 from api.edge import (
     Route,
     audit,
+    caller_of,
     json_answer,
     services_of,
 )
@@ -16,7 +17,9 @@ from rooms.permissions import Permission
 
 async def _figures(request: web.Request) -> Figures:
     services = services_of(request)
-    return await services.statistics.figures(await services.room_store.audience_minutes())
+    return await services.statistics.figures(
+        await services.room_store.audience_minutes(), scope=caller_of(request).scope
+    )
 
 
 async def figures(request: web.Request) -> web.Response:

@@ -10,6 +10,7 @@ from api.edge import (
     Route,
     actor_of,
     audit,
+    caller_of,
     json_answer,
     now_of,
     path_id,
@@ -25,7 +26,10 @@ async def register(request: web.Request) -> web.Response:
     body = await read_body(request, models.RegisterRequest)
     casework = services_of(request).casework
     registered = await casework.register(
-        Registration(**body.model_dump()), actor_of(request), now_of(request)
+        Registration(**body.model_dump()),
+        actor_of(request),
+        now_of(request),
+        scope=caller_of(request).scope,
     )
     await audit(request, "request.register", f"request:{registered.request_id}")
     return json_answer(
@@ -35,7 +39,9 @@ async def register(request: web.Request) -> web.Response:
 
 async def request_details(request: web.Request) -> web.Response:
     request_id = path_id(request)
-    details = await services_of(request).casework_views.details(request_id)
+    details = await services_of(request).casework_views.details(
+        request_id, scope=caller_of(request).scope
+    )
     await audit(request, "request.view", f"request:{request_id}")
     return json_answer(details)
 
@@ -44,7 +50,12 @@ async def change_status(request: web.Request) -> web.Response:
     body = await read_body(request, models.StatusChange)
     # The scheduler's use case: a cancelled request's appointment is cancelled with it.
     await services_of(request).scheduler.change_request_status(
-        path_id(request), RequestStatus(body.status), actor_of(request), now_of(request), body.note
+        path_id(request),
+        RequestStatus(body.status),
+        actor_of(request),
+        now_of(request),
+        body.note,
+        scope=caller_of(request).scope,
     )
     await audit(request, "request.status", f"request:{path_id(request)}", body.status)
     return json_answer({"ok": True})
@@ -53,7 +64,11 @@ async def change_status(request: web.Request) -> web.Response:
 async def amend(request: web.Request) -> web.Response:
     body = await read_body(request, models.Amendment)
     version = await services_of(request).casework.amend_text(
-        path_id(request), body.text, actor_of(request), now_of(request)
+        path_id(request),
+        body.text,
+        actor_of(request),
+        now_of(request),
+        scope=caller_of(request).scope,
     )
     return json_answer({"version": version})
 
@@ -67,6 +82,7 @@ async def refer(request: web.Request) -> web.Response:
         body.note,
         actor_of(request),
         now_of(request),
+        scope=caller_of(request).scope,
     )
     return json_answer({"referral": referral}, status=201)
 
@@ -74,7 +90,11 @@ async def refer(request: web.Request) -> web.Response:
 async def reply(request: web.Request) -> web.Response:
     body = await read_body(request, models.Reply)
     await services_of(request).casework.record_reply(
-        path_id(request), body.reply, actor_of(request), now_of(request)
+        path_id(request),
+        body.reply,
+        actor_of(request),
+        now_of(request),
+        scope=caller_of(request).scope,
     )
     return json_answer({"ok": True})
 
@@ -82,7 +102,11 @@ async def reply(request: web.Request) -> web.Response:
 async def update_contact(request: web.Request) -> web.Response:
     body = await read_body(request, models.ContactUpdate)
     updated = await services_of(request).casework.update_contact(
-        path_id(request), ContactChange(**body.model_dump()), actor_of(request), now_of(request)
+        path_id(request),
+        ContactChange(**body.model_dump()),
+        actor_of(request),
+        now_of(request),
+        scope=caller_of(request).scope,
     )
     await audit(
         request,
@@ -104,13 +128,17 @@ async def lookup(request: web.Request) -> web.Response:
 
 async def search(request: web.Request) -> web.Response:
     query = models.SearchQuery.model_validate(dict(request.query))
-    found = await services_of(request).casework_views.search(query.q)
+    found = await services_of(request).casework_views.search(
+        query.q, scope=caller_of(request).scope
+    )
     await audit(request, "request.search", "requests", f"{len(found)} found")
     return json_answer({"requests": found})
 
 
 async def appointments_of(request: web.Request) -> web.Response:
-    calls = await services_of(request).scheduler_views.calls_of(path_id(request))
+    calls = await services_of(request).scheduler_views.calls_of(
+        path_id(request), scope=caller_of(request).scope
+    )
     return json_answer({"appointments": calls})
 
 

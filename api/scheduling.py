@@ -9,6 +9,7 @@ from api.edge import (
     Route,
     actor_of,
     audit,
+    caller_of,
     json_answer,
     now_of,
     path_id,
@@ -34,20 +35,27 @@ async def sitting_slots(request: web.Request) -> web.Response:
 async def add_standby(request: web.Request) -> web.Response:
     body = await read_body(request, models.Standby)
     await services_of(request).scheduler.add_standby(
-        path_id(request), body.request_id, now_of(request)
+        path_id(request), body.request_id, now_of(request), scope=caller_of(request).scope
     )
     return json_answer({"ok": True})
 
 
 async def standby_list(request: web.Request) -> web.Response:
-    requests = await services_of(request).scheduler_views.standby_list(path_id(request))
+    requests = await services_of(request).scheduler_views.standby_list(
+        path_id(request), scope=caller_of(request).scope
+    )
     return json_answer({"requests": requests})
 
 
 async def book(request: web.Request) -> web.Response:
     body = await read_body(request, models.BookingBody)
     appointment = await services_of(request).scheduler.book(
-        body.request_id, body.slot_id, body.booth, actor_of(request), now_of(request)
+        body.request_id,
+        body.slot_id,
+        body.booth,
+        actor_of(request),
+        now_of(request),
+        scope=caller_of(request).scope,
     )
     await audit(request, "appointment.book", f"appointment:{appointment}")
     return json_answer({"appointment": appointment}, status=201)
@@ -56,7 +64,12 @@ async def book(request: web.Request) -> web.Response:
 async def reschedule(request: web.Request) -> web.Response:
     body = await read_body(request, models.Move)
     appointment = await services_of(request).scheduler.reschedule(
-        path_id(request), body.slot_id, body.booth, actor_of(request), now_of(request)
+        path_id(request),
+        body.slot_id,
+        body.booth,
+        actor_of(request),
+        now_of(request),
+        scope=caller_of(request).scope,
     )
     await audit(request, "appointment.reschedule", f"appointment:{appointment}")
     return json_answer({"appointment": appointment})
@@ -64,7 +77,7 @@ async def reschedule(request: web.Request) -> web.Response:
 
 async def cancel(request: web.Request) -> web.Response:
     await services_of(request).scheduler.cancel(
-        path_id(request), actor_of(request), now_of(request)
+        path_id(request), actor_of(request), now_of(request), scope=caller_of(request).scope
     )
     await audit(request, "appointment.cancel", f"appointment:{path_id(request)}")
     return json_answer({"ok": True})
@@ -73,7 +86,11 @@ async def cancel(request: web.Request) -> web.Response:
 async def record_call(request: web.Request) -> web.Response:
     body = await read_body(request, models.Call)
     await services_of(request).scheduler.record_call(
-        path_id(request), body.outcome, actor_of(request), now_of(request)
+        path_id(request),
+        body.outcome,
+        actor_of(request),
+        now_of(request),
+        scope=caller_of(request).scope,
     )
     await audit(request, "appointment.call", f"appointment:{path_id(request)}", body.outcome)
     return json_answer({"ok": True})
@@ -81,20 +98,26 @@ async def record_call(request: web.Request) -> web.Response:
 
 async def day_sittings(request: web.Request) -> web.Response:
     query = models.DayQuery.model_validate(dict(request.query))
-    sittings = await services_of(request).scheduler_views.day_sittings(query.day_start)
+    sittings = await services_of(request).scheduler_views.day_sittings(
+        query.day_start, scope=caller_of(request).scope
+    )
     return json_answer({"sittings": sittings})
 
 
 async def check_in(request: web.Request) -> web.Response:
     appointment_id = path_id(request)
-    await services_of(request).scheduler.check_in(appointment_id, now_of(request))
+    await services_of(request).scheduler.check_in(
+        appointment_id, now_of(request), scope=caller_of(request).scope
+    )
     await audit(request, "appointment.check_in", f"appointment:{appointment_id}")
     return json_answer({"ok": True})
 
 
 async def check_out(request: web.Request) -> web.Response:
     appointment_id = path_id(request)
-    await services_of(request).scheduler.check_out(appointment_id, now_of(request))
+    await services_of(request).scheduler.check_out(
+        appointment_id, now_of(request), scope=caller_of(request).scope
+    )
     await audit(request, "appointment.check_out", f"appointment:{appointment_id}")
     return json_answer({"ok": True})
 

@@ -68,6 +68,8 @@ def _session_body(session: StaffSession) -> dict[str, Any]:
         "display_name": session.display_name,
         "role": session.role,
         "csrf_token": session.csrf_token,
+        "centres": sorted(session.centres.codes),
+        "all_centres": session.centres.everywhere,
     }
 
 

@@ -20,6 +20,7 @@ from casework.applicants import (
     contact_in,
 )
 from casework.errors import (
+    CentreNotServed,
     InvalidName,
     InvalidRequestText,
     InvalidTrackingNumber,
@@ -27,7 +28,7 @@ from casework.errors import (
     UnknownDepartment,
     UnknownRequest,
 )
-from casework.history import change_status_in, load_request, note_in_history, record_history
+from casework.history import change_status_in, load_request_in, note_in_history, record_history
 from casework.identity import ascii_digits, normalise_national_id, normalise_saudi_mobile
 from casework.lifecycle import RequestStatus
 from casework.outbox import enqueue
@@ -45,6 +46,7 @@ from casework.tables import (
     requests,
 )
 from casework.tracking import TrackingNumbers, format_tracking_number, parse_tracking_number
+from foundation.scope import CentreScope
 from limits import SlidingWindow
 
 TEXT_LIMIT = 5000
@@ -125,7 +127,11 @@ class CaseworkCommands:
         self._tracking = tracking
         self._limiter = limiter
 
-    async def register(self, form: Registration, actor: str, now: datetime) -> Registered:
+    async def register(
+        self, form: Registration, actor: str, now: datetime, *, scope: CentreScope
+    ) -> Registered:
+        if not scope.covers(form.centre):
+            raise CentreNotServed(form.centre[:32])
         national_id = normalise_national_id(form.national_id)
         submitted = Contact(
             full_name=_checked_name(form.full_name),
@@ -180,12 +186,18 @@ class CaseworkCommands:
         return Registered(request_id, tracking)
 
     async def update_contact(
-        self, request_id: int, change: ContactChange, actor: str, now: datetime
+        self,
+        request_id: int,
+        change: ContactChange,
+        actor: str,
+        now: datetime,
+        *,
+        scope: CentreScope,
     ) -> ContactUpdated:
         """A coordinator changes the contact of the applicant of ``request_id``: recorded in
         the request's history, and a changed phone's old number is told by SMS."""
         async with self._engine.begin() as connection:
-            request = await load_request(connection, request_id)
+            request = await load_request_in(connection, request_id, scope)
             old = await contact_in(connection, self._cipher, request.applicant_id)
             new = Contact(
                 full_name=old.full_name
@@ -250,8 +262,11 @@ class CaseworkCommands:
         actor: str,
         now: datetime,
         note: str = "",
+        *,
+        scope: CentreScope,
     ) -> None:
         async with self._engine.begin() as connection:
+            await load_request_in(connection, request_id, scope)
             await self.change_status_in(connection, request_id, wanted, actor, now, note)
 
     async def change_status_in(
@@ -279,10 +294,12 @@ class CaseworkCommands:
         """A history row inside the caller's transaction (the office's follow-up note)."""
         await note_in_history(connection, request_id, actor, note, now, cipher=self._cipher)
 
-    async def amend_text(self, request_id: int, text: str, author: str, now: datetime) -> int:
+    async def amend_text(
+        self, request_id: int, text: str, author: str, now: datetime, *, scope: CentreScope
+    ) -> int:
         cleaned = _checked_text(text)
         async with self._engine.begin() as connection:
-            await load_request(connection, request_id)
+            await load_request_in(connection, request_id, scope)
             version = (
                 await connection.execute(
                     select(func.max(request_versions.c.version)).where(
@@ -302,10 +319,19 @@ class CaseworkCommands:
         return department
 
     async def refer(
-        self, request_id: int, department: str, due_on: date, note: str, actor: str, now: datetime
+        self,
+        request_id: int,
+        department: str,
+        due_on: date,
+        note: str,
+        actor: str,
+        now: datetime,
+        *,
+        scope: CentreScope,
     ) -> int:
         self.check_department(department)
         async with self._engine.begin() as connection:
+            await load_request_in(connection, request_id, scope)
             return await self.refer_in(connection, request_id, department, due_on, note, actor, now)
 
     async def refer_in(
@@ -334,12 +360,18 @@ class CaseworkCommands:
             {REFERRAL_NOTE: note[:1000]},
         )
 
-    async def record_reply(self, referral_id: int, reply: str, actor: str, now: datetime) -> None:
+    async def record_reply(
+        self, referral_id: int, reply: str, actor: str, now: datetime, *, scope: CentreScope
+    ) -> None:
         async with self._engine.begin() as connection:
             row = (
-                await connection.execute(select(referrals).where(referrals.c.id == referral_id))
+                await connection.execute(
+                    select(referrals.c.request_id)
+                    .join(requests, requests.c.id == referrals.c.request_id)
+                    .where(referrals.c.id == referral_id, scope.where(requests.c.centre))
+                )
             ).first()
-            if row is None:
+            if row is None:  # unknown, or of another centre: the same answer
                 raise UnknownRequest(f"referral {referral_id}")
             await connection.execute(
                 update(referrals)

@@ -62,3 +62,11 @@ class ApplicantExists(CaseworkError):
 
     code = "applicant_exists"
     message_key = "errors.desk.applicant_exists"
+
+
+class CentreNotServed(CaseworkError):
+    """A request registered, or a booth booked, for a centre the staff member does not serve
+    (a request of another centre is not refused but unknown: ``UnknownRequest``)."""
+
+    code = "centre_not_served"
+    message_key = "errors.desk.centre_not_served"

@@ -22,6 +22,7 @@ from casework.pii import PiiCipher
 from casework.sealed_rows import insert_sealed
 from casework.tables import HISTORY_NOTE, request_history, requests
 from casework.tracking import format_tracking_number
+from foundation.scope import CentreScope
 
 NOTE_LIMIT = 500  # characters of a history note
 
@@ -50,6 +51,17 @@ async def load_request(connection: AsyncConnection, request_id: int) -> RequestR
         centre=row.centre,
         category=row.category,
     )
+
+
+async def load_request_in(
+    connection: AsyncConnection, request_id: int, scope: CentreScope
+) -> RequestRecord:
+    """The request, if it belongs to a centre of ``scope``: another centre's request is as
+    unknown as one that does not exist (no answer tells them apart)."""
+    request = await load_request(connection, request_id)
+    if not scope.covers(request.centre):
+        raise UnknownRequest(str(request_id))
+    return request
 
 
 async def record_history(

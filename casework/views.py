@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from casework.errors import CaseworkError, InvalidTrackingNumber, UnknownRequest
-from casework.history import load_request
+from casework.history import load_request_in
 from casework.identity import normalise_saudi_mobile
 from casework.lifecycle import RequestStatus
 from casework.pii import PiiCipher
@@ -27,6 +27,7 @@ from casework.tables import (
     requests,
 )
 from casework.tracking import format_tracking_number, parse_tracking_number
+from foundation.scope import CentreScope
 
 
 @dataclass(frozen=True)
@@ -108,8 +109,9 @@ class CaseworkViews:
         self._engine = engine
         self._cipher = cipher
 
-    async def search(self, query: str) -> list[FoundRequest]:
-        """Requests by tracking number (exact) or by the applicant's phone (blind index)."""
+    async def search(self, query: str, *, scope: CentreScope) -> list[FoundRequest]:
+        """Requests of ``scope``'s centres by tracking number (exact) or by the applicant's
+        phone (blind index)."""
         try:
             condition = requests.c.tracking_number == parse_tracking_number(query)
         except InvalidTrackingNumber:
@@ -128,7 +130,7 @@ class CaseworkViews:
                     requests.c.centre,
                 )
                 .join(applicants, applicants.c.id == requests.c.applicant_id)
-                .where(condition)
+                .where(condition, scope.where(requests.c.centre))
                 .order_by(requests.c.id.desc())
                 .limit(50)
             )
@@ -143,10 +145,10 @@ class CaseworkViews:
                 for r in rows
             ]
 
-    async def details(self, request_id: int) -> RequestDetails:
+    async def details(self, request_id: int, *, scope: CentreScope) -> RequestDetails:
         """A request's page: its wordings, its history and the SMS it sent."""
         async with self._engine.connect() as connection:
-            request = await load_request(connection, request_id)
+            request = await load_request_in(connection, request_id, scope)
             versions = await connection.execute(
                 select(request_versions)
                 .where(request_versions.c.request_id == request_id)
@@ -226,10 +228,10 @@ class CaseworkViews:
             raise UnknownRequest(str(request_id))
         return self._cipher.unseal(row.text_ct, REQUEST_TEXT, (request_id, row.version))
 
-    async def brief(self, request_id: int) -> Brief:
+    async def brief(self, request_id: int, *, scope: CentreScope) -> Brief:
         """The office's pre-brief: this request's wording and the applicant's earlier ones."""
         async with self._engine.connect() as connection:
-            request = await load_request(connection, request_id)
+            request = await load_request_in(connection, request_id, scope)
             earlier = await connection.execute(
                 select(
                     requests.c.tracking_number,

@@ -5,7 +5,8 @@ exchanges it once for a long random credential, which the server keeps only as a
 hash. Revoking a device ends every credential of it and calls the revocation listeners (the
 signalling layer cuts the device's live connections there). Booths report a heartbeat (their
 screen and round-trip time) every few seconds; the day board turns the latest heartbeat and the
-open alerts into one state per booth.
+open alerts into one state per booth. The board and the alerts are a coordinator's centres'
+only (``foundation.scope``): a booth's centre is the prefix of its name.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from devices.tables import (
     device_heartbeats,
     enrollment_codes,
 )
+from foundation.scope import CentreScope
 from foundation.tables import centres, devices
 
 ENROLLMENT_LIFETIME = timedelta(minutes=15)
@@ -316,8 +318,15 @@ class DeviceService:
             )
             return int(result.scalar_one())
 
-    async def handle_alert(self, alert_id: int, actor: str, now: datetime) -> None:
+    async def handle_alert(
+        self, alert_id: int, actor: str, now: datetime, *, scope: CentreScope
+    ) -> None:
         async with self._engine.begin() as connection:
+            device = (
+                await connection.execute(select(alerts.c.device).where(alerts.c.id == alert_id))
+            ).scalar()
+            if device is None or not scope.covers_device(device):  # unknown, or not hers
+                raise UnknownAlert(str(alert_id))
             result = await connection.execute(
                 update(alerts)
                 .where(alerts.c.id == alert_id, alerts.c.handled_at.is_(None))
@@ -326,20 +335,25 @@ class DeviceService:
         if not result.rowcount:
             raise UnknownAlert(str(alert_id))
 
-    async def open_alerts(self) -> list[Alert]:
+    async def open_alerts(self, *, scope: CentreScope) -> list[Alert]:
         async with self._engine.connect() as connection:
             rows = await connection.execute(
                 select(alerts).where(alerts.c.handled_at.is_(None)).order_by(alerts.c.id)
             )
-            return [Alert(r.id, r.device, r.room, r.kind, r.raised_at) for r in rows]
+            return [
+                Alert(r.id, r.device, r.room, r.kind, r.raised_at)
+                for r in rows
+                if scope.covers_device(r.device)
+            ]
 
-    async def board(self, now: datetime) -> Board:
-        """Every booth's state: offline / idle / preflight / lobby / live / paused / alert."""
-        open_alerts = await self.open_alerts()
+    async def board(self, now: datetime, *, scope: CentreScope) -> Board:
+        """The state of every booth of ``scope``'s centres: offline / idle / preflight /
+        lobby / live / paused / alert."""
+        open_alerts = await self.open_alerts(scope=scope)
         alerted = {a.device for a in open_alerts}
         booths = []
         for device in await self.all():
-            if device.kind != "booth":
+            if device.kind != "booth" or not scope.covers(device.centre):
                 continue
             beat = self._heartbeats.get(device.name)
             if beat is None or now - beat.at > OFFLINE_AFTER or not device.in_service:

@@ -1,7 +1,7 @@
-"""The foundation tables (centres, their devices, staff accounts) and the one ``metadata``
-that every package's tables join, so a table is declared once and foreign keys between
-packages resolve. The migrations remain the definition of the schema; these objects describe
-what they create.
+"""The foundation tables (centres, their devices, staff accounts and the centres each account
+serves) and the one ``metadata`` that every package's tables join, so a table is declared once
+and foreign keys between packages resolve. The migrations remain the definition of the schema;
+these objects describe what they create.
 """
 
 from __future__ import annotations
@@ -63,5 +63,14 @@ staff_accounts = Table(
     Column("password_hash", String(255), nullable=False),
     Column("active", Boolean, nullable=False, default=True),
     Column("created_at", UtcDateTime(), nullable=False),
+    # Every centre, by explicit choice (migration 0010); otherwise the rows of staff_centres.
+    Column("all_centres", Boolean, nullable=False, default=False),
     CheckConstraint("role IN ('coordinator', 'office', 'supervisor', 'admin')", name="role"),
+)
+
+staff_centres = Table(
+    "staff_centres",
+    metadata,
+    Column("account_id", Integer, ForeignKey("staff_accounts.id"), primary_key=True),
+    Column("centre_code", String(32), ForeignKey("centres.code"), primary_key=True),
 )

@@ -1,7 +1,11 @@
 """Demo data for the embedded set-up: two centres with two booths each, an office terminal,
 and one staff account per role (two coordinators). Passwords are random and shown once; the
 admin and the supervisor get fixed, published TOTP keys (``DEMO_OTP_SECRETS``) so the demo
-starts in two commands — a real installation resets them (``majlis staff reset-otp``)."""
+starts in two commands — a real installation resets them (``majlis staff reset-otp``).
+
+Each account serves the centres it is given here: coordinator1 Riyadh, coordinator2 Jeddah;
+the supervisor and the minister's office serve every centre, by explicit choice; the
+administrator, who reads no centre's data, none."""
 
 from __future__ import annotations
 
@@ -15,7 +19,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from accounts.second_factor import SecondFactors
-from foundation.tables import centres, devices, staff_accounts
+from foundation.tables import centres, devices, staff_accounts, staff_centres
 from rooms.service import RoomService
 from rooms.store import Seats
 
@@ -28,12 +32,13 @@ DEMO_BOOTH_DEVICE = "riyadh/booth-1"
 DEMO_OFFICE_DEVICE = "office-1"
 DEMO_SLOT = timedelta(minutes=6)
 DEMO_DESK_TOKEN_LIFETIME = timedelta(hours=8)
-DEMO_STAFF = (
-    ("coordinator1", "منسقة ١ / Coordinator 1", "coordinator"),
-    ("coordinator2", "منسقة ٢ / Coordinator 2", "coordinator"),
-    ("office", "مكتب الوزير / Minister's office", "office"),
-    ("supervisor", "مشرفة / Supervisor", "supervisor"),
-    ("admin", "مديرة النظام / Administrator", "admin"),
+EVERY_CENTRE = "*"  # in DEMO_STAFF: the account serves every centre (all_centres)
+DEMO_STAFF = (  # username, display name, role, the centres it serves
+    ("coordinator1", "منسقة ١ / Coordinator 1", "coordinator", ("riyadh",)),
+    ("coordinator2", "منسقة ٢ / Coordinator 2", "coordinator", ("jeddah",)),
+    ("office", "مكتب الوزير / Minister's office", "office", (EVERY_CENTRE,)),
+    ("supervisor", "مشرفة / Supervisor", "supervisor", (EVERY_CENTRE,)),
+    ("admin", "مديرة النظام / Administrator", "admin", ()),
 )
 
 # Base32 TOTP keys, public on purpose (demo only): whoever reads this can make the codes.
@@ -65,7 +70,7 @@ async def seed_demo(
     enrolled = DEMO_OTP_SECRETS if second_factors is not None else {}
     sign_ins = [
         DemoSignIn(username, role, secrets.token_urlsafe(12), enrolled.get(username))
-        for username, _, role in DEMO_STAFF
+        for username, _, role, _ in DEMO_STAFF
     ]
     hasher = PasswordHasher()
     # argon2 is deliberately slow: keep it off the event loop.
@@ -96,8 +101,10 @@ async def seed_demo(
             )
         )
         account_ids = {}
-        for (username, display_name, role), password_hash in zip(DEMO_STAFF, hashes, strict=True):
-            account_ids[username] = (
+        for (username, display_name, role, served), password_hash in zip(
+            DEMO_STAFF, hashes, strict=True
+        ):
+            account_id = account_ids[username] = (
                 await connection.execute(
                     insert(staff_accounts)
                     .values(
@@ -106,11 +113,17 @@ async def seed_demo(
                         role=role,
                         password_hash=password_hash,
                         active=True,
+                        all_centres=EVERY_CENTRE in served,
                         created_at=now,
                     )
                     .returning(staff_accounts.c.id)
                 )
             ).scalar_one()
+            for centre in served:
+                if centre != EVERY_CENTRE:
+                    await connection.execute(
+                        insert(staff_centres).values(account_id=account_id, centre_code=centre)
+                    )
     if second_factors is not None:
         for username, secret in DEMO_OTP_SECRETS.items():
             await second_factors.enroll(account_ids[username], secret, now)

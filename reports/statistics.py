@@ -1,5 +1,7 @@
 """Figures for the coordination team: requests by status and centre, audiences held, average
-audience duration, no-show rate, SMS sent; and the same as CSV."""
+audience duration, no-show rate, SMS sent; and the same as CSV. Each caller's figures count
+her centres' requests (and their appointments and SMS) only, or every centre's when her
+account serves every centre."""
 
 from __future__ import annotations
 
@@ -7,10 +9,11 @@ import csv
 import io
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, true
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from casework.tables import outbox, requests
+from foundation.scope import CentreScope
 from scheduler.status import AppointmentStatus
 from scheduler.tables import appointments
 
@@ -45,41 +48,49 @@ class StatisticsReport:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
 
-    async def figures(self, audience_minutes: dict[str, float]) -> Figures:
+    async def figures(self, audience_minutes: dict[str, float], *, scope: CentreScope) -> Figures:
         """``audience_minutes``: room id → minutes from admission to end, from the rooms'
         events (the rooms package owns them; the caller passes them in)."""
-        return await _figures(self._engine, audience_minutes)
+        return await _figures(self._engine, audience_minutes, scope)
 
 
-async def _figures(engine: AsyncEngine, audience_minutes: dict[str, float]) -> Figures:
+async def _figures(
+    engine: AsyncEngine, audience_minutes: dict[str, float], scope: CentreScope
+) -> Figures:
     heard_status = AppointmentStatus.HEARD.value
+    her_requests = select(requests.c.id).where(scope.where(requests.c.centre))
+    her_appointments = appointments.c.request_id.in_(her_requests)
+    # Every centre's figures keep the SMS of no request (none today); a centre's, its own.
+    her_sms = outbox.c.request_id.in_(her_requests) if not scope.everywhere else true()
     async with engine.connect() as connection:
         by_status = {
             (r.centre, r.status): int(r.n)
             for r in await connection.execute(
-                select(requests.c.centre, requests.c.status, func.count().label("n")).group_by(
-                    requests.c.centre, requests.c.status
-                )
+                select(requests.c.centre, requests.c.status, func.count().label("n"))
+                .where(scope.where(requests.c.centre))
+                .group_by(requests.c.centre, requests.c.status)
             )
         }
         outcomes = {
             r.status: int(r.n)
             for r in await connection.execute(
-                select(appointments.c.status, func.count().label("n")).group_by(
-                    appointments.c.status
-                )
+                select(appointments.c.status, func.count().label("n"))
+                .where(her_appointments)
+                .group_by(appointments.c.status)
             )
         }
         satisfaction, ratings = (
             await connection.execute(
-                select(func.avg(appointments.c.rating), func.count(appointments.c.rating))
+                select(func.avg(appointments.c.rating), func.count(appointments.c.rating)).where(
+                    her_appointments
+                )
             )
         ).one()
         per_day = [
             DayCount(str(r.day), int(r.n))
             for r in await connection.execute(
                 select(func.date(appointments.c.starts_at).label("day"), func.count().label("n"))
-                .where(appointments.c.status == heard_status)
+                .where(appointments.c.status == heard_status, her_appointments)
                 .group_by(func.date(appointments.c.starts_at))
                 .order_by(func.date(appointments.c.starts_at))
             )
@@ -87,13 +98,29 @@ async def _figures(engine: AsyncEngine, audience_minutes: dict[str, float]) -> F
         sms_sent, sms_segments = (
             await connection.execute(
                 select(func.count(), func.coalesce(func.sum(outbox.c.segments), 0)).where(
-                    outbox.c.status == "sent"
+                    outbox.c.status == "sent", her_sms
                 )
             )
         ).one()
+        her_rooms = (
+            None
+            if scope.everywhere
+            else {
+                r.room_id
+                for r in await connection.execute(
+                    select(appointments.c.room_id).where(
+                        her_appointments, appointments.c.room_id.is_not(None)
+                    )
+                )
+            }
+        )
     heard = outcomes.get(heard_status, 0)
     no_show = outcomes.get(AppointmentStatus.NO_SHOW.value, 0)
-    durations = list(audience_minutes.values())
+    durations = [
+        minutes
+        for room, minutes in audience_minutes.items()
+        if her_rooms is None or room in her_rooms
+    ]
     return Figures(
         requests_by_centre_and_status=tuple(
             CentreStatusCount(centre, status, count)

@@ -5,6 +5,10 @@ A caller is one of three kinds, each with its own way in (docs/ARCHITECTURE.md, 
 a signed-in staff member (``person``), an enrolled booth or office terminal (``device``), or a
 seat in one room holding a signed join/resume token (``seat``). The role decides the
 permissions (``rooms.permissions``); some permissions also need one kind of caller.
+
+A person also carries the centres her account serves (``scope``): services filter requests,
+appointments, booths and alerts by it. A device or a seat is bound by its own narrower rule
+(its own seat's room, its own terminal), not by centres; a person without centres sees none.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from foundation.scope import EVERY_CENTRE, NO_CENTRE, CentreScope
 from rooms.errors import NotPermitted
 from rooms.permissions import Permission, require
 from rooms.tokens import TokenClaims
@@ -39,6 +44,14 @@ class Caller:
     name: str  # the staff member's username, or the device's name (riyadh/booth-1)
     room: str | None = None  # the room a seat is bound to; None for a person or a device
     account_id: int | None = None  # a person's staff account
+    centres: CentreScope | None = None  # a person's centres, from her staff session
+
+    @property
+    def scope(self) -> CentreScope:
+        """The centres whose data this caller may see and act on."""
+        if self.centres is not None:
+            return self.centres
+        return NO_CENTRE if self.kind is CallerKind.PERSON else EVERY_CENTRE
 
     @property
     def audit_name(self) -> str:

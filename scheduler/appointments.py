@@ -18,6 +18,7 @@ from casework.pii import PiiCipher
 from casework.sms import SmsKind
 from casework.tables import requests
 from casework.tracking import format_tracking_number
+from foundation.scope import CentreScope
 from scheduler.errors import NotConfirmable, UnknownAppointment
 from scheduler.status import ACTIVE_APPOINTMENT, AppointmentStatus
 from scheduler.tables import appointments
@@ -50,6 +51,21 @@ class Appointment:
 
 async def load_appointment(connection: AsyncConnection, appointment_id: int) -> Appointment:
     found = await load_appointments(connection, appointments.c.id == appointment_id)
+    if not found:
+        raise UnknownAppointment(str(appointment_id))
+    return found[0]
+
+
+async def load_appointment_in(
+    connection: AsyncConnection, appointment_id: int, scope: CentreScope
+) -> Appointment:
+    """The appointment, if its request belongs to a centre of ``scope``: another centre's
+    appointment is as unknown as one that does not exist."""
+    found = await load_appointments(
+        connection,
+        appointments.c.id == appointment_id,
+        appointments.c.request_id.in_(select(requests.c.id).where(scope.where(requests.c.centre))),
+    )
     if not found:
         raise UnknownAppointment(str(appointment_id))
     return found[0]

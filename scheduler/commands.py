@@ -14,15 +14,17 @@ from sqlalchemy import insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from casework.history import change_status_in, note_in_history
+from casework.history import change_status_in, load_request_in, note_in_history
 from casework.lifecycle import RequestStatus
 from casework.pii import PiiCipher
 from casework.sms import SmsKind
+from foundation.scope import CentreScope
 from foundation.serial_transactions import serial_engine
 from scheduler.appointment_rooms import RoomPort, ensure_room, room_id_for
 from scheduler.appointments import (
     Appointment,
     load_appointment,
+    load_appointment_in,
     load_appointments,
     retire,
     text_about,
@@ -86,11 +88,18 @@ class SchedulerCommands:
     # -- booking -------------------------------------------------------------------------------
 
     async def book(
-        self, request_id: int, slot_id: int, booth: str, actor: str, now: datetime
+        self,
+        request_id: int,
+        slot_id: int,
+        booth: str,
+        actor: str,
+        now: datetime,
+        *,
+        scope: CentreScope,
     ) -> int:
         async with self._serial.begin() as connection:
             appointment_id = await book_in(
-                connection, request_id, slot_id, booth, now, ignoring=None
+                connection, request_id, slot_id, booth, now, ignoring=None, scope=scope
             )
             await _announce(
                 connection, self._cipher, appointment_id, RequestStatus.AUDIENCE_BOOKED, actor, now
@@ -98,12 +107,26 @@ class SchedulerCommands:
             return appointment_id
 
     async def reschedule(
-        self, appointment_id: int, slot_id: int, booth: str, actor: str, now: datetime
+        self,
+        appointment_id: int,
+        slot_id: int,
+        booth: str,
+        actor: str,
+        now: datetime,
+        *,
+        scope: CentreScope,
     ) -> int:
         async with self._serial.begin() as connection:
+            await load_appointment_in(connection, appointment_id, scope)
             old = await retire(connection, appointment_id, AppointmentStatus.RESCHEDULED)
             new_id = await book_in(
-                connection, old.request_id, slot_id, booth, now, ignoring=appointment_id
+                connection,
+                old.request_id,
+                slot_id,
+                booth,
+                now,
+                ignoring=appointment_id,
+                scope=scope,
             )
             if old.status is AppointmentStatus.CONFIRMED:  # the new time needs its own call
                 await change_status_in(
@@ -127,8 +150,11 @@ class SchedulerCommands:
         await self._cancel_room(old.room_id, AppointmentStatus.RESCHEDULED)
         return new_id
 
-    async def cancel(self, appointment_id: int, actor: str, now: datetime) -> None:
+    async def cancel(
+        self, appointment_id: int, actor: str, now: datetime, *, scope: CentreScope
+    ) -> None:
         async with self._engine.begin() as connection:
+            await load_appointment_in(connection, appointment_id, scope)
             old = await retire(connection, appointment_id, AppointmentStatus.CANCELLED)
             await change_status_in(
                 connection,
@@ -146,12 +172,20 @@ class SchedulerCommands:
         await self._cancel_room(old.room_id, AppointmentStatus.CANCELLED)
 
     async def change_request_status(
-        self, request_id: int, wanted: RequestStatus, actor: str, now: datetime, note: str = ""
+        self,
+        request_id: int,
+        wanted: RequestStatus,
+        actor: str,
+        now: datetime,
+        note: str = "",
+        *,
+        scope: CentreScope,
     ) -> None:
         """A coordinator's change of a request's status. A cancelled request keeps no active
         appointment: it is cancelled with the request, and its room ended (its seat tokens
         are refused from then on)."""
         async with self._engine.begin() as connection:
+            await load_request_in(connection, request_id, scope)
             retired: list[Appointment] = []
             if wanted is RequestStatus.CANCELLED:
                 for active in await load_appointments(
@@ -173,7 +207,7 @@ class SchedulerCommands:
     # -- confirmation and standby ------------------------------------------------------------
 
     async def record_call(
-        self, appointment_id: int, outcome: str, actor: str, now: datetime
+        self, appointment_id: int, outcome: str, actor: str, now: datetime, *, scope: CentreScope
     ) -> None:
         """Log a confirmation call; "confirmed" confirms the appointment and creates its room."""
         try:
@@ -181,7 +215,7 @@ class SchedulerCommands:
         except ValueError:
             raise NotConfirmable(f"unknown call outcome {outcome[:30]!r}") from None
         async with self._engine.begin() as connection:
-            appointment = await load_appointment(connection, appointment_id)
+            appointment = await load_appointment_in(connection, appointment_id, scope)
             await connection.execute(
                 insert(confirmation_calls).values(
                     appointment_id=appointment_id, outcome=call.value, actor=actor[:64], at=now
@@ -203,8 +237,11 @@ class SchedulerCommands:
             )
         await ensure_room(self._engine, self._rooms, appointment_id)
 
-    async def add_standby(self, sitting_id: int, request_id: int, now: datetime) -> None:
+    async def add_standby(
+        self, sitting_id: int, request_id: int, now: datetime, *, scope: CentreScope
+    ) -> None:
         async with self._engine.begin() as connection:
+            await load_request_in(connection, request_id, scope)
             try:
                 await connection.execute(
                     insert(standby).values(
@@ -216,16 +253,16 @@ class SchedulerCommands:
 
     # -- the booth -------------------------------------------------------------------------------
 
-    async def check_in(self, appointment_id: int, now: datetime) -> None:
+    async def check_in(self, appointment_id: int, now: datetime, *, scope: CentreScope) -> None:
         """The coordinator seats the applicant: her confirmed appointment goes to the booth,
         unless another applicant is seated there (``BoothOccupied``)."""
         async with self._serial.begin() as connection:
-            await check_in_in(connection, self._rooms, appointment_id, now)
+            await check_in_in(connection, self._rooms, appointment_id, now, scope)
 
-    async def check_out(self, appointment_id: int, now: datetime) -> None:
+    async def check_out(self, appointment_id: int, now: datetime, *, scope: CentreScope) -> None:
         """The applicant left the booth, which may take the next one."""
         async with self._serial.begin() as connection:
-            await check_out_in(connection, self._rooms, appointment_id, now)
+            await check_out_in(connection, self._rooms, appointment_id, now, scope)
 
     async def rate(self, appointment_id: int, stars: int) -> None:
         async with self._engine.begin() as connection:

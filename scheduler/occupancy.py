@@ -14,11 +14,12 @@ from datetime import datetime
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from foundation.scope import CentreScope
 from scheduler.appointment_rooms import RoomPort, audience_over, audience_under_way
 from scheduler.appointments import (
     CHECK_IN_WINDOW,
     Appointment,
-    load_appointment,
+    load_appointment_in,
     load_appointments,
 )
 from scheduler.errors import AudienceInProgress, BoothOccupied, NotCheckedIn, NotConfirmable
@@ -39,10 +40,14 @@ async def seated_at(connection: AsyncConnection, rooms: RoomPort, booth: str) ->
 
 
 async def check_in_in(
-    connection: AsyncConnection, rooms: RoomPort, appointment_id: int, now: datetime
+    connection: AsyncConnection,
+    rooms: RoomPort,
+    appointment_id: int,
+    now: datetime,
+    scope: CentreScope,
 ) -> None:
     """Seat the applicant of a confirmed appointment at its booth, if the booth is free."""
-    appointment = await load_appointment(connection, appointment_id)
+    appointment = await load_appointment_in(connection, appointment_id, scope)
     if appointment.status is not AppointmentStatus.CONFIRMED:
         raise NotConfirmable("only a confirmed appointment can be checked in")
     if abs(appointment.starts_at - now) > CHECK_IN_WINDOW:
@@ -58,10 +63,14 @@ async def check_in_in(
 
 
 async def check_out_in(
-    connection: AsyncConnection, rooms: RoomPort, appointment_id: int, now: datetime
+    connection: AsyncConnection,
+    rooms: RoomPort,
+    appointment_id: int,
+    now: datetime,
+    scope: CentreScope,
 ) -> None:
     """The applicant left the booth (before her audience, or after it): it is free again."""
-    appointment = await load_appointment(connection, appointment_id)
+    appointment = await load_appointment_in(connection, appointment_id, scope)
     if not appointment.seated:
         raise NotCheckedIn(f"appointment {appointment_id} is not checked in")
     if audience_under_way(rooms, appointment_id):

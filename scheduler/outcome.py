@@ -17,7 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from casework.commands import CaseworkCommands
 from casework.lifecycle import RequestStatus
 from casework.pii import PiiCipher
+from foundation.scope import CentreScope
 from scheduler.appointment_rooms import RoomPort
+from scheduler.appointments import load_appointment_in
 from scheduler.clock import settle_in
 from scheduler.errors import NotConfirmable
 from scheduler.status import AppointmentStatus
@@ -55,8 +57,11 @@ class AudienceOutcomes:
         note: str,
         actor: str,
         now: datetime,
+        *,
+        scope: CentreScope,
     ) -> OutcomeRecorded:
         async with self._engine.begin() as connection:
+            await load_appointment_in(connection, appointment_id, scope)
             appointment = await settle_in(
                 connection, self._rooms, appointment_id, now, cipher=self._cipher
             )

@@ -16,11 +16,13 @@ from sqlalchemy import and_, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from casework.errors import CentreNotServed, UnknownRequest
 from casework.lifecycle import BOOKABLE, RequestStatus
 from casework.tables import requests
+from foundation.scope import CentreScope
 from foundation.tables import centres, devices
 from scheduler.booking import Booking, SlotTimes, check_booking
-from scheduler.errors import SchedulingError, SlotTaken
+from scheduler.errors import SlotTaken
 from scheduler.status import ACTIVE_APPOINTMENT, AppointmentStatus, values
 from scheduler.tables import appointments, slots
 
@@ -32,19 +34,25 @@ async def book_in(
     booth: str,
     now: datetime,
     ignoring: int | None,
+    scope: CentreScope,
 ) -> int:
     """Book ``slot_id`` at ``booth`` for the request (``ignoring``: the appointment being
-    moved, whose place may be taken); the new appointment's id."""
+    moved, whose place may be taken); the new appointment's id. A request of a centre outside
+    ``scope`` is as unknown as one that does not exist; a booth outside it is refused."""
+    request = (
+        await connection.execute(
+            select(requests.c.status, requests.c.applicant_id).where(
+                requests.c.id == request_id, scope.where(requests.c.centre)
+            )
+        )
+    ).first()
+    if request is None:  # unknown, or of a centre she does not serve: the same answer
+        raise UnknownRequest(str(request_id))
+    if not scope.covers_device(booth):
+        raise CentreNotServed(booth[:64])
     slot = (await connection.execute(select(slots).where(slots.c.id == slot_id))).first()
     if slot is None:
         raise SlotTaken(f"no slot {slot_id}")
-    request = (
-        await connection.execute(
-            select(requests.c.status, requests.c.applicant_id).where(requests.c.id == request_id)
-        )
-    ).first()
-    if request is None:
-        raise SchedulingError(f"no request {request_id}")
     times = SlotTimes(slot.starts_at, slot.ends_at)
     status = RequestStatus(request.status)
     bookable = status in BOOKABLE or (

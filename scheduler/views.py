@@ -11,13 +11,14 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from casework.history import load_request
+from casework.history import load_request_in
 from casework.tables import requests
 from casework.tracking import format_tracking_number
+from foundation.scope import CentreScope
 from rooms.errors import UnknownRoom
 from rooms.state import RoomState
 from scheduler.appointment_rooms import RoomPort
-from scheduler.appointments import CHECK_IN_WINDOW, Appointment, load_appointment
+from scheduler.appointments import CHECK_IN_WINDOW, Appointment, load_appointment_in
 from scheduler.status import ACTIVE_APPOINTMENT, AppointmentStatus, values
 from scheduler.tables import appointments, confirmation_calls, sittings, slots, standby
 
@@ -130,20 +131,21 @@ class SchedulerViews:
         self._engine = engine
         self._rooms = rooms
 
-    async def appointment(self, appointment_id: int) -> Appointment:
+    async def appointment(self, appointment_id: int, *, scope: CentreScope) -> Appointment:
         async with self._engine.connect() as connection:
-            return await load_appointment(connection, appointment_id)
+            return await load_appointment_in(connection, appointment_id, scope)
 
     async def slots_of(self, sitting_id: int) -> list[Slot]:
         async with self._engine.connect() as connection:
             return await _slots_in(connection, sitting_id)
 
-    async def standby_list(self, sitting_id: int) -> list[int]:
-        """Request ids on a sitting's standby list, first added first."""
+    async def standby_list(self, sitting_id: int, *, scope: CentreScope) -> list[int]:
+        """Request ids of ``scope``'s centres on a sitting's standby list, first added first."""
         async with self._engine.connect() as connection:
             rows = await connection.execute(
                 select(standby.c.request_id)
-                .where(standby.c.sitting_id == sitting_id)
+                .join(requests, requests.c.id == standby.c.request_id)
+                .where(standby.c.sitting_id == sitting_id, scope.where(requests.c.centre))
                 .order_by(standby.c.added_at)
             )
             return [int(r.request_id) for r in rows]
@@ -197,8 +199,12 @@ class SchedulerViews:
             return None
         return LiveRoom(room.state, room.booth_present, room.last_preflight)
 
-    async def day_sittings(self, day_start: datetime) -> list[CalendarSitting]:
-        """The booking calendar: each sitting of the day with its slots and who holds them."""
+    async def day_sittings(
+        self, day_start: datetime, *, scope: CentreScope
+    ) -> list[CalendarSitting]:
+        """The booking calendar: each sitting of the day with its slots and who holds them.
+        Sittings are the office's, shared by every centre: a slot held by another centre's
+        appointment shows as taken, without its holder."""
         day_start = day_start.astimezone(UTC)
         async with self._engine.connect() as connection:
             day = await connection.execute(
@@ -226,6 +232,7 @@ class SchedulerViews:
                     appointments.c.status.in_(values(ON_THE_CALENDAR)),
                     slots.c.starts_at >= day_start,
                     slots.c.starts_at < day_start + timedelta(days=2),
+                    scope.where(requests.c.centre),
                 )
             )
             holder = {
@@ -253,10 +260,10 @@ class SchedulerViews:
                 for sitting in day.all()
             ]
 
-    async def calls_of(self, request_id: int) -> list[AppointmentCalls]:
+    async def calls_of(self, request_id: int, *, scope: CentreScope) -> list[AppointmentCalls]:
         """Every appointment of a request with its confirmation-call log."""
         async with self._engine.connect() as connection:
-            await load_request(connection, request_id)  # UnknownRequest for a wrong id
+            await load_request_in(connection, request_id, scope)  # UnknownRequest if not hers
             booked = (
                 await connection.execute(
                     select(appointments)

@@ -1,5 +1,6 @@
 """Room changes pushed to clients: every change of a room goes to its two seats, the office
-terminal's queue and every desk; an ended room's seats are disconnected a moment later."""
+terminal's queue and the desks of its booth's centre; an ended room's seats are disconnected
+a moment later."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import socketio
 
 from rooms.service import RoomChange, RoomService
 from rooms.state import EventKind
-from signaling.channels import DESK_CHANNEL, office_channel, room_channel
+from signaling.channels import desks_watching, office_channel, room_channel
 from signaling.payloads import Ended, TimeWarning, office_queue, room_snapshot
 
 DISCONNECT_AFTER_END_S = 0.5
@@ -47,14 +48,15 @@ class RoomBroadcaster:
             task.add_done_callback(self._pending.discard)
         if change.event.kind is EventKind.ADMIT:
             await self._server.emit("admitted", snapshot, to=channel, namespace="/booth")
-        office = self._rooms.seats(change.room.room_id).office_device
+        seats = self._rooms.seats(change.room.room_id)
         await self._server.emit(
             "queue",
-            office_queue(self._rooms, office),
-            to=office_channel(office),
+            office_queue(self._rooms, seats.office_device),
+            to=office_channel(seats.office_device),
             namespace="/office",
         )
-        await self._server.emit("room_state", snapshot, to=DESK_CHANNEL, namespace="/desk")
+        desks = desks_watching(seats.booth_device)
+        await self._server.emit("room_state", snapshot, to=desks, namespace="/desk")
 
     async def _disconnect_seats(self, channel: str) -> None:
         """An ended room keeps nobody: its booth and office connections are closed."""

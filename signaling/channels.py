@@ -1,9 +1,13 @@
 """The Socket.IO rooms ("channels") the server pushes to, named in one place: a room's two
-seats, an office terminal's queue, and every coordinator's desk."""
+seats, an office terminal's queue, and the coordinators' desks — one channel per centre, and
+one for the desks of staff who serve every centre, so a desk hears of its centres' booths
+only."""
 
 from __future__ import annotations
 
-DESK_CHANNEL = "desk"  # every connection of the /desk namespace
+from foundation.scope import CentreScope, centre_of_device
+
+DESK_EVERY_CENTRE = "desk"  # the /desk connections of staff who serve every centre
 
 
 def room_channel(room_id: str) -> str:
@@ -12,3 +16,21 @@ def room_channel(room_id: str) -> str:
 
 def office_channel(office_device: str) -> str:
     return f"office:{office_device}"
+
+
+def desk_channel(centre: str) -> str:
+    return f"desk:{centre}"
+
+
+def desk_channels_of(scope: CentreScope) -> list[str]:
+    """The desk channels a connection of ``scope`` listens on."""
+    if scope.everywhere:
+        return [DESK_EVERY_CENTRE]
+    return [desk_channel(centre) for centre in sorted(scope.codes)]
+
+
+def desks_watching(device: str) -> list[str]:
+    """The desk channels that hear of a booth (its centre's, and every centre's): a device
+    without a centre is heard of by every-centre desks only."""
+    centre = centre_of_device(device)
+    return [DESK_EVERY_CENTRE] if centre is None else [DESK_EVERY_CENTRE, desk_channel(centre)]

@@ -1,14 +1,16 @@
-"""``/desk``: coordinators and supervisors watching every room's state and connection
-quality, never media. A desk terminal comes with its token; a signed-in staff member with the
-session cookie the browser sends with the WebSocket handshake."""
+"""``/desk``: coordinators and supervisors watching the rooms' states and connection quality
+of the centres they serve, never media. A desk terminal comes with its token; a signed-in staff
+member with the session cookie the browser sends with the WebSocket handshake. A room is of
+its booth's centre: another centre's room is neither listed, pushed nor answered for."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
-from rooms.callers import require_caller
+from rooms.callers import Caller, require_caller
+from rooms.errors import UnknownRoom
 from rooms.permissions import Permission
-from signaling.channels import DESK_CHANNEL
+from signaling.channels import desk_channels_of
 from signaling.dispatch import GuardedNamespace, Session, event
 from signaling.errors import MissingToken
 from signaling.payloads import QualityAnswer, RoomsAnswer, quality, room_snapshot
@@ -16,7 +18,8 @@ from signaling.schemas import Empty, RoomQuery
 
 
 class CoordinationNamespace(GuardedNamespace):
-    """Every room at a glance, for the coordinators' desk (the ``desk`` role and staff)."""
+    """Her centres' rooms at a glance, for the coordinators' desk (the ``desk`` role and
+    staff)."""
 
     role = "desk"
 
@@ -30,15 +33,27 @@ class CoordinationNamespace(GuardedNamespace):
         return Session(sid, caller)
 
     async def joined(self, session: Session) -> None:
-        await self.enter_room(session.sid, DESK_CHANNEL)
+        for channel in desk_channels_of(session.caller.scope):
+            await self.enter_room(session.sid, channel)
         await self.emit("rooms", await self.on_rooms(session, Empty()), to=session.sid)
 
     @event(Empty, Permission.SEE_ALL_ROOMS)
-    async def on_rooms(self, _session: Session, _data: Empty) -> RoomsAnswer:
+    async def on_rooms(self, session: Session, _data: Empty) -> RoomsAnswer:
         now = self.rooms.clock.now()
-        return {"rooms": [room_snapshot(room, now) for room in self.rooms.rooms()]}
+        return {
+            "rooms": [
+                room_snapshot(room, now)
+                for room in self.rooms.rooms()
+                if self._serves(session.caller, room.room_id)
+            ]
+        }
 
     @event(RoomQuery, Permission.SEE_QUALITY)
-    async def on_quality(self, _session: Session, data: RoomQuery) -> QualityAnswer:
+    async def on_quality(self, session: Session, data: RoomQuery) -> QualityAnswer:
         self.rooms.room(data.room)  # UnknownRoom for a room that does not exist
+        if not self._serves(session.caller, data.room):
+            raise UnknownRoom(data.room)  # another centre's room: as if it did not exist
         return quality(await self.media.stats(data.room))
+
+    def _serves(self, caller: Caller, room_id: str) -> bool:
+        return caller.scope.covers_device(self.rooms.seats(room_id).booth_device)

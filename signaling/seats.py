@@ -11,7 +11,7 @@ from rooms.permissions import Permission
 from rooms.state import EventKind, RoomEvent, RoomState
 from rooms.tokens import TokenClaims
 from rooms.turn import turn_credentials
-from signaling.channels import DESK_CHANNEL, office_channel, room_channel
+from signaling.channels import desks_watching, office_channel, room_channel
 from signaling.dispatch import GuardedNamespace, Session, SignalingDeps, event
 from signaling.errors import NotConnected
 from signaling.payloads import (
@@ -116,7 +116,8 @@ class BoothNamespace(SeatNamespace):
             await self._alert(session, "disconnected")
 
     async def _alert(self, session: Session, kind: str) -> None:
-        """Raise a coordinators' alert for this booth's device and push it to every desk."""
+        """Raise a coordinators' alert for this booth's device and push it to the desks of
+        its centre."""
         now = self.rooms.clock.now()
         device, room = session.caller.name, session.room_id
         alert_id = await self.deps.devices.raise_alert(device, room, kind, now)
@@ -127,7 +128,7 @@ class BoothNamespace(SeatNamespace):
             "kind": kind,
             "raised_at": now.isoformat(),
         }
-        await self.server.emit("alert", alert, to=DESK_CHANNEL, namespace="/desk")
+        await self.server.emit("alert", alert, to=desks_watching(device), namespace="/desk")
 
     @event(Empty, Permission.HELP)
     async def on_help(self, session: Session, _data: Empty) -> NoAnswer:

@@ -54,6 +54,8 @@ def test_bad_input_shows_the_arabic_message_next_to_the_field_and_stores_nothing
     sign_in(desk, "coordinator2", server.passwords["coordinator2"])
     expect(desk.locator("section[data-screen=board]")).to_be_visible()
     desk.click("[data-tab=intake]")
+    served = desk.eval_on_selector_all("#centre option", "options => options.map(o => o.value)")
+    assert served == ["jeddah"]  # coordinator2 registers for her own centre only
     for selector, value in GOOD.items():
         desk.fill(selector, bad if selector == f"#{field}" else value)
     desk.click("#intake-form button[type=submit]")

@@ -26,6 +26,7 @@ REGISTER_THEN_DIE = textwrap.dedent(
     import asyncio, os, signal
     from datetime import UTC, datetime
     from casework.commands import CaseworkCommands, Registration, StatusLookupLimiter
+    from foundation.scope import EVERY_CENTRE
     from majlis.components import pii_cipher, tracking_numbers
     from majlis.database import create_engine
     from majlis.settings import load_settings
@@ -38,7 +39,7 @@ REGISTER_THEN_DIE = textwrap.dedent(
         )
         form = Registration("Noura Al-Qahtani", "{national_id}", "0501234567", "ar",
                             "riyadh", "housing", "A request about housing support.")
-        await desk.register(form, "coordinator1", datetime.now(UTC))
+        await desk.register(form, "coordinator1", datetime.now(UTC), scope=EVERY_CENTRE)
         os.kill(os.getpid(), signal.SIGKILL)  # committed; the dispatcher never ran
 
     asyncio.run(main())

@@ -40,9 +40,18 @@ async function start() {
     return go("signin");
   }
   $("who").textContent = session.display_name;
+  offerServedCentres(session);
   $("tabs").hidden = false;
   go("board");
   listen();
+}
+
+// A request is registered for one of her own centres only (the server refuses any other).
+function offerServedCentres(session) {
+  if (session.all_centres) return;
+  for (const option of [...$("centre").options]) {
+    if (!session.centres.includes(option.value)) option.remove();
+  }
 }
 
 // Alerts and room changes are pushed on /desk (the session cookie travels with the

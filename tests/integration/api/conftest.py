@@ -9,6 +9,7 @@ from accounts.tables import staff_second_factors
 from foundation.tables import staff_accounts
 from majlis.app import DB_ENGINE
 from majlis.demo import DemoSignIn
+from tests.integration.api.test_devices import clients, staff  # noqa: F401 - shared fixtures
 from tests.integration.signaling.conftest import LiveServer, live  # noqa: F401 - a shared fixture
 
 

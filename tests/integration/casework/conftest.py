@@ -16,6 +16,7 @@ from casework.outbox import Dispatcher, SmsProvider
 from casework.tables import outbox
 from casework.tracking import TrackingNumbers
 from casework.views import CaseworkViews
+from foundation.scope import EVERY_CENTRE
 from majlis.components import load_keyring, pii_cipher, room_timings
 from majlis.database import create_engine
 from majlis.demo import seed_demo
@@ -162,10 +163,10 @@ async def tomorrows_first_slot(office: Office) -> int:
 async def confirmed_appointment(office: Office) -> tuple[int, int]:
     """A confirmed appointment tomorrow: (request id, appointment id)."""
     now = office.clock.now
-    registered = await office.desk.register(valid_registration(), "c1", now())
+    registered = await office.desk.register(valid_registration(), "c1", now(), scope=EVERY_CENTRE)
     slot = await tomorrows_first_slot(office)
     appointment = await office.scheduler.book(
-        registered.request_id, slot, "riyadh/booth-1", "c1", now()
+        registered.request_id, slot, "riyadh/booth-1", "c1", now(), scope=EVERY_CENTRE
     )
-    await office.scheduler.record_call(appointment, "confirmed", "c1", now())
+    await office.scheduler.record_call(appointment, "confirmed", "c1", now(), scope=EVERY_CENTRE)
     return registered.request_id, appointment

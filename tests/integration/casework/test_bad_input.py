@@ -10,6 +10,7 @@ import pytest
 
 from casework.errors import CaseworkError, InvalidNationalId, InvalidPhone
 from casework.tables import applicants, outbox, request_history, requests
+from foundation.scope import EVERY_CENTRE
 from scheduler.errors import RequestNotBookable, SchedulingError, SlotInPast
 from scheduler.tables import appointments
 from tests.integration.casework.conftest import (
@@ -52,29 +53,40 @@ async def test_invalid_identity_is_refused_and_nothing_is_stored(
 ) -> None:
     before = await stored(office)
     with pytest.raises(error) as raised:
-        await office.desk.register(valid_registration(**changes), "c1", office.clock.now())
+        await office.desk.register(
+            valid_registration(**changes), "c1", office.clock.now(), scope=EVERY_CENTRE
+        )
     assert_explained(raised.value)
     assert await stored(office) == before
 
 
 async def test_a_cancelled_request_or_a_past_slot_cannot_be_booked(office: Office) -> None:
     now = office.clock.now
-    registered = await office.desk.register(valid_registration(), "c1", now())
+    registered = await office.desk.register(valid_registration(), "c1", now(), scope=EVERY_CENTRE)
     slot = await tomorrows_first_slot(office)
     from casework.lifecycle import RequestStatus
 
-    await office.desk.change_status(registered.request_id, RequestStatus.CANCELLED, "c1", now())
+    await office.desk.change_status(
+        registered.request_id, RequestStatus.CANCELLED, "c1", now(), scope=EVERY_CENTRE
+    )
     before = await stored(office)
     with pytest.raises(RequestNotBookable) as not_bookable:
-        await office.scheduler.book(registered.request_id, slot, "riyadh/booth-1", "c1", now())
+        await office.scheduler.book(
+            registered.request_id, slot, "riyadh/booth-1", "c1", now(), scope=EVERY_CENTRE
+        )
     assert_explained(not_bookable.value)
 
     other = await office.desk.register(
-        valid_registration(national_id="1000000016", phone="0501234568"), "c1", now()
+        valid_registration(national_id="1000000016", phone="0501234568"),
+        "c1",
+        now(),
+        scope=EVERY_CENTRE,
     )
     before = await stored(office)
     office.clock.set(SITTING_START + timedelta(minutes=1))
     with pytest.raises(SlotInPast) as past:
-        await office.scheduler.book(other.request_id, slot, "riyadh/booth-1", "c1", now())
+        await office.scheduler.book(
+            other.request_id, slot, "riyadh/booth-1", "c1", now(), scope=EVERY_CENTRE
+        )
     assert_explained(past.value)
     assert await stored(office) == before

@@ -9,6 +9,7 @@ import pytest
 
 from casework.errors import UnknownDepartment
 from casework.lifecycle import RequestStatus
+from foundation.scope import EVERY_CENTRE
 from rooms.state import EventKind, RoomEvent
 from scheduler.errors import NotConfirmable
 from scheduler.outcome import OfficeOutcome
@@ -34,12 +35,20 @@ async def test_a_resolved_audience_is_heard_and_closed_at_once(office: Office) -
     await hold_the_audience(office, appointment)
 
     recorded = await office.outcomes.record_outcome(
-        appointment, OfficeOutcome.RESOLVED, None, "done", "office1", office.clock.now()
+        appointment,
+        OfficeOutcome.RESOLVED,
+        None,
+        "done",
+        "office1",
+        office.clock.now(),
+        scope=EVERY_CENTRE,
     )
 
     assert recorded.request_id == request_id
-    assert (await office.schedule.appointment(appointment)).status is AppointmentStatus.HEARD
-    details = await office.views.details(request_id)
+    assert (
+        await office.schedule.appointment(appointment, scope=EVERY_CENTRE)
+    ).status is AppointmentStatus.HEARD
+    details = await office.views.details(request_id, scope=EVERY_CENTRE)
     assert [h["to"] for h in details.history][-2:] == ["heard", "closed"]
 
 
@@ -50,17 +59,35 @@ async def test_a_referral_to_an_unknown_department_stores_nothing(office: Office
 
     with pytest.raises(UnknownDepartment):
         await office.outcomes.record_outcome(
-            appointment, OfficeOutcome.REFERRED, "space_agency", "", "office1", office.clock.now()
+            appointment,
+            OfficeOutcome.REFERRED,
+            "space_agency",
+            "",
+            "office1",
+            office.clock.now(),
+            scope=EVERY_CENTRE,
         )
 
     # Not even the room's outcome: the clock's next tick takes it, the office can try again.
-    assert (await office.schedule.appointment(appointment)).status is AppointmentStatus.CONFIRMED
-    assert (await office.views.details(request_id)).status is RequestStatus.CONFIRMED
+    assert (
+        await office.schedule.appointment(appointment, scope=EVERY_CENTRE)
+    ).status is AppointmentStatus.CONFIRMED
+    assert (
+        await office.views.details(request_id, scope=EVERY_CENTRE)
+    ).status is RequestStatus.CONFIRMED
     assert await office.outbox_kinds() == sms_before
     await office.outcomes.record_outcome(
-        appointment, OfficeOutcome.REFERRED, "housing", "", "office1", office.clock.now()
+        appointment,
+        OfficeOutcome.REFERRED,
+        "housing",
+        "",
+        "office1",
+        office.clock.now(),
+        scope=EVERY_CENTRE,
     )
-    assert (await office.views.details(request_id)).status is RequestStatus.REFERRED
+    assert (
+        await office.views.details(request_id, scope=EVERY_CENTRE)
+    ).status is RequestStatus.REFERRED
 
 
 async def test_an_audience_that_did_not_happen_has_no_office_outcome(office: Office) -> None:
@@ -73,10 +100,18 @@ async def test_an_audience_that_did_not_happen_has_no_office_outcome(office: Off
 
     with pytest.raises(NotConfirmable):
         await office.outcomes.record_outcome(
-            appointment, OfficeOutcome.FOLLOW_UP, None, "call her", "office1", office.clock.now()
+            appointment,
+            OfficeOutcome.FOLLOW_UP,
+            None,
+            "call her",
+            "office1",
+            office.clock.now(),
+            scope=EVERY_CENTRE,
         )
 
     # The room's own outcome is kept, as the clock would keep it; the office's note is not.
-    assert (await office.schedule.appointment(appointment)).status is AppointmentStatus.NO_SHOW
-    details = await office.views.details(request_id)
+    assert (
+        await office.schedule.appointment(appointment, scope=EVERY_CENTRE)
+    ).status is AppointmentStatus.NO_SHOW
+    details = await office.views.details(request_id, scope=EVERY_CENTRE)
     assert [h["note"] for h in details.history][-1] == "no_show"

@@ -14,6 +14,7 @@ from casework.outbox import ConsoleProvider
 from casework.pii import PiiCipher, PiiKeys, UnreadableData, add_data_key, load_pii_keys
 from casework.rekey import ENCRYPTED, reencrypt_all
 from casework.tables import APPLICANT_NATIONAL_ID, APPLICANT_PHONE, applicants
+from foundation.scope import EVERY_CENTRE
 from majlis.components import pii_cipher
 from tests.integration.casework.conftest import Office, valid_registration
 
@@ -44,9 +45,13 @@ def secrets_of(applicant: dict[str, str]) -> list[bytes]:
 async def register_all(office: Office) -> None:
     for applicant in APPLICANTS:
         form = valid_registration(**applicant)
-        registered = await office.desk.register(form, "c1", office.clock.now())
+        registered = await office.desk.register(form, "c1", office.clock.now(), scope=EVERY_CENTRE)
         await office.desk.amend_text(
-            registered.request_id, applicant["text"] + " (amended)", "booth", office.clock.now()
+            registered.request_id,
+            applicant["text"] + " (amended)",
+            "booth",
+            office.clock.now(),
+            scope=EVERY_CENTRE,
         )
 
 
@@ -74,7 +79,7 @@ async def test_no_personal_data_in_the_database_files_or_the_logs(
             assert secret not in stored, f"{secret!r} is in the database file"
             assert secret not in logs, f"{secret!r} is in the logs"
     # ...and the service still reads them back.
-    details = await office.views.details(1)
+    details = await office.views.details(1, scope=EVERY_CENTRE)
     assert details.versions[0].text == APPLICANTS[0]["text"]
 
 
@@ -154,7 +159,7 @@ async def test_retention_removes_personal_data_of_long_closed_requests_only(
     now = office.clock.now
     await register_all(office)
     for status in (RequestStatus.UNDER_REVIEW, RequestStatus.CLOSED):
-        await office.desk.change_status(1, status, "c1", now())
+        await office.desk.change_status(1, status, "c1", now(), scope=EVERY_CENTRE)
     cipher = pii_cipher(office.settings)
     assert await apply_retention(office.engine, cipher, now(), days=365) == {
         "request_texts_deleted": 0,
@@ -179,7 +184,7 @@ async def test_retention_removes_personal_data_of_long_closed_requests_only(
     assert cipher.unseal(anonymised.national_id_ct, APPLICANT_NATIONAL_ID, 1) == ""
     assert anonymised.national_id_index == "anonymised:1"
     assert 1 not in messages
-    tracking = (await office.views.details(1)).tracking_number
+    tracking = (await office.views.details(1, scope=EVERY_CENTRE)).tracking_number
     with pytest.raises(InvalidTrackingNumber, match="no request matches"):
         await office.desk.lookup(tracking, "4567", "test")  # her phone is gone too
     again = await apply_retention(office.engine, cipher, now(), days=365)

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from casework.outbox import HttpGatewayProvider
 from casework.tables import outbox
+from foundation.scope import EVERY_CENTRE
 from tests.fakes.sms_gateway import API_KEY, FakeGateway
 from tests.integration.casework.conftest import Office, valid_registration
 
@@ -32,7 +33,7 @@ async def outbox_row(office: Office) -> dict[str, object]:
 async def test_retries_server_errors_with_backoff_then_delivers_once(
     office: Office, gateway: FakeGateway
 ) -> None:
-    await office.desk.register(valid_registration(), "c1", office.clock.now())
+    await office.desk.register(valid_registration(), "c1", office.clock.now(), scope=EVERY_CENTRE)
     dispatcher = office.dispatcher(HttpGatewayProvider(gateway.url, API_KEY, "Majlis"))
     gateway.fail_next = [503, 500]
     now = office.clock.now()
@@ -56,7 +57,7 @@ async def test_retries_server_errors_with_backoff_then_delivers_once(
 
 
 async def test_a_client_error_is_not_retried(office: Office, gateway: FakeGateway) -> None:
-    await office.desk.register(valid_registration(), "c1", office.clock.now())
+    await office.desk.register(valid_registration(), "c1", office.clock.now(), scope=EVERY_CENTRE)
     dispatcher = office.dispatcher(HttpGatewayProvider(gateway.url, "wrong key", "Majlis"))
     assert await dispatcher.send_due(office.clock.now()) == 0
     row = await outbox_row(office)
@@ -65,7 +66,7 @@ async def test_a_client_error_is_not_retried(office: Office, gateway: FakeGatewa
 
 
 async def test_a_timeout_is_retried(office: Office, gateway: FakeGateway) -> None:
-    await office.desk.register(valid_registration(), "c1", office.clock.now())
+    await office.desk.register(valid_registration(), "c1", office.clock.now(), scope=EVERY_CENTRE)
     provider = HttpGatewayProvider(gateway.url, API_KEY, "Majlis", timeout_s=0.3)
     gateway.stall_next = 1
     dispatcher = office.dispatcher(provider)
@@ -77,7 +78,7 @@ async def test_a_timeout_is_retried(office: Office, gateway: FakeGateway) -> Non
 
 
 async def test_an_unreachable_gateway_is_retried(office: Office) -> None:
-    await office.desk.register(valid_registration(), "c1", office.clock.now())
+    await office.desk.register(valid_registration(), "c1", office.clock.now(), scope=EVERY_CENTRE)
     provider = HttpGatewayProvider("http://127.0.0.1:9/v1/messages", API_KEY, "Majlis")
     assert await office.dispatcher(provider).send_due(office.clock.now()) == 0
     assert (await outbox_row(office))["status"] == "pending"

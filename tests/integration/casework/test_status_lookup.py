@@ -7,13 +7,16 @@ import pytest
 
 from casework.errors import InvalidTrackingNumber, TooManyLookups
 from casework.lifecycle import RequestStatus
+from foundation.scope import EVERY_CENTRE
 from tests.integration.casework.conftest import Office, valid_registration
 
 
 async def test_wrong_last_fours_from_many_addresses_close_that_number_for_a_while(
     office: Office,
 ) -> None:
-    registered = await office.desk.register(valid_registration(), "c1", office.clock.now())
+    registered = await office.desk.register(
+        valid_registration(), "c1", office.clock.now(), scope=EVERY_CENTRE
+    )
     tracking = registered.tracking_number
     for n in range(10):  # ten guesses, each from another address
         with pytest.raises(InvalidTrackingNumber):
@@ -24,8 +27,12 @@ async def test_wrong_last_fours_from_many_addresses_close_that_number_for_a_whil
 
 
 async def test_another_tracking_number_is_not_closed_by_guesses_at_one(office: Office) -> None:
-    first = await office.desk.register(valid_registration(), "c1", office.clock.now())
-    second = await office.desk.register(valid_registration(), "c1", office.clock.now())
+    first = await office.desk.register(
+        valid_registration(), "c1", office.clock.now(), scope=EVERY_CENTRE
+    )
+    second = await office.desk.register(
+        valid_registration(), "c1", office.clock.now(), scope=EVERY_CENTRE
+    )
     for n in range(10):
         with pytest.raises(InvalidTrackingNumber):
             await office.desk.lookup(first.tracking_number, f"{n:04d}", f"client-{n}")

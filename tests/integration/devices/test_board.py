@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from devices.service import BoothOnBoard, DeviceService
+from foundation.scope import EVERY_CENTRE
 from majlis.database import create_engine
 from majlis.demo import seed_demo
 from majlis.settings import Settings
@@ -33,7 +34,7 @@ async def restarted(engine: AsyncEngine) -> DeviceService:
 
 
 async def booths_on_the_board(service: DeviceService, now: datetime) -> dict[str, BoothOnBoard]:
-    return {booth.device: booth for booth in (await service.board(now)).booths}
+    return {booth.device: booth for booth in (await service.board(now, scope=EVERY_CENTRE)).booths}
 
 
 async def test_a_restarted_server_shows_each_booths_last_heartbeat(engine: AsyncEngine) -> None:

@@ -12,6 +12,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from foundation.scope import EVERY_CENTRE
 from majlis.components import pii_cipher
 from majlis.database import create_engine
 from scheduler.commands import SchedulerCommands, SlotLengths
@@ -60,7 +61,7 @@ async def booked_at_once(
     now = office.clock.now()
     results = await asyncio.gather(
         *(
-            scheduler.book(request, slot, booth, f"c{n}", now)
+            scheduler.book(request, slot, booth, f"c{n}", now, scope=EVERY_CENTRE)
             for n, (scheduler, (request, slot, booth)) in enumerate(
                 zip(coordinators, bookings, strict=True)
             )
@@ -87,6 +88,7 @@ async def test_one_booth_booked_at_once_into_overlapping_slots_gets_one_booking(
                 valid_registration(national_id=national_id, phone=f"050123456{n}"),
                 "c1",
                 office.clock.now(),
+                scope=EVERY_CENTRE,
             )
         ).request_id
         for n, national_id in enumerate(("1000000008", "1000000016", "1000000024"))
@@ -108,7 +110,10 @@ async def test_one_applicant_booked_at_once_into_overlapping_audiences_gets_one(
     her_requests = [
         (
             await office.desk.register(
-                valid_registration(text=f"Request number {n}."), "c1", office.clock.now()
+                valid_registration(text=f"Request number {n}."),
+                "c1",
+                office.clock.now(),
+                scope=EVERY_CENTRE,
             )
         ).request_id
         for n in range(COORDINATORS)
