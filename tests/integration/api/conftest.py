@@ -9,7 +9,6 @@ from accounts.tables import staff_second_factors
 from foundation.tables import staff_accounts
 from majlis.app import DB_ENGINE
 from majlis.demo import DemoSignIn
-from tests.integration.api.test_devices import clients, staff  # noqa: F401 - shared fixtures
 from tests.integration.signaling.conftest import LiveServer, live  # noqa: F401 - a shared fixture
 
 
@@ -33,3 +32,7 @@ async def sign_in_body(live: LiveServer, who: DemoSignIn) -> dict[str, str]:  # 
     step = current - 1 if last is None else max(current - 1, last + 1)
     assert step <= current + 1, "every code of this half-minute was used: move the clock"
     return {**body, "otp": totp.generate_otp(step)}
+
+
+# Last: test_devices imports sign_in_body from here.
+from tests.integration.api.test_devices import clients, staff  # noqa: E402, F401 - shared fixtures
