@@ -44,7 +44,7 @@ from foundation.clock import Clock
 from limits import SlidingWindow
 from reports.statistics import StatisticsReport
 from rooms.callers import Caller, CallerKind, require_caller, seat_caller
-from rooms.errors import NotPermitted, RoomError, TokenError
+from rooms.errors import NotPermitted, RoomError, TokenError, TokenWrongRole
 from rooms.permissions import Permission
 from rooms.service import RoomService
 from rooms.store import RoomStore
@@ -91,6 +91,7 @@ class ApiServices:
     casework_views: CaseworkViews
     rooms: RoomService
     enrollment_attempts: SlidingWindow  # per client address: one-time codes cannot be guessed
+    dev_mode: bool  # MAJLIS_DEV: the signed dev terminal tokens are accepted too
 
 
 SERVICES = web.AppKey("api_services", ApiServices)
@@ -110,6 +111,15 @@ class UnsupportedMediaType(InvalidPayload):
     without a CORS preflight; it cannot send JSON, so no form can sign anyone in."""
 
     code = "unsupported_media_type"
+
+
+class NotAnApiCredential(TokenError):
+    """A signalling token on the HTTP API: a seat's join or resume token (Socket.IO only),
+    or a dev terminal token on a server not in development mode. The API takes a staff
+    session or an enrolled device, nothing else."""
+
+    code = "not_an_api_credential"
+    message_key = "errors.token.not_an_api_credential"
 
 
 # The HTTP status of each kind of domain error; the first match wins (subclasses first).
@@ -224,14 +234,15 @@ async def _authorised(request: web.Request, permission: Permission) -> Caller:
         device = await services.devices.authenticate(header.removeprefix("Bearer ").strip())
         caller = Caller(CallerKind.DEVICE, device.kind, device.name)
     elif header.startswith("Bearer "):
-        caller = _bearer_caller(services, header.removeprefix("Bearer ").strip(), now_of(request))
+        token = header.removeprefix("Bearer ").strip()
+        caller = _dev_terminal_caller(services, token, now_of(request))
     elif SESSION_COOKIE in request.cookies:
         session = await services.accounts.session(request.cookies[SESSION_COOKIE], now_of(request))
         if request.method not in SAFE_METHODS:
             services.accounts.check_csrf(session, request.headers.get(CSRF_HEADER))
         caller = person(session)
     else:
-        raise TokenError("sign in, or present a terminal token")
+        raise TokenError("sign in, or use an enrolled device")
     request[CALLER] = caller  # known before the permission check: a refusal names its caller
     require_caller(caller, permission)
     return caller
@@ -250,14 +261,20 @@ def person(session: StaffSession) -> Caller:
     return Caller(CallerKind.PERSON, session.role, session.username, None, session.account_id)
 
 
-def _bearer_caller(services: ApiServices, token: str, moment: datetime) -> Caller:
-    last_error: TokenError = TokenError("a bearer token is needed")
+def _dev_terminal_caller(services: ApiServices, token: str, moment: datetime) -> Caller:
+    """The desk or office terminal of a signed dev terminal token (``majlis demo room``), on a
+    server in development mode only; a seat's join or resume token is never an API key."""
+    if not services.dev_mode:
+        raise NotAnApiCredential("the API takes a staff session or an enrolled device")
     for role in ("desk", "office"):
         try:
-            return seat_caller(verify(token, services.keyring, moment, role=role))
-        except TokenError as error:
-            last_error = error
-    raise last_error
+            claims = verify(token, services.keyring, moment, role=role)
+        except TokenWrongRole:
+            continue
+        if claims.kind == "terminal":
+            return seat_caller(claims)
+        break
+    raise NotAnApiCredential("join and resume tokens are for a Socket.IO seat only")
 
 
 async def read_body(request: web.Request, model: type[B]) -> B:

@@ -230,6 +230,7 @@ async def _api_context(app: web.Application) -> AsyncIterator[None]:
         casework_views=app[CASEWORK_VIEWS],
         rooms=app[ROOMS],
         enrollment_attempts=SlidingWindow(limit=10, window_s=60.0),
+        dev_mode=app[SETTINGS].dev,
     )
     yield
 

@@ -19,6 +19,8 @@ from tests.integration.casework.conftest import valid_registration
 from tests.integration.signaling.conftest import LiveServer, minutes
 
 REGISTRATION = asdict(valid_registration())
+# The desk here is a signed dev terminal token, which only a server in development mode takes.
+pytestmark = pytest.mark.parametrize("live", [{"dev": True}], indirect=True)
 
 
 class Api:
@@ -158,6 +160,9 @@ async def test_least_privilege(api: Api) -> None:
     api.live.clock.set(minutes(-5))
     office_token = api.live.rooms.issue_join_token("room-1", "office")
     status, error = await api.call("POST", "/api/requests", REGISTRATION, token=office_token)
+    assert (status, error["code"]) == (401, "not_an_api_credential")  # a seat's, not an API key
+    office_terminal = api.live.rooms.issue_terminal_token("office", "office-1", timedelta(hours=1))
+    status, error = await api.call("POST", "/api/requests", REGISTRATION, token=office_terminal)
     assert (status, error["code"]) == (403, "not_permitted")
     booth_token = api.live.rooms.issue_join_token("room-1", "booth")
     status, error = await api.call("GET", "/api/statistics", token=booth_token)
