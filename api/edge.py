@@ -43,14 +43,21 @@ from devices.service import CREDENTIAL_PREFIX, DeviceService
 from foundation.clock import Clock
 from limits import SlidingWindow
 from reports.statistics import StatisticsReport
-from rooms.callers import Caller, CallerKind, require_caller, seat_caller
+from rooms.callers import (
+    CALLER_KIND_OF,
+    Caller,
+    CallerKind,
+    at_terminal,
+    require_caller,
+    seat_caller,
+)
 from rooms.errors import NotPermitted, RoomError, TokenError, TokenWrongRole
 from rooms.permissions import Permission
 from rooms.service import RoomService
 from rooms.store import RoomStore
 from rooms.tokens import Keyring, verify
 from scheduler.commands import SchedulerCommands
-from scheduler.errors import SchedulingError, UnknownAppointment
+from scheduler.errors import SchedulingError, UnknownAppointment, UnknownOfficeTerminal
 from scheduler.outcome import AudienceOutcomes
 from scheduler.seats import SeatTokens
 from scheduler.views import SchedulerViews
@@ -141,6 +148,7 @@ STATUS_OF_ERROR: Sequence[tuple[type[TypedError], int]] = (
     (ApplicantExists, 409),
     (UnreadableData, 409),
     (CaseworkError, 422),
+    (UnknownOfficeTerminal, 422),
     (SchedulingError, 409),
     (RoomError, 409),
 )
@@ -226,26 +234,41 @@ def _errors_as_json(handler: Handler) -> Handler:
 
 
 async def _authorised(request: web.Request, permission: Permission) -> Caller:
-    """Who is calling: an enrolled device, a (dev) terminal's signed token, or a staff session
-    cookie (whose CSRF token must come back on every state-changing call)."""
+    """Who is calling: an enrolled device (with a staff session cookie too: the member signed
+    in at it), a staff session cookie (whose CSRF token must come back on every
+    state-changing call), or, in development mode only, a dev terminal's signed token."""
     services = request.app[SERVICES]
     header = request.headers.get("Authorization", "")
     if header.startswith(f"Bearer {CREDENTIAL_PREFIX}"):
         device = await services.devices.authenticate(header.removeprefix("Bearer ").strip())
         caller = Caller(CallerKind.DEVICE, device.kind, device.name)
+        if SESSION_COOKIE in request.cookies and not _device_only(permission):
+            caller = at_terminal(await _signed_in(request), caller)
     elif header.startswith("Bearer "):
         token = header.removeprefix("Bearer ").strip()
         caller = _dev_terminal_caller(services, token, now_of(request))
     elif SESSION_COOKIE in request.cookies:
-        session = await services.accounts.session(request.cookies[SESSION_COOKIE], now_of(request))
-        if request.method not in SAFE_METHODS:
-            services.accounts.check_csrf(session, request.headers.get(CSRF_HEADER))
-        caller = person(session)
+        caller = await _signed_in(request)
     else:
         raise TokenError("sign in, or use an enrolled device")
     request[CALLER] = caller  # known before the permission check: a refusal names its caller
     require_caller(caller, permission)
     return caller
+
+
+def _device_only(permission: Permission) -> bool:
+    """A device's own routes answer the device, whoever is signed in at it."""
+    return CALLER_KIND_OF.get(permission) is CallerKind.DEVICE
+
+
+async def _signed_in(request: web.Request) -> Caller:
+    """The staff member of the session cookie; a state-changing call must bring the
+    session's CSRF token back."""
+    services = request.app[SERVICES]
+    session = await services.accounts.session(request.cookies[SESSION_COOKIE], now_of(request))
+    if request.method not in SAFE_METHODS:
+        services.accounts.check_csrf(session, request.headers.get(CSRF_HEADER))
+    return person(session)
 
 
 async def staff_caller(services: ApiServices, cookies: Mapping[str, str]) -> Caller | None:

@@ -21,7 +21,7 @@ from foundation.tables import centres, devices
 from scheduler.appointment_rooms import RoomPort, ensure_room, room_id_for
 from scheduler.appointments import CHECK_IN_WINDOW, load_appointment, retire, text_about
 from scheduler.booking import Booking, SlotTimes, check_booking, cut_slots
-from scheduler.errors import NotConfirmable, SchedulingError, SlotTaken
+from scheduler.errors import NotConfirmable, SchedulingError, SlotTaken, UnknownOfficeTerminal
 from scheduler.status import ACTIVE_APPOINTMENT, AppointmentStatus, CallOutcome, values
 from scheduler.tables import appointments, confirmation_calls, sittings, slots, standby
 
@@ -52,6 +52,8 @@ class SchedulerCommands:
         starts_at, ends_at = starts_at.astimezone(UTC), ends_at.astimezone(UTC)
         cut = cut_slots(starts_at, ends_at, self._lengths.slot, self._lengths.buffer)
         async with self._engine.begin() as connection:
+            if not await _is_office_terminal(connection, office_device):
+                raise UnknownOfficeTerminal("no office terminal of that name")
             sitting_id = (
                 await connection.execute(
                     insert(sittings)
@@ -283,6 +285,18 @@ async def _announce(
         when=appointment.starts_at,
         centre=appointment.centre,
     )
+
+
+async def _is_office_terminal(connection: AsyncConnection, name: str) -> bool:
+    """An office terminal has no centre: its name is its label (``office-1``)."""
+    found = await connection.execute(
+        select(devices.c.id).where(
+            devices.c.label == name,
+            devices.c.centre_id.is_(None),
+            devices.c.kind == "office",
+        )
+    )
+    return found.first() is not None
 
 
 async def _booth_in_service(connection: AsyncConnection, booth: str) -> bool:

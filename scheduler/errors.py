@@ -53,3 +53,10 @@ class UnknownAppointment(SchedulingError):
 class NotConfirmable(SchedulingError):
     code = "not_confirmable"
     message_key = "errors.scheduler.not_confirmable"
+
+
+class UnknownOfficeTerminal(SchedulingError):
+    """A sitting for a device that is not an enrolled office terminal."""
+
+    code = "unknown_office_terminal"
+    message_key = "errors.scheduler.unknown_office_terminal"

@@ -19,7 +19,7 @@ from api import ROUTES
 from audit.log import audit_log
 from majlis.app import DB_ENGINE, SOCKETIO
 from rooms.callers import CALLER_KIND_OF
-from rooms.permissions import Permission, allowed
+from rooms.permissions import AT_OWN_TERMINAL, Permission, allowed
 from rooms.store import Seats
 from signaling.dispatch import GuardedNamespace
 from signaling.namespaces import KNOWN_EVENTS, NAMESPACES
@@ -50,6 +50,7 @@ class Caller:
     role: str | None  # None: no credentials at all
     kind: str  # person, device or seat (a signed terminal token)
     client: Client
+    member_signed_in: bool = False  # a device with a staff member signed in at it
 
 
 @pytest.fixture
@@ -86,7 +87,7 @@ async def callers(live: LiveServer, staff: dict[str, Any]) -> AsyncIterator[list
         Caller("desk terminal token", "desk", "seat", desk_terminal),
         Caller("office terminal token", "office", "seat", office_terminal),
         Caller("booth device", "booth", "device", booth),
-        Caller("office device", "office", "device", office_device),
+        Caller("office device", "office", "device", office_device, member_signed_in=True),
     ]
     for client in made:
         await client.http.close()
@@ -97,9 +98,12 @@ def expected_allowed(caller: Caller, permission: Permission | None) -> bool:
         return True
     if caller.role is None or caller.kind == "seat":  # a signed token is no API key (no dev mode)
         return False
-    return allowed(caller.role, permission) and (
-        CALLER_KIND_OF.get(permission, caller.kind) == caller.kind
-    )
+    kind, at_terminal = caller.kind, False
+    if caller.member_signed_in and CALLER_KIND_OF.get(permission) != "device":
+        kind, at_terminal = "person", True  # the member at her terminal, not the terminal
+    if permission in AT_OWN_TERMINAL.get(caller.role, frozenset()) and not at_terminal:
+        return False
+    return allowed(caller.role, permission) and (CALLER_KIND_OF.get(permission, kind) == kind)
 
 
 def concrete(path: str) -> str:
@@ -146,8 +150,11 @@ async def test_every_role_on_every_route(
         if route.permission is None:
             continue  # public (acknowledged above); exercised by their own tests
         for caller in callers:
-            if (route.method, route.path) in ENDS_SESSION and caller.kind == "person":
-                credentials = {"username": caller.name, "password": staff[caller.name].password}
+            if (route.method, route.path) in ENDS_SESSION and (
+                caller.kind == "person" or caller.member_signed_in
+            ):
+                username = "office" if caller.member_signed_in else caller.name
+                credentials = {"username": username, "password": staff[username].password}
                 status, session = await caller.client.call("POST", "/api/session", json=credentials)
                 assert status == 200, session
                 caller.client.headers["X-CSRF-Token"] = session["csrf_token"]
