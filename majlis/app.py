@@ -46,7 +46,7 @@ from majlis.database import create_engine
 from majlis.errors import problem_middleware
 from majlis.health import health_handler
 from majlis.http_security import security_header_hook
-from majlis.metrics import HttpMetrics
+from majlis.metrics import HttpMetrics, scrape_handler
 from majlis.migrate import require_migrated
 from majlis.settings import Settings
 from majlis.web_pages import add_web_client_routes
@@ -106,7 +106,8 @@ def create_app(
     app.on_response_prepare.append(security_header_hook(settings.hsts_max_age_s))
 
     app.router.add_get("/healthz", health_handler(DB_ENGINE), name="healthz")
-    app.router.add_get("/metrics", metrics.handle_metrics, name="metrics")
+    scrape = scrape_handler(metrics, settings.metrics_token, _record_refused_scrape)
+    app.router.add_get("/metrics", scrape, name="metrics")
     add_api_routes(app, ROUTES)
     add_web_client_routes(app, settings.effective_web_client_dir)
 
@@ -117,6 +118,11 @@ def create_app(
     app[SOCKETIO] = sio
     app.cleanup_ctx.extend((_database_context(engine_factory), *CONTEXTS))
     return app
+
+
+async def _record_refused_scrape(request: web.Request, code: str) -> None:
+    entry = AuditEntry((request.remote or "unknown")[:64], "access.denied", "/metrics", code)
+    await request.app[AUDIT].record(entry, request.app[CLOCK].now())
 
 
 # -- one resource each ---------------------------------------------------------------------------
