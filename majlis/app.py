@@ -242,7 +242,8 @@ async def _api_context(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _namespaces_context(app: web.Application) -> AsyncIterator[None]:
-    """The Socket.IO namespaces on the shared server; a revoked device's sockets are cut."""
+    """The Socket.IO namespaces on the shared server; a revoked device's sockets are cut, and
+    a signed-out person's."""
     settings, clock, audit, services = app[SETTINGS], app[CLOCK], app[AUDIT], app[SERVICES]
     turn = (
         TurnSettings(list(settings.turn_urls), settings.turn_shared_secret)
@@ -275,6 +276,12 @@ async def _namespaces_context(app: web.Application) -> AsyncIterator[None]:
             await namespace.cut_device(device)
 
     app[DEVICES].on_revoke(cut_connections)
+
+    async def cut_signed_out(account_id: int) -> None:
+        for namespace in namespaces:
+            await namespace.cut_signed_out(account_id)
+
+    app[ACCOUNTS].on_sign_out(cut_signed_out)
     yield
 
 

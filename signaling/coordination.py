@@ -4,6 +4,8 @@ session cookie the browser sends with the WebSocket handshake."""
 
 from __future__ import annotations
 
+from types import MappingProxyType
+
 from aiohttp import web
 
 from rooms.callers import require_caller
@@ -27,7 +29,7 @@ class CoordinationNamespace(GuardedNamespace):
         if caller is None:
             raise MissingToken("no token and no staff session")
         require_caller(caller, Permission.SEE_ALL_ROOMS)
-        return Session(sid, caller)
+        return Session(sid, caller, cookies=MappingProxyType(dict(request.cookies)))
 
     async def joined(self, session: Session) -> None:
         await self.enter_room(session.sid, DESK_CHANNEL)
