@@ -27,6 +27,7 @@ import asyncio
 import hashlib
 import hmac
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -121,6 +122,10 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+# Told the account whose staff sessions (one, or all of them) just ended by a sign-out.
+SignOutListener = Callable[[int], Awaitable[None]]
+
+
 class Accounts:
     def __init__(
         self,
@@ -134,6 +139,7 @@ class Accounts:
         self.second_factors = second_factors
         self._hasher = hasher or PasswordHasher()
         self._dummy_hash = self._hasher.hash(secrets.token_urlsafe(16))
+        self._sign_out_listeners: list[SignOutListener] = []
 
     async def sign_in(
         self, username: str, password: str, client: str, now: datetime, otp: str | None = None
@@ -285,18 +291,32 @@ class Accounts:
         if not presented or not hmac.compare_digest(presented, session.csrf_token):
             raise CsrfMismatch("the page is out of date; reload it")
 
+    def on_sign_out(self, listener: SignOutListener) -> None:
+        """``listener`` hears of every sign-out (a desk's live connections end with it)."""
+        self._sign_out_listeners.append(listener)
+
     async def sign_out(self, token: str) -> None:
         async with self._engine.begin() as connection:
-            await connection.execute(
-                delete(staff_sessions).where(staff_sessions.c.token_hash == _digest(token[:128]))
+            ended = await connection.execute(
+                delete(staff_sessions)
+                .where(staff_sessions.c.token_hash == _digest(token[:128]))
+                .returning(staff_sessions.c.account_id)
             )
+            accounts = {int(account_id) for account_id in ended.scalars()}
+        for account_id in accounts:
+            await self._signed_out(account_id)
 
     async def sign_out_everywhere(self, account_id: int) -> int:
         async with self._engine.begin() as connection:
             result = await connection.execute(
                 delete(staff_sessions).where(staff_sessions.c.account_id == account_id)
             )
-            return int(result.rowcount or 0)
+        await self._signed_out(account_id)
+        return int(result.rowcount or 0)
+
+    async def _signed_out(self, account_id: int) -> None:
+        for listener in self._sign_out_listeners:
+            await listener(account_id)
 
 
 async def _centres_of(

@@ -44,14 +44,21 @@ from devices.service import CREDENTIAL_PREFIX, DeviceService
 from foundation.clock import Clock
 from limits import SlidingWindow
 from reports.statistics import StatisticsReport
-from rooms.callers import Caller, CallerKind, require_caller, seat_caller
-from rooms.errors import NotPermitted, RoomError, TokenError
+from rooms.callers import (
+    CALLER_KIND_OF,
+    Caller,
+    CallerKind,
+    at_terminal,
+    require_caller,
+    seat_caller,
+)
+from rooms.errors import NotPermitted, RoomError, TokenError, TokenWrongRole
 from rooms.permissions import Permission
 from rooms.service import RoomService
 from rooms.store import RoomStore
 from rooms.tokens import Keyring, verify
 from scheduler.commands import SchedulerCommands
-from scheduler.errors import SchedulingError, UnknownAppointment
+from scheduler.errors import SchedulingError, UnknownAppointment, UnknownOfficeTerminal
 from scheduler.outcome import AudienceOutcomes
 from scheduler.seats import SeatTokens
 from scheduler.views import SchedulerViews
@@ -92,6 +99,7 @@ class ApiServices:
     casework_views: CaseworkViews
     rooms: RoomService
     enrollment_attempts: SlidingWindow  # per client address: one-time codes cannot be guessed
+    dev_mode: bool  # MAJLIS_DEV: the signed dev terminal tokens are accepted too
 
 
 SERVICES = web.AppKey("api_services", ApiServices)
@@ -111,6 +119,15 @@ class UnsupportedMediaType(InvalidPayload):
     without a CORS preflight; it cannot send JSON, so no form can sign anyone in."""
 
     code = "unsupported_media_type"
+
+
+class NotAnApiCredential(TokenError):
+    """A signalling token on the HTTP API: a seat's join or resume token (Socket.IO only),
+    or a dev terminal token on a server not in development mode. The API takes a staff
+    session or an enrolled device, nothing else."""
+
+    code = "not_an_api_credential"
+    message_key = "errors.token.not_an_api_credential"
 
 
 # The HTTP status of each kind of domain error; the first match wins (subclasses first).
@@ -133,6 +150,7 @@ STATUS_OF_ERROR: Sequence[tuple[type[TypedError], int]] = (
     (ApplicantExists, 409),
     (UnreadableData, 409),
     (CaseworkError, 422),
+    (UnknownOfficeTerminal, 422),
     (SchedulingError, 409),
     (RoomError, 409),
 )
@@ -228,25 +246,41 @@ async def _audit_refusal(request: web.Request, code: str) -> None:
 
 
 async def _authorised(request: web.Request, permission: Permission) -> Caller:
-    """Who is calling: an enrolled device, a (dev) terminal's signed token, or a staff session
-    cookie (whose CSRF token must come back on every state-changing call)."""
+    """Who is calling: an enrolled device (with a staff session cookie too: the member signed
+    in at it), a staff session cookie (whose CSRF token must come back on every
+    state-changing call), or, in development mode only, a dev terminal's signed token."""
     services = request.app[SERVICES]
     header = request.headers.get("Authorization", "")
     if header.startswith(f"Bearer {CREDENTIAL_PREFIX}"):
         device = await services.devices.authenticate(header.removeprefix("Bearer ").strip())
         caller = Caller(CallerKind.DEVICE, device.kind, device.name)
+        if SESSION_COOKIE in request.cookies and not _device_only(permission):
+            caller = at_terminal(await _signed_in(request), caller)
     elif header.startswith("Bearer "):
-        caller = _bearer_caller(services, header.removeprefix("Bearer ").strip(), now_of(request))
+        token = header.removeprefix("Bearer ").strip()
+        caller = _dev_terminal_caller(services, token, now_of(request))
     elif SESSION_COOKIE in request.cookies:
-        session = await services.accounts.session(request.cookies[SESSION_COOKIE], now_of(request))
-        if request.method not in SAFE_METHODS:
-            services.accounts.check_csrf(session, request.headers.get(CSRF_HEADER))
-        caller = person(session)
+        caller = await _signed_in(request)
     else:
-        raise TokenError("sign in, or present a terminal token")
+        raise TokenError("sign in, or use an enrolled device")
     request[CALLER] = caller  # known before the permission check: a refusal names its caller
     require_caller(caller, permission)
     return caller
+
+
+def _device_only(permission: Permission) -> bool:
+    """A device's own routes answer the device, whoever is signed in at it."""
+    return CALLER_KIND_OF.get(permission) is CallerKind.DEVICE
+
+
+async def _signed_in(request: web.Request) -> Caller:
+    """The staff member of the session cookie; a state-changing call must bring the
+    session's CSRF token back."""
+    services = request.app[SERVICES]
+    session = await services.accounts.session(request.cookies[SESSION_COOKIE], now_of(request))
+    if request.method not in SAFE_METHODS:
+        services.accounts.check_csrf(session, request.headers.get(CSRF_HEADER))
+    return person(session)
 
 
 async def staff_caller(services: ApiServices, cookies: Mapping[str, str]) -> Caller | None:
@@ -265,18 +299,24 @@ def person(session: StaffSession) -> Caller:
         session.username,
         None,
         session.account_id,
-        session.centres,
+        centres=session.centres,
     )
 
 
-def _bearer_caller(services: ApiServices, token: str, moment: datetime) -> Caller:
-    last_error: TokenError = TokenError("a bearer token is needed")
+def _dev_terminal_caller(services: ApiServices, token: str, moment: datetime) -> Caller:
+    """The desk or office terminal of a signed dev terminal token (``majlis demo room``), on a
+    server in development mode only; a seat's join or resume token is never an API key."""
+    if not services.dev_mode:
+        raise NotAnApiCredential("the API takes a staff session or an enrolled device")
     for role in ("desk", "office"):
         try:
-            return seat_caller(verify(token, services.keyring, moment, role=role))
-        except TokenError as error:
-            last_error = error
-    raise last_error
+            claims = verify(token, services.keyring, moment, role=role)
+        except TokenWrongRole:
+            continue
+        if claims.kind == "terminal":
+            return seat_caller(claims)
+        break
+    raise NotAnApiCredential("join and resume tokens are for a Socket.IO seat only")
 
 
 async def read_body(request: web.Request, model: type[B]) -> B:

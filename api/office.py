@@ -1,4 +1,9 @@
-"""The office terminal's screens: the day's queue, the pre-brief, the audience's outcome."""
+"""The office terminal's screens: the day's queue, the pre-brief, the audience's outcome.
+
+The office's data is read by a signed-in office member at an enrolled office terminal (both
+credentials, ``rooms.permissions.AT_OWN_TERMINAL``), and only of that terminal's own sittings
+on the service's current day: another terminal's appointment, or another day's, is one she
+does not know (404)."""
 
 from __future__ import annotations
 
@@ -18,28 +23,45 @@ from api.edge import (
     read_body,
     services_of,
 )
-from rooms.callers import CallerKind
+from foundation.clock import service_day_start
 from rooms.errors import NotPermitted
-from rooms.permissions import Permission
+from rooms.permissions import Permission, allowed
+from scheduler.appointments import Appointment
 from scheduler.outcome import OfficeOutcome
 
 
 async def day_queue(request: web.Request) -> web.Response:
+    """An office member at her terminal gets that terminal's queue of today (the service's
+    day), whatever day she names; coordinators and supervisors any terminal's, any day."""
     query = models.QueueQuery.model_validate(dict(request.query))
     caller = caller_of(request)
-    if caller.role == "office" and caller.kind != CallerKind.PERSON and caller.name != query.office:
+    if caller.terminal is not None and caller.terminal != query.office:
         raise NotPermitted("an office terminal sees its own queue only")
     now = now_of(request)
     start = query.day_start or datetime.combine(now.date(), time(0), tzinfo=UTC)
-    queue = await services_of(request).scheduler_views.day_queue(query.office, start)
+    if caller.terminal is not None:
+        start = service_day_start(now)
+    queue = await services_of(request).scheduler_views.day_queue(
+        query.office, start, identified=allowed(caller.role, Permission.REQUEST_IDENTITY)
+    )
     return json_answer({"queue": queue, "from": start.isoformat()})
 
 
+async def _own_appointment(request: web.Request) -> Appointment:
+    """The path's appointment, if it is one of today's on the caller's own terminal."""
+    caller = caller_of(request)
+    if caller.terminal is None:
+        raise NotPermitted("an office member at her own terminal only")
+    return await services_of(request).scheduler_views.on_terminal(
+        path_id(request), caller.terminal, service_day_start(now_of(request))
+    )
+
+
 async def brief(request: web.Request) -> web.Response:
-    services = services_of(request)
-    scope = caller_of(request).scope
-    appointment = await services.scheduler_views.appointment(path_id(request), scope=scope)
-    body = await services.casework_views.brief(appointment.request_id, scope=scope)
+    appointment = await _own_appointment(request)
+    body = await services_of(request).casework_views.brief(
+        appointment.request_id, scope=caller_of(request).scope
+    )
     await audit(request, "request.brief", f"request:{appointment.request_id}")
     return json_answer(body)
 
@@ -47,8 +69,9 @@ async def brief(request: web.Request) -> web.Response:
 async def outcome(request: web.Request) -> web.Response:
     """The office's outcome form: resolved (closed), referred to a department, or follow-up."""
     body = await read_body(request, models.Outcome)
+    appointment = await _own_appointment(request)
     recorded = await services_of(request).outcomes.record_outcome(
-        path_id(request),
+        appointment.id,
         OfficeOutcome(body.outcome),
         body.department,
         body.note,

@@ -16,7 +16,7 @@ from api.edge import (
     read_body,
     services_of,
 )
-from rooms.permissions import Permission
+from rooms.permissions import Permission, allowed
 
 
 async def create_sitting(request: web.Request) -> web.Response:
@@ -40,11 +40,18 @@ async def add_standby(request: web.Request) -> web.Response:
     return json_answer({"ok": True})
 
 
+def _identified(request: web.Request) -> bool:
+    """Whether the caller may see tracking numbers and request ids (a supervisor may not)."""
+    return allowed(caller_of(request).role, Permission.REQUEST_IDENTITY)
+
+
 async def standby_list(request: web.Request) -> web.Response:
     requests = await services_of(request).scheduler_views.standby_list(
         path_id(request), scope=caller_of(request).scope
     )
-    return json_answer({"requests": requests})
+    if not _identified(request):
+        return json_answer({"waiting": len(requests)})
+    return json_answer({"requests": requests, "waiting": len(requests)})
 
 
 async def book(request: web.Request) -> web.Response:
@@ -99,7 +106,7 @@ async def record_call(request: web.Request) -> web.Response:
 async def day_sittings(request: web.Request) -> web.Response:
     query = models.DayQuery.model_validate(dict(request.query))
     sittings = await services_of(request).scheduler_views.day_sittings(
-        query.day_start, scope=caller_of(request).scope
+        query.day_start, scope=caller_of(request).scope, identified=_identified(request)
     )
     return json_answer({"sittings": sittings})
 

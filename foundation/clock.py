@@ -7,8 +7,12 @@ wall clock and has its own name there.)
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from typing import Protocol
+from zoneinfo import ZoneInfo
+
+# The service's own day runs in the ministry's time zone, wherever a server or browser is.
+SERVICE_ZONE = ZoneInfo("Asia/Riyadh")
 
 
 class Clock(Protocol):
@@ -20,3 +24,9 @@ class SystemClock:
 
     def now(self) -> datetime:
         return datetime.now(UTC)
+
+
+def service_day_start(now: datetime) -> datetime:
+    """Midnight at the start of the service's local day (Asia/Riyadh) that holds ``now``."""
+    local = now.astimezone(SERVICE_ZONE)
+    return datetime.combine(local.date(), time(0), tzinfo=SERVICE_ZONE)

@@ -48,7 +48,7 @@ from majlis.database import create_engine
 from majlis.errors import problem_middleware
 from majlis.health import health_handler
 from majlis.http_security import security_header_hook
-from majlis.metrics import HttpMetrics
+from majlis.metrics import HttpMetrics, scrape_handler
 from majlis.migrate import require_migrated
 from majlis.settings import Settings
 from majlis.web_pages import add_web_client_routes
@@ -108,7 +108,8 @@ def create_app(
     app.on_response_prepare.append(security_header_hook(settings.hsts_max_age_s))
 
     app.router.add_get("/healthz", health_handler(DB_ENGINE), name="healthz")
-    app.router.add_get("/metrics", metrics.handle_metrics, name="metrics")
+    scrape = scrape_handler(metrics, settings.metrics_token, _record_refused_scrape)
+    app.router.add_get("/metrics", scrape, name="metrics")
     add_api_routes(app, ROUTES)
     add_web_client_routes(app, settings.effective_web_client_dir)
 
@@ -119,6 +120,11 @@ def create_app(
     app[SOCKETIO] = sio
     app.cleanup_ctx.extend((_database_context(engine_factory), *CONTEXTS))
     return app
+
+
+async def _record_refused_scrape(request: web.Request, code: str) -> None:
+    entry = AuditEntry((request.remote or "unknown")[:64], "access.denied", "/metrics", code)
+    await request.app[AUDIT].record(entry, request.app[CLOCK].now())
 
 
 # -- one resource each ---------------------------------------------------------------------------
@@ -234,12 +240,14 @@ async def _api_context(app: web.Application) -> AsyncIterator[None]:
         casework_views=app[CASEWORK_VIEWS],
         rooms=app[ROOMS],
         enrollment_attempts=SlidingWindow(limit=10, window_s=60.0),
+        dev_mode=app[SETTINGS].dev,
     )
     yield
 
 
 async def _namespaces_context(app: web.Application) -> AsyncIterator[None]:
-    """The Socket.IO namespaces on the shared server; a revoked device's sockets are cut."""
+    """The Socket.IO namespaces on the shared server; a revoked device's sockets are cut, and
+    a signed-out person's."""
     settings, clock, audit, services = app[SETTINGS], app[CLOCK], app[AUDIT], app[SERVICES]
     turn = (
         TurnSettings(list(settings.turn_urls), settings.turn_shared_secret)
@@ -272,6 +280,12 @@ async def _namespaces_context(app: web.Application) -> AsyncIterator[None]:
             await namespace.cut_device(device)
 
     app[DEVICES].on_revoke(cut_connections)
+
+    async def cut_signed_out(account_id: int) -> None:
+        for namespace in namespaces:
+            await namespace.cut_signed_out(account_id)
+
+    app[ACCOUNTS].on_sign_out(cut_signed_out)
     yield
 
 

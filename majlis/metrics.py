@@ -1,13 +1,29 @@
-"""HTTP metrics in a registry owned by one application (no process-wide globals)."""
+"""HTTP metrics in a registry owned by one application (no process-wide globals), served
+only to an authorised scraper."""
 
 from __future__ import annotations
 
+import hmac
 import time
+from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram
 from prometheus_client.exposition import generate_latest
+
+from api.edge import problem
+from typed_errors import TypedError
+
+# Records a refused scrape in the audit log: (the request, the refusal's code).
+ScrapeRefusals = Callable[[web.Request, str], Awaitable[None]]
+
+
+class MetricsRefused(TypedError):
+    """``/metrics`` without the scraper's bearer secret (``MAJLIS_METRICS_TOKEN``)."""
+
+    code = "metrics_refused"
+    message_key = "errors.metrics.refused"
 
 
 class HttpMetrics:
@@ -47,6 +63,24 @@ class HttpMetrics:
     async def handle_metrics(self, _request: web.Request) -> web.Response:
         body = generate_latest(self.registry)
         return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+
+def scrape_handler(metrics: HttpMetrics, secret: str | None, refused: ScrapeRefusals) -> Handler:
+    """``GET /metrics`` for a scraper that sends ``Authorization: Bearer <secret>``; without
+    a configured secret there is no such page (404), and every other caller is refused (401,
+    audited). The secret is compared in constant time."""
+
+    async def scrape(request: web.Request) -> web.StreamResponse:
+        if secret is None:
+            raise web.HTTPNotFound()
+        header = request.headers.get("Authorization", "")
+        given = header.removeprefix("Bearer ") if header.startswith("Bearer ") else ""
+        if not hmac.compare_digest(given.encode(), secret.encode()):
+            await refused(request, MetricsRefused.code)
+            return problem(401, MetricsRefused.code, MetricsRefused.message_key)
+        return await metrics.handle_metrics(request)
+
+    return scrape
 
 
 def _route_label(request: web.Request) -> str:

@@ -81,6 +81,16 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="INFO", description="Lowest level of log records written."
     )
+    dev: bool = Field(
+        default=False,
+        description="Development mode: the HTTP API also takes the signed dev terminal tokens "
+        "of `majlis demo room` (never in production).",
+    )
+    metrics_token: str | None = Field(
+        default=None,
+        min_length=16,
+        description="Bearer secret a Prometheus scraper sends for /metrics (unset: no /metrics).",
+    )
     max_body_bytes: int = Field(
         default=1_048_576, ge=1024, description="Largest HTTP request body accepted."
     )

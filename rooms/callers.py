@@ -13,12 +13,12 @@ appointments, booths and alerts by it. A device or a seat is bound by its own na
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from foundation.scope import EVERY_CENTRE, NO_CENTRE, CentreScope
 from rooms.errors import NotPermitted
-from rooms.permissions import Permission, require
+from rooms.permissions import AT_OWN_TERMINAL, Permission, require
 from rooms.tokens import TokenClaims
 
 
@@ -44,6 +44,7 @@ class Caller:
     name: str  # the staff member's username, or the device's name (riyadh/booth-1)
     room: str | None = None  # the room a seat is bound to; None for a person or a device
     account_id: int | None = None  # a person's staff account
+    terminal: str | None = None  # the enrolled terminal a signed-in person calls from
     centres: CentreScope | None = None  # a person's centres, from her staff session
 
     @property
@@ -64,10 +65,26 @@ def seat_caller(claims: TokenClaims) -> Caller:
     return Caller(CallerKind.SEAT, claims.role, claims.device, claims.room)
 
 
+def at_terminal(person: Caller, device: Caller) -> Caller:
+    """A signed-in person calling from an enrolled device: at a terminal of her own role (an
+    office member at an office terminal) she is that terminal's member; at any other device
+    she is only herself."""
+    if device.kind is not CallerKind.DEVICE or device.role != person.role:
+        return person
+    return replace(person, terminal=device.name)
+
+
 def require_caller(caller: Caller, permission: Permission) -> None:
     """Raise ``NotPermitted`` unless the caller's role has the permission and, where the
-    permission is bound to a kind of caller, the caller is of that kind."""
+    permission is bound to a kind of caller, the caller is of that kind; what a role holds
+    only at its own terminal needs a signed-in person at such a terminal."""
     require(caller.role, permission)
     wanted = CALLER_KIND_OF.get(permission)
     if wanted is not None and caller.kind != wanted:
         raise NotPermitted(f"{permission.value} needs a {wanted.value} caller")
+    if permission in AT_OWN_TERMINAL.get(caller.role, frozenset()) and (
+        caller.kind is not CallerKind.PERSON or caller.terminal is None
+    ):
+        raise NotPermitted(
+            f"{permission.value} needs a member signed in at a {caller.role} terminal"
+        )

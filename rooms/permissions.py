@@ -28,6 +28,8 @@ class Permission(StrEnum):
     DEVICE_MANAGE = "device.manage"  # enroll and revoke devices
     ALERT_HANDLE = "alert.handle"  # mark a booth's alert as handled
     OUTCOME_WRITE = "request.outcome"  # the office records an audience's outcome
+    # Tracking numbers and request ids in schedules and queues (a supervisor sees neither).
+    REQUEST_IDENTITY = "request.identity"
 
 
 _COORDINATION = frozenset(
@@ -40,6 +42,7 @@ _COORDINATION = frozenset(
         Permission.SCHEDULE_READ,
         Permission.STATISTICS_READ,
         Permission.ALERT_HANDLE,
+        Permission.REQUEST_IDENTITY,
     }
 )
 
@@ -55,9 +58,9 @@ PERMISSIONS: dict[str, frozenset[Permission]] = {
             Permission.PAUSE,
             Permission.END,
             Permission.SEE_QUEUE,
-            Permission.SCHEDULE_READ,
-            Permission.REQUEST_READ,
-            Permission.OUTCOME_WRITE,
+            Permission.SCHEDULE_READ,  # its own terminal's queue, today's only
+            Permission.OUTCOME_WRITE,  # briefs and outcomes of its own terminal's audiences
+            Permission.REQUEST_IDENTITY,
             Permission.DEVICE_SELF,
             Permission.SIGNED_IN,
         }
@@ -78,6 +81,14 @@ PERMISSIONS: dict[str, frozenset[Permission]] = {
     ),
     # Devices and accounts (with the security work); no request content.
     "admin": frozenset({Permission.SIGNED_IN, Permission.DEVICE_MANAGE}),
+}
+
+
+# What a role holds only as a signed-in member at an enrolled terminal of that role — the
+# terminal and the person, both: neither the terminal alone nor the member away from it holds
+# these (the office's data is read at the office's own terminal).
+AT_OWN_TERMINAL: dict[str, frozenset[Permission]] = {
+    "office": frozenset({Permission.SCHEDULE_READ, Permission.OUTCOME_WRITE}),
 }
 
 

@@ -223,8 +223,9 @@ class RoomService:
 
     def issue_terminal_token(self, role: str, device: str, valid_for: timedelta) -> str:
         """A signed credential not bound to one room (a desk terminal, an office terminal's
-        queue) for development and tests (`majlis demo room`); people sign in with a staff
-        session and devices enroll."""
+        queue) for development and tests (`majlis demo room`), of the ``terminal`` kind: the
+        HTTP API takes it only from a server in development mode (``MAJLIS_DEV``); people
+        sign in with a staff session and devices enroll."""
         now = self._clock.now()
         claims = TokenClaims(
             room="*",
@@ -233,6 +234,7 @@ class RoomService:
             not_before=int(now.timestamp()),
             expires=int((now + valid_for).timestamp()),
             token_id=new_token_id(),
+            kind="terminal",
         )
         return issue(claims, self._keyring)
 

@@ -31,7 +31,8 @@ from rooms.errors import (
 PREFIX = "mj1"
 AUDIENCE = "majlis-signaling"
 MAX_TOKEN_CHARS = 1024
-TokenKind = Literal["join", "resume"]
+# join and resume: a seat's, for Socket.IO only; terminal: a dev terminal's (MAJLIS_DEV only)
+TokenKind = Literal["join", "resume", "terminal"]
 Role = Literal["booth", "office", "desk"]
 
 

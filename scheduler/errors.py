@@ -72,3 +72,10 @@ class AudienceInProgress(SchedulingError):
 
     code = "audience_in_progress"
     message_key = "errors.scheduler.audience_in_progress"
+
+
+class UnknownOfficeTerminal(SchedulingError):
+    """A sitting for a device that is not an enrolled office terminal."""
+
+    code = "unknown_office_terminal"
+    message_key = "errors.scheduler.unknown_office_terminal"

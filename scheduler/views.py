@@ -18,7 +18,13 @@ from foundation.scope import CentreScope
 from rooms.errors import UnknownRoom
 from rooms.state import RoomState
 from scheduler.appointment_rooms import RoomPort
-from scheduler.appointments import CHECK_IN_WINDOW, Appointment, load_appointment_in
+from scheduler.appointments import (
+    CHECK_IN_WINDOW,
+    Appointment,
+    load_appointment_in,
+    load_appointments,
+)
+from scheduler.errors import UnknownAppointment
 from scheduler.status import ACTIVE_APPOINTMENT, AppointmentStatus, values
 from scheduler.tables import appointments, confirmation_calls, sittings, slots, standby
 
@@ -48,8 +54,8 @@ class SlotHolder:
     """The appointment that holds a slot of the calendar."""
 
     id: int
-    request: int
-    tracking_number: str
+    request: int | None  # None for a caller who may not see request identity (a supervisor)
+    tracking_number: str | None
     booth: str
     status: AppointmentStatus
     checked_in: bool  # seated at the booth: checked in and not checked out
@@ -89,7 +95,7 @@ class QueueEntry:
     booth: str
     status: AppointmentStatus
     room: str | None
-    tracking_number: str
+    tracking_number: str | None  # None for a caller who may not see request identity
     category: str
     room_state: LiveRoom | None
 
@@ -150,9 +156,35 @@ class SchedulerViews:
             )
             return [int(r.request_id) for r in rows]
 
-    async def day_queue(self, office_device: str, day_start: datetime) -> list[QueueEntry]:
+    async def on_terminal(
+        self, appointment_id: int, office_device: str, day_start: datetime
+    ) -> Appointment:
+        """The appointment if it is booked on a sitting of ``office_device`` and starts in the
+        24 hours from ``day_start``; any other is one this terminal does not know
+        (``UnknownAppointment``: no existence oracle)."""
+        day_start = day_start.astimezone(UTC)
+        async with self._engine.connect() as connection:
+            found = await load_appointments(
+                connection,
+                appointments.c.id == appointment_id,
+                appointments.c.starts_at >= day_start,
+                appointments.c.starts_at < day_start + timedelta(days=1),
+                appointments.c.slot_id.in_(
+                    select(slots.c.id)
+                    .join(sittings, sittings.c.id == slots.c.sitting_id)
+                    .where(sittings.c.office_device == office_device)
+                ),
+            )
+        if not found:
+            raise UnknownAppointment(str(appointment_id))
+        return found[0]
+
+    async def day_queue(
+        self, office_device: str, day_start: datetime, identified: bool = True
+    ) -> list[QueueEntry]:
         """One office terminal's appointments for the 24 hours from ``day_start``, each with
-        its live room's state when the room exists."""
+        its live room's state when the room exists; without ``identified``, no tracking
+        numbers."""
         day_start = day_start.astimezone(UTC)
         async with self._engine.connect() as connection:
             rows = await connection.execute(
@@ -183,7 +215,7 @@ class SchedulerViews:
                     booth=r.booth_device,
                     status=AppointmentStatus(r.status),
                     room=r.room_id,
-                    tracking_number=r.tracking_number,
+                    tracking_number=r.tracking_number if identified else None,
                     category=r.category,
                     room_state=self._live_room(r.room_id),
                 )
@@ -200,11 +232,12 @@ class SchedulerViews:
         return LiveRoom(room.state, room.booth_present, room.last_preflight)
 
     async def day_sittings(
-        self, day_start: datetime, *, scope: CentreScope
+        self, day_start: datetime, *, scope: CentreScope, identified: bool = True
     ) -> list[CalendarSitting]:
         """The booking calendar: each sitting of the day with its slots and who holds them.
         Sittings are the office's, shared by every centre: a slot held by another centre's
-        appointment shows as taken, without its holder."""
+        appointment shows as taken, without its holder (and without ``identified``, no
+        request ids or tracking numbers at all)."""
         day_start = day_start.astimezone(UTC)
         async with self._engine.connect() as connection:
             day = await connection.execute(
@@ -238,8 +271,10 @@ class SchedulerViews:
             holder = {
                 h.slot_id: SlotHolder(
                     id=h.id,
-                    request=h.request_id,
-                    tracking_number=format_tracking_number(h.tracking_number),
+                    request=h.request_id if identified else None,
+                    tracking_number=format_tracking_number(h.tracking_number)
+                    if identified
+                    else None,
                     booth=h.booth_device,
                     status=AppointmentStatus(h.status),
                     checked_in=h.checked_in_at is not None and h.checked_out_at is None,

@@ -5,6 +5,8 @@ its booth's centre: another centre's room is neither listed, pushed nor answered
 
 from __future__ import annotations
 
+from types import MappingProxyType
+
 from aiohttp import web
 
 from rooms.callers import Caller, require_caller
@@ -30,7 +32,7 @@ class CoordinationNamespace(GuardedNamespace):
         if caller is None:
             raise MissingToken("no token and no staff session")
         require_caller(caller, Permission.SEE_ALL_ROOMS)
-        return Session(sid, caller)
+        return Session(sid, caller, cookies=MappingProxyType(dict(request.cookies)))
 
     async def joined(self, session: Session) -> None:
         for channel in desk_channels_of(session.caller.scope):

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from types import MappingProxyType
 from typing import Any, ClassVar, Protocol, TypeVar, cast
@@ -37,6 +37,7 @@ from signaling.errors import (
     MissingToken,
     NotConnected,
     SignalingError,
+    StaffSessionEnded,
     TooManyConnects,
     TooManyEvents,
     UnknownEvent,
@@ -104,6 +105,8 @@ class Session:
     sid: str
     caller: Caller
     seat_token: TokenClaims | None = None
+    # A signed-in person's cookies: her connection lives only as long as her staff session.
+    cookies: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
     def room_id(self) -> str:
@@ -210,6 +213,8 @@ class GuardedNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
                 raise NotConnected("connect first")
             if not self.deps.limits.events.allow(session.caller.name):
                 raise TooManyEvents("slow down")
+            if not await self._still_signed_in(session):
+                raise StaffSessionEnded("the staff session has ended")
             rule = self.event_rules.get(event) if isinstance(event, str) else None
             if rule is None and isinstance(event, str) and self._known_elsewhere(event):
                 raise NotPermitted(f"{self.role} may not send {event}")
@@ -231,6 +236,8 @@ class GuardedNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             body = error_payload(RuntimeError())
         if isinstance(sid, str):
             await self.emit("error", body, to=sid)
+            if body["code"] == StaffSessionEnded.code:
+                await self.disconnect(sid)
         return {"ok": False, "error": body}
 
     def _known_elsewhere(self, event: str) -> bool:
@@ -289,6 +296,26 @@ class GuardedNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             sid
             for sid, session in self.sessions.items()
             if _is_terminal(session.caller) and session.caller.name == device
+        ]
+        for sid in cut:
+            await self.disconnect(sid)
+        return len(cut)
+
+    async def _still_signed_in(self, session: Session) -> bool:
+        """A seat's connection holds its token; a person's, a live staff session."""
+        if session.caller.kind is not CallerKind.PERSON:
+            return True
+        try:
+            return await self.deps.staff_sessions(session.cookies) is not None
+        except TypedError:  # signed out, idle too long or too old
+            return False
+
+    async def cut_signed_out(self, account_id: int) -> int:
+        """Close the connections of this account whose staff session has ended."""
+        cut = [
+            sid
+            for sid, session in list(self.sessions.items())
+            if session.caller.account_id == account_id and not await self._still_signed_in(session)
         ]
         for sid in cut:
             await self.disconnect(sid)

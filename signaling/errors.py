@@ -29,6 +29,13 @@ class MissingToken(SignalingError):
     message_key = "errors.token.missing"
 
 
+class StaffSessionEnded(SignalingError):
+    """A signed-in person's connection outlived her staff session (signed out or expired)."""
+
+    code = "session_expired"
+    message_key = "errors.accounts.session_expired"
+
+
 class TooManyConnects(SignalingError):
     code = "too_many_connects"
     message_key = "errors.signaling.too_many_connects"

@@ -29,8 +29,12 @@ class RunningServer:
 
 
 @pytest.fixture
-async def server(migrated_settings: Settings) -> AsyncIterator[RunningServer]:
-    settings = migrated_settings
+async def server(
+    migrated_settings: Settings, request: pytest.FixtureRequest
+) -> AsyncIterator[RunningServer]:
+    """``@pytest.mark.parametrize("server", [{setting: value}], indirect=True)`` changes
+    settings for one test."""
+    settings = migrated_settings.model_copy(update=getattr(request, "param", {}))
     ssl_context = ssl_context_for(settings)
     runner = web.AppRunner(create_app(settings))
     await runner.setup()

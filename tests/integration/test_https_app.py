@@ -7,7 +7,10 @@ import ssl
 
 import aiohttp
 import pytest
+from sqlalchemy import select
 
+from audit.log import audit_log
+from majlis.database import create_engine
 from majlis.http_security import CONTENT_SECURITY_POLICY
 from tests.integration.conftest import RunningServer
 
@@ -100,15 +103,59 @@ async def test_wrong_method_is_problem_json(server: RunningServer) -> None:
         assert (await r.json())["code"] == "method_not_allowed"
 
 
+SCRAPER_SECRET = "scraper-secret-0123456789"
+
+
+async def scrape(server: RunningServer, authorization: str | None) -> tuple[int, str]:
+    headers = {"Authorization": authorization} if authorization is not None else {}
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(
+            f"{server.base_url}/metrics", headers=headers, ssl=server.client_ssl()
+        ) as response,
+    ):
+        return response.status, await response.text()
+
+
+@pytest.mark.parametrize("server", [{"metrics_token": SCRAPER_SECRET}], indirect=True)
 async def test_metrics_count_requests_by_route(server: RunningServer) -> None:
     async with aiohttp.ClientSession() as session:
         for _ in range(3):
             async with session.get(f"{server.base_url}/healthz", ssl=server.client_ssl()):
                 pass
-        async with session.get(f"{server.base_url}/metrics", ssl=server.client_ssl()) as response:
-            text = await response.text()
-    assert response.status == 200
+    status, text = await scrape(server, f"Bearer {SCRAPER_SECRET}")
+    assert status == 200
     assert 'majlis_http_requests_total{method="GET",route="/healthz",status="200"} 3.0' in text
+
+
+@pytest.mark.parametrize("server", [{"metrics_token": SCRAPER_SECRET}], indirect=True)
+@pytest.mark.parametrize(
+    "authorization", [None, "", "Bearer ", "Bearer wrong-secret-0123456789", SCRAPER_SECRET]
+)
+async def test_metrics_are_refused_without_the_scrapers_secret(
+    server: RunningServer, authorization: str | None
+) -> None:
+    status, text = await scrape(server, authorization)
+    assert status == 401
+    assert '"code": "metrics_refused"' in text
+    assert "majlis_http_requests" not in text
+    engine = create_engine(server.settings.effective_database_url)
+    try:
+        async with engine.connect() as connection:
+            refusals = await connection.execute(
+                select(audit_log.c.subject, audit_log.c.detail).where(
+                    audit_log.c.action == "access.denied"
+                )
+            )
+            assert refusals.all() == [("/metrics", "metrics_refused")]
+    finally:
+        await engine.dispose()
+
+
+async def test_without_a_scraper_secret_there_is_no_metrics_page(server: RunningServer) -> None:
+    status, text = await scrape(server, "Bearer anything-at-all-0123456789")
+    assert status == 404
+    assert "majlis_http_requests" not in text
 
 
 async def test_socketio_endpoint_is_mounted(server: RunningServer) -> None:

@@ -1,5 +1,6 @@
 // The minister's office terminal: today's queue across centres, the pre-brief, admit, the
-// audience's controls and the outcome form.
+// audience's controls and the outcome form. The office's data needs both the terminal's
+// credential and the signed-in member's session: every call here sends both.
 
 import { t, label, ready, formatDate, formatTime, onLanguageChange } from "/static/shared/i18n.js";
 import { api, deviceIdentity, whoAmI } from "/static/shared/api.js";
@@ -50,7 +51,7 @@ async function refreshQueue() {
   try {
     const office = encodeURIComponent(deviceIdentity().device);
     const day = encodeURIComponent(localMidnight());
-    queue = (await api("GET", `/api/queue?office=${office}&day_start=${day}`)).queue;
+    queue = (await api("GET", `/api/queue?office=${office}&day_start=${day}`, undefined, { asDevice: true })).queue;
   } catch (error) {
     if (error.status === 401) return go("signin");
     return;
@@ -75,7 +76,7 @@ function renderQueue() {
 async function select(item) {
   selected = item;
   renderQueue();
-  const brief = await api("GET", `/api/appointments/${item.appointment}/brief`);
+  const brief = await api("GET", `/api/appointments/${item.appointment}/brief`, undefined, { asDevice: true });
   $("brief").hidden = false;
   $("brief-tracking").textContent = brief.tracking_number;
   $("brief-category").textContent = label("category", brief.category);
@@ -199,7 +200,7 @@ $("outcome-form").addEventListener("submit", async (event) => {
   const body = { outcome, note: $("outcome-note").value };
   if (outcome === "referred") body.department = $("department").value;
   try {
-    await api("POST", `/api/appointments/${selected.appointment}/outcome`, body);
+    await api("POST", `/api/appointments/${selected.appointment}/outcome`, body, { asDevice: true });
     selected = null;
     $("brief").hidden = true;
     $("outcome-note").value = "";
