@@ -6,8 +6,9 @@ import pyotp
 from sqlalchemy import select
 
 from accounts.tables import staff_second_factors
+from audit.log import audit_log
 from foundation.tables import staff_accounts
-from majlis.app import DB_ENGINE
+from majlis.app import AUDIT, DB_ENGINE
 from majlis.demo import DemoSignIn
 from tests.integration.signaling.conftest import LiveServer, live  # noqa: F401 - a shared fixture
 
@@ -32,6 +33,20 @@ async def sign_in_body(live: LiveServer, who: DemoSignIn) -> dict[str, str]:  # 
     step = current - 1 if last is None else max(current - 1, last + 1)
     assert step <= current + 1, "every code of this half-minute was used: move the clock"
     return {**body, "otp": totp.generate_otp(step)}
+
+
+async def denials(live: LiveServer) -> int:  # noqa: F811 - the fixture's name
+    """Refusals in the audit log: one a row, but an unknown caller's counted per address and
+    minute (``count=N; codes``), written here for the minute in progress."""
+    await live.app[AUDIT].write_counted_refusals(None)
+    async with live.app[DB_ENGINE].connect() as connection:
+        details = await connection.execute(
+            select(audit_log.c.detail).where(audit_log.c.action == "access.denied")
+        )
+        return sum(
+            int(detail.split(";")[0].removeprefix("count=")) if detail.startswith("count=") else 1
+            for detail in details.scalars()
+        )
 
 
 # Last: test_devices imports sign_in_body from here.

@@ -8,10 +8,8 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
 
-from audit.log import audit_log
-from majlis.app import DB_ENGINE
+from tests.integration.api.conftest import denials
 from tests.integration.api.test_devices import (
     Client,
     clients,  # noqa: F401 - a fixture
@@ -23,14 +21,6 @@ SITTINGS = "/api/sittings?day_start=2026-11-29T00:00:00%2B03:00"
 # Reads of an applicant's request and an audience's brief (ids that name nothing: the
 # credential is refused before anything is looked up).
 READS = ("/api/requests/1", "/api/appointments/1/brief", "/api/queue?office=office-1")
-
-
-async def denials(live: LiveServer) -> int:
-    async with live.app[DB_ENGINE].connect() as connection:
-        count = await connection.execute(
-            select(func.count()).where(audit_log.c.action == "access.denied")
-        )
-        return int(count.scalar_one())
 
 
 async def bearer(live: LiveServer, made: list[Client], token: str) -> Client:

@@ -6,12 +6,16 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
+import pytest
 from sqlalchemy import select, update
 
 from audit.log import audit_log
 from casework.tables import OUTBOX_PHONE, outbox, request_history
 from majlis.app import DB_ENGINE, PII
 from tests.integration.api.test_api import REGISTRATION, Api, api  # noqa: F401 - a fixture
+
+# The `api` fixture's desk is a signed dev terminal token: a server in development mode.
+pytestmark = pytest.mark.parametrize("live", [{"dev": True}], indirect=True)
 
 HERS = "0501234567"  # REGISTRATION's phone
 HIS = "0559876543"

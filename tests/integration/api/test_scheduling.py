@@ -5,12 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from audit.log import audit_log
 from majlis.app import DB_ENGINE
 from tests.integration.api.test_api import REGISTRATION, Api, api  # noqa: F401 - a fixture
 from tests.integration.signaling.conftest import minutes
+
+# The `api` fixture's desk is a signed dev terminal token: a server in development mode.
+pytestmark = pytest.mark.parametrize("live", [{"dev": True}], indirect=True)
 
 BOOTH = "riyadh/booth-1"
 SECOND_APPLICANT = {**REGISTRATION, "national_id": "1000000016", "phone": "0501234568"}
