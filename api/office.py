@@ -7,8 +7,6 @@ does not know (404)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
-
 from aiohttp import web
 
 from api import models
@@ -32,15 +30,13 @@ from scheduler.outcome import OfficeOutcome
 
 async def day_queue(request: web.Request) -> web.Response:
     """An office member at her terminal gets that terminal's queue of today (the service's
-    day), whatever day she names; coordinators and supervisors any terminal's, any day."""
+    day), whatever day she names; nobody else reads an office's queue (the coordinators book
+    on the calendar, which shows only their centres' applicants)."""
     query = models.QueueQuery.model_validate(dict(request.query))
     caller = caller_of(request)
-    if caller.terminal is not None and caller.terminal != query.office:
+    if caller.terminal != query.office:
         raise NotPermitted("an office terminal sees its own queue only")
-    now = now_of(request)
-    start = query.day_start or datetime.combine(now.date(), time(0), tzinfo=UTC)
-    if caller.terminal is not None:
-        start = service_day_start(now)
+    start = service_day_start(now_of(request))
     queue = await services_of(request).scheduler_views.day_queue(
         query.office, start, identified=allowed(caller.role, Permission.REQUEST_IDENTITY)
     )
@@ -84,7 +80,7 @@ async def outcome(request: web.Request) -> web.Response:
 
 
 ROUTES: tuple[Route, ...] = (
-    Route("GET", "/api/queue", Permission.SCHEDULE_READ, day_queue),
+    Route("GET", "/api/queue", Permission.OFFICE_QUEUE, day_queue),
     Route("GET", "/api/appointments/{id}/brief", Permission.OUTCOME_WRITE, brief),
     Route("POST", "/api/appointments/{id}/outcome", Permission.OUTCOME_WRITE, outcome),
 )

@@ -20,7 +20,8 @@ class Permission(StrEnum):
     REQUEST_READ = "request.read"
     REQUEST_WRITE = "request.write"
     BOOKING_WRITE = "booking.write"
-    SCHEDULE_READ = "schedule.read"
+    SCHEDULE_READ = "schedule.read"  # the booking calendar: sittings, slots, standby
+    OFFICE_QUEUE = "office.queue.read"  # the office's own terminal's audiences of today
     STATISTICS_READ = "statistics.read"
     SIGNED_IN = "session.own"  # see and end one's own staff session
     HELP = "room.help"  # the applicant's discreet help button
@@ -58,7 +59,7 @@ PERMISSIONS: dict[str, frozenset[Permission]] = {
             Permission.PAUSE,
             Permission.END,
             Permission.SEE_QUEUE,
-            Permission.SCHEDULE_READ,  # its own terminal's queue, today's only
+            Permission.OFFICE_QUEUE,  # its own terminal's queue, today's only
             Permission.OUTCOME_WRITE,  # briefs and outcomes of its own terminal's audiences
             Permission.REQUEST_IDENTITY,
             Permission.DEVICE_SELF,
@@ -88,7 +89,7 @@ PERMISSIONS: dict[str, frozenset[Permission]] = {
 # terminal and the person, both: neither the terminal alone nor the member away from it holds
 # these (the office's data is read at the office's own terminal).
 AT_OWN_TERMINAL: dict[str, frozenset[Permission]] = {
-    "office": frozenset({Permission.SCHEDULE_READ, Permission.OUTCOME_WRITE}),
+    "office": frozenset({Permission.OFFICE_QUEUE, Permission.OUTCOME_WRITE}),
 }
 
 

@@ -1,28 +1,25 @@
-"""The authorization matrix, generated from the route table (api.ROUTES) and the
-namespaces' event tables: every caller × every HTTP route and Socket.IO event. Exactly the
-cells the permission table allows get past authorization; every other cell is refused (401
-without credentials, 403 otherwise; ``not_permitted`` on Socket.IO) and audited. A route or
-event added without a rule fails here."""
+"""The authorization matrix, driven by ``docs/ACCESS.md``: every caller kind × every route the
+server serves and every Socket.IO event, each cell sent a *valid* request for a real object of
+centre A (Riyadh) booked on office terminal ``office-1``, and compared with the answer the
+document expects. A route the server has and the document lacks (or the reverse) fails; every
+refusal leaves an ``access.denied`` row in the audit log."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from datetime import timedelta
+from collections.abc import AsyncIterator, Callable
+from dataclasses import asdict, dataclass
 from typing import Any
+from urllib.parse import quote
 
 import pytest
-from sqlalchemy import func, select
+from stdnum import luhn
+from yarl import URL
 
-from api import ROUTES
-from audit.log import audit_log
-from majlis.app import DB_ENGINE, SOCKETIO
-from rooms.callers import CALLER_KIND_OF
-from rooms.permissions import AT_OWN_TERMINAL, Permission, allowed
+from majlis.app import DEVICES
 from rooms.store import Seats
-from signaling.dispatch import GuardedNamespace
 from signaling.namespaces import KNOWN_EVENTS, NAMESPACES
+from tests.integration.api.access_policy import callers_of, http_policy, socketio_policy
+from tests.integration.api.conftest import denials, sign_in_body
 from tests.integration.api.test_devices import (
     Client,
     enrolled,
@@ -31,221 +28,525 @@ from tests.integration.api.test_devices import (
     signed_in,
     staff,  # noqa: F401 - a fixture
 )
-from tests.integration.signaling.conftest import SLOT_START, LiveServer, minutes
+from tests.integration.casework.conftest import valid_registration
+from tests.integration.signaling.conftest import SLOT_START, LiveServer, Participant, minutes
 
-# Routes anyone may call, acknowledged here: a new public route must be added on purpose.
-EXPECTED_PUBLIC = {
-    ("POST", "/api/status-lookup"),
-    ("POST", "/api/session"),
-    ("POST", "/api/devices/enroll"),
-}
-ENDS_SESSION = {("DELETE", "/api/session"), ("POST", "/api/session/everywhere")}
-# Events every connected seat may send (its own room's state).
-EXPECTED_OPEN_EVENTS = {"state"}
+METRICS_SECRET = "scraper-secret-of-the-matrix-test"
+CONFIRMED = {"outcome": "confirmed"}
+SETTINGS = {"metrics_token": METRICS_SECRET}
+
+
+@dataclass
+class World:
+    """Centre A's objects every cell is asked about."""
+
+    request_id: int
+    tracking_number: str
+    phone: str
+    other_request_id: int  # a registered request of centre A, not booked
+    sitting_id: int
+    free_slot_id: int
+    appointment_id: int  # confirmed, and she is checked in at riyadh/booth-1
+    movable_id: int  # a booked appointment the reschedule row moves
+    referral_id: int
+    alert_id: int
+    spare_device_id: int  # an admin may revoke it; nobody uses it
 
 
 @dataclass
 class Caller:
-    name: str
-    role: str | None  # None: no credentials at all
-    kind: str  # person, device or seat (a signed terminal token)
+    column: str
     client: Client
-    member_signed_in: bool = False  # a device with a staff member signed in at it
+    username: str | None = None  # a person: re-signed in before the rows that end sessions
+
+
+# How each route of the policy is called with a valid body; ids are centre A's objects.
+Call = Callable[[World], tuple[str, Any]]
+CALLS: dict[str, Call] = {
+    "POST /api/requests": lambda w: ("/api/requests", _registration_for("0501112233")),
+    "GET /api/requests/{id}": lambda w: (f"/api/requests/{w.request_id}", None),
+    "GET /api/requests": lambda w: (f"/api/requests?q={quote(w.phone)}", None),
+    "POST /api/requests/{id}/status": lambda w: (
+        f"/api/requests/{w.other_request_id}/status",
+        {"status": "under_review", "note": "reviewed"},
+    ),
+    "POST /api/requests/{id}/text": lambda w: (
+        f"/api/requests/{w.request_id}/text",
+        {"text": "نص معدل"},
+    ),
+    "POST /api/requests/{id}/referrals": lambda w: (
+        f"/api/requests/{w.other_request_id}/referrals",
+        {"department": "health", "due_on": "2026-12-20", "note": "n"},
+    ),
+    "POST /api/referrals/{id}/reply": lambda w: (
+        f"/api/referrals/{w.referral_id}/reply",
+        {"reply": "تم"},
+    ),
+    "POST /api/applicants/by-request/{id}/contact": lambda w: (
+        f"/api/applicants/by-request/{w.request_id}/contact",
+        {"language": "ar"},
+    ),
+    "GET /api/requests/{id}/appointments": lambda w: (
+        f"/api/requests/{w.request_id}/appointments",
+        None,
+    ),
+    "POST /api/status-lookup": lambda w: (
+        "/api/status-lookup",
+        {"tracking_number": w.tracking_number, "phone_last_four": w.phone[-4:]},
+    ),
+    "POST /api/sittings": lambda w: (
+        "/api/sittings",
+        {
+            "office_device": "office-1",
+            "starts_at": minutes(180).isoformat(),
+            "ends_at": minutes(200).isoformat(),
+        },
+    ),
+    "GET /api/sittings": lambda w: (
+        f"/api/sittings?day_start={quote(minutes(0).replace(hour=0, minute=0).isoformat())}",
+        None,
+    ),
+    "GET /api/sittings/{id}/slots": lambda w: (f"/api/sittings/{w.sitting_id}/slots", None),
+    "POST /api/sittings/{id}/standby": lambda w: (
+        f"/api/sittings/{w.sitting_id}/standby",
+        {"request_id": w.other_request_id},
+    ),
+    "GET /api/sittings/{id}/standby": lambda w: (f"/api/sittings/{w.sitting_id}/standby", None),
+    "POST /api/appointments": lambda w: (
+        "/api/appointments",
+        {"request_id": w.other_request_id, "slot_id": w.free_slot_id, "booth": "riyadh/booth-2"},
+    ),
+    "POST /api/appointments/{id}/reschedule": lambda w: (
+        f"/api/appointments/{w.movable_id}/reschedule",
+        {"slot_id": w.free_slot_id, "booth": "riyadh/booth-1"},
+    ),
+    "POST /api/appointments/{id}/cancel": lambda w: (
+        f"/api/appointments/{w.appointment_id}/cancel",
+        {},
+    ),
+    "POST /api/appointments/{id}/calls": lambda w: (
+        f"/api/appointments/{w.appointment_id}/calls",
+        {"outcome": "confirmed"},
+    ),
+    "POST /api/appointments/{id}/check-in": lambda w: (
+        f"/api/appointments/{w.appointment_id}/check-in",
+        {},
+    ),
+    "POST /api/appointments/{id}/check-out": lambda w: (
+        f"/api/appointments/{w.appointment_id}/check-out",
+        {},
+    ),
+    "GET /api/queue": lambda w: ("/api/queue?office=office-1", None),
+    "GET /api/appointments/{id}/brief": lambda w: (
+        f"/api/appointments/{w.appointment_id}/brief",
+        None,
+    ),
+    "POST /api/appointments/{id}/outcome": lambda w: (
+        f"/api/appointments/{w.appointment_id}/outcome",
+        {"outcome": "follow_up", "note": "متابعة"},
+    ),
+    "GET /api/statistics": lambda w: ("/api/statistics", None),
+    "GET /api/statistics.csv": lambda w: ("/api/statistics.csv", None),
+    "GET /api/board": lambda w: ("/api/board", None),
+    "POST /api/alerts/{id}/handled": lambda w: (f"/api/alerts/{w.alert_id}/handled", {}),
+    "GET /api/devices": lambda w: ("/api/devices", None),
+    "POST /api/devices/{id}/enrollment": lambda w: (
+        f"/api/devices/{w.spare_device_id}/enrollment",
+        {},
+    ),
+    "POST /api/devices/{id}/revoke": lambda w: (f"/api/devices/{w.spare_device_id}/revoke", {}),
+    "POST /api/devices/enroll": lambda w: ("/api/devices/enroll", {"code": "ABCDE-FGHJK"}),
+    "GET /api/device": lambda w: ("/api/device", None),
+    "POST /api/device/join-token": lambda w: ("/api/device/join-token", {}),
+    "POST /api/device/heartbeat": lambda w: ("/api/device/heartbeat", {"screen": "idle"}),
+    "POST /api/device/text": lambda w: ("/api/device/text", {"text": "نص من الكشك"}),
+    "POST /api/device/rating": lambda w: ("/api/device/rating", {"stars": 5}),
+    "POST /api/session": lambda w: ("/api/session", {"username": "nobody", "password": "x"}),
+    "GET /api/session": lambda w: ("/api/session", None),
+    "DELETE /api/session": lambda w: ("/api/session", None),
+    "POST /api/session/everywhere": lambda w: ("/api/session/everywhere", {}),
+    "GET /metrics": lambda w: ("/metrics", None),
+    "GET /healthz": lambda w: ("/healthz", None),
+    "GET /": lambda w: ("/", None),
+    "GET /desk": lambda w: ("/desk", None),
+    "GET /office": lambda w: ("/office", None),
+    "GET /booth": lambda w: ("/booth", None),
+    "GET /static/{filename}": lambda w: ("/static/shared/api.js", None),
+    "GET /vendor/{filename}": lambda w: ("/vendor/socket.io.min.js", None),
+}
+# Rows whose calls change what later rows find: after every other row, in this order.
+LAST = (
+    "POST /api/appointments/{id}/check-out",
+    "POST /api/appointments/{id}/cancel",
+    "POST /api/devices/{id}/revoke",
+    "DELETE /api/session",
+    "POST /api/session/everywhere",
+)
+ENDS_SESSION = {"DELETE /api/session", "POST /api/session/everywhere"}
+
+
+def served_routes(live: LiveServer) -> set[str]:
+    """Every ``METHOD path`` the HTTPS app answers, as the policy names them."""
+    served = set()
+    for route in live.app.router.routes():
+        if route.method == "HEAD" or route.resource is None:
+            continue
+        path = route.resource.canonical
+        if path.startswith("/socket.io"):
+            continue  # the Socket.IO table's
+        if path.startswith("/vendor/"):
+            path = "/vendor/{filename}"
+        elif path == "/static":
+            path = "/static/{filename}"
+        served.add(f"{route.method} {path}")
+    return served
+
+
+async def _ok(client: Client, method: str, path: str, body: Any = None) -> Any:
+    status, answer = await client.call(method, path, json=body)
+    assert status in (200, 201), (method, path, status, answer)
+    return answer
+
+
+async def build_world(live: LiveServer, coordinator: Client, admin: Client) -> World:
+    phone = "0551234567"
+    created = await _ok(coordinator, "POST", "/api/requests", _registration_for(phone))
+    other = await _ok(coordinator, "POST", "/api/requests", _registration_for("0557654321"))
+    await _ok(
+        coordinator,
+        "POST",
+        f"/api/requests/{created['id']}/status",
+        {"status": "under_review", "note": ""},
+    )
+    referral = await _ok(
+        coordinator,
+        "POST",
+        f"/api/requests/{created['id']}/referrals",
+        {"department": "health", "due_on": "2026-12-20", "note": ""},
+    )
+    sitting = await _ok(
+        coordinator,
+        "POST",
+        "/api/sittings",
+        {
+            "office_device": "office-1",
+            "starts_at": minutes(0).isoformat(),
+            "ends_at": minutes(60).isoformat(),
+        },
+    )
+    slots = await _ok(coordinator, "GET", f"/api/sittings/{sitting['sitting']}/slots")
+    first, second, free = (slots["slots"][n]["slot"] for n in (0, 1, 3))
+    other_booking = await _ok(
+        coordinator,
+        "POST",
+        "/api/requests",
+        _registration_for("0559990000"),
+    )
+    booked = await _ok(
+        coordinator,
+        "POST",
+        "/api/appointments",
+        {"request_id": other_booking["id"], "slot_id": first, "booth": "riyadh/booth-1"},
+    )
+    movable_request = await _ok(
+        coordinator, "POST", "/api/requests", _registration_for("0558880000")
+    )
+    movable = await _ok(
+        coordinator,
+        "POST",
+        "/api/appointments",
+        {"request_id": movable_request["id"], "slot_id": second, "booth": "riyadh/booth-2"},
+    )
+    appointment = booked["appointment"]
+    await _ok(coordinator, "POST", f"/api/appointments/{appointment}/calls", CONFIRMED)
+    await _ok(coordinator, "POST", f"/api/appointments/{appointment}/check-in", {})
+    alert = await live.app[DEVICES].raise_alert("riyadh/booth-1", None, "help", live.clock.now())
+    devices = await _ok(admin, "GET", "/api/devices")
+    spare = next(d["id"] for d in devices["devices"] if d["name"] == "jeddah/booth-2")
+    details = await _ok(coordinator, "GET", f"/api/requests/{other_booking['id']}")
+    return World(
+        request_id=int(other_booking["id"]),
+        tracking_number=str(details["tracking_number"]),
+        phone="0559990000",
+        other_request_id=int(other["id"]),
+        sitting_id=int(sitting["sitting"]),
+        free_slot_id=int(free),
+        appointment_id=int(appointment),
+        movable_id=int(movable["appointment"]),
+        referral_id=int(referral["referral"]),
+        alert_id=alert,
+        spare_device_id=int(spare),
+    )
+
+
+def _registration_for(phone: str) -> dict[str, Any]:
+    """A Riyadh registration of a new applicant (her national ID derived from her phone)."""
+    stem = "1" + phone[-8:]
+    national_id = stem + luhn.calc_check_digit(stem)
+    fields = asdict(valid_registration(phone=phone, national_id=national_id))
+    return {**fields, "centre": "riyadh"}
 
 
 @pytest.fixture
-async def callers(live: LiveServer, staff: dict[str, Any]) -> AsyncIterator[list[Caller]]:  # noqa: F811
-    made: list[Client] = []
-    admin = await signed_in(live, made, staff, "admin")
-    people = [
-        Caller(user, role, "person", await signed_in(live, made, staff, user))
-        for user, role in (
-            ("coordinator1", "coordinator"),
-            ("office", "office"),
-            ("supervisor", "supervisor"),
-        )
-    ]
-    desk_terminal = await new_client(live, made)
-    desk_terminal.headers["Authorization"] = "Bearer " + live.rooms.issue_terminal_token(
-        "desk", "desk-1", timedelta(hours=8)
-    )
-    office_terminal = await new_client(live, made)
-    office_terminal.headers["Authorization"] = "Bearer " + live.rooms.issue_terminal_token(
-        "office", "office-1", timedelta(hours=8)
-    )
-    booth = await enrolled(live, made, await enrollment_code(admin, "riyadh/booth-1"))
-    office_device = await enrolled(live, made, await enrollment_code(admin, "office-1"))
-    # The terminal is used by a signed-in office member: both credentials travel together.
-    credentials = {"username": "office", "password": staff["office"].password}
-    status, session = await office_device.call("POST", "/api/session", json=credentials)
-    assert status == 200, session
-    office_device.headers["X-CSRF-Token"] = session["csrf_token"]
-    yield [
-        Caller("anonymous", None, "", await new_client(live, made)),
-        *people,
-        Caller("admin", "admin", "person", admin),
-        Caller("desk terminal token", "desk", "seat", desk_terminal),
-        Caller("office terminal token", "office", "seat", office_terminal),
-        Caller("booth device", "booth", "device", booth),
-        Caller("office device", "office", "device", office_device, member_signed_in=True),
-    ]
-    for client in made:
-        await client.http.close()
-
-
-def expected_allowed(caller: Caller, permission: Permission | None) -> bool:
-    if permission is None:
-        return True
-    if caller.role is None or caller.kind == "seat":  # a signed token is no API key (no dev mode)
-        return False
-    kind, at_terminal = caller.kind, False
-    if caller.member_signed_in and CALLER_KIND_OF.get(permission) != "device":
-        kind, at_terminal = "person", True  # the member at her terminal, not the terminal
-    if permission in AT_OWN_TERMINAL.get(caller.role, frozenset()) and not at_terminal:
-        return False
-    return allowed(caller.role, permission) and (CALLER_KIND_OF.get(permission, kind) == kind)
-
-
-def concrete(path: str) -> str:
-    """A path with its ids filled in (an id that names nothing: authorization comes first)."""
-    path = re.sub(r"\{[a-z_]+\}", "999", path)
-    if path == "/api/queue":
-        return "/api/queue?office=office-1"
-    if path == "/api/sittings":
-        return "/api/sittings?day_start=2026-11-29T00:00:00%2B03:00"
-    if path == "/api/requests":
-        return "/api/requests?q=0551234567"
-    return path
-
-
-async def denials(live: LiveServer) -> int:
-    async with live.app[DB_ENGINE].connect() as connection:
-        count = await connection.execute(
-            select(func.count()).where(audit_log.c.action == "access.denied")
-        )
-        return int(count.scalar_one())
-
-
-def test_every_api_route_has_a_rule_and_only_the_acknowledged_ones_are_public() -> None:
-    public = {(r.method, r.path) for r in ROUTES if r.permission is None}
-    assert public == EXPECTED_PUBLIC
-
-
-async def test_every_role_on_every_route(
+async def callers(
     live: LiveServer,
-    callers: list[Caller],
-    staff: dict[str, Any],  # noqa: F811
+    staff: Any,  # noqa: F811
+) -> AsyncIterator[tuple[dict[str, Caller], World]]:
+    made: list[Client] = []
+    try:
+        yield await _callers(live, staff, made)
+    finally:
+        for client in made:
+            await client.http.close()
+
+
+async def _callers(
+    live: LiveServer,
+    staff: Any,  # noqa: F811
+    made: list[Client],
+) -> tuple[dict[str, Caller], World]:
+    admin = await signed_in(live, made, staff, "admin")
+    coordinator_a = await signed_in(live, made, staff, "coordinator1")
+    world = await build_world(live, coordinator_a, admin)
+
+    booth = await enrolled(live, made, await enrollment_code(admin, "riyadh/booth-1"))
+    office_code = await enrollment_code(admin, "office-1")
+    office = await enrolled(live, made, office_code)
+    await _sign_in_on(office, staff, "office")
+    office_alone = await new_client(live, made)
+    office_alone.headers["Authorization"] = office.headers["Authorization"]  # nobody signed in
+
+    revoked = await enrolled(live, made, await enrollment_code(admin, "riyadh/booth-2"))
+    listing = await _ok(admin, "GET", "/api/devices")
+    booth_2 = next(d["id"] for d in listing["devices"] if d["name"] == "riyadh/booth-2")
+    await _ok(admin, "POST", f"/api/devices/{booth_2}/revoke", {})
+
+    copied = await new_client(live, made)
+    copied.headers["Authorization"] = booth.headers["Authorization"]  # the string, no key
+
+    signed_out = await signed_in(live, made, staff, "coordinator1")
+    cookies = {c.key: c.value for c in signed_out.http.cookie_jar}
+    await _ok(signed_out, "DELETE", "/api/session")
+    signed_out.http.cookie_jar.update_cookies(cookies)  # kept after sign-out, replayed
+
+    room = "seat-tokens"  # a room of its own: the seat tokens' only use here is as API keys
+    await live.rooms.schedule(
+        room, Seats("riyadh/booth-1", "office-1"), SLOT_START, minutes(6), minutes(8)
+    )
+    await live.at(minutes(-5), "open", room=room)
+    join = await new_client(live, made)
+    join.headers["Authorization"] = "Bearer " + live.rooms.issue_join_token(room, "office")
+    resume = await new_client(live, made)
+    resume.headers["Authorization"] = "Bearer " + await _resume_token(live, room)
+    scraper = await new_client(live, made)
+    scraper.headers["Authorization"] = f"Bearer {METRICS_SECRET}"
+
+    by_column = {
+        "anon": Caller("anon", await new_client(live, made)),
+        "booth": Caller("booth", booth),
+        "office-dev": Caller("office-dev", office_alone),
+        "office": Caller("office", office, "office"),
+        "coord-A": Caller("coord-A", coordinator_a, "coordinator1"),
+        "coord-B": Caller(
+            "coord-B", await signed_in(live, made, staff, "coordinator2"), "coordinator2"
+        ),
+        "super": Caller("super", await signed_in(live, made, staff, "supervisor"), "supervisor"),
+        "admin": Caller("admin", admin, "admin"),
+        "join": Caller("join", join),
+        "resume": Caller("resume", resume),
+        "revoked": Caller("revoked", revoked),
+        "copied": Caller("copied", copied),
+        "signed-out": Caller("signed-out", signed_out),
+        "scraper": Caller("scraper", scraper),
+    }
+    return by_column, world
+
+
+async def _sign_in_on(client: Client, accounts: Any, username: str) -> None:
+    live = client.live
+    body = await sign_in_body(live, accounts[username])
+    status, session = await client.call("POST", "/api/session", json=body)
+    assert status == 200, session
+    client.headers["X-CSRF-Token"] = session["csrf_token"]
+
+
+async def _resume_token(live: LiveServer, room: str) -> str:
+    """The resume token a seat gets in its ``session`` event."""
+    seat = live.participant("/office")
+    await seat.connect(live.rooms.issue_join_token(room, "office"))
+    token = str(seat.received["session"][0]["resume_token"])
+    await seat.close()
+    return token
+
+
+def verdict(status: int, answer: Any) -> str:
+    """The policy's name for an answer."""
+    code = answer.get("code") if isinstance(answer, dict) else None
+    if status in (401, 403, 404):
+        return str(status)
+    assert status < 500, (status, answer)
+    assert code not in ("invalid_payload", "unsupported_media_type"), answer  # a valid body
+    return "✓"
+
+
+def test_the_policy_names_every_route_the_server_serves(live: LiveServer) -> None:
+    named = {row.subject for row in http_policy()}
+    assert served_routes(live) == named
+    assert set(CALLS) == named  # and the test knows how to call each with a valid body
+
+
+@pytest.mark.parametrize("live", [SETTINGS], indirect=True)
+async def test_every_caller_on_every_route_gets_what_the_policy_says(
+    live: LiveServer,
+    callers: tuple[dict[str, Caller], World],
+    staff: Any,  # noqa: F811
 ) -> None:
-    registered = {
-        (route.method, route.resource.canonical)
-        for route in live.app.router.routes()
-        if route.resource is not None and route.resource.canonical.startswith("/api/")
-    }
-    assert registered == {(r.method, r.path) for r in ROUTES}  # no route outside the table
-
-    refused = 0
-    cells = 0
-    # The routes that end a session come last, each caller signed in afresh before them.
-    for route in sorted(ROUTES, key=lambda r: (r.method, r.path) in ENDS_SESSION):
-        if route.permission is None:
-            continue  # public (acknowledged above); exercised by their own tests
-        for caller in callers:
-            if (route.method, route.path) in ENDS_SESSION and (
-                caller.kind == "person" or caller.member_signed_in
-            ):
-                username = "office" if caller.member_signed_in else caller.name
-                credentials = {"username": username, "password": staff[username].password}
-                status, session = await caller.client.call("POST", "/api/session", json=credentials)
-                assert status == 200, session
-                caller.client.headers["X-CSRF-Token"] = session["csrf_token"]
-            body = {"json": {}} if route.method != "GET" else {}
-            status, answer = await caller.client.call(route.method, concrete(route.path), **body)
-            cells += 1
-            if expected_allowed(caller, route.permission):
-                assert status not in (401, 403), (caller.name, route.path, answer)
-                assert status < 500, (caller.name, route.path, answer)
-            else:
-                wanted = 401 if caller.role is None or caller.kind == "seat" else 403
-                assert status == wanted, (caller.name, route.path, status, answer)
-                refused += 1
-    assert cells == len(callers) * (len(ROUTES) - len(EXPECTED_PUBLIC))
-    assert await denials(live) == refused  # every refusal left its trace
-
-
-async def test_own_and_other_resources(live: LiveServer, callers: list[Caller]) -> None:
-    by_name = {c.name: c for c in callers}
-    office_device = by_name["office device"].client
-    status, _ = await office_device.call("GET", "/api/queue?office=office-1")
-    assert status == 200
-    status, answer = await office_device.call("GET", "/api/queue?office=office-2")
-    assert (status, answer["code"]) == (403, "not_permitted")
-
-    await live.rooms.schedule(
-        "mine", Seats("riyadh/booth-1", "office-1"), SLOT_START, minutes(6), minutes(8)
-    )
-    await live.rooms.schedule(
-        "theirs", Seats("riyadh/booth-2", "office-2"), SLOT_START, minutes(6), minutes(8)
-    )
-    status, answer = await office_device.call(
-        "POST", "/api/device/join-token", json={"room": "mine"}
-    )
-    assert status == 200, answer
-    status, answer = await office_device.call(
-        "POST", "/api/device/join-token", json={"room": "theirs"}
-    )
-    assert (status, answer["code"]) == (403, "not_permitted")
-
-    office_device.http.cookie_jar.clear()  # the member signs out: the terminal alone may not
-    status, answer = await office_device.call(
-        "POST", "/api/device/join-token", json={"room": "mine"}
-    )
-    assert status == 401, answer
-
-
-def event_table(live: LiveServer) -> dict[str, GuardedNamespace]:
-    handlers = live.app[SOCKETIO].namespace_handlers
-    return {name: handler for name, handler in handlers.items() if name != "/"}
-
-
-async def test_every_seat_on_every_event(live: LiveServer, callers: list[Caller]) -> None:
-    namespaces = event_table(live)
-    assert {type(namespace) for namespace in namespaces.values()} == set(NAMESPACES)
-    for namespace in namespaces.values():
-        for event, rule in namespace.event_rules.items():
-            assert rule.permission is not None or event in EXPECTED_OPEN_EVENTS, event
-
-    await live.rooms.schedule(
-        "room-1", Seats("riyadh/booth-1", "office-1"), SLOT_START, minutes(6), minutes(8)
-    )
-    await live.at(minutes(-5), "open")
-    tokens = {
-        "/booth": live.rooms.issue_join_token("room-1", "booth"),
-        "/office": live.rooms.issue_join_token("room-1", "office"),
-        "/desk": live.rooms.issue_terminal_token("desk", "desk-1", timedelta(hours=1)),
-    }
+    by_column, world = callers
+    policy = http_policy()
+    assert set(callers_of(policy)) == set(by_column)
     before = await denials(live)
     refused = 0
-    for name, namespace in namespaces.items():
-        seat = live.participant(name)
-        await seat.connect(tokens[name])
-        # "end" last: it closes the room (and then the seats).
-        for event in sorted(KNOWN_EVENTS, key=lambda e: (e == "end", e)):
-            answer = await seat.call(event, {})
-            rule = namespace.event_rules.get(event)
-            permitted = rule is not None and (
-                rule.permission is None or allowed(namespace.role, rule.permission)
-            )
-            code = None if answer["ok"] else answer["error"]["code"]
-            if permitted:
-                assert code not in ("not_permitted", "unknown_event", "internal"), (name, event)
-            else:
-                assert code == "not_permitted", (name, event, answer)
+    wrong: list[str] = []
+    for row in sorted(policy, key=lambda r: LAST.index(r.subject) if r.subject in LAST else -1):
+        method = row.subject.split(" ", 1)[0]
+        path, body = CALLS[row.subject](world)
+        if "any" in row.cells.values():
+            # Public: the credentials are not read, so anybody and a signed-in coordinator
+            # get the same answer (two calls: the status lookup is limited per number).
+            assert set(row.cells.values()) == {"any"}, row.subject
+            answers = [
+                (await by_column[c].client.call(method, path, json=body))[0]
+                for c in ("anon", "coord-A")
+            ]
+            assert answers[0] == answers[1], (row.subject, answers)
+            assert answers[0] < 500, (row.subject, answers)
+            continue
+        for column, expected in row.cells.items():
+            caller = by_column[column]
+            if row.subject in ENDS_SESSION and caller.username is not None:
+                await _sign_in_on(caller.client, staff, caller.username)
+            status, answer = await caller.client.call(method, path, json=body)
+            got = verdict(status, answer)
+            if got != expected:
+                wrong.append(f"{row.subject} as {column}: {expected} expected, {status} {answer}")
+            if got in ("401", "403") and path.startswith("/api/"):
                 refused += 1
-    # Each refusal is audited before its answer is sent: nothing is left to wait for.
-    assert await denials(live) - before == refused
+    assert not wrong, "\n".join(wrong)
+    assert await denials(live) - before >= refused  # every refusal left its trace
 
-    # A token of one kind of seat is refused on another's namespace, and that is audited too.
-    wrong = live.participant("/office")
-    with pytest.raises(Exception):  # noqa: B017, PT011 - socketio's ConnectionError
-        await wrong.connect(live.rooms.issue_join_token("room-1", "booth"))
-    assert await denials(live) - before == refused + 1
+
+# -- Socket.IO ------------------------------------------------------------------------------------
+
+ROLE_OF_NAMESPACE = {"/booth": "booth", "/office": "office", "/desk": None}
+# A schema-valid body for each event (an event may still fail on the room's state or media).
+EVENT_BODIES: dict[str, dict[str, Any]] = {
+    "offer": {"sdp": "v=0\r\n"},
+    "ice": {"candidate": "candidate:1 1 udp 1 127.0.0.1 9 typ host", "sdpMid": "0"},
+    "extend": {"push_next": False},
+    "quality": {"room": "riyadh-room"},
+}
+
+
+async def _seat_connect(
+    live: LiveServer, namespace: str, auth: dict[str, str] | None, headers: dict[str, str]
+) -> Participant | None:
+    """A connection to ``namespace``, or None if the server refuses it."""
+    seat = live.participant(namespace)
+    try:
+        await seat.sio.connect(
+            live.base_url,
+            namespaces=[namespace],
+            transports=["websocket"],
+            auth=auth,
+            headers=dict(headers),
+            wait_timeout=10,
+        )
+    except Exception:
+        return None
+    return seat
+
+
+def _cookie_of(live: LiveServer, client: Client) -> dict[str, str]:
+    jar = client.http.cookie_jar.filter_cookies(URL(live.base_url))
+    return {"Cookie": f"majlis_session={jar['majlis_session'].value}"} if jar else {}
+
+
+async def _connect_as(
+    live: LiveServer, column: str, caller: Caller, namespace: str, room: str
+) -> Participant | None:
+    """How each kind of caller tries to hold a seat on ``namespace`` for ``room``."""
+    role = ROLE_OF_NAMESPACE[namespace]
+    headers = _cookie_of(live, caller.client)
+    credential = caller.client.headers.get("Authorization", "").removeprefix("Bearer ")
+    # The seat's join token: a device fetches it for its own room; here it is issued, as the
+    # room's seat tokens are the same whoever carries them.
+    if role is not None and column in ("join", role):
+        token = live.rooms.issue_join_token(room, role)
+        return await _seat_connect(live, namespace, {"token": token}, headers)
+    if column == "resume" and role is not None:
+        first = await _seat_connect(
+            live, namespace, {"token": live.rooms.issue_join_token(room, role)}, {}
+        )
+        assert first is not None
+        resume = str(first.received["session"][0]["resume_token"])
+        await first.close()
+        return await _seat_connect(live, namespace, {"token": resume}, {})
+    if column == "join":  # a seat's token on the desk
+        token = live.rooms.issue_join_token(room, "office")
+        return await _seat_connect(live, namespace, {"token": token}, headers)
+    auth = {"token": credential} if credential else None
+    return await _seat_connect(live, namespace, auth, headers)
+
+
+def event_verdict(answer: dict[str, Any]) -> str:
+    code = None if answer.get("ok") else answer["error"]["code"]
+    assert code not in ("unknown_event", "internal", "invalid_payload"), answer  # valid bodies
+    return "403" if code == "not_permitted" else "✓"
+
+
+def test_the_policy_names_every_namespace_and_event() -> None:
+    rows = socketio_policy()
+    for namespace in ROLE_OF_NAMESPACE:
+        named = {row.subject.split(" ", 1)[1] for row in rows if row.subject.startswith(namespace)}
+        assert named == {"connect", *KNOWN_EVENTS}, namespace
+    assert {kind.__name__ for kind in NAMESPACES} == {
+        "BoothNamespace",
+        "OfficeNamespace",
+        "CoordinationNamespace",
+    }
+
+
+@pytest.mark.parametrize("live", [SETTINGS], indirect=True)
+async def test_every_caller_on_every_socketio_event_gets_what_the_policy_says(
+    live: LiveServer,
+    callers: tuple[dict[str, Caller], World],
+) -> None:
+    by_column, _ = callers
+    rows = {row.subject: row for row in socketio_policy()}
+    wrong: list[str] = []
+    rooms = 0
+    for namespace in ROLE_OF_NAMESPACE:
+        for column, expected in rows[f"{namespace} connect"].cells.items():
+            rooms += 1
+            room = f"matrix-{rooms}"
+            await live.rooms.schedule(
+                room, Seats("riyadh/booth-1", "office-1"), SLOT_START, minutes(6), minutes(8)
+            )
+            await live.at(minutes(-5), "open", room=room)
+            seat = await _connect_as(live, column, by_column[column], namespace, room)
+            got = "✓" if seat is not None else "refused"
+            if got != expected:
+                wrong.append(f"{namespace} connect as {column}: {expected} expected, {got}")
+            if seat is None:
+                continue
+            for event in sorted(KNOWN_EVENTS, key=lambda e: (e == "end", e)):
+                body = {**EVENT_BODIES.get(event, {})}
+                if event == "quality":
+                    body["room"] = room
+                wanted = rows[f"{namespace} {event}"].cells[column]
+                answer = await seat.call(event, body)
+                got = event_verdict(answer)
+                if got != wanted:
+                    wrong.append(f"{namespace} {event} as {column}: {wanted} expected, {answer}")
+            await seat.close()
+    assert not wrong, "\n".join(wrong)
