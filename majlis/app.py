@@ -272,6 +272,7 @@ async def _namespaces_context(app: web.Application) -> AsyncIterator[None]:
         limits=limits,
         staff_sessions=session_caller,
         turn=turn,
+        dev_mode=app[SETTINGS].dev,
     )
     namespaces = register_namespaces(app[SOCKETIO], signaling)
 

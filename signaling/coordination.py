@@ -14,7 +14,7 @@ from rooms.errors import UnknownRoom
 from rooms.permissions import Permission
 from signaling.channels import desk_channels_of
 from signaling.dispatch import GuardedNamespace, Session, event
-from signaling.errors import MissingToken
+from signaling.errors import DevTokenRefused, MissingToken
 from signaling.payloads import QualityAnswer, RoomsAnswer, quality, room_snapshot
 from signaling.schemas import Empty, RoomQuery
 
@@ -27,6 +27,8 @@ class CoordinationNamespace(GuardedNamespace):
 
     async def authenticate(self, sid: str, token: object, request: web.BaseRequest) -> Session:
         if isinstance(token, str):
+            if not self.deps.dev_mode:
+                raise DevTokenRefused("the desk takes a staff session (MAJLIS_DEV is off)")
             return await super().authenticate(sid, token, request)
         caller = await self.deps.staff_sessions(request.cookies)
         if caller is None:

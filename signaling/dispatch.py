@@ -95,6 +95,7 @@ class SignalingDeps:
     limits: RateLimits
     staff_sessions: StaffSessions
     turn: TurnSettings | None = None  # None: no TURN relay configured
+    dev_mode: bool = False  # MAJLIS_DEV: /desk also takes the signed dev terminal tokens
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,14 @@ class MissingToken(SignalingError):
     message_key = "errors.token.missing"
 
 
+class DevTokenRefused(SignalingError):
+    """A dev terminal token on ``/desk`` of a server not in development mode: the desk is a
+    signed-in coordinator's or supervisor's session, nothing else."""
+
+    code = "not_a_desk_credential"
+    message_key = "errors.token.not_a_desk_credential"
+
+
 class StaffSessionEnded(SignalingError):
     """A signed-in person's connection outlived her staff session (signed out or expired)."""
 

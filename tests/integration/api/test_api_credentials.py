@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.integration.api.conftest import denials
+from tests.integration.api.helpers import denials
 from tests.integration.api.test_devices import (
     Client,
     clients,  # noqa: F401 - a fixture

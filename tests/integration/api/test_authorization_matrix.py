@@ -19,7 +19,7 @@ from majlis.app import DEVICES
 from rooms.store import Seats
 from signaling.namespaces import KNOWN_EVENTS, NAMESPACES
 from tests.integration.api.access_policy import callers_of, http_policy, socketio_policy
-from tests.integration.api.conftest import denials, sign_in_body
+from tests.integration.api.helpers import denials, sign_in_body
 from tests.integration.api.test_devices import (
     Client,
     enrolled,

@@ -21,7 +21,7 @@ from majlis.app import ACCOUNTS, AUDIT, DB_ENGINE
 from majlis.components import retention_job
 from majlis.demo import DemoSignIn, seed_demo
 from rooms.store import Seats
-from tests.integration.api.conftest import sign_in_body
+from tests.integration.api.helpers import sign_in_body
 from tests.integration.conftest import wait_for
 from tests.integration.signaling.conftest import SLOT_START, LiveServer, minutes
 

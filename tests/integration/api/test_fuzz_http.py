@@ -23,7 +23,7 @@ from sqlalchemy import func, select, text
 from api import ROUTES
 from majlis.app import ACCOUNTS, DB_ENGINE
 from majlis.demo import seed_demo
-from tests.integration.api.conftest import sign_in_body
+from tests.integration.api.helpers import sign_in_body
 from tests.integration.signaling.test_fuzz import (
     FUZZ_TIMEOUT,
     ErrorLog,

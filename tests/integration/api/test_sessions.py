@@ -23,7 +23,7 @@ from accounts.service import (
 )
 from majlis.app import ACCOUNTS, DB_ENGINE
 from majlis.demo import DemoSignIn, seed_demo
-from tests.integration.api.conftest import sign_in_body
+from tests.integration.api.helpers import sign_in_body
 from tests.integration.casework.conftest import valid_registration
 from tests.integration.signaling.conftest import LiveServer
 

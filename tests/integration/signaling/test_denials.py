@@ -54,6 +54,7 @@ async def test_tokens_out_of_place_or_time_are_refused_with_their_code(live: Liv
     assert await refused(live, "/booth", expired) == "token_expired"
 
 
+@pytest.mark.parametrize("live", [{"dev": True}], indirect=True)  # the desk's dev token
 async def test_a_booth_cannot_admit_extend_or_end_and_a_desk_cannot_send_media(
     live: LiveServer, face_video: list[EncodedFrame], audio: list[EncodedFrame]
 ) -> None:

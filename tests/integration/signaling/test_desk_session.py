@@ -90,3 +90,11 @@ async def test_another_persons_sign_out_leaves_a_desk_connected(
     assert status == 200
     assert (await desk.call("rooms"))["ok"]
     assert desk.sio.connected
+
+
+async def test_a_desk_dev_token_is_refused_outside_development_mode(live: LiveServer) -> None:
+    desk = live.participant("/desk")
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        await desk.connect(live.rooms.issue_terminal_token("desk", "desk-1", timedelta(hours=8)))
+    codes = [e["data"]["code"] for e in desk.received["connect_error"]]
+    assert codes == ["not_a_desk_credential"], desk.received

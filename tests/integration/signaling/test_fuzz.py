@@ -150,7 +150,8 @@ class World:
 
 
 async def _build(data_dir: Path) -> tuple[LiveServer, web.AppRunner]:
-    settings = load_settings(data_dir=data_dir, port=free_port())
+    # dev: the /desk seat below is a desk terminal's signed dev token.
+    settings = load_settings(data_dir=data_dir, port=free_port(), dev=True)
     engine = create_engine(settings.effective_database_url)
     await upgrade_to_head(engine)
     await engine.dispose()

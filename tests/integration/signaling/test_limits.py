@@ -40,7 +40,7 @@ async def test_a_compression_bomb_is_closed_at_the_size_limit(live: LiveServer) 
             assert health.status == 200
 
 
-@pytest.mark.parametrize("live", [{"socketio_connects_per_minute": 3}], indirect=True)
+@pytest.mark.parametrize("live", [{"socketio_connects_per_minute": 3, "dev": True}], indirect=True)
 async def test_connects_per_address_are_limited(live: LiveServer) -> None:
     await live.schedule()
     await live.at(minutes(-5), "open")
@@ -57,7 +57,7 @@ async def test_connects_per_address_are_limited(live: LiveServer) -> None:
     assert any("too_many_connects" in str(e) for e in refused.received["connect_error"])
 
 
-@pytest.mark.parametrize("live", [{"socketio_events_per_minute": 20}], indirect=True)
+@pytest.mark.parametrize("live", [{"socketio_events_per_minute": 20, "dev": True}], indirect=True)
 async def test_events_per_device_are_limited_and_not_handled(live: LiveServer) -> None:
     await live.schedule()
     await live.at(minutes(-5), "open")
