@@ -88,14 +88,22 @@ async def test_register_book_confirm_and_see_it_in_the_queue(api: Api) -> None:
     assert status == 200
     assert api.live.rooms.room(f"appt-{appointment}").state.value == "scheduled"
 
-    # The office's own view of its queue is tested with its terminal and member
-    # (tests/integration/api/test_office_scope.py); the desk sees any terminal's.
+    # The office's queue is its own (tests/integration/api/test_office_scope.py); the desk
+    # sees the booking on the calendar.
     day = quote(minutes(0).replace(hour=0).isoformat())
-    status, queue = await api.call("GET", f"/api/queue?office=office-1&day_start={day}")
-    assert status == 200, queue
-    assert [(q["appointment"], q["status"], q["tracking_number"]) for q in queue["queue"]] == [
-        (appointment, "confirmed", tracking)
+    status, calendar = await api.call("GET", f"/api/sittings?day_start={day}")
+    assert status == 200, calendar
+    booked_here = [
+        (
+            slot["appointment"]["id"],
+            slot["appointment"]["status"],
+            slot["appointment"]["tracking_number"].replace(" ", ""),
+        )
+        for sitting in calendar["sittings"]
+        for slot in sitting["slots"]
+        if slot["appointment"]
     ]
+    assert booked_here == [(appointment, "confirmed", tracking.replace(" ", ""))]
 
     status, details = await api.call("GET", f"/api/requests/{request_id}")
     assert [h["to"] for h in details["history"]] == ["registered", "audience_booked", "confirmed"]

@@ -124,9 +124,6 @@ async def test_an_id_past_two_to_the_63_in_a_body_is_an_invalid_payload(
 async def test_a_day_at_the_calendars_edge_or_without_a_zone_is_an_invalid_payload(
     coordinator: Coordinator, server_errors: list[logging.LogRecord], day_start: str
 ) -> None:
-    for path in (f"/api/queue?office=office-1&day_start={quote(day_start)}",):
-        status, body, _ = await coordinator.call("GET", path)
-        assert_typed(status, body, 422, "invalid_payload")
     status, body, _ = await coordinator.call("GET", f"/api/sittings?day_start={quote(day_start)}")
     assert_typed(status, body, 422, "invalid_payload")
     assert not server_errors
