@@ -12,10 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, not_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from casework.errors import ApplicantExists, UnknownRequest
+from casework.errors import ApplicantExists, CentreNotServed, UnknownRequest
 from casework.pii import PiiCipher
 from casework.sealed_rows import insert_sealed
 from casework.tables import (
@@ -25,6 +25,7 @@ from casework.tables import (
     applicants,
     requests,
 )
+from foundation.scope import CentreScope
 
 
 @dataclass(frozen=True)
@@ -63,9 +64,11 @@ async def applicant_for_registration(
     national_id: str,
     submitted: Contact,
     now: datetime,
+    scope: CentreScope,
 ) -> tuple[int, Contact]:
     """Her row id and her stored contact: a known national ID keeps what is stored (refused
-    if the submitted name or phone differ), an unknown one becomes a new applicant."""
+    if the submitted name or phone differ), an unknown one becomes a new applicant. The
+    refusal names her latest request of the caller's centres, none of another centre's."""
     id_index = cipher.blind_index(national_id, "national_id")
     existing = (
         await connection.execute(
@@ -79,7 +82,9 @@ async def applicant_for_registration(
             # through her latest request (the update is recorded in its history).
             latest = (
                 await connection.execute(
-                    select(func.max(requests.c.id)).where(requests.c.applicant_id == existing)
+                    select(func.max(requests.c.id)).where(
+                        requests.c.applicant_id == existing, scope.where(requests.c.centre)
+                    )
                 )
             ).scalar_one_or_none()
             raise ApplicantExists(f"request:{latest}" if latest is not None else "")
@@ -101,6 +106,22 @@ async def applicant_for_registration(
         },
     )
     return applicant_id, submitted
+
+
+async def require_every_centre_of(
+    connection: AsyncConnection, applicant_id: int, scope: CentreScope
+) -> None:
+    """Her contact is where every centre she applied in sends its SMS: only a coordinator who
+    serves all of them may change it (``CentreNotServed`` otherwise)."""
+    elsewhere = (
+        await connection.execute(
+            select(func.count()).where(
+                requests.c.applicant_id == applicant_id, not_(scope.where(requests.c.centre))
+            )
+        )
+    ).scalar_one()
+    if elsewhere:
+        raise CentreNotServed("she has requests in a centre this account does not serve")
 
 
 async def change_contact_in(

@@ -18,6 +18,7 @@ from casework.applicants import (
     applicant_for_registration,
     change_contact_in,
     contact_in,
+    require_every_centre_of,
 )
 from casework.errors import (
     CentreNotServed,
@@ -141,7 +142,7 @@ class CaseworkCommands:
         text = _checked_text(form.text)
         async with self._engine.begin() as connection:
             applicant_id, contact = await applicant_for_registration(
-                connection, self._cipher, national_id, submitted, now
+                connection, self._cipher, national_id, submitted, now, scope
             )
             request_id = (
                 await connection.execute(
@@ -198,6 +199,7 @@ class CaseworkCommands:
         the request's history, and a changed phone's old number is told by SMS."""
         async with self._engine.begin() as connection:
             request = await load_request_in(connection, request_id, scope)
+            await require_every_centre_of(connection, request.applicant_id, scope)
             old = await contact_in(connection, self._cipher, request.applicant_id)
             new = Contact(
                 full_name=old.full_name

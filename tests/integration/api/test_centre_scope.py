@@ -260,3 +260,29 @@ async def test_a_jeddah_desk_hears_nothing_of_a_riyadh_room_or_alert(
     assert (jeddah_desk.received["alert"], jeddah_desk.received["room_state"]) == ([], [])
     refused = await jeddah_desk.call("quality", {"room": "room-1"})
     assert refused["error"]["code"] == "unknown_room"
+
+
+async def test_a_jeddah_coordinator_cannot_take_over_a_riyadh_applicants_contact(
+    desks: Desks,
+) -> None:
+    """Her national ID is one identity in every centre: a Jeddah coordinator may register a
+    request for her (she is in front of her, with her name and phone), but the refusal of a
+    differing phone names no Riyadh request, and her contact — where Riyadh's SMS go — changes
+    only by a coordinator who serves every centre she applied in."""
+    await register(desks.riyadh, RIYADH_FORM)
+    jeddah_copy = {**RIYADH_FORM, "centre": "jeddah"}
+    status, refused = await desks.jeddah.call(
+        "POST", "/api/requests", json={**jeddah_copy, "phone": "0561231234"}
+    )
+    assert (status, refused["code"], refused["details"]) == (409, "applicant_exists", "")
+
+    her_jeddah_request = await register(desks.jeddah, jeddah_copy)
+    status, refused = await desks.jeddah.call(
+        "POST",
+        f"/api/applicants/by-request/{her_jeddah_request}/contact",
+        json={"phone": "0561231234"},
+    )
+    assert (status, refused["code"]) == (403, "centre_not_served")
+    status, found = await desks.riyadh.call("GET", f"/api/requests?q={RIYADH_PHONE}")
+    assert status == 200
+    assert len(found["requests"]) == 1  # her phone is unchanged: Riyadh still finds her by it
