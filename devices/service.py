@@ -212,7 +212,9 @@ class DeviceService:
         return Enrollment(device, f"{code[:5]}-{code[5:]}", expires_at)
 
     async def enroll(self, code_text: str, now: datetime) -> tuple[Device, str]:
-        """Exchange a one-time code for a new credential (shown once, stored hashed)."""
+        """Exchange a one-time code for a new credential (shown once, stored hashed). A device
+        has one credential: enrolling it again revokes the one before and closes its
+        connections, so a second copy of a booth cannot read its applicants unnoticed."""
         code_hash = _hash(normalise_code(code_text))
         credential = CREDENTIAL_PREFIX + secrets.token_urlsafe(32)
         async with self._engine.begin() as connection:
@@ -229,11 +231,22 @@ class DeviceService:
             row = used.first()
             if row is None:
                 raise EnrollmentFailed("unknown, used or expired code")
+            replaced = await connection.execute(
+                update(device_credentials)
+                .where(
+                    device_credentials.c.device == row.device,
+                    device_credentials.c.revoked_at.is_(None),
+                )
+                .values(revoked_at=now)
+            )
             await connection.execute(
                 insert(device_credentials).values(
                     credential_hash=_hash(credential), device=row.device, created_at=now
                 )
             )
+        if replaced.rowcount:
+            for listener in self._listeners:  # the replaced credential's connections
+                await listener(row.device)
         self._revoked.discard(row.device)
         return await self.by_name(row.device), credential
 

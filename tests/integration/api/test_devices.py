@@ -254,3 +254,18 @@ async def test_retention_deletes_heartbeats_older_than_a_week(live: LiveServer) 
     async with engine.connect() as connection:
         left = (await connection.execute(select(device_heartbeats.c.round_trip_ms))).scalars()
         assert list(left) == [14]
+
+
+async def test_enrolling_a_device_again_revokes_its_earlier_credential(
+    live: LiveServer, staff: dict[str, DemoSignIn], clients: list[Client]
+) -> None:
+    """One credential per device: a second copy of a booth (an admin enrolling it again) does
+    not read its applicants alongside the kiosk unnoticed — the kiosk goes dark and must be
+    enrolled anew, which the coordinators see on the board."""
+    admin = await signed_in(live, clients, staff, "admin")
+    first = await enrolled(live, clients, await enrollment_code(admin, BOOTH))
+    second = await enrolled(live, clients, await enrollment_code(admin, BOOTH))
+    status, refused = await first.call("GET", "/api/device")
+    assert (status, refused["code"]) == (401, "device_revoked")
+    status, me = await second.call("GET", "/api/device")
+    assert (status, me["device"]) == (200, BOOTH)
