@@ -7,7 +7,9 @@ integer) or an event whose data is not ``[name, ...]`` raises inside the server,
 python-engineio logs every such exception with its traceback ("message async handler
 error"). Anyone can send such a packet, so ``SocketIOServer`` checks each text packet first
 and drops a malformed one with a one-line warning: the connection and its seat stay as they
-were (a forged packet must not empty a seat), and nothing reaches a namespace.
+were (a forged packet must not empty a seat), and nothing reaches a namespace. A binary
+frame is taken only as the attachment a binary event's header announced (python-socketio
+would decode a stray one as a packet), and that attachment must be binary.
 """
 
 from __future__ import annotations
@@ -58,11 +60,15 @@ def packet_problem(encoded: str, packet_class: type[packet.Packet]) -> str | Non
 class SocketIOServer(socketio.AsyncServer):  # type: ignore[misc]
     async def _handle_eio_message(self, eio_sid: str, data: Any) -> None:
         # Binary attachments (bytes) follow a header packet that was checked as text.
-        if isinstance(data, str):
+        if eio_sid in self._binary_packet:
+            problem = None if isinstance(data, bytes) else "an attachment that is not binary"
+        elif isinstance(data, str):
             problem = packet_problem(data, self.packet_class)
-            if problem is not None:
-                log.warning("dropped a malformed Socket.IO packet from %s: %s", eio_sid, problem)
-                return
+        else:
+            problem = "a binary frame no binary event announced"
+        if problem is not None:
+            log.warning("dropped a malformed Socket.IO packet from %s: %s", eio_sid, problem)
+            return
         await super()._handle_eio_message(eio_sid, data)
 
 

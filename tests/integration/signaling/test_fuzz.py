@@ -293,6 +293,13 @@ RAW_PACKETS = [
     '4/booth,"oops"',
     "9/booth,[]",
     "\x00\xff",
+    # Binary frames: stray ones (python-socketio decoded them as packets: two tracebacks each),
+    # and a binary event's header followed by a text attachment.
+    b"\x00",
+    b'42/booth,["state"',
+    b"4{",
+    '51-/booth,["state",{"_placeholder":true,"num":0}]',
+    "not an attachment",
 ]
 
 
