@@ -31,7 +31,8 @@ def _a_day_inside_the_calendar(day: date) -> date:
     return day
 
 
-RowId = Annotated[int, Field(ge=1, le=MAX_ID)]
+# Strict: JSON true is not id 1, nor "2" id 2 (a body is what the apps send, never coerced).
+RowId = Annotated[int, Field(ge=1, le=MAX_ID, strict=True)]
 Moment = Annotated[AwareDatetime, AfterValidator(_inside_the_calendar)]
 Day = Annotated[date, AfterValidator(_a_day_inside_the_calendar)]
 
@@ -155,7 +156,7 @@ class HeartbeatBody(Body):
 
 
 class Rating(Body):
-    stars: int = Field(ge=1, le=5)
+    stars: int = Field(ge=1, le=5, strict=True)
 
 
 class Outcome(Body):

@@ -68,3 +68,9 @@ def test_a_sitting_or_a_due_day_at_the_end_of_the_calendar_is_refused() -> None:
 def test_text_with_a_nul_is_refused() -> None:
     with pytest.raises(ValidationError):
         SignIn(username="coordinator1\x00", password="x")
+
+
+@pytest.mark.parametrize("spelling", [True, "2", 2.0, "١"])
+def test_an_id_in_a_body_is_a_json_integer_never_coerced(spelling: object) -> None:
+    with pytest.raises(ValidationError):
+        BookingBody.model_validate({"request_id": spelling, "slot_id": 1, "booth": "riyadh/b-1"})
