@@ -18,6 +18,7 @@ from api.edge import (
 )
 from audit.log import AuditEntry
 from devices.errors import EnrollmentFailed, TooManyEnrollmentAttempts
+from devices.proof import DeviceKey
 from rooms.permissions import Permission
 
 
@@ -68,7 +69,8 @@ async def enroll(request: web.Request) -> web.Response:
     if not services.enrollment_attempts.allow(client):  # codes are short: no guessing
         raise TooManyEnrollmentAttempts("try again in a minute")
     try:
-        device, credential = await services.devices.enroll(body.code, now_of(request))
+        key = DeviceKey.from_jwk(body.public_key.x, body.public_key.y)
+        device, credential = await services.devices.enroll(body.code, key, now_of(request))
     except EnrollmentFailed:
         await services.audit.record(
             AuditEntry(client, "device.enroll_failed", "enrollment"), now_of(request)

@@ -38,8 +38,12 @@ from devices.errors import (
     DeviceError,
     DeviceRevoked,
     EnrollmentFailed,
+    InvalidDeviceKey,
+    ProofInvalid,
+    ProofRequired,
     TooManyEnrollmentAttempts,
 )
+from devices.proof import PROOF_HEADER, DeviceProofs
 from devices.service import CREDENTIAL_PREFIX, DeviceService
 from foundation.clock import Clock
 from limits import SlidingWindow
@@ -96,6 +100,7 @@ class ApiServices:
     audit: AuditLog
     accounts: Accounts
     devices: DeviceService
+    device_proofs: DeviceProofs  # each device call proves its key; nonces remembered here
     casework_views: CaseworkViews
     rooms: RoomService
     enrollment_attempts: SlidingWindow  # per client address: one-time codes cannot be guessed
@@ -134,6 +139,9 @@ class NotAnApiCredential(TokenError):
 STATUS_OF_ERROR: Sequence[tuple[type[TypedError], int]] = (
     (UnsupportedMediaType, 415),
     (DeviceRevoked, 401),
+    (ProofRequired, 401),
+    (ProofInvalid, 401),
+    (InvalidDeviceKey, 422),
     (EnrollmentFailed, 404),
     (TooManyEnrollmentAttempts, 429),
     (DeviceError, 404),
@@ -246,14 +254,24 @@ async def _audit_refusal(request: web.Request, code: str) -> None:
 
 
 async def _authorised(request: web.Request, permission: Permission) -> Caller:
-    """Who is calling: an enrolled device (with a staff session cookie too: the member signed
-    in at it), a staff session cookie (whose CSRF token must come back on every
-    state-changing call), or, in development mode only, a dev terminal's signed token."""
+    """Who is calling: an enrolled device, its credential with a fresh proof of its key (with
+    a staff session cookie too: the member signed in at it), a staff session cookie (whose
+    CSRF token must come back on every state-changing call), or, in development mode only, a
+    dev terminal's signed token."""
     services = request.app[SERVICES]
     header = request.headers.get("Authorization", "")
     if header.startswith(f"Bearer {CREDENTIAL_PREFIX}"):
-        device = await services.devices.authenticate(header.removeprefix("Bearer ").strip())
+        device, key = await services.devices.authenticate(header.removeprefix("Bearer ").strip())
         caller = Caller(CallerKind.DEVICE, device.kind, device.name)
+        request[CALLER] = caller  # a refused proof is audited under the device it names
+        services.device_proofs.check(
+            device.name,
+            key,
+            request.headers.get(PROOF_HEADER),
+            request.method,
+            request.rel_url,
+            now_of(request),
+        )
         if SESSION_COOKIE in request.cookies and not _device_only(permission):
             caller = at_terminal(await _signed_in(request), caller)
     elif header.startswith("Bearer "):

@@ -135,8 +135,18 @@ class DayQuery(Body):
     day_start: Moment
 
 
+class DevicePublicKey(Body):
+    """The device's public key as WebCrypto exports it (JWK), its coordinates only."""
+
+    kty: Literal["EC"]
+    crv: Literal["P-256"]
+    x: str = Field(min_length=43, max_length=43)  # 32 bytes in base64url
+    y: str = Field(min_length=43, max_length=43)
+
+
 class Enroll(Body):
     code: str = Field(min_length=8, max_length=32)
+    public_key: DevicePublicKey
 
 
 class RoomChoice(Body):

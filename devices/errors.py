@@ -37,3 +37,26 @@ class TooManyEnrollmentAttempts(DeviceError):
 
     code = "too_many_enrollment_attempts"
     message_key = "errors.devices.too_many_enrollment_attempts"
+
+
+class InvalidDeviceKey(DeviceError):
+    """The public key sent at enrollment is not a P-256 point."""
+
+    code = "invalid_device_key"
+    message_key = "errors.devices.invalid_device_key"
+
+
+class ProofRequired(DeviceError):
+    """A device's credential came without a proof of its key (a copied string), or the
+    credential has no key (enrolled before device keys)."""
+
+    code = "proof_required"
+    message_key = "errors.devices.proof_required"
+
+
+class ProofInvalid(DeviceError):
+    """A proof not signed by the device's key, for another call, not made now, or used
+    before."""
+
+    code = "proof_invalid"
+    message_key = "errors.devices.proof_invalid"

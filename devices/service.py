@@ -1,12 +1,14 @@
 """Device enrollment, credentials and revocation; heartbeats, alerts and the day board.
 
 An admin asks for a one-time enrollment code for a device (valid 15 minutes); the device
-exchanges it once for a long random credential, which the server keeps only as a SHA-256
-hash. Revoking a device ends every credential of it and calls the revocation listeners (the
-signalling layer cuts the device's live connections there). Booths report a heartbeat (their
-screen and round-trip time) every few seconds; the day board turns the latest heartbeat and the
-open alerts into one state per booth. The board and the alerts are a coordinator's centres'
-only (``foundation.scope``): a booth's centre is the prefix of its name.
+exchanges it once, with the public key of a key pair it made, for a long random credential,
+which the server keeps only as a SHA-256 hash, with the key (each call then proves possession
+of the private key: ``devices.proof``). Revoking a device ends every credential of it and
+calls the revocation listeners (the signalling layer cuts the device's live connections
+there). Booths report a heartbeat (their screen and round-trip time) every few seconds; the day
+board turns the latest heartbeat and the open alerts into one state per booth. The board and
+the alerts are a coordinator's centres' only (``foundation.scope``): a booth's centre is the
+prefix of its name.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from sqlalchemy import ColumnElement, and_, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from devices.errors import DeviceRevoked, EnrollmentFailed, UnknownAlert, UnknownDevice
+from devices.proof import DeviceKey
 from devices.tables import (
     alerts,
     device_credentials,
@@ -211,10 +214,11 @@ class DeviceService:
             )
         return Enrollment(device, f"{code[:5]}-{code[5:]}", expires_at)
 
-    async def enroll(self, code_text: str, now: datetime) -> tuple[Device, str]:
-        """Exchange a one-time code for a new credential (shown once, stored hashed). A device
-        has one credential: enrolling it again revokes the one before and closes its
-        connections, so a second copy of a booth cannot read its applicants unnoticed."""
+    async def enroll(self, code_text: str, key: DeviceKey, now: datetime) -> tuple[Device, str]:
+        """Exchange a one-time code for a new credential (shown once, stored hashed), bound to
+        the device's public ``key``. A device has one credential: enrolling it again revokes
+        the one before and closes its connections, so a second copy of a booth cannot read its
+        applicants unnoticed."""
         code_hash = _hash(normalise_code(code_text))
         credential = CREDENTIAL_PREFIX + secrets.token_urlsafe(32)
         async with self._engine.begin() as connection:
@@ -241,7 +245,10 @@ class DeviceService:
             )
             await connection.execute(
                 insert(device_credentials).values(
-                    credential_hash=_hash(credential), device=row.device, created_at=now
+                    credential_hash=_hash(credential),
+                    device=row.device,
+                    created_at=now,
+                    public_key=key.spki,
                 )
             )
         if replaced.rowcount:
@@ -250,7 +257,9 @@ class DeviceService:
         self._revoked.discard(row.device)
         return await self.by_name(row.device), credential
 
-    async def authenticate(self, credential: str) -> Device:
+    async def authenticate(self, credential: str) -> tuple[Device, DeviceKey | None]:
+        """The device of a live credential, and the key its calls must prove (None: enrolled
+        before device keys)."""
         async with self._engine.connect() as connection:
             row = (
                 await connection.execute(
@@ -266,7 +275,7 @@ class DeviceService:
         device = await self.by_name(row.device)
         if not device.in_service:
             raise DeviceRevoked("device out of service")
-        return device
+        return device, DeviceKey(row.public_key) if row.public_key else None
 
     async def revoke(self, device_id: int, now: datetime) -> Device:
         device = await self.by_id(device_id)

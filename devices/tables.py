@@ -1,4 +1,4 @@
-"""Tables of devices (migration 0006); ``devices`` and ``centres`` belong to the foundation."""
+"""Tables of devices (migrations 0006, 0012); ``devices`` and ``centres`` are the foundation's."""
 
 from __future__ import annotations
 
@@ -23,6 +23,9 @@ device_credentials = Table(
     Column("device", String(64), nullable=False, index=True),
     Column("created_at", UtcDateTime(), nullable=False),
     Column("revoked_at", UtcDateTime(), nullable=True),
+    # The device's P-256 public key (SPKI DER, base64url; migration 0012): every call proves
+    # possession of its private key. NULL for a credential enrolled before: it must re-enroll.
+    Column("public_key", String(128), nullable=True),
 )
 
 device_heartbeats = Table(

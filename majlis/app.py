@@ -28,6 +28,7 @@ from casework.outbox import Dispatcher
 from casework.pii import PiiCipher
 from casework.retention import RetentionJob
 from casework.views import CaseworkViews
+from devices.proof import DeviceProofs
 from devices.service import DeviceService
 from foundation.clock import Clock, SystemClock
 from foundation.periodic import run_every
@@ -237,6 +238,7 @@ async def _api_context(app: web.Application) -> AsyncIterator[None]:
         audit=app[AUDIT],
         accounts=app[ACCOUNTS],
         devices=app[DEVICES],
+        device_proofs=DeviceProofs(),
         casework_views=app[CASEWORK_VIEWS],
         rooms=app[ROOMS],
         enrollment_attempts=SlidingWindow(limit=10, window_s=60.0),

@@ -3,8 +3,13 @@ and the booth's automatic reconnect after a network drop."""
 
 from __future__ import annotations
 
+import asyncio
+import ssl
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+import aiohttp
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
@@ -116,11 +121,21 @@ def office_admits(office: Page, server: Server, applicant: dict[str, str]) -> No
     expect(office.locator("section[data-screen=live]")).to_be_visible(timeout=30_000)
 
 
+def applicant_forgotten(booth: Page, applicant: dict[str, str], tracking: str) -> None:
+    """Nothing of her is left in the booth's page: not in the DOM (hidden screens included),
+    not in a field."""
+    page = booth.content()
+    for trace in (tracking, applicant["#text"], applicant["#full_name"].split()[0]):
+        assert trace not in page, trace
+    expect(booth.locator("#amend-text")).to_have_value("")
+
+
 def test_the_whole_journey(
     browser: Browser, contexts: list[BrowserContext], server: Server
 ) -> None:
     desk = new_page(browser, contexts, server)
     booth = new_page(browser, contexts, server)
+    booth.clock.install()  # time runs as usual; the test skips the after screen's wait
     office = new_page(browser, contexts, server)
 
     tracking = register_and_book(desk, server, NOURA, "riyadh/booth-1")
@@ -148,6 +163,9 @@ def test_the_whole_journey(
     expect(booth.locator("#tracking-number")).to_have_text(tracking)
     check_screen(booth, "booth-9-thank-you")
     check_screen(office, "office-5-outcome")
+    booth.clock.fast_forward("01:31")  # the after screen's 90 s: the next woman may sit down
+    expect(booth.locator("section[data-screen=idle]")).to_be_visible()
+    applicant_forgotten(booth, NOURA, tracking)
 
     office.check("input[name=outcome][value=follow_up]")
     office.fill("#outcome-note", "متابعة مع وزارة الإسكان")
@@ -204,3 +222,53 @@ def test_the_booth_comes_back_into_the_same_audience_after_a_network_drop(
         expect(booth.locator("section[data-screen=after]")).to_be_visible()
     finally:
         hop.restore()
+
+
+async def _replayed(server: Server, credential: str) -> tuple[int, Any]:
+    """The credential string alone, from another client (Python, not the kiosk's browser)."""
+    tls = ssl.create_default_context(cafile=str(server.ca_file))
+    async with (
+        aiohttp.ClientSession(connector=aiohttp.TCPConnector(ssl=tls)) as http,
+        http.get(
+            f"{server.base_url}/api/device", headers={"Authorization": f"Bearer {credential}"}
+        ) as response,
+    ):
+        return response.status, await response.json()
+
+
+def test_a_credential_copied_out_of_the_kiosk_is_refused_elsewhere(
+    browser: Browser, contexts: list[BrowserContext], server: Server
+) -> None:
+    booth = new_page(browser, contexts, server)
+    code = server.client().sign_in("admin").enrollment_code("jeddah/booth-1")
+    booth.goto("/booth")
+    enroll(booth, code)
+    expect(booth.locator("section[data-screen=idle]")).to_be_visible()
+
+    stored = booth.evaluate("() => JSON.parse(localStorage.getItem('majlis.device'))")
+    with ThreadPoolExecutor(1) as other_thread:  # Playwright's own loop runs in this one
+        replay = other_thread.submit(asyncio.run, _replayed(server, stored["credential"]))
+        status, answer = replay.result(timeout=30)
+    assert (status, answer["code"]) == (401, "proof_required")
+
+    # The page's own calls go on with its key, which the page itself cannot read out.
+    own = booth.evaluate(
+        """async () => {
+            const { api } = await import("/static/shared/api.js");
+            return api("GET", "/api/device", undefined, { asDevice: true });
+        }"""
+    )
+    assert own["device"] == "jeddah/booth-1"
+    exported = booth.evaluate(
+        """() => new Promise((resolve) => {
+            const opening = indexedDB.open("majlis.device");
+            opening.onsuccess = () => {
+                const get = opening.result.transaction("keys").objectStore("keys").get("device");
+                get.onsuccess = () => crypto.subtle.exportKey("jwk", get.result.privateKey)
+                    .then(() => resolve("exported"), (error) => resolve(error.name));
+            };
+        })"""
+    )
+    assert exported == "InvalidAccessError"
+    booth.wait_for_timeout(6_000)  # polls and a heartbeat later, still enrolled
+    expect(booth.locator("section[data-screen=idle]")).to_be_visible()

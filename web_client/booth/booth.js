@@ -257,11 +257,28 @@ function finish() {
   if (localStream) for (const track of localStream.getTracks()) track.stop();
   localStream = null;
   setTimeout(() => {
+    forgetApplicant();
     inFlow = false;
-    call = null;
-    roomState = null;
     poll();
   }, AFTER_SCREEN_MS);
+}
+
+// Before the next applicant sits down nothing of this one is left in the page: not on any
+// screen (hidden ones included), not in a field, not in this script's variables.
+function forgetApplicant() {
+  assignment = null;
+  call = null;
+  roomState = null;
+  for (const id of ["greeting", "appointment-time", "request-text", "tracking-number", "amend-error", "page-error"]) {
+    $(id).textContent = "";
+  }
+  $("amend-text").value = "";
+  $("amend-form").hidden = true;
+  $("consent-box").checked = false;
+  $("consent-ok").disabled = true;
+  for (const id of ["help-sent", "warning", "thanks"]) $(id).hidden = true;
+  $("rating-block").hidden = false;
+  for (const id of ["remote", "preview", "self-view"]) $(id).srcObject = null;
 }
 
 for (const button of document.querySelectorAll("[data-stars]")) {

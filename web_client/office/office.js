@@ -3,7 +3,7 @@
 // credential and the signed-in member's session: every call here sends both.
 
 import { t, label, ready, formatDate, formatTime, onLanguageChange } from "/static/shared/i18n.js";
-import { api, deviceIdentity, whoAmI } from "/static/shared/api.js";
+import { api, deviceIdentity, forgetDevice, whoAmI, DEVICE_REFUSALS } from "/static/shared/api.js";
 import { AudienceCall } from "/static/shared/call.js";
 import { $, screens, element, wireEnrollment, wireSignIn, clock, localMidnight } from "/static/shared/page.js";
 
@@ -53,6 +53,10 @@ async function refreshQueue() {
     const day = encodeURIComponent(localMidnight());
     queue = (await api("GET", `/api/queue?office=${office}&day_start=${day}`, undefined, { asDevice: true })).queue;
   } catch (error) {
+    if (DEVICE_REFUSALS.has(error.code)) {
+      forgetDevice();
+      return go("enroll");
+    }
     if (error.status === 401) return go("signin");
     return;
   }

@@ -1,10 +1,15 @@
-// The HTTP JSON API: staff session cookie + CSRF header, or an enrolled device's credential.
-// Errors become ApiError {status, code, message_key, details}.
+// The HTTP JSON API: staff session cookie + CSRF header, or an enrolled device's credential
+// with a fresh proof of its key. Errors become ApiError {status, code, message_key, details}.
 
 import { t } from "/static/shared/i18n.js";
+import { deviceProof, forgetDeviceKey } from "/static/shared/device_key.js";
 
 const CREDENTIAL_KEY = "majlis.device";
+const PROOF_HEADER = "Majlis-Proof";
+// Refusals after which the device must enroll again.
+export const DEVICE_REFUSALS = new Set(["proof_required", "device_revoked"]);
 let csrfToken = sessionStorage.getItem("majlis.csrf") || "";
+let serverOffsetMs = 0;  // the server's clock minus ours, from each answer's Date header
 
 export class ApiError extends Error {
   constructor(status, body) {
@@ -27,14 +32,19 @@ export function rememberDevice(identity) {
 
 export function forgetDevice() {
   localStorage.removeItem(CREDENTIAL_KEY);
+  forgetDeviceKey().catch(() => {});
 }
 
-export async function api(method, path, body = undefined, { asDevice = false } = {}) {
+async function send(method, path, body, asDevice) {
   const headers = { Accept: "application/json" };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (method !== "GET" && csrfToken) headers["X-CSRF-Token"] = csrfToken;
-  const device = deviceIdentity();
-  if (asDevice && device) headers.Authorization = `Bearer ${device.credential}`;
+  const device = asDevice ? deviceIdentity() : null;
+  if (device) {
+    headers.Authorization = `Bearer ${device.credential}`;
+    const proof = await deviceProof(method, path, Date.now() + serverOffsetMs).catch(() => null);
+    if (proof) headers[PROOF_HEADER] = proof;
+  }
   let response;
   try {
     response = await fetch(path, {
@@ -44,7 +54,19 @@ export async function api(method, path, body = undefined, { asDevice = false } =
   } catch {
     throw new ApiError(0, { code: "network", message_key: "errors.network" });
   }
-  const data = await response.json().catch(() => ({}));
+  const serverTime = Date.parse(response.headers.get("Date") || "");
+  if (!Number.isNaN(serverTime)) serverOffsetMs = serverTime - Date.now();
+  return response;
+}
+
+export async function api(method, path, body = undefined, { asDevice = false } = {}) {
+  let response = await send(method, path, body, asDevice);
+  let data = await response.json().catch(() => ({}));
+  if (asDevice && response.status === 401 && data.code === "proof_invalid") {
+    // A kiosk whose clock is off: this answer's Date has set the offset; prove once more.
+    response = await send(method, path, body, asDevice);
+    data = await response.json().catch(() => ({}));
+  }
   if (!response.ok) throw new ApiError(response.status, data);
   return data;
 }

@@ -2,7 +2,8 @@
 
 import { t, translate } from "/static/shared/i18n.js";
 import { centreMidnight } from "/static/shared/centre_time.js";
-import { api, rememberDevice, signIn } from "/static/shared/api.js";
+import { api, ApiError, rememberDevice, signIn } from "/static/shared/api.js";
+import { newDeviceKey } from "/static/shared/device_key.js";
 
 export const $ = (id) => document.getElementById(id);
 
@@ -31,11 +32,13 @@ export function wireEnrollment(onDone) {
     event.preventDefault();
     $("enroll-error").textContent = "";
     try {
-      const enrolled = await api("POST", "/api/devices/enroll", { code: $("enroll-code").value });
+      // The key pair first (kept in IndexedDB): the credential is bound to its public half.
+      const publicKey = await newDeviceKey();
+      const enrolled = await api("POST", "/api/devices/enroll", { code: $("enroll-code").value, public_key: publicKey });
       rememberDevice({ device: enrolled.device, kind: enrolled.kind, credential: enrolled.credential });
       onDone(enrolled);
     } catch (error) {
-      $("enroll-error").textContent = error.text;
+      $("enroll-error").textContent = error instanceof ApiError ? error.text : t("errors.devices.invalid_device_key");
     }
   });
 }

@@ -315,6 +315,7 @@ async def _callers(
     await _sign_in_on(office, staff, "office")
     office_alone = await new_client(live, made)
     office_alone.headers["Authorization"] = office.headers["Authorization"]  # nobody signed in
+    office_alone.key = office.key
 
     revoked = await enrolled(live, made, await enrollment_code(admin, "riyadh/booth-2"))
     listing = await _ok(admin, "GET", "/api/devices")
@@ -323,6 +324,7 @@ async def _callers(
 
     copied = await new_client(live, made)
     copied.headers["Authorization"] = booth.headers["Authorization"]  # the string, no key
+    assert copied.key is None
 
     signed_out = await signed_in(live, made, staff, "coordinator1")
     cookies = {c.key: c.value for c in signed_out.http.cookie_jar}

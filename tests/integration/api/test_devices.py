@@ -15,12 +15,14 @@ from sqlalchemy import select
 from yarl import URL
 
 from audit.log import audit_log
+from devices.proof import PROOF_HEADER
 from devices.service import DeviceService
 from devices.tables import device_heartbeats
 from majlis.app import ACCOUNTS, AUDIT, DB_ENGINE
 from majlis.components import retention_job
 from majlis.demo import DemoSignIn, seed_demo
 from rooms.store import Seats
+from tests.device_keys import DeviceKeyPair
 from tests.integration.api.helpers import sign_in_body
 from tests.integration.conftest import wait_for
 from tests.integration.signaling.conftest import SLOT_START, LiveServer, minutes
@@ -29,13 +31,17 @@ BOOTH = "riyadh/booth-1"
 
 
 class Client:
-    """An HTTPS caller: a staff cookie session (with its CSRF token) or a device credential."""
+    """An HTTPS caller: a staff cookie session (with its CSRF token), or a device credential
+    with the device's key, which signs a fresh proof for every call."""
 
     def __init__(self, live: LiveServer, http: aiohttp.ClientSession) -> None:
         self.live, self.http, self.headers = live, http, {}
+        self.key: DeviceKeyPair | None = None
 
     async def call(self, method: str, path: str, **kwargs: Any) -> tuple[int, Any]:
         headers = {**self.headers, **kwargs.pop("headers", {})}
+        if self.key is not None:
+            headers.setdefault(PROOF_HEADER, self.key.proof(method, path, self.live.clock.now()))
         async with self.http.request(
             method, f"{self.live.base_url}{path}", headers=headers, **kwargs
         ) as response:
@@ -91,11 +97,15 @@ async def enrollment_code(admin: Client, device: str) -> str:
 
 
 async def enrolled(live: LiveServer, clients: list[Client], code: str) -> Client:
+    """A device enrolled with ``code`` and a key pair of its own, which signs its calls."""
     device = await new_client(live, clients)
-    status, body = await device.call("POST", "/api/devices/enroll", json={"code": code})
+    key = DeviceKeyPair()
+    body = {"code": code, "public_key": key.public_jwk()}
+    status, body = await device.call("POST", "/api/devices/enroll", json=body)
     assert status == 201, body
     assert body["credential"].startswith("mjd1.")
     device.headers["Authorization"] = f"Bearer {body['credential']}"
+    device.key = key
     return device
 
 
@@ -109,12 +119,15 @@ async def test_a_code_works_once_and_not_after_fifteen_minutes(
     assert (status, me["device"], me["kind"], me["assignment"]) == (200, BOOTH, "booth", None)
 
     stranger = await new_client(live, clients)
-    status, refused = await stranger.call("POST", "/api/devices/enroll", json={"code": code})
+    key = DeviceKeyPair().public_jwk()
+    body = {"code": code, "public_key": key}
+    status, refused = await stranger.call("POST", "/api/devices/enroll", json=body)
     assert (status, refused["code"]) == (404, "enrollment_failed")  # used
 
     late = await enrollment_code(admin, BOOTH)
     live.clock.set(live.clock.now() + timedelta(minutes=15, seconds=1))
-    status, refused = await stranger.call("POST", "/api/devices/enroll", json={"code": late})
+    body = {"code": late, "public_key": key}
+    status, refused = await stranger.call("POST", "/api/devices/enroll", json=body)
     assert (status, refused["code"]) == (404, "enrollment_failed")  # expired
 
 

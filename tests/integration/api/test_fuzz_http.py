@@ -21,8 +21,10 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select, text
 
 from api import ROUTES
+from devices.proof import PROOF_HEADER
 from majlis.app import ACCOUNTS, DB_ENGINE
 from majlis.demo import seed_demo
+from tests.device_keys import DeviceKeyPair
 from tests.integration.api.helpers import sign_in_body
 from tests.integration.signaling.test_fuzz import (
     FUZZ_TIMEOUT,
@@ -143,6 +145,7 @@ class HttpWorld:
     sessions: dict[str, aiohttp.ClientSession] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     calls: int = 0
+    booth_key: DeviceKeyPair = field(default_factory=DeviceKeyPair)
 
 
 async def _callers(world: HttpWorld) -> None:
@@ -178,8 +181,9 @@ async def _callers(world: HttpWorld) -> None:
             headers={"X-CSRF-Token": csrf},
         ) as response:
             code = (await response.json())["code"]
+    body = {"code": code, "public_key": world.booth_key.public_jwk()}
     async with world.sessions["booth"].post(
-        f"{live.base_url}/api/devices/enroll", json={"code": code}
+        f"{live.base_url}/api/devices/enroll", json=body
     ) as response:
         credential = (await response.json())["credential"]
     world.callers["booth"]["Authorization"] = f"Bearer {credential}"
@@ -232,6 +236,9 @@ async def _send(
 ) -> tuple[int, Any, str]:
     session = world.sessions[caller]
     headers = dict(world.callers[caller])
+    if caller == "booth":  # each call of the booth proves its key, as the kiosk's do
+        target = url.removeprefix(world.live.base_url)
+        headers[PROOF_HEADER] = world.booth_key.proof(method, target, world.live.clock.now())
     kwargs: dict[str, Any] = {"headers": headers, "skip_auto_headers": ["Content-Type"]}
     if method != "GET":
         kwargs["data"] = raw if raw is not None else json.dumps(body).encode()

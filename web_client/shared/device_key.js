@@ -1,0 +1,73 @@
+// The device's key: an ECDSA P-256 key pair made once, at enrollment, whose private half is
+// not extractable (a script of this page can sign with it, nobody can read it out) and is kept
+// in IndexedDB. Every call of the device carries a fresh proof signed with it (docs/API.md,
+// "Device proofs"), so the credential string in localStorage is useless anywhere else.
+
+const DATABASE = "majlis.device";
+const STORE = "keys";
+const ENTRY = "device";
+const ALGORITHM = { name: "ECDSA", namedCurve: "P-256" };
+const SIGNING = { name: "ECDSA", hash: "SHA-256" };
+
+let cached = null;  // the CryptoKeyPair, once read
+
+function database() {
+  return new Promise((resolve, reject) => {
+    const opening = indexedDB.open(DATABASE, 1);
+    opening.onupgradeneeded = () => opening.result.createObjectStore(STORE);
+    opening.onsuccess = () => resolve(opening.result);
+    opening.onerror = () => reject(opening.error);
+  });
+}
+
+async function inStore(mode, action) {
+  const db = await database();
+  try {
+    return await new Promise((resolve, reject) => {
+      const transaction = db.transaction(STORE, mode);
+      const request = action(transaction.objectStore(STORE));
+      transaction.oncomplete = () => resolve(request.result);
+      transaction.onerror = () => reject(transaction.error);
+      transaction.onabort = () => reject(transaction.error);
+    });
+  } finally {
+    db.close();
+  }
+}
+
+function base64url(bytes) {
+  let text = "";
+  for (const byte of new Uint8Array(bytes)) text += String.fromCharCode(byte);
+  return btoa(text).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+}
+
+// A new key pair, kept in place of any earlier one; its public key as the server takes it.
+export async function newDeviceKey() {
+  const keys = await crypto.subtle.generateKey(ALGORITHM, false, ["sign", "verify"]);
+  await inStore("readwrite", (store) => store.put(keys, ENTRY));
+  cached = keys;
+  const { kty, crv, x, y } = await crypto.subtle.exportKey("jwk", keys.publicKey);
+  return { kty, crv, x, y };
+}
+
+export async function forgetDeviceKey() {
+  cached = null;
+  await inStore("readwrite", (store) => store.delete(ENTRY));
+}
+
+// The proof for one call: {htm, htu, iat, jti} signed with the private key (raw r‖s), or null
+// when this browser holds no key.
+export async function deviceProof(method, path, nowMs) {
+  cached = cached || await inStore("readonly", (store) => store.get(ENTRY)) || null;
+  if (!cached) return null;
+  const target = new URL(path, location.origin);  // as fetch sends it: path and query
+  const claims = {
+    htm: method,
+    htu: target.pathname + target.search,
+    iat: Math.floor(nowMs / 1000),
+    jti: base64url(crypto.getRandomValues(new Uint8Array(16))),
+  };
+  const payload = base64url(new TextEncoder().encode(JSON.stringify(claims)));
+  const signature = await crypto.subtle.sign(SIGNING, cached.privateKey, new TextEncoder().encode(payload));
+  return `${payload}.${base64url(signature)}`;
+}
