@@ -123,3 +123,23 @@ def test_a_seated_applicant_is_checked_out_from_her_request_page(
     expect(desk.locator(f"[data-appointment='{appointment}'] [data-seated]")).to_have_count(0)
     status, again = client.call("POST", f"/api/appointments/{appointment}/check-out")
     assert (status, again["code"]) == (409, "not_checked_in")  # it was done, and recorded once
+
+
+def test_a_supervisor_sees_no_intake_or_search_and_anyone_signs_out_with_one_press(
+    browser: Browser, contexts: list[BrowserContext], server: Server
+) -> None:
+    desk = new_page(browser, contexts, server)
+    desk.goto("/desk")
+    sign_in(desk, "supervisor", server.passwords["supervisor"])
+    desk.fill("#otp", server.next_code("supervisor"))
+    desk.click("#signin-form button[type=submit]")
+    expect(desk.locator("section[data-screen=board]")).to_be_visible()
+    # Oversight: no applicant's request or identity, so no tab that only refuses her.
+    expect(desk.locator("[data-tab=intake]")).to_be_hidden()
+    expect(desk.locator("[data-tab=search]")).to_be_hidden()
+    expect(desk.locator("[data-tab=statistics]")).to_be_visible()
+
+    desk.click("#sign-out")  # a shared computer: the next person finds nobody signed in
+    expect(desk.locator("section[data-screen=signin]")).to_be_visible()
+    status = desk.evaluate("fetch('/api/session').then((answer) => answer.status)")
+    assert status == 401

@@ -102,6 +102,10 @@ def test_an_admin_signs_in_with_the_code_of_her_authenticator(
 
     page.fill("#otp", server.next_code("admin"))
     page.click("#signin-form button[type=submit]")
-    expect(page.locator("#otp-field")).to_be_hidden()
-    who = page.evaluate("fetch('/api/session').then((answer) => answer.json())")
-    assert who["role"] == "admin"  # the session cookie is set: she is signed in
+    # Signed in — but the desk is the coordination team's screen: she is told so (not sent
+    # back to an empty form to try a spent code again) and signed out.
+    told = ARABIC["desk.not_for_role"].replace("{role}", ARABIC["role.admin"])
+    expect(page.locator("#signin-error")).to_have_text(told)
+    expect(page.locator("#tabs")).to_be_hidden()
+    status = page.evaluate("fetch('/api/session').then((answer) => answer.status)")
+    assert status == 401

@@ -2,7 +2,7 @@
 // booking calendar and the statistics.
 
 import { t, label, ready, formatDate, formatTime, onLanguageChange } from "/static/shared/i18n.js";
-import { api, whoAmI } from "/static/shared/api.js";
+import { api, signOut, whoAmI } from "/static/shared/api.js";
 import { $, screens, element, wireSignIn } from "/static/shared/page.js";
 import { centreMoment, centreToday } from "/static/shared/centre_time.js";
 import { io } from "/vendor/socket.io.esm.min.js";
@@ -33,14 +33,28 @@ for (const tab of document.querySelectorAll("[data-tab]")) {
 
 wireSignIn(() => start());
 
+$("sign-out").addEventListener("click", async () => {
+  try { await signOut(); } finally { window.location.reload(); }  // nothing of hers stays
+});
+
 async function start() {
   const session = await whoAmI();
   if (!session || !["coordinator", "supervisor"].includes(session.role)) {
     $("tabs").hidden = true;
-    return go("signin");
+    go("signin");
+    // Signed in, but this is the coordination team's screen: say so rather than ask again.
+    if (session) {
+      $("signin-error").textContent = t("desk.not_for_role", { role: label("role", session.role) });
+      await signOut();
+    }
+    return;
   }
   $("who").textContent = session.display_name;
   offerServedCentres(session);
+  // A supervisor oversees: no applicant's request or identity, so no intake and no search.
+  for (const tab of document.querySelectorAll("[data-needs-requests]")) {
+    tab.hidden = session.role !== "coordinator";
+  }
   $("tabs").hidden = false;
   go("board");
   listen();
