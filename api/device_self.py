@@ -19,6 +19,7 @@ from api.edge import (
     staff_caller,
 )
 from rooms.permissions import Permission
+from scheduler.status import AppointmentStatus
 from scheduler.views import Assignment
 
 
@@ -26,14 +27,24 @@ async def _assignment(request: web.Request) -> Assignment:
     return await services_of(request).seats.assignment(caller_of(request), now_of(request))
 
 
+def _still_to_be_heard(assignment: Assignment) -> bool:
+    """Her name, wording and tracking number go to the booth until her audience is over (heard,
+    ended otherwise, or rated): after it the booth is told nothing of her, whoever sits down
+    next."""
+    return assignment.status is AppointmentStatus.CONFIRMED and not assignment.rated
+
+
 async def device_self(request: web.Request) -> web.Response:
     caller = caller_of(request)
-    services, assignment = services_of(request), None
+    services = services_of(request)
+    assignment: dict[str, object] | None = None
     if caller.role == "booth":
         found = await services.scheduler_views.assignment_of(caller.name, now_of(request))
         if found is not None:
-            greeting = await services.casework_views.greeting(found.request)
-            assignment = {**dataclasses.asdict(found), **dataclasses.asdict(greeting)}
+            assignment = dataclasses.asdict(found)
+            if _still_to_be_heard(found):
+                greeting = await services.casework_views.greeting(found.request)
+                assignment.update(dataclasses.asdict(greeting))
     return json_answer(
         {
             "device": caller.name,

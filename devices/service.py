@@ -277,6 +277,17 @@ class DeviceService:
             raise DeviceRevoked("device out of service")
         return device, DeviceKey(row.public_key) if row.public_key else None
 
+    async def is_enrolled(self, device: str) -> bool:
+        """Whether ``device`` holds a live credential (its seats must then prove its key)."""
+        async with self._engine.connect() as connection:
+            found = await connection.execute(
+                select(device_credentials.c.credential_hash).where(
+                    device_credentials.c.device == device,
+                    device_credentials.c.revoked_at.is_(None),
+                )
+            )
+            return found.first() is not None
+
     async def revoke(self, device_id: int, now: datetime) -> Device:
         device = await self.by_id(device_id)
         async with self._engine.begin() as connection:

@@ -29,6 +29,7 @@ from casework.pii import PiiCipher
 from casework.retention import RetentionJob
 from casework.views import CaseworkViews
 from devices.proof import DeviceProofs
+from devices.seat_proof import SeatProofs
 from devices.service import DeviceService
 from foundation.clock import Clock, SystemClock
 from foundation.periodic import run_every
@@ -270,6 +271,7 @@ async def _namespaces_context(app: web.Application) -> AsyncIterator[None]:
         rooms=app[ROOMS],
         media=app[MEDIA],
         devices=app[DEVICES],
+        seat_proofs=SeatProofs(app[DEVICES], services.device_proofs),
         denials=record_denial,
         limits=limits,
         staff_sessions=session_caller,

@@ -253,8 +253,14 @@ class RoomService:
 
     async def admit_token(self, token: str, role: str) -> TokenClaims:
         """Check a join or resume token at connect; a join token works once."""
-        now = self._clock.now()
-        claims = verify(token, self._keyring, now, role=role)
+        claims = await self.seat_claims(token, role)
+        await self.use_seat_token(claims)
+        return claims
+
+    async def seat_claims(self, token: str, role: str) -> TokenClaims:
+        """The claims of a join or resume token for a seat of a room that is not over, without
+        using it up: a connect checks the seat's device before a join token is spent."""
+        claims = verify(token, self._keyring, self._clock.now(), role=role)
         if role == "desk":
             return claims
         if claims.room not in self._rooms:
@@ -265,11 +271,14 @@ class RoomService:
             raise TokenWrongRoom("this device is not seated in this room")
         if entry.room.is_over:
             raise NotPermitted("the audience is over")
-        if claims.kind == "join":
-            await self._store.use_token(
-                claims.token_id, now, datetime.fromtimestamp(claims.expires, UTC)
-            )
         return claims
+
+    async def use_seat_token(self, claims: TokenClaims) -> None:
+        """Spend a join token (refused if it was spent before); a resume token is not spent."""
+        if claims.kind == "join" and claims.role != "desk":
+            await self._store.use_token(
+                claims.token_id, self._clock.now(), datetime.fromtimestamp(claims.expires, UTC)
+            )
 
     def resume_token(self, claims: TokenClaims) -> str:
         """A token for reconnecting to the same seat, valid as long as the join token was."""

@@ -5,6 +5,7 @@ its booth's centre: another centre's room is neither listed, pushed nor answered
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from types import MappingProxyType
 
 from aiohttp import web
@@ -25,11 +26,13 @@ class CoordinationNamespace(GuardedNamespace):
 
     role = "desk"
 
-    async def authenticate(self, sid: str, token: object, request: web.BaseRequest) -> Session:
-        if isinstance(token, str):
+    async def authenticate(
+        self, sid: str, auth: Mapping[str, object], request: web.BaseRequest
+    ) -> Session:
+        if isinstance(auth.get("token"), str):
             if not self.deps.dev_mode:
                 raise DevTokenRefused("the desk takes a staff session (MAJLIS_DEV is off)")
-            return await super().authenticate(sid, token, request)
+            return await super().authenticate(sid, auth, request)
         caller = await self.deps.staff_sessions(request.cookies)
         if caller is None:
             raise MissingToken("no token and no staff session")

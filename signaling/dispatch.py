@@ -8,7 +8,8 @@ payload is validated by the pydantic schema, the caller must hold the permission
 (``rooms.callers.require_caller``), and any error comes back as ``{ok: false, error: {code,
 message_key, details}}`` (ack) and an ``error`` event. Nothing a client sends can raise out of
 a handler or leave a room half-changed. Connects are rate-limited, authenticated into a
-``Session`` (a ``Caller`` and, for a seat, its token) and refused for a revoked device.
+``Session`` (a ``Caller`` and, for a seat, its token) and refused for a revoked device; a
+seat's device proves its key before its join token is spent (``SeatProofPort``).
 """
 
 from __future__ import annotations
@@ -59,6 +60,16 @@ class DevicePort(Protocol):
     async def raise_alert(self, device: str, room: str | None, kind: str, now: datetime) -> int: ...
 
 
+class SeatProofPort(Protocol):
+    """What a seat's connect needs of the device registry (``devices.seat_proof``)."""
+
+    async def prove_seat(
+        self, device: str, credential: object, proof: object, namespace: str, now: datetime
+    ) -> None:
+        """Raise the registry's typed error (``device_revoked``, ``proof_required``,
+        ``proof_invalid``) unless ``proof`` shows that ``device``'s key signed this connect."""
+
+
 # Records a refused connect or event in the audit log: (actor, what was refused, code).
 DenialRecorder = Callable[[str, str, str], Awaitable[None]]
 # The signed-in staff member of the request's cookies (None: no session cookie); raises a typed
@@ -91,6 +102,7 @@ class SignalingDeps:
     rooms: RoomService
     media: MediaServer
     devices: DevicePort
+    seat_proofs: SeatProofPort
     denials: DenialRecorder
     limits: RateLimits
     staff_sessions: StaffSessions
@@ -253,13 +265,13 @@ class GuardedNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
     # -- connect / disconnect ----------------------------------------------------------------
 
     async def _connect(self, sid: str, auth: object, request: web.BaseRequest) -> None:
-        token = auth.get("token") if isinstance(auth, dict) else None
+        fields: Mapping[str, object] = auth if isinstance(auth, dict) else {}
         peer = request.remote or "unknown"
         limits = self.deps.limits
         try:
             if not limits.connects.allow(f"ip:{peer}"):
                 raise TooManyConnects("too many connections from this address")
-            session = await self.authenticate(sid, token, request)
+            session = await self.authenticate(sid, fields, request)
             if not limits.connects.allow(session.caller.name):
                 raise TooManyConnects("too many connections of this device")
             if _is_terminal(session.caller):
@@ -273,12 +285,21 @@ class GuardedNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         self.sessions[sid] = session
         await self.joined(session)
 
-    async def authenticate(self, sid: str, token: object, _request: web.BaseRequest) -> Session:
-        """A seat comes with its join or resume token."""
+    async def authenticate(
+        self, sid: str, auth: Mapping[str, object], _request: web.BaseRequest
+    ) -> Session:
+        """A seat comes with its join or resume token (``auth["token"]``); its device proves
+        itself before a join token is spent, so a refused connect leaves the token usable."""
+        token = auth.get("token")
         if not isinstance(token, str):
             raise MissingToken("no token")
-        claims = await self.rooms.admit_token(token, self.role)
+        claims = await self.rooms.seat_claims(token, self.role)
+        await self.prove_seat(claims, auth)
+        await self.rooms.use_seat_token(claims)
         return Session(sid, seat_caller(claims), claims)
+
+    async def prove_seat(self, claims: TokenClaims, auth: Mapping[str, object]) -> None:
+        """A media seat's device proves its key here (``signaling.seats``)."""
 
     async def _disconnect(self, sid: str) -> None:
         session = self.sessions.pop(sid, None)

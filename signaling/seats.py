@@ -6,6 +6,8 @@ the preflight check and can ask for help; the office admits, extends, pauses and
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from media.server import IceCandidate
 from rooms.permissions import Permission
 from rooms.state import EventKind, RoomEvent, RoomState
@@ -37,6 +39,17 @@ class SeatNamespace(GuardedNamespace):
     def __init__(self, deps: SignalingDeps) -> None:
         super().__init__(deps)
         self._seated: dict[str, str] = {}  # room id -> sid holding the seat
+
+    async def prove_seat(self, claims: TokenClaims, auth: Mapping[str, object]) -> None:
+        """The device the token seats proves its key: a copied token (or credential) from
+        another client takes over no seat (docs/PROTOCOL.md, "Connecting")."""
+        await self.deps.seat_proofs.prove_seat(
+            claims.device,
+            auth.get("credential"),
+            auth.get("proof"),
+            self.namespace,
+            self.rooms.clock.now(),
+        )
 
     async def joined(self, session: Session) -> None:
         previous = self._seated.get(session.room_id)

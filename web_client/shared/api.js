@@ -59,6 +59,16 @@ async function send(method, path, body, asDevice) {
   return response;
 }
 
+// What a seat of this device adds to its Socket.IO auth at every connect and reconnect: its
+// credential and a fresh proof signed for CONNECT /socket.io<namespace> (docs/PROTOCOL.md,
+// "Connecting"); nothing on a browser that is no enrolled device.
+export async function seatProof(namespace) {
+  const device = deviceIdentity();
+  if (!device) return {};
+  const proof = await deviceProof("CONNECT", `/socket.io${namespace}`, Date.now() + serverOffsetMs).catch(() => null);
+  return proof ? { credential: device.credential, proof } : { credential: device.credential };
+}
+
 export async function api(method, path, body = undefined, { asDevice = false } = {}) {
   let response = await send(method, path, body, asDevice);
   let data = await response.json().catch(() => ({}));

@@ -1,15 +1,17 @@
 // One seat's connection to its audience room: Socket.IO signalling (docs/PROTOCOL.md) and one
 // RTCPeerConnection to the media server. Reconnects on its own: Socket.IO retries the
-// transport, the seat comes back with its resume token, and media is negotiated again.
+// transport, the seat comes back with its resume token, and media is negotiated again. Every
+// connect proves the device's key afresh: a copied token or credential seats nobody.
 
 import { io } from "/vendor/socket.io.esm.min.js";
+import { seatProof } from "/static/shared/api.js";
 
 const GATHER_TIMEOUT_MS = 3000;
 // Refusals that a retry cannot fix; anything else is worth another try.
 export const FINAL_REFUSALS = new Set([
   "token_reused", "token_expired", "token_wrong_role", "token_wrong_room", "token_bad_signature",
-  "token_malformed", "not_permitted", "unknown_room", "device_revoked",
-]);
+  "token_malformed", "not_permitted", "unknown_room", "device_revoked", "proof_required",
+]);  // proof_invalid is retried: a clock learned anew from the next answer signs the next proof
 
 export class AudienceCall extends EventTarget {
   constructor(namespace, joinToken, localStream) {
@@ -30,7 +32,13 @@ export class AudienceCall extends EventTarget {
 
   connect() {
     this.socket = io(this.namespace, {
-      auth: (send) => send({ token: this.token }),
+      // Called by Socket.IO before each connect and reconnect: a new proof every time.
+      auth: (send) => {
+        seatProof(this.namespace).then(
+          (proof) => send({ token: this.token, ...proof }),
+          () => send({ token: this.token }),
+        );
+      },
       transports: ["websocket"],
       reconnectionDelay: 500,
       reconnectionDelayMax: 2000,

@@ -339,7 +339,7 @@ async def _callers(
     join = await new_client(live, made)
     join.headers["Authorization"] = "Bearer " + live.rooms.issue_join_token(room, "office")
     resume = await new_client(live, made)
-    resume.headers["Authorization"] = "Bearer " + await _resume_token(live, room)
+    resume.headers["Authorization"] = "Bearer " + await _resume_token(live, room, office)
     scraper = await new_client(live, made)
     scraper.headers["Authorization"] = f"Bearer {METRICS_SECRET}"
 
@@ -372,10 +372,10 @@ async def _sign_in_on(client: Client, accounts: Any, username: str) -> None:
     client.headers["X-CSRF-Token"] = session["csrf_token"]
 
 
-async def _resume_token(live: LiveServer, room: str) -> str:
-    """The resume token a seat gets in its ``session`` event."""
+async def _resume_token(live: LiveServer, room: str, terminal: Client) -> str:
+    """The resume token a seat gets in its ``session`` event (its terminal proving its key)."""
     seat = live.participant("/office")
-    await seat.connect(live.rooms.issue_join_token(room, "office"))
+    await seat.connect(live.rooms.issue_join_token(room, "office"), terminal.seat_auth("/office"))
     token = str(seat.received["session"][0]["resume_token"])
     await seat.close()
     return token
@@ -474,21 +474,32 @@ def _cookie_of(live: LiveServer, client: Client) -> dict[str, str]:
 
 
 async def _connect_as(
-    live: LiveServer, column: str, caller: Caller, namespace: str, room: str
+    live: LiveServer,
+    column: str,
+    caller: Caller,
+    namespace: str,
+    room: str,
+    seat_device: Client | None,
 ) -> Participant | None:
-    """How each kind of caller tries to hold a seat on ``namespace`` for ``room``."""
+    """How each kind of caller tries to hold a seat on ``namespace`` for ``room``
+    (``seat_device``: the enrolled device seated there, which proves its key at connect)."""
     role = ROLE_OF_NAMESPACE[namespace]
     headers = _cookie_of(live, caller.client)
     credential = caller.client.headers.get("Authorization", "").removeprefix("Bearer ")
     # The seat's join token: a device fetches it for its own room; here it is issued, as the
-    # room's seat tokens are the same whoever carries them.
+    # room's seat tokens are the same whoever carries them. Only the seated device itself can
+    # add a proof of its key; from any other client the token comes alone.
     if role is not None and column in ("join", role):
         token = live.rooms.issue_join_token(room, role)
-        return await _seat_connect(live, namespace, {"token": token}, headers)
+        proof = caller.client.seat_auth(namespace) if column == role else {}
+        return await _seat_connect(live, namespace, {"token": token, **proof}, headers)
     if column == "resume" and role is not None:
-        first = await _seat_connect(
-            live, namespace, {"token": live.rooms.issue_join_token(room, role)}, {}
-        )
+        assert seat_device is not None
+        first_auth = {
+            "token": live.rooms.issue_join_token(room, role),
+            **seat_device.seat_auth(namespace),
+        }
+        first = await _seat_connect(live, namespace, first_auth, {})
         assert first is not None
         resume = str(first.received["session"][0]["resume_token"])
         await first.close()
@@ -525,6 +536,7 @@ async def test_every_caller_on_every_socketio_event_gets_what_the_policy_says(
 ) -> None:
     by_column, _ = callers
     rows = {row.subject: row for row in socketio_policy()}
+    seat_devices = {"/booth": by_column["booth"].client, "/office": by_column["office"].client}
     wrong: list[str] = []
     rooms = 0
     for namespace in ROLE_OF_NAMESPACE:
@@ -535,7 +547,9 @@ async def test_every_caller_on_every_socketio_event_gets_what_the_policy_says(
                 room, Seats("riyadh/booth-1", "office-1"), SLOT_START, minutes(6), minutes(8)
             )
             await live.at(minutes(-5), "open", room=room)
-            seat = await _connect_as(live, column, by_column[column], namespace, room)
+            seat = await _connect_as(
+                live, column, by_column[column], namespace, room, seat_devices.get(namespace)
+            )
             got = "✓" if seat is not None else "refused"
             if got != expected:
                 wrong.append(f"{namespace} connect as {column}: {expected} expected, {got}")

@@ -49,6 +49,17 @@ class Client:
                 return response.status, await response.text()
             return response.status, await response.json()
 
+    def seat_auth(self, namespace: str) -> dict[str, str]:
+        """What this device adds to a seat's Socket.IO ``auth``: its credential and a fresh
+        proof of its key for ``CONNECT /socket.io<namespace>``."""
+        assert self.key is not None
+        proof = self.key.proof("CONNECT", f"/socket.io{namespace}", self.live.clock.now())
+        return {"credential": self.credential, "proof": proof}
+
+    @property
+    def credential(self) -> str:
+        return str(self.headers["Authorization"]).removeprefix("Bearer ")
+
 
 @pytest.fixture
 async def staff(live: LiveServer) -> dict[str, DemoSignIn]:
@@ -190,7 +201,9 @@ async def test_a_revoked_booth_is_cut_off_within_a_second_and_cannot_come_back(
     )
     await live.at(minutes(-5), "open")
     booth = live.participant("/booth")
-    await booth.connect(live.rooms.issue_join_token("room-1", "booth"))
+    await booth.connect(
+        live.rooms.issue_join_token("room-1", "booth"), booth_http.seat_auth("/booth")
+    )
     await wait_for(lambda: bool(booth.received["session"]), 3, "the booth's session")
     resume = booth.received["session"][0]["resume_token"]
 
@@ -206,7 +219,7 @@ async def test_a_revoked_booth_is_cut_off_within_a_second_and_cannot_come_back(
     assert (status, body["code"]) == (401, "device_revoked")
     again = live.participant("/booth")
     with pytest.raises(socketio.exceptions.ConnectionError):
-        await again.connect(resume)
+        await again.connect(resume, booth_http.seat_auth("/booth"))
     assert any("device_revoked" in str(e) for e in again.received["connect_error"])
 
 

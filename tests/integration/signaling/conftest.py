@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import ssl
 from collections import defaultdict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -65,12 +65,14 @@ class Participant:
 
         return client
 
-    async def connect(self, token: str) -> None:
+    async def connect(self, token: str, device_proof: Mapping[str, str] | None = None) -> None:
+        """Take the seat with ``token``; an enrolled device adds its credential and a fresh
+        proof of its key (``Client.seat_auth`` in tests/integration/api/test_devices.py)."""
         await self.sio.connect(
             self.base_url,
             namespaces=[self.namespace],
             transports=["websocket"],
-            auth={"token": token},
+            auth={"token": token, **(device_proof or {})},
             wait_timeout=10,
         )
 

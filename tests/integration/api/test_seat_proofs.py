@@ -1,0 +1,112 @@
+"""A seat of an enrolled device connects only with the device's credential and a fresh proof of
+its key, signed for ``CONNECT /socket.io/<namespace>`` (``devices.seat_proof``): the seat's
+join or resume token, the credential string or an old proof copied out of the kiosk take over
+no seat from another client. A device never enrolled still connects with its token alone."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import socketio
+
+from majlis.demo import DemoSignIn
+from rooms.store import Seats
+from tests.device_keys import DeviceKeyPair
+from tests.integration.api.helpers import denials
+from tests.integration.api.test_device_proofs import booth  # noqa: F401 - a fixture
+from tests.integration.api.test_devices import (
+    BOOTH,
+    Client,
+    clients,  # noqa: F401 - a fixture
+    enrolled,
+    enrollment_code,
+    signed_in,
+    staff,  # noqa: F401 - a fixture
+)
+from tests.integration.conftest import wait_for
+from tests.integration.signaling.conftest import SLOT_START, LiveServer, Participant, minutes
+
+
+@pytest.fixture(autouse=True)
+async def open_room(live: LiveServer) -> None:
+    """``room-1``, open, its booth seat ``BOOTH``'s."""
+    await live.rooms.schedule(
+        "room-1", Seats(BOOTH, "office-1"), SLOT_START, minutes(6), minutes(8)
+    )
+    await live.at(minutes(-5), "open")
+
+
+async def seated(live: LiveServer, token: str, auth: dict[str, str]) -> Participant:
+    seat = live.participant("/booth")
+    await seat.connect(token, auth)
+    await wait_for(lambda: bool(seat.received["session"]), 3, "the booth's session")
+    return seat
+
+
+async def refusal(live: LiveServer, token: str, auth: dict[str, str]) -> str:
+    """The code a connect to /booth from another client is refused with."""
+    thief = live.participant("/booth")
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        await thief.connect(token, auth)
+    (refused,) = thief.received["connect_error"]
+    return str(refused["data"]["code"])
+
+
+async def test_a_copied_resume_token_credential_or_proof_takes_over_no_seat(
+    live: LiveServer,
+    booth: Client,  # noqa: F811
+) -> None:
+    proof = booth.seat_auth("/booth")
+    first = await seated(live, live.rooms.issue_join_token("room-1", "booth"), proof)
+    resume = str(first.received["session"][0]["resume_token"])
+    await first.sio.disconnect()
+
+    before = await denials(live)
+    copies: list[tuple[dict[str, Any], str]] = [
+        ({}, "proof_required"),  # the resume token alone
+        ({"credential": booth.credential}, "proof_required"),  # with the credential string
+        (proof, "proof_invalid"),  # the first connect's proof, replayed
+        (booth.seat_auth("/office"), "proof_invalid"),  # signed for another namespace
+        (
+            {
+                "credential": booth.credential,
+                "proof": DeviceKeyPair().proof("CONNECT", "/socket.io/booth", live.clock.now()),
+            },
+            "proof_invalid",  # signed by another key
+        ),
+    ]
+    for auth, code in copies:
+        assert await refusal(live, resume, auth) == code, auth
+    assert await denials(live) == before + len(copies)  # every refused connect audited
+
+    again = await seated(live, resume, booth.seat_auth("/booth"))  # the kiosk itself comes back
+    assert again.received["session"][0]["room"] == "room-1"
+
+
+async def test_a_refused_connect_does_not_spend_the_join_token(
+    live: LiveServer,
+    booth: Client,  # noqa: F811
+) -> None:
+    join = live.rooms.issue_join_token("room-1", "booth")
+    assert await refusal(live, join, {}) == "proof_required"
+    await seated(live, join, booth.seat_auth("/booth"))
+
+
+async def test_another_devices_credential_and_key_do_not_seat_the_booth(
+    live: LiveServer,
+    booth: Client,  # noqa: F811
+    staff: dict[str, DemoSignIn],  # noqa: F811
+    clients: list[Client],  # noqa: F811
+) -> None:
+    admin = await signed_in(live, clients, staff, "admin")
+    other = await enrolled(live, clients, await enrollment_code(admin, "riyadh/booth-2"))
+    join = live.rooms.issue_join_token("room-1", "booth")
+    assert await refusal(live, join, other.seat_auth("/booth")) == "proof_invalid"
+
+
+async def test_a_device_never_enrolled_still_connects_with_its_token_alone(
+    live: LiveServer,
+) -> None:
+    # No credential was ever issued for BOOTH here (no `booth` fixture): the transitional rule.
+    await seated(live, live.rooms.issue_join_token("room-1", "booth"), {})
