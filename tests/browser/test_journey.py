@@ -4,6 +4,7 @@ and the booth's automatic reconnect after a network drop."""
 from __future__ import annotations
 
 import asyncio
+import json
 import ssl
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
@@ -11,7 +12,8 @@ from typing import Any
 
 import aiohttp
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+import socketio
+from playwright.sync_api import Browser, BrowserContext, Page, WebSocket, expect
 
 from tests.browser.conftest import Server, enroll, new_page, sign_in
 from tests.browser.screens import check_screen
@@ -192,13 +194,79 @@ def test_the_whole_journey(
     expect(help_alert).to_have_count(0)
 
 
+class SeatWire:
+    """What the booth page sent and received on /booth: its connects' ``auth`` and the seat's
+    resume tokens, as anyone who opens the kiosk's developer tools could copy them."""
+
+    def __init__(self, page: Page) -> None:
+        self.connects: list[dict[str, str]] = []
+        self.resume_tokens: list[str] = []
+        page.on("websocket", self._socket)
+
+    def _socket(self, socket: WebSocket) -> None:
+        socket.on("framesent", self._sent)
+        socket.on("framereceived", self._received)
+
+    def _sent(self, frame: str | bytes) -> None:
+        if isinstance(frame, str) and frame.startswith("40/booth,"):
+            self.connects.append(json.loads(frame.removeprefix("40/booth,")))
+
+    def _received(self, frame: str | bytes) -> None:
+        if isinstance(frame, str) and frame.startswith("42/booth,") and '"session"' in frame:
+            self.resume_tokens.append(
+                json.loads(frame.removeprefix("42/booth,"))[1]["resume_token"]
+            )
+
+
+async def _seat_refusal(server: Server, auth: dict[str, str]) -> str:
+    """A python-socketio client elsewhere tries the booth's seat with ``auth``; its refusal."""
+    tls = ssl.create_default_context(cafile=str(server.ca_file))
+    refusals: list[Any] = []
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(ssl=tls)) as http:
+        client = socketio.AsyncClient(http_session=http, reconnection=False)
+        client.on("connect_error", refusals.append, namespace="/booth")
+        with pytest.raises(socketio.exceptions.ConnectionError):
+            await client.connect(
+                server.base_url,
+                namespaces=["/booth"],
+                transports=["websocket"],
+                auth=auth,
+                wait_timeout=10,
+            )
+        await client.disconnect()
+    return str(refusals[0]["data"]["code"])
+
+
+def copied_seat_refused(booth: Page, server: Server, wire: SeatWire) -> None:
+    """The booth's credential, its join and resume tokens and its last proof, copied out of
+    the page, seat nobody from another client."""
+    credential = booth.evaluate(
+        "() => JSON.parse(localStorage.getItem('majlis.device')).credential"
+    )
+    first, last = wire.connects[0], wire.connects[-1]
+    assert first["credential"] == credential
+    assert first["proof"]
+    attempts = [
+        ({"token": first["token"]}, "proof_required"),  # the join token alone
+        ({"token": wire.resume_tokens[-1]}, "proof_required"),  # the resume token alone
+        ({"token": wire.resume_tokens[-1], "credential": credential}, "proof_required"),
+        ({**last, "token": wire.resume_tokens[-1]}, "proof_invalid"),  # its proof, replayed
+    ]
+    with ThreadPoolExecutor(1) as other_thread:  # Playwright's own loop runs in this one
+        for auth, code in attempts:
+            assert other_thread.submit(asyncio.run, _seat_refusal(server, auth)).result(30) == code
+
+
 def test_the_booth_comes_back_into_the_same_audience_after_a_network_drop(
     browser: Browser, contexts: list[BrowserContext], server: Server
 ) -> None:
+    """Its reconnect proves the device's key afresh; its seat copied out of the page (the
+    credential, join and resume tokens, a proof) seats nobody elsewhere."""
     hop = server.hop
     try:
         desk = new_page(browser, contexts, server)
         booth = new_page(browser, contexts, server, base_url=f"https://127.0.0.1:{hop.port}")
+        wire = SeatWire(booth)
         office = new_page(browser, contexts, server)
         register_and_book(desk, server, HESSA, "riyadh/booth-2")
         booth_to_lobby(booth, server, HESSA, "riyadh/booth-2")
@@ -218,6 +286,10 @@ def test_the_booth_comes_back_into_the_same_audience_after_a_network_drop(
         video_plays(booth, "#remote")
         video_plays(office, "#remote")
         expect(office.locator("section[data-screen=live]")).to_be_visible()  # the same audience
+        assert len(wire.connects) >= 2  # the reconnect, with a proof of its own
+        assert len({c["proof"] for c in wire.connects}) == len(wire.connects)
+        copied_seat_refused(booth, server, wire)
+        expect(booth.locator("section[data-screen=live]")).to_be_visible()  # still hers
         office.click("#end")
         expect(booth.locator("section[data-screen=after]")).to_be_visible()
     finally:
