@@ -17,7 +17,7 @@ FORBIDDEN = {
     "limits": DOMAIN | SUPPORT - {"limits"},
     "typed_errors": DOMAIN | SUPPORT - {"typed_errors", "limits"},
     # Devices know only the database and the error base; signalling reaches them through a
-    # protocol (signaling.dispatch.DevicePort), the API directly.
+    # protocol (signaling.dispatch.DevicePort, SeatProofPort), the API directly.
     "devices": DOMAIN | {"accounts", "audit", "certs"},
     "accounts": DOMAIN,
     "audit": DOMAIN,
