@@ -50,6 +50,7 @@ from majlis.database import create_engine
 from majlis.errors import problem_middleware
 from majlis.health import health_handler
 from majlis.http_security import security_header_hook
+from majlis.logs import quiet_malformed_http_requests
 from majlis.metrics import HttpMetrics, scrape_handler
 from majlis.migrate import require_migrated
 from majlis.settings import Settings
@@ -99,6 +100,7 @@ def create_app(
     engine_factory: EngineFactory = create_engine,
     clock: Clock | None = None,
 ) -> web.Application:
+    quiet_malformed_http_requests()  # client input: a warning line, never a traceback
     metrics = HttpMetrics()
     app = web.Application(
         client_max_size=settings.max_body_bytes,

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp.abc import AbstractAccessLogger
+from aiohttp.http_exceptions import HttpProcessingError
 from aiohttp.web import BaseRequest, StreamResponse
 
 _STANDARD_ATTRIBUTES = frozenset(vars(logging.makeLogRecord({})))
@@ -64,3 +65,31 @@ class AccessLogger(AbstractAccessLogger):
                 "duration_ms": round(time * 1000, 1),
             },
         )
+
+
+class MalformedHttpRequests(logging.Filter):
+    """aiohttp logs a request its parser refuses (a header over 8 KiB, ``HTTP/9.Z``, a bad
+    chunk size, …) at ERROR with a traceback, and anyone can send one: such a record becomes
+    one warning line naming the client and the problem. The client still gets aiohttp's 400."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, HttpProcessingError):
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+            remote = record.args[0] if isinstance(record.args, tuple) and record.args else "?"
+            record.msg, record.args = (
+                "malformed HTTP request from %s: %s",
+                (
+                    remote,
+                    type(error).__name__,
+                ),
+            )
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
+def quiet_malformed_http_requests() -> None:
+    """Install ``MalformedHttpRequests`` on aiohttp's server logger, once per process."""
+    server_log = logging.getLogger("aiohttp.server")
+    if not any(isinstance(f, MalformedHttpRequests) for f in server_log.filters):
+        server_log.addFilter(MalformedHttpRequests())

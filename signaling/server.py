@@ -54,6 +54,31 @@ def packet_problem(encoded: str, packet_class: type[packet.Packet]) -> str | Non
         return "an acknowledgement is not a list"
     if decoded.packet_type == packet.CONNECT and not isinstance(data, dict | None):
         return "connect data is not an object"
+    if decoded.packet_type in (packet.BINARY_EVENT, packet.BINARY_ACK):
+        return _placeholder_problem(data, decoded.attachment_count)
+    return None
+
+
+MAX_ATTACHMENTS = 8  # the apps send none; the fuzzing client a few
+
+
+def _placeholder_problem(data: object, attachments: int) -> str | None:
+    """Why a binary packet's placeholders cannot be filled with its attachments: each must
+    name one of them by an integer index (python-socketio indexes the list with it)."""
+    if not 1 <= attachments <= MAX_ATTACHMENTS:
+        return f"{attachments} binary attachments announced"
+    pending = [data]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, list):
+            pending.extend(item)
+        elif isinstance(item, dict):
+            if item.get("_placeholder") and "num" in item:
+                num = item["num"]
+                if type(num) is not int or not 0 <= num < attachments:
+                    return "a placeholder names no attachment"
+            else:
+                pending.extend(item.values())
     return None
 
 
@@ -63,13 +88,23 @@ class SocketIOServer(socketio.AsyncServer):  # type: ignore[misc]
         if eio_sid in self._binary_packet:
             problem = None if isinstance(data, bytes) else "an attachment that is not binary"
         elif isinstance(data, str):
-            problem = packet_problem(data, self.packet_class)
+            problem = packet_problem(data, self.packet_class) or self._unconnected(eio_sid, data)
         else:
             problem = "a binary frame no binary event announced"
         if problem is not None:
             log.warning("dropped a malformed Socket.IO packet from %s: %s", eio_sid, problem)
             return
         await super()._handle_eio_message(eio_sid, data)
+
+    def _unconnected(self, eio_sid: str, encoded: str) -> str | None:
+        """A binary packet for a namespace this client has not joined (python-socketio raises
+        on it instead of answering)."""
+        decoded = self.packet_class(encoded_packet=encoded)  # decodes: checked just before
+        if decoded.packet_type not in (packet.BINARY_EVENT, packet.BINARY_ACK):
+            return None
+        if self.manager.sid_from_eio_sid(eio_sid, decoded.namespace or "/"):
+            return None
+        return "a binary packet for a namespace it has not joined"
 
 
 def create_socketio_server(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import ssl
 
 import aiohttp
@@ -168,3 +169,29 @@ async def test_socketio_endpoint_is_mounted(server: RunningServer) -> None:
         handshake = await response.text()
     assert handshake.startswith("0{")
     assert '"sid"' in handshake
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"GET / HTTP/1.1\r\nHost: x\r\nMajlis-Proof: " + b"a" * 9000 + b"\r\n\r\n",
+        b"GET / HTTP/9.Z\r\nHost: x\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: x\r\nBad Name: 1\r\n\r\n",
+        b"POST /api/session HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+    ],
+)
+async def test_a_malformed_http_request_is_a_400_and_one_warning_line_not_a_traceback(
+    server: RunningServer, raw: bytes, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    reader, writer = await asyncio.open_connection(
+        "127.0.0.1", server.settings.port, ssl=server.client_ssl(), server_hostname="127.0.0.1"
+    )
+    writer.write(raw)
+    await writer.drain()
+    answer = await asyncio.wait_for(reader.read(), timeout=5)
+    writer.close()
+    assert b" 400 Bad Request\r\n" in answer.split(b"\r\n", 1)[0] + b"\r\n", answer[:80]
+    from_aiohttp = [r for r in caplog.records if r.name == "aiohttp.server"]
+    assert [(r.levelname, r.exc_info) for r in from_aiohttp] == [("WARNING", None)]
+    assert from_aiohttp[0].getMessage().startswith("malformed HTTP request from")

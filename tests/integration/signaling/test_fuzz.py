@@ -300,6 +300,17 @@ RAW_PACKETS = [
     b"4{",
     '51-/booth,["state",{"_placeholder":true,"num":0}]',
     "not an attachment",
+    # Binary headers: for a namespace not joined, placeholders naming no attachment.
+    '51-/office,["state",{"_placeholder":true,"num":0}]',
+    '51-/booth,["state",{"_placeholder":true,"num":5}]',
+    b"\x01",
+    '51-/booth,["state",{"_placeholder":true,"num":"a"}]',
+    b"\x01",
+    '51-/booth,["state",{"_placeholder":true,"num":0.5}]',
+    b"\x01",
+    '61-/booth,0[{"_placeholder":true,"num":7}]',
+    b"\x01",
+    '599-/booth,["state",{"_placeholder":true,"num":0}]',
 ]
 
 
