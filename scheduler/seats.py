@@ -1,19 +1,22 @@
 """Seat tokens: the single-use join token a device gets for its seat in an audience room.
 
 A booth's seat is the room of the applicant checked in at it; an office terminal names the
-room, which must be one of its own terminal's, and needs a signed-in office member at it too
-(the terminal and the person, both). The signed token itself is the rooms' business.
+room, which must be one of its own terminal's rooms of the service's day, and needs a
+signed-in office member at it too (the terminal and the person, both). The signed token
+itself is the rooms' business.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
+from foundation.clock import service_day_start
 from rooms.callers import Caller
 from rooms.errors import NotPermitted, TokenError, UnknownRoom
 from rooms.permissions import Permission, require
+from rooms.state import Room
 from rooms.store import Seats
 from scheduler.errors import UnknownAppointment
 from scheduler.views import Assignment
@@ -25,6 +28,8 @@ class BoothAssignments(Protocol):
 
 class SeatRooms(Protocol):
     def seats(self, room_id: str) -> Seats: ...
+
+    def room(self, room_id: str) -> Room: ...
 
     def issue_join_token(self, room_id: str, role: str) -> str: ...
 
@@ -62,6 +67,10 @@ class SeatTokens:
             require(member.role, Permission.ADMIT)
         if room is None:
             raise UnknownRoom("no room named")
-        if device.role == "office" and self._rooms.seats(room).office_device != device.name:
-            raise NotPermitted("not this terminal's room")
+        if device.role == "office":
+            if self._rooms.seats(room).office_device != device.name:
+                raise NotPermitted("not this terminal's room")
+            day = service_day_start(now)
+            if not day <= self._rooms.room(room).starts_at < day + timedelta(days=1):
+                raise NotPermitted("not one of today's rooms")
         return SeatToken(room, self._rooms.issue_join_token(room, device.role))

@@ -17,6 +17,7 @@ from sqlalchemy import insert
 from foundation.tables import devices
 from majlis.app import DB_ENGINE
 from majlis.demo import DemoSignIn
+from rooms.store import Seats
 from tests.integration.api.test_devices import (
     Client,
     clients,  # noqa: F401 - a fixture
@@ -243,3 +244,19 @@ async def test_a_supervisor_sees_no_tracking_number_and_no_request_id(
     status, calendar = await office.coordinator.call("GET", f"/api/sittings?day_start={day_of(0)}")
     assert status == 200
     assert office.mine.tracking_number.replace(" ", "") in json.dumps(calendar).replace(" ", "")
+
+
+async def test_the_member_at_her_terminal_gets_a_seat_in_todays_rooms_only(
+    live: LiveServer, office: Office
+) -> None:
+    seats = Seats("riyadh/booth-1", "office-1")
+    for room, start in (("today", minutes(30)), ("tomorrow", minutes(30 + 24 * 60))):
+        await live.rooms.schedule(room, seats, start, start + timedelta(minutes=6))
+    status, seat = await office.terminal.call(
+        "POST", "/api/device/join-token", json={"room": "today"}
+    )
+    assert (status, seat["room"]) == (200, "today")
+    status, refused = await office.terminal.call(
+        "POST", "/api/device/join-token", json={"room": "tomorrow"}
+    )
+    assert (status, refused["code"]) == (403, "not_permitted")
