@@ -61,9 +61,11 @@ class Server:
 
     def next_code(self, username: str) -> str:
         """The demo admin's or supervisor's code as her authenticator shows it; a code is
-        accepted once, so a later one than the last used (waiting for it if need be)."""
+        accepted once, so a later one than the last used (waiting for it if need be). The
+        current step's code, not the one before: that one may expire before the browser,
+        slowed by a loaded machine, sends it."""
         totp = pyotp.TOTP(DEMO_OTP_SECRETS[username])
-        step = max(totp.timecode(time.time()) - 1, self.last_steps.get(username, 0) + 1)
+        step = max(totp.timecode(time.time()), self.last_steps.get(username, 0) + 1)
         while step > totp.timecode(time.time()) + 1:
             time.sleep(1)
         self.last_steps[username] = step

@@ -234,6 +234,8 @@ async def _seat_refusal(server: Server, auth: dict[str, str]) -> str:
                 wait_timeout=10,
             )
         await client.disconnect()
+        await client.eio.disconnect(abort=True)  # the refused client's websocket too
+    await asyncio.sleep(0.25)  # let the TLS transports finish closing before the loop ends
     return str(refusals[0]["data"]["code"])
 
 
@@ -344,3 +346,26 @@ def test_a_credential_copied_out_of_the_kiosk_is_refused_elsewhere(
     assert exported == "InvalidAccessError"
     booth.wait_for_timeout(6_000)  # polls and a heartbeat later, still enrolled
     expect(booth.locator("section[data-screen=idle]")).to_be_visible()
+
+
+def test_a_revoked_kiosk_falls_back_to_enrollment_and_its_key_opens_nothing(
+    browser: Browser, contexts: list[BrowserContext], server: Server
+) -> None:
+    admin = server.client().sign_in("admin")
+    booth = new_page(browser, contexts, server)
+    booth.goto("/booth")
+    enroll(booth, admin.enrollment_code("jeddah/booth-2"))
+    expect(booth.locator("section[data-screen=idle]")).to_be_visible()
+
+    status, listing = admin.call("GET", "/api/devices")
+    assert status == 200, listing
+    device_id = next(d["id"] for d in listing["devices"] if d["name"] == "jeddah/booth-2")
+    status, revoked = admin.call("POST", f"/api/devices/{device_id}/revoke")
+    assert status == 200, revoked
+
+    # Its next poll is refused: the kiosk shows the enrollment screen, not an applicant, and
+    # forgets the revoked credential and key.
+    expect(booth.locator("section[data-screen=enroll]")).to_be_visible(timeout=15_000)
+    assert booth.evaluate("() => localStorage.getItem('majlis.device')") is None
+    status, listing = admin.call("GET", "/api/devices")
+    assert next(d for d in listing["devices"] if d["name"] == "jeddah/booth-2")["revoked"]

@@ -8,6 +8,7 @@ import pytest
 
 from rooms.callers import Caller, CallerKind
 from rooms.errors import NotPermitted, TokenError
+from rooms.state import Room
 from rooms.store import Seats
 from scheduler.errors import UnknownAppointment
 from scheduler.seats import SeatTokens
@@ -31,7 +32,13 @@ class Assignments:
 
 class Rooms:
     def seats(self, room_id: str) -> Seats:
-        return Seats("riyadh/booth-1", "office-1" if room_id == "appt-1" else "office-2")
+        return Seats(
+            "riyadh/booth-1", "office-1" if room_id in ("appt-1", "appt-tomorrow") else "office-2"
+        )
+
+    def room(self, room_id: str) -> Room:
+        starts_at = NOW + timedelta(days=1 if room_id == "appt-tomorrow" else 0)
+        return Room(room_id, starts_at, starts_at + timedelta(minutes=6))
 
     def issue_join_token(self, room_id: str, role: str) -> str:
         return f"token:{room_id}:{role}"
@@ -70,3 +77,8 @@ async def test_an_office_terminal_gets_only_its_own_rooms() -> None:
         await seats().join_token(TERMINAL, OFFICE_MEMBER, "appt-2", NOW)
     seat = await seats().join_token(TERMINAL, OFFICE_MEMBER, "appt-1", NOW)
     assert seat.token == "token:appt-1:office"
+
+
+async def test_an_office_terminal_gets_no_seat_in_another_days_room() -> None:
+    with pytest.raises(NotPermitted):
+        await seats().join_token(TERMINAL, OFFICE_MEMBER, "appt-tomorrow", NOW)
