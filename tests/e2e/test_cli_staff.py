@@ -39,6 +39,19 @@ def test_init_without_demo_creates_the_first_admin_once(data_dir: Path) -> None:
     assert "audit log intact: 1 rows" in run(["audit", "verify"], env).stdout
 
 
+def test_init_demo_after_a_real_init_adds_nothing(data_dir: Path) -> None:  # noqa: F811
+    env = environment(data_dir, free_port())
+    assert run(["init"], env).returncode == 0
+
+    demo = run(["init", "--demo"], env)
+
+    assert demo.returncode != 0
+    assert last_line(demo) == (
+        "majlis: staff accounts exist already (majlis init without --demo): no demo data added"
+    )
+    assert "coordinator1" not in run(["staff", "list"], env).stdout
+
+
 def test_init_admin_names_the_first_administrator(data_dir: Path) -> None:  # noqa: F811
     env = environment(data_dir, free_port())
 
