@@ -86,7 +86,8 @@ async def _run(settings: Settings, engine: AsyncEngine, arguments: argparse.Name
             arguments.all_centres,
         )
         password = await admin.add(account, now)
-        await _audit(settings, engine, "staff.created", username, _served(account), now)
+        detail = f"role={account.role}; {_served(account)}"
+        await _audit(settings, engine, "staff.created", username, detail, now)
         print(f"{username} ({account.role}, {_served(account)}) created.")
         _print_one_time_password(username, password)
     elif action == "disable":

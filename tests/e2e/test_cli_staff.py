@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sqlite3
 import subprocess
 from pathlib import Path
 
@@ -100,6 +101,15 @@ def test_staff_add_disable_reset_list_are_audited(data_dir: Path) -> None:  # no
     assert first not in listing.stdout
     assert second not in listing.stdout
     assert "audit log intact: 3 rows" in run(["audit", "verify"], env).stdout
+    with sqlite3.connect(data_dir / "majlis.db") as connection:
+        rows = connection.execute(
+            "SELECT actor, action, subject, detail FROM audit_log ORDER BY seq"
+        ).fetchall()
+    assert rows == [
+        ("operator", "staff.created", "staff:huda", "role=coordinator; centres jeddah,riyadh"),
+        ("operator", "staff.disabled", "staff:huda", "sessions=0"),
+        ("operator", "staff.password_reset", "staff:huda", "sessions=0"),
+    ]
 
 
 def test_staff_commands_refuse_with_one_clear_line(data_dir: Path) -> None:  # noqa: F811

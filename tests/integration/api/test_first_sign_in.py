@@ -29,6 +29,14 @@ async def sign_in(http: aiohttp.ClientSession, live: LiveServer, **body: str) ->
         return response.status, await response.json()
 
 
+async def signed_in_with_a_password_of_her_own(
+    http: aiohttp.ClientSession, live: LiveServer, username: str
+) -> None:
+    one_time = await new_account(live, username, "coordinator")
+    status, _ = await sign_in(http, live, username=username, password=one_time, new_password=STRONG)
+    assert status == 200
+
+
 def signed_in(http: aiohttp.ClientSession, live: LiveServer) -> bool:
     return "majlis_session" in http.cookie_jar.filter_cookies(live.base_url)
 
@@ -130,3 +138,33 @@ async def test_an_admin_changes_the_password_then_enrolls_the_authenticator(
         ("staff.password_changed", ""),
         ("sign_in", ""),
     ]
+
+
+async def test_a_password_reset_ends_the_sessions_and_asks_for_a_change_again(
+    live: LiveServer,
+    browser: aiohttp.ClientSession,  # noqa: F811
+) -> None:
+    await signed_in_with_a_password_of_her_own(browser, live, "coord9")
+
+    again, ended = await StaffAdmin(live.app[DB_ENGINE]).reset_password("coord9")
+
+    assert ended == 1
+    async with browser.get(f"{live.base_url}/api/session") as response:
+        assert response.status == 401
+    status, body = await sign_in(browser, live, username="coord9", password=again)
+    assert (status, body["code"]) == (401, "password_change_required")
+
+
+async def test_a_disabled_account_loses_its_session_and_cannot_sign_in(
+    live: LiveServer,
+    browser: aiohttp.ClientSession,  # noqa: F811
+) -> None:
+    await signed_in_with_a_password_of_her_own(browser, live, "coord9")
+
+    ended = await StaffAdmin(live.app[DB_ENGINE]).disable("coord9")
+
+    assert ended == 1
+    async with browser.get(f"{live.base_url}/api/session") as response:
+        assert response.status == 401
+    status, body = await sign_in(browser, live, username="coord9", password=STRONG)
+    assert (status, body["code"]) == (401, "sign_in_failed")
