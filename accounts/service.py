@@ -14,6 +14,13 @@
   (``accounts.second_factor``); without an enrolled factor the right password is answered
   with an enrollment. A missing, wrong or replayed code leaves the attempt a failure, so
   guessed codes count towards the same lockout as guessed passwords.
+- An account given a one-time password (``must_change_password``) signs in only together with
+  a new password (``new_password``, strong by ``accounts.passwords``): without one, the right
+  password is answered ``PasswordChangeRequired``. The new password is checked before the
+  second factor and stored only when the whole sign-in succeeds, so an admin's first sign-in
+  is: password → change required; password + new password → enrollment (a key to add);
+  password + new password + code → signed in, password changed, factor enrolled. These
+  answers to a right password are not counted as failures.
 - A session is a random token in a ``Secure; HttpOnly; SameSite=Strict`` cookie; only its
   SHA-256 is stored. It ends after ``idle`` without use or ``absolute`` after sign-in, and
   carries a CSRF token that every state-changing request must echo in a header.
@@ -30,12 +37,14 @@ import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import delete, func, insert, select, text, update
+from sqlalchemy import Row, delete, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from accounts.passwords import WeakPassword, weakness_of
 from accounts.second_factor import OtpEnrollment, SecondFactors
 from accounts.tables import sign_in_failures, staff_sessions
 from foundation.scope import EVERY_CENTRE, CentreScope
@@ -80,6 +89,13 @@ class OtpEnrollmentRequired(SignInError):
         self.enrollment = enrollment
 
 
+class PasswordChangeRequired(SignInError):
+    """The right one-time password: the sign-in must also carry a new password."""
+
+    code = "password_change_required"
+    message_key = "errors.accounts.password_change_required"
+
+
 class SessionExpired(SignInError):
     code = "session_expired"
     message_key = "errors.accounts.session_expired"
@@ -116,6 +132,7 @@ class StaffSession:
 class SignedIn:
     token: str  # goes into the cookie; never stored
     session: StaffSession
+    password_changed: bool = False  # a one-time password was replaced by this sign-in
 
 
 def _digest(token: str) -> str:
@@ -142,7 +159,13 @@ class Accounts:
         self._sign_out_listeners: list[SignOutListener] = []
 
     async def sign_in(
-        self, username: str, password: str, client: str, now: datetime, otp: str | None = None
+        self,
+        username: str,
+        password: str,
+        client: str,
+        now: datetime,
+        otp: str | None = None,
+        new_password: str | None = None,
     ) -> SignedIn:
         username = username.strip().lower()[:64]
         client = client[:64]
@@ -159,6 +182,13 @@ class Accounts:
         matches = await asyncio.to_thread(self._matches, stored, password[:1024])
         if account is None or not matches:
             raise BadCredentials("wrong username or password")  # the attempt stays a failure
+        new_hash = None
+        if account.must_change_password:
+            try:
+                new_hash = await self._new_password_hash(account, password, new_password)
+            except (PasswordChangeRequired, WeakPassword):
+                await self._forget_attempt(attempt)  # the password was right
+                raise
         if account.role in self.policy.second_factor_roles:
             await self._second_factor(account.id, account.username, otp, now)
         token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
@@ -179,13 +209,37 @@ class Accounts:
                     last_seen_at=now,
                 )
             )
+            if new_hash is not None:
+                await connection.execute(
+                    update(staff_accounts)
+                    .where(staff_accounts.c.id == account.id)
+                    .values(password_hash=new_hash, must_change_password=False)
+                )
             centres = await _centres_of(connection, account.id, account.all_centres)
         return SignedIn(
             token,
             StaffSession(
                 account.id, account.username, account.display_name, account.role, csrf, centres
             ),
+            password_changed=new_hash is not None,
         )
+
+    async def _new_password_hash(
+        self, account: Row[Any], password: str, new_password: str | None
+    ) -> str:
+        if new_password is None:
+            raise PasswordChangeRequired("choose a new password to finish signing in")
+        personal = (account.username, account.display_name, password)
+        weakness = await asyncio.to_thread(weakness_of, new_password[:1024], personal)
+        if weakness is not None:
+            raise WeakPassword(weakness)
+        return await asyncio.to_thread(self._hasher.hash, new_password[:1024])
+
+    async def _forget_attempt(self, attempt: int) -> None:
+        async with self._engine.begin() as connection:
+            await connection.execute(
+                delete(sign_in_failures).where(sign_in_failures.c.id == attempt)
+            )
 
     async def _second_factor(
         self, account_id: int, username: str, otp: str | None, now: datetime

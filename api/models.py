@@ -125,6 +125,8 @@ class SignIn(Body):
     username: str = Field(min_length=1, max_length=64)
     password: str = Field(min_length=1, max_length=1024)
     otp: str | None = Field(default=None, max_length=16)  # admins' and supervisors' TOTP code
+    # Required (and only used) when the account holds a one-time password.
+    new_password: str | None = Field(default=None, min_length=1, max_length=1024)
 
 
 class SearchQuery(Body):

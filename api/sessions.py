@@ -1,4 +1,9 @@
-"""Staff sign-in, who am I, sign-out (here and everywhere)."""
+"""Staff sign-in, who am I, sign-out (here and everywhere).
+
+A first sign-in with a one-time password is one route, several answers (see
+``accounts.service``): 401 ``password_change_required``; with ``new_password``, 422
+``weak_password`` (zxcvbn's feedback) or, for admins and supervisors, the second factor's
+answers; once complete, 200 and the password is changed (audited ``staff.password_changed``)."""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
+from accounts.passwords import WeakPassword
 from accounts.service import OtpEnrollmentRequired, SignInError, StaffSession
 from api import models
 from api.edge import (
@@ -29,16 +35,28 @@ async def sign_in(request: web.Request) -> web.Response:
     now = now_of(request)
     try:
         signed_in = await services.accounts.sign_in(
-            body.username, body.password, client, now, body.otp
+            body.username, body.password, client, now, body.otp, body.new_password
         )
-    except SignInError as error:
+    except (SignInError, WeakPassword) as error:
         entry = AuditEntry(body.username.lower()[:64], "sign_in.failed", client, error.code)
         await services.audit.record(entry, now)
         if isinstance(error, OtpEnrollmentRequired):
             # Not signed in yet: the key to add to an authenticator, confirmed by its first code.
             return problem(401, error.code, error.message_key, _enrollment_body(error))
+        if isinstance(error, WeakPassword):
+            weakness = error.weakness
+            details = {
+                "reason": weakness.reason,
+                "warning": weakness.warning,
+                "suggestions": list(weakness.suggestions),
+            }
+            return problem(422, error.code, error.message_key, details)
         raise
-    await services.audit.record(AuditEntry(signed_in.session.username, "sign_in", client), now)
+    username = signed_in.session.username
+    if signed_in.password_changed:
+        entry = AuditEntry(username, "staff.password_changed", f"staff:{username}")
+        await services.audit.record(entry, now)
+    await services.audit.record(AuditEntry(username, "sign_in", client), now)
     response = json_answer(_session_body(signed_in.session))
     response.set_cookie(
         SESSION_COOKIE,

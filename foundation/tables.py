@@ -65,6 +65,8 @@ staff_accounts = Table(
     Column("created_at", UtcDateTime(), nullable=False),
     # Every centre, by explicit choice (migration 0010); otherwise the rows of staff_centres.
     Column("all_centres", Boolean, nullable=False, default=False),
+    # Set with a one-time password: the next sign-in must choose a new one (migration 0013).
+    Column("must_change_password", Boolean, nullable=False, default=False),
     CheckConstraint("role IN ('coordinator', 'office', 'supervisor', 'admin')", name="role"),
 )
 

@@ -26,6 +26,7 @@ from casework.outbox import Dispatcher
 from certs.authority import CertificateReport, ensure_certificates
 from certs.tls import TlsConfigurationError
 from foundation.clock import SystemClock
+from majlis.cli_staff import FIRST_ADMIN, add_staff_commands, create_first_admin, run_staff
 from majlis.components import (
     audit_log,
     load_keyring,
@@ -62,6 +63,12 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("serve", help="run the HTTPS server (default 127.0.0.1:8443)")
     init = commands.add_parser("init", help="migrate the database and create certificates")
     init.add_argument("--demo", action="store_true", help="also create demo centres and accounts")
+    init.add_argument(
+        "--admin",
+        default=FIRST_ADMIN,
+        metavar="USERNAME",
+        help=f"first administrator, made unless staff exist (default {FIRST_ADMIN}; not --demo)",
+    )
     _single_action(commands, "db", "database schema", "upgrade", "apply pending migrations")
     bench = commands.add_parser("bench", help="benchmarks that print numbers")
     benches = bench.add_subparsers(dest="bench_command", required=True)
@@ -111,11 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
         "enroll", help="print a one-time enrollment code for a device (valid 15 minutes)"
     )
     enroll.add_argument("device", help="device name: riyadh/booth-1, office-1, …")
-    staff = commands.add_parser("staff", help="staff accounts")
-    reset = staff.add_subparsers(dest="staff_command", required=True).add_parser(
-        "reset-otp", help="forget a lost authenticator: the next sign-in enrolls a new one"
-    )
-    reset.add_argument("username")
+    add_staff_commands(commands)
     _single_action(
         commands,
         "sms",
@@ -151,7 +154,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if arguments.command == "serve":
             run_on_loop(serve(settings), settings.event_loop)
         elif arguments.command == "init":
-            asyncio.run(_init(settings, demo=arguments.demo))
+            asyncio.run(_init(settings, demo=arguments.demo, admin=arguments.admin))
         elif arguments.command == "db":
             asyncio.run(_db_upgrade(settings))
         elif arguments.command == "bench" and arguments.bench_command == "desk":
@@ -167,7 +170,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif arguments.command == "devices":
             return asyncio.run(_devices_enroll(settings, arguments.device))
         elif arguments.command == "staff":
-            return asyncio.run(_staff_reset_otp(settings, arguments.username))
+            return asyncio.run(_staff(settings, arguments))
         elif arguments.command == "sms":
             asyncio.run(_sms_send_due(settings))
         elif arguments.command == "demo":
@@ -246,10 +249,12 @@ async def _db_upgrade(settings: Settings) -> None:
     print("database schema is up to date")
 
 
-async def _init(settings: Settings, demo: bool) -> None:
+async def _init(settings: Settings, demo: bool, admin: str) -> None:
     await _db_upgrade(settings)
     _print_certificate_report(_certs_init(settings))
     if not demo:
+        async with _database(settings) as engine:
+            await create_first_admin(settings, engine, admin)
         return
     async with _database(settings) as engine:
         cipher = await asyncio.to_thread(pii_cipher, settings)
@@ -309,16 +314,9 @@ async def _devices_enroll(settings: Settings, name: str) -> int:
     return 0
 
 
-async def _staff_reset_otp(settings: Settings, username: str) -> int:
+async def _staff(settings: Settings, arguments: argparse.Namespace) -> int:
     async with _database(settings) as engine:
-        cipher = await asyncio.to_thread(pii_cipher, settings)
-        if not await second_factors(engine, cipher, sign_in_policy(settings)).reset(username):
-            print(f"majlis: {username!r} has no second factor", file=sys.stderr)
-            return EXIT_FAILURE
-        entry = AuditEntry("operator", "staff.otp_reset", f"staff:{username.strip().lower()}")
-        await audit_log(settings, engine).record(entry, datetime.now(UTC))
-    print(f"{username}: second factor removed; the next sign-in shows a new key to enroll")
-    return 0
+        return await run_staff(settings, engine, arguments)
 
 
 async def _retention_run(settings: Settings) -> None:

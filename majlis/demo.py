@@ -48,6 +48,10 @@ DEMO_OTP_SECRETS = {
 }
 
 
+class NotADemoInstallation(ValueError):
+    """Staff accounts exist but no centre: ``majlis init`` made a real installation here."""
+
+
 @dataclass(frozen=True)
 class DemoSignIn:
     username: str
@@ -64,8 +68,13 @@ async def seed_demo(
     (without, they enroll at their first sign-in)."""
     async with engine.connect() as connection:
         existing = (await connection.execute(select(func.count()).select_from(centres))).scalar()
+        staff = await connection.scalar(select(func.count()).select_from(staff_accounts))
     if existing:
         return None
+    if staff:
+        raise NotADemoInstallation(
+            "staff accounts exist already (majlis init without --demo): no demo data added"
+        )
 
     enrolled = DEMO_OTP_SECRETS if second_factors is not None else {}
     sign_ins = [

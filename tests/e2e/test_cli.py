@@ -235,11 +235,12 @@ def test_audit_verify_names_the_first_tampered_row(data_dir: Path) -> None:
 
     env = environment(data_dir, free_port())
     assert run(["init"], env).returncode == 0
-    assert run(["audit", "verify"], env).stdout.startswith("audit log intact: 0 rows")
+    # init's one row: the first administrator (tests/e2e/test_cli_staff.py)
+    assert run(["audit", "verify"], env).stdout.startswith("audit log intact: 1 rows")
     assert run(["keys", "rotate"], env).returncode == 0
     assert run(["keys", "rotate"], env).returncode == 0
     intact = run(["audit", "verify"], env)
-    assert (intact.returncode, intact.stdout.splitlines()[0]) == (0, "audit log intact: 2 rows")
+    assert (intact.returncode, intact.stdout.splitlines()[0]) == (0, "audit log intact: 3 rows")
     with sqlite3.connect(data_dir / "majlis.db") as connection:
         connection.execute("UPDATE audit_log SET detail = 'from nowhere' WHERE seq = 1")
     broken = run(["audit", "verify"], env)
@@ -254,7 +255,8 @@ def test_retention_run_reports_and_is_audited(data_dir: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "retention (365 days)" in result.stdout
     assert "'used_tokens_deleted': 0" in result.stdout  # the CLI purges token ids too
-    assert "audit log intact: 1 rows" in run(["audit", "verify"], env).stdout
+    # the first administrator's creation by init, then the retention run
+    assert "audit log intact: 2 rows" in run(["audit", "verify"], env).stdout
 
 
 def test_devices_enroll_prints_a_one_time_code_and_audits_it(data_dir: Path) -> None:
