@@ -4,6 +4,7 @@ nothing; every app reads right-to-left in Arabic and left-to-right in English.""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from playwright.sync_api import Browser, BrowserContext, expect
 
 from tests.browser.conftest import ApiClient, Server, new_page, sign_in
 from tests.browser.screens import check_screen
+from tests.e2e.test_cli import run
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.timeout(300)]
 CATALOGS = Path(__file__).parents[2] / "web_client" / "i18n"
@@ -109,3 +111,32 @@ def test_an_admin_signs_in_with_the_code_of_her_authenticator(
     expect(page.locator("#tabs")).to_be_hidden()
     status = page.evaluate("fetch('/api/session').then((answer) => answer.status)")
     assert status == 401
+
+
+def test_a_new_coordinator_replaces_her_one_time_password_at_the_first_sign_in(
+    browser: Browser, contexts: list[BrowserContext], server: Server
+) -> None:
+    added = run(
+        ["staff", "add", "coordinator9", "--role", "coordinator", "--centre", "riyadh"],
+        server.env,
+    )
+    assert added.returncode == 0, added.stderr
+    one_time = re.search(r"shown only this once\): (\S+)", added.stdout)
+    assert one_time is not None, added.stdout
+    page = new_page(browser, contexts, server)
+    page.goto("/desk")
+    expect(page.locator("#new-password-field")).to_be_hidden()
+    sign_in(page, "coordinator9", one_time.group(1))
+    expect(page.locator("#signin-error")).to_have_text(
+        ARABIC["errors.accounts.password_change_required"]
+    )
+    expect(page.locator("label[for=new-password]")).to_have_text(ARABIC["signin.new_password"])
+
+    page.fill("#new-password", "password1234")  # long enough, and the first thing guessed
+    page.click("#signin-form button[type=submit]")
+    expect(page.locator("#signin-error")).to_have_text(ARABIC["errors.accounts.weak_password"])
+
+    page.fill("#new-password", "Nakhla-saaf-qahwa-hail-2026")
+    page.click("#signin-form button[type=submit]")
+    expect(page.locator("section[data-screen=board]")).to_be_visible()
+    expect(page.locator("#new-password-field")).to_be_hidden()

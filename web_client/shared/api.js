@@ -82,8 +82,11 @@ export async function api(method, path, body = undefined, { asDevice = false } =
 }
 
 // Admins and supervisors add the code of their authenticator (otp) once the server asks.
-export async function signIn(username, password, otp = undefined) {
-  const body = otp === undefined ? { username, password } : { username, password, otp };
+// A one-time password is replaced at the first sign-in (new_password) once the server asks.
+export async function signIn(username, password, otp = undefined, newPassword = undefined) {
+  const body = { username, password };
+  if (otp !== undefined) body.otp = otp;
+  if (newPassword !== undefined) body.new_password = newPassword;
   const session = await api("POST", "/api/session", body);
   csrfToken = session.csrf_token;
   sessionStorage.setItem("majlis.csrf", csrfToken);

@@ -44,21 +44,38 @@ export function wireEnrollment(onDone) {
 }
 
 const SECOND_FACTOR_ASKED = new Set(["otp_required", "otp_invalid", "otp_enrollment_required"]);
+const NEW_PASSWORD_ASKED = new Set(["password_change_required", "weak_password"]);
 
 export function wireSignIn(onDone) {
   $("signin-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     $("signin-error").textContent = "";
     const otp = $("otp-field").hidden ? undefined : $("otp").value.trim();
+    const newPassword = $("new-password-field").hidden ? undefined : $("new-password").value;
     try {
-      const session = await signIn($("username").value, $("password").value, otp);
+      const session = await signIn($("username").value, $("password").value, otp, newPassword);
       showSecondFactor(null);
+      showNewPassword(false);
       onDone(session);
     } catch (error) {
+      if (NEW_PASSWORD_ASKED.has(error.code)) showNewPassword(true);
       if (SECOND_FACTOR_ASKED.has(error.code)) showSecondFactor(error);
       $("signin-error").textContent = error.text;
     }
   });
+}
+
+// The new-password field while the account still holds a one-time password (kept, with what
+// she typed, until the sign-in succeeds: a weak choice is refused and she tries another).
+function showNewPassword(asked) {
+  const field = $("new-password-field");
+  if (asked && field.hidden) {
+    field.hidden = false;
+    $("new-password").focus();
+  } else if (!asked) {
+    field.hidden = true;
+    $("new-password").value = "";
+  }
 }
 
 // The code field when the server asks for it, with the key (text and QR code) to add to an
