@@ -70,20 +70,15 @@ class AccessLogger(AbstractAccessLogger):
 class MalformedHttpRequests(logging.Filter):
     """aiohttp logs a request its parser refuses (a header over 8 KiB, ``HTTP/9.Z``, a bad
     chunk size, …) at ERROR with a traceback, and anyone can send one: such a record becomes
-    one warning line naming the client and the problem. The client still gets aiohttp's 400."""
+    one warning line naming the problem (not the client's address). The client still gets
+    aiohttp's 400."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         error = record.exc_info[1] if record.exc_info else None
         if isinstance(error, HttpProcessingError):
             record.levelno, record.levelname = logging.WARNING, "WARNING"
-            remote = record.args[0] if isinstance(record.args, tuple) and record.args else "?"
-            record.msg, record.args = (
-                "malformed HTTP request from %s: %s",
-                (
-                    remote,
-                    type(error).__name__,
-                ),
-            )
+            # No client address: like the access log, the log names no one who called.
+            record.msg, record.args = "malformed HTTP request refused: %s", (type(error).__name__,)
             record.exc_info, record.exc_text = None, None
         return True
 

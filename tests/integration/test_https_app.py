@@ -194,4 +194,5 @@ async def test_a_malformed_http_request_is_a_400_and_one_warning_line_not_a_trac
     assert b" 400 Bad Request\r\n" in answer.split(b"\r\n", 1)[0] + b"\r\n", answer[:80]
     from_aiohttp = [r for r in caplog.records if r.name == "aiohttp.server"]
     assert [(r.levelname, r.exc_info) for r in from_aiohttp] == [("WARNING", None)]
-    assert from_aiohttp[0].getMessage().startswith("malformed HTTP request from")
+    assert from_aiohttp[0].getMessage().startswith("malformed HTTP request refused: ")
+    assert "127.0.0.1" not in from_aiohttp[0].getMessage()  # no client address in the log
