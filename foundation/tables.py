@@ -38,6 +38,10 @@ centres = Table(
     Column("name_ar", String(200), nullable=False),
     Column("name_en", String(200), nullable=False),
     Column("created_at", UtcDateTime(), nullable=False),
+    # Migration 0014: the city, and the local opening hours ("HH:MM", Asia/Riyadh).
+    Column("city", String(100), nullable=False, default=""),
+    Column("opens_at", String(5), nullable=False, default="08:00"),
+    Column("closes_at", String(5), nullable=False, default="16:00"),
 )
 
 devices = Table(
@@ -49,6 +53,10 @@ devices = Table(
     Column("label", String(64), nullable=False),
     Column("in_service", Boolean, nullable=False, default=True),
     Column("created_at", UtcDateTime(), nullable=False),
+    # Migration 0014: why a device is out of service and when it is expected back (NULL when
+    # in service, or when nobody knows).
+    Column("out_of_service_reason", String(200), nullable=True),
+    Column("expected_back_at", UtcDateTime(), nullable=True),
     CheckConstraint("kind IN ('booth', 'office')", name="kind"),
     UniqueConstraint("centre_id", "label", name="uq_devices_centre_label"),
 )
@@ -76,3 +84,21 @@ staff_centres = Table(
     Column("account_id", Integer, ForeignKey("staff_accounts.id"), primary_key=True),
     Column("centre_code", String(32), ForeignKey("centres.code"), primary_key=True),
 )
+
+
+def _reference_table(name: str) -> Table:
+    """A list an administrator edits (migration 0014): a stable code, its labels, active."""
+    return Table(
+        name,
+        metadata,
+        Column("id", Integer, primary_key=True),
+        Column("code", String(64), nullable=False, unique=True),
+        Column("label_ar", String(200), nullable=False),
+        Column("label_en", String(200), nullable=False),
+        Column("active", Boolean, nullable=False, default=True),
+        Column("created_at", UtcDateTime(), nullable=False),
+    )
+
+
+request_categories = _reference_table("request_categories")
+departments = _reference_table("departments")
