@@ -31,6 +31,14 @@ class Permission(StrEnum):
     OUTCOME_WRITE = "request.outcome"  # the office records an audience's outcome
     # Tracking numbers and request ids in schedules and queues (a supervisor sees neither).
     REQUEST_IDENTITY = "request.identity"
+    # Issue 13, administration. The lists the apps offer (centres, booths, office terminals,
+    # categories, departments): every signed-in staff member, never anonymous callers.
+    REFERENCE_READ = "reference.read"
+    REFERENCE_MANAGE = "reference.manage"  # centres, categories, departments: add and edit
+    STAFF_MANAGE = "staff.manage"  # staff accounts and their sessions
+    # A booth out of service and back, and moving the appointments it affects: the centre's
+    # coordinators (the booth breaks during their day) and administrators.
+    DEVICE_SERVICE = "device.service"
 
 
 _COORDINATION = frozenset(
@@ -44,6 +52,8 @@ _COORDINATION = frozenset(
         Permission.STATISTICS_READ,
         Permission.ALERT_HANDLE,
         Permission.REQUEST_IDENTITY,
+        Permission.REFERENCE_READ,
+        Permission.DEVICE_SERVICE,
     }
 )
 
@@ -64,6 +74,7 @@ PERMISSIONS: dict[str, frozenset[Permission]] = {
             Permission.REQUEST_IDENTITY,
             Permission.DEVICE_SELF,
             Permission.SIGNED_IN,
+            Permission.REFERENCE_READ,
         }
     ),
     # Coordinators run the requests and bookings and watch every booth's state and
@@ -78,10 +89,20 @@ PERMISSIONS: dict[str, frozenset[Permission]] = {
             Permission.SCHEDULE_READ,
             Permission.STATISTICS_READ,
             Permission.SIGNED_IN,
+            Permission.REFERENCE_READ,
         }
     ),
-    # Devices and accounts (with the security work); no request content.
-    "admin": frozenset({Permission.SIGNED_IN, Permission.DEVICE_MANAGE}),
+    # Devices, accounts and reference data; no request content.
+    "admin": frozenset(
+        {
+            Permission.SIGNED_IN,
+            Permission.DEVICE_MANAGE,
+            Permission.DEVICE_SERVICE,
+            Permission.REFERENCE_READ,
+            Permission.REFERENCE_MANAGE,
+            Permission.STAFF_MANAGE,
+        }
+    ),
 }
 
 
