@@ -51,6 +51,7 @@ class World:
     referral_id: int
     alert_id: int
     spare_device_id: int  # an admin may revoke it; nobody uses it
+    service_booth_id: int  # riyadh/booth-2: out of service and back in the rows that follow
 
 
 @dataclass
@@ -120,6 +121,10 @@ CALLS: dict[str, Call] = {
         f"/api/appointments/{w.movable_id}/reschedule",
         {"slot_id": w.free_slot_id, "booth": "riyadh/booth-1"},
     ),
+    "POST /api/appointments/{id}/move": lambda w: (
+        f"/api/appointments/{w.movable_id}/move",
+        {"booth": "riyadh/booth-1"},
+    ),
     "POST /api/appointments/{id}/cancel": lambda w: (
         f"/api/appointments/{w.appointment_id}/cancel",
         {},
@@ -155,6 +160,18 @@ CALLS: dict[str, Call] = {
         {},
     ),
     "POST /api/devices/{id}/revoke": lambda w: (f"/api/devices/{w.spare_device_id}/revoke", {}),
+    "POST /api/devices/{id}/out-of-service": lambda w: (
+        f"/api/devices/{w.service_booth_id}/out-of-service",
+        {"reason": "الشاشة لا تعمل"},
+    ),
+    "GET /api/devices/{id}/affected": lambda w: (
+        f"/api/devices/{w.service_booth_id}/affected",
+        None,
+    ),
+    "POST /api/devices/{id}/in-service": lambda w: (
+        f"/api/devices/{w.service_booth_id}/in-service",
+        {},
+    ),
     "POST /api/devices/enroll": lambda w: ("/api/devices/enroll", {"code": "ABCDE-FGHJK"}),
     "GET /api/device": lambda w: ("/api/device", None),
     "POST /api/device/join-token": lambda w: ("/api/device/join-token", {}),
@@ -263,6 +280,7 @@ async def build_world(live: LiveServer, coordinator: Client, admin: Client) -> W
     alert = await live.app[DEVICES].raise_alert("riyadh/booth-1", None, "help", live.clock.now())
     devices = await _ok(admin, "GET", "/api/devices")
     spare = next(d["id"] for d in devices["devices"] if d["name"] == "jeddah/booth-2")
+    service_booth = next(d["id"] for d in devices["devices"] if d["name"] == "riyadh/booth-2")
     details = await _ok(coordinator, "GET", f"/api/requests/{other_booking['id']}")
     return World(
         request_id=int(other_booking["id"]),
@@ -276,6 +294,7 @@ async def build_world(live: LiveServer, coordinator: Client, admin: Client) -> W
         referral_id=int(referral["referral"]),
         alert_id=alert,
         spare_device_id=int(spare),
+        service_booth_id=int(service_booth),
     )
 
 
