@@ -105,13 +105,13 @@ class ReferenceData:
         self._engine = engine
 
     async def snapshot(self, *, scope: CentreScope) -> Reference:
-        """The centres ``scope`` covers, the active categories and departments (in the order
-        they were made), every office terminal."""
+        """The centres ``scope`` covers, the active categories and departments, every office
+        terminal; each list in the order its entries were made."""
         terminals = (
             select(devices.c.label, centres.c.code)
             .select_from(devices.outerjoin(centres, centres.c.id == devices.c.centre_id))
             .where(devices.c.kind == "office")
-            .order_by(centres.c.code, devices.c.label)
+            .order_by(devices.c.id)  # the order they were made, on every database
         )
         async with self._engine.connect() as connection:
             centre_rows = await connection.execute(
