@@ -1,6 +1,7 @@
 """The coordinators' desk in Chromium: a national ID already registered is shown as such and
 her contact changes only by the explicit update the desk offers; a seated applicant is
-checked out of her booth with the button next to her appointment."""
+checked out of her booth with the button next to her appointment; the intake's centres and
+categories are the database's, labelled in the page's language."""
 
 from __future__ import annotations
 
@@ -143,3 +144,35 @@ def test_a_supervisor_sees_no_intake_or_search_and_anyone_signs_out_with_one_pre
     expect(desk.locator("section[data-screen=signin]")).to_be_visible()
     status = desk.evaluate("fetch('/api/session').then((answer) => answer.status)")
     assert status == 401
+
+
+def test_the_intake_offers_her_centres_and_the_categories_in_the_language_of_the_page(
+    browser: Browser, contexts: list[BrowserContext], server: Server
+) -> None:
+    admin = server.client().sign_in("admin")
+    widows = {"code": "widows_support", "label_ar": "دعم الأرامل", "label_en": "Support for widows"}
+    status, added = admin.call("POST", "/api/admin/categories", widows)
+    assert status == 201, added
+    desk = desk_signed_in(browser, contexts, server)
+    desk.click("[data-tab=intake]")
+    expect(desk.locator("#centre option")).to_have_text(["مركز الرياض النسائي"])  # hers only
+    expect(desk.locator("#category option").last).to_have_text(widows["label_ar"])
+    desk.select_option("#category", widows["code"])
+
+    desk.click("[data-language-switch]")
+    expect(desk.locator("#centre option")).to_have_text(["Riyadh women's centre"])
+    expect(desk.locator("#category option:checked")).to_have_text(widows["label_en"])  # kept
+    for field, value in {
+        "full_name": "سارة علي الشهري",
+        "national_id": "1020304067",
+        "phone": "0507778899",
+        "text": "أطلب دعماً شهرياً.",
+    }.items():
+        desk.fill(f"#{field}", value)
+    desk.click("#intake-form button[type=submit]")
+    expect(desk.locator("#req-category")).to_have_text(widows["label_en"])
+    expect(desk.locator("#req-centre")).to_have_text("Riyadh women's centre")
+
+    desk.click("[data-language-switch]")
+    expect(desk.locator("#req-category")).to_have_text(widows["label_ar"])
+    expect(desk.locator("#req-centre")).to_have_text("مركز الرياض النسائي")

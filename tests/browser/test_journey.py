@@ -15,6 +15,7 @@ import pytest
 import socketio
 from playwright.sync_api import Browser, BrowserContext, Page, WebSocket, expect
 
+from majlis.demo import DEMO_DEPARTMENTS
 from tests.browser.conftest import Server, enroll, new_page, sign_in
 from tests.browser.screens import check_screen
 
@@ -165,6 +166,9 @@ def test_the_whole_journey(
     expect(booth.locator("#tracking-number")).to_have_text(tracking)
     check_screen(booth, "booth-9-thank-you")
     check_screen(office, "office-5-outcome")
+    # The departments she may refer to are the database's, labelled in Arabic (majlis.demo).
+    departments = office.locator("#department option")
+    expect(departments).to_have_text([label_ar for _, label_ar, _ in DEMO_DEPARTMENTS])
     booth.clock.fast_forward("01:31")  # the after screen's 90 s: the next woman may sit down
     expect(booth.locator("section[data-screen=idle]")).to_be_visible()
     applicant_forgotten(booth, NOURA, tracking)

@@ -70,7 +70,8 @@ async def test_each_sms_goes_out_exactly_once_across_crashes(
         MAJLIS_SMS_GATEWAY_URL=gateway.url,
         MAJLIS_SMS_GATEWAY_API_KEY=API_KEY,
     )
-    assert (await asyncio.to_thread(run, ["init"], env)).returncode == 0
+    # The demo's centres and categories: the registration names riyadh and housing.
+    assert (await asyncio.to_thread(run, ["init", "--demo"], env)).returncode == 0
 
     # 1. Killed right after the commit: the SMS exists, pending, and nothing was sent.
     script = REGISTER_THEN_DIE.replace("{national_id}", "1000000008")

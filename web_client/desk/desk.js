@@ -6,6 +6,9 @@ import { api, signOut, whoAmI } from "/static/shared/api.js";
 import { $, screens, element, wireSignIn } from "/static/shared/page.js";
 import { centreMoment, centreToday } from "/static/shared/centre_time.js";
 import { wireOutages, serviceCell, actionsCell, reloadAffected } from "/static/desk/outages.js";
+import {
+  loadReference, centreName, categoryLabel, fillSelect, centreChoices, categoryChoices, officeChoices,
+} from "/static/shared/reference.js";
 import { io } from "/vendor/socket.io.esm.min.js";
 
 const show = screens();
@@ -20,6 +23,7 @@ let bookingFor = null;     // a request chosen for booking in the calendar
 let rescheduling = null;   // an affected appointment (of a booth out of service) to move in time
 let booths = [];
 let mayService = false;    // sets booths of her centres out of service and back
+let found = [];             // the last search's results
 
 function go(name) {
   screen = name;
@@ -54,22 +58,25 @@ async function start() {
   }
   $("who").textContent = session.display_name;
   mayService = session.role === "coordinator";
-  offerServedCentres(session);
+  let problem = null;
+  await loadReference().catch((error) => { problem = error; });
+  fillLists();
   // A supervisor oversees: no applicant's request or identity, so no intake and no search.
   for (const tab of document.querySelectorAll("[data-needs-requests]")) {
     tab.hidden = session.role !== "coordinator";
   }
   $("tabs").hidden = false;
   go("board");
+  if (problem) failed("page-error")(problem);
   listen();
 }
 
-// A request is registered for one of her own centres only (the server refuses any other).
-function offerServedCentres(session) {
-  if (session.all_centres) return;
-  for (const option of [...$("centre").options]) {
-    if (!session.centres.includes(option.value)) option.remove();
-  }
+// The lists come from the reference data: the centres she serves (a request is registered for
+// one of her own centres only), the categories offered today, the office terminals.
+function fillLists() {
+  fillSelect($("centre"), centreChoices());
+  fillSelect($("category"), categoryChoices());
+  fillSelect($("sitting-office"), officeChoices());
 }
 
 // Alerts and room changes are pushed on /desk (the session cookie travels with the
@@ -143,7 +150,7 @@ wireOutages({
 
 function boothName(device) {
   const [centre, booth] = device.split("/");
-  return `${label("centre", centre)} · ${t("office.queue.booth", { n: (booth || "").replace("booth-", "") })}`;
+  return `${centreName(centre)} · ${t("office.queue.booth", { n: (booth || "").replace("booth-", "") })}`;
 }
 
 // -- intake ---------------------------------------------------------------------------------------
@@ -216,23 +223,28 @@ $("search-form").addEventListener("submit", async (event) => {
   event.preventDefault();
   const q = $("search-q").value.trim();
   if (!q) return;
+  $("search-results").replaceChildren();
+  try {
+    found = (await api("GET", `/api/requests?q=${encodeURIComponent(q)}`)).requests;
+  } catch (error) {
+    return failed("page-error")(error);
+  }
+  $("search-empty").hidden = found.length > 0;
+  renderFound();
+});
+
+function renderFound() {
   const results = $("search-results");
   results.replaceChildren();
-  try {
-    const found = (await api("GET", `/api/requests?q=${encodeURIComponent(q)}`)).requests;
-    $("search-empty").hidden = found.length > 0;
-    for (const request of found) {
-      const open = element("button", {
-        text: `${request.tracking_number} · ${label("category", request.category)} · ${t(`status.${request.status}`)}`,
-        attrs: { type: "button" },
-      });
-      open.addEventListener("click", () => openRequest(request.id));
-      results.append(element("li", {}, [open]));
-    }
-  } catch (error) {
-    failed("page-error")(error);
+  for (const request of found) {
+    const open = element("button", {
+      text: `${request.tracking_number} · ${categoryLabel(request.category)} · ${t(`status.${request.status}`)}`,
+      attrs: { type: "button" },
+    });
+    open.addEventListener("click", () => openRequest(request.id));
+    results.append(element("li", {}, [open]));
   }
-});
+}
 
 async function openRequest(id) {
   let details, appointments;
@@ -250,8 +262,7 @@ async function openRequest(id) {
   $("req-tracking").textContent = `${tracking.slice(0, 4)} ${tracking.slice(4, 8)} ${tracking.slice(8)}`;
   $("req-status").textContent = t(`status.${details.status}`);
   $("req-status").dataset.status = details.status;
-  $("req-centre").textContent = label("centre", details.centre);
-  $("req-category").textContent = label("category", details.category);
+  renderRequestLabels();
   $("req-text").textContent = details.versions.at(-1).text;
   const history = $("req-history");
   history.replaceChildren();
@@ -270,6 +281,12 @@ async function openRequest(id) {
     ]));
   }
   renderAppointments(appointments.appointments);
+}
+
+function renderRequestLabels() {
+  if (!current) return;
+  $("req-centre").textContent = centreName(current.centre);
+  $("req-category").textContent = categoryLabel(current.category);
 }
 
 function renderAppointments(list) {
@@ -472,6 +489,11 @@ function barChart(box, rows) {
 }
 
 await ready;
-onLanguageChange(() => go(screen));
+onLanguageChange(() => {
+  fillLists();
+  renderFound();
+  renderRequestLabels();
+  go(screen);
+});
 start();
 setInterval(refreshBoard, 5000);

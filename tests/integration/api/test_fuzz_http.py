@@ -60,6 +60,9 @@ WATCHED_TABLES = (
     "device_heartbeats",
     "alerts",
     "room_events",
+    "centres",
+    "request_categories",
+    "departments",
 )
 
 path_ids = st.one_of(
@@ -100,6 +103,12 @@ bodies = st.one_of(
                 "department",
                 "due_on",
                 "starts_at",
+                "centre",
+                "category",
+                "name_ar",
+                "label_en",
+                "opens_at",
+                "active",
             ]
         ),
         json_values,
@@ -278,7 +287,7 @@ def any_route_with_any_input_gets_a_typed_answer_and_refusals_change_nothing(
     content_type: str | None,
 ) -> None:
     world = http_world
-    path = route.path.replace("{id}", ids[0] or "1")
+    path = route.path.replace("{id}", ids[0] or "1").replace("{code}", ids[1] or "riyadh")
     url = world.live.base_url + path
     if query:
         url += "?" + "&".join(f"{k}={quote(v, safe='')}" for k, v in query.items())
