@@ -9,7 +9,11 @@ pytest_plugins = ["pytester"]
 CONFTEST = Path(__file__).parents[2] / "conftest.py"
 
 
-def test_a_test_that_blocks_the_event_loop_fails(pytester: pytest.Pytester) -> None:
+def test_a_test_that_blocks_the_event_loop_fails(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The suite's conftest imports the project's test helpers (tests.fakes …).
+    monkeypatch.setenv("PYTHONPATH", str(CONFTEST.parents[1]))
     pytester.makeconftest(CONFTEST.read_text())
     pytester.makepyfile(
         """
