@@ -4,7 +4,16 @@ generated from it), ``api.edge`` is what every route goes through."""
 
 from __future__ import annotations
 
-from api import device_self, devices, office, reports, requests, scheduling, sessions
+from api import (
+    device_self,
+    devices,
+    office,
+    reports,
+    requests,
+    scheduling,
+    sessions,
+    staff_admin,
+)
 from api.edge import Route
 
 ROUTES: tuple[Route, ...] = (
@@ -15,5 +24,6 @@ ROUTES: tuple[Route, ...] = (
     *devices.ROUTES,
     *device_self.ROUTES,
     *sessions.ROUTES,
+    *staff_admin.ROUTES,
 )
 PUBLIC_ROUTES = frozenset((r.method, r.path) for r in ROUTES if r.permission is None)
