@@ -8,6 +8,7 @@ from api import (
     device_self,
     devices,
     office,
+    reference,
     reports,
     requests,
     scheduling,
@@ -24,6 +25,7 @@ ROUTES: tuple[Route, ...] = (
     *devices.ROUTES,
     *device_self.ROUTES,
     *sessions.ROUTES,
+    *reference.ROUTES,
     *staff_admin.ROUTES,
 )
 PUBLIC_ROUTES = frozenset((r.method, r.path) for r in ROUTES if r.permission is None)

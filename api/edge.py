@@ -53,6 +53,8 @@ from devices.registry import DeviceRegistry
 from devices.service import CREDENTIAL_PREFIX, DeviceService
 from foundation.clock import Clock
 from limits import SlidingWindow
+from reference.errors import DuplicateCode, ReferenceDataError, UnknownEntry
+from reference.service import ReferenceData
 from reports.statistics import StatisticsReport
 from rooms.callers import (
     CALLER_KIND_OF,
@@ -111,6 +113,7 @@ class ApiServices:
     device_proofs: DeviceProofs  # each device call proves its key; nonces remembered here
     casework_views: CaseworkViews
     rooms: RoomService
+    reference: ReferenceData
     enrollment_attempts: SlidingWindow  # per client address: one-time codes cannot be guessed
     dev_mode: bool  # MAJLIS_DEV: the signed dev terminal tokens are accepted too
 
@@ -175,6 +178,9 @@ STATUS_OF_ERROR: Sequence[tuple[type[TypedError], int]] = (
     (UnreadableData, 409),
     (CaseworkError, 422),
     (UnknownOfficeTerminal, 422),
+    (UnknownEntry, 404),
+    (DuplicateCode, 409),
+    (ReferenceDataError, 422),  # unknown_centre, unknown_category, unknown_department, hours
     (SchedulingError, 409),
     (RoomError, 409),
 )

@@ -7,10 +7,20 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Annotated, Final, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from casework.lifecycle import RequestStatus
 from devices.service import SCREENS
+from reference.hours import HH_MM
 
 MAX_ID: Final = 2**63 - 1  # a BIGINT (SQLite, PostgreSQL); one more overflows the driver
 # Moments and days the service accepts: far enough either side of any real sitting, and far
@@ -177,7 +187,58 @@ class Outcome(Body):
     note: str = Field(default="", max_length=1000)
 
 
-CentreCode = Annotated[str, Field(min_length=1, max_length=32)]
+# -- reference data (administrators) ---------------------------------------------------------------
+
+# Codes are what requests, referrals and device names store: lowercase ASCII, never changed.
+CentreCode = Annotated[str, Field(pattern=r"^[a-z0-9_-]{1,32}$")]
+EntryCode = Annotated[str, Field(pattern=r"^[a-z0-9_-]{1,64}$")]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+City = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+WallClock = Annotated[str, Field(pattern=f"^{HH_MM.pattern}$")]  # "HH:MM", the centre's time
+
+
+class NewCentre(Body):
+    code: CentreCode
+    name_ar: Name
+    name_en: Name
+    city: City
+    opens_at: WallClock
+    closes_at: WallClock
+
+
+class _Change(Body):
+    @model_validator(mode="after")
+    def _changes_something(self) -> _Change:
+        if all(getattr(self, name) is None for name in type(self).model_fields):
+            raise ValueError("nothing to change")
+        return self
+
+
+class CentrePatch(_Change):
+    """Any of a centre's fields but its code; opening hours still open before they close."""
+
+    name_ar: Name | None = None
+    name_en: Name | None = None
+    city: City | None = None
+    opens_at: WallClock | None = None
+    closes_at: WallClock | None = None
+
+
+class NewEntry(Body):
+    """A request category or a department."""
+
+    code: EntryCode
+    label_ar: Name
+    label_en: Name
+
+
+class EntryPatch(_Change):
+    label_ar: Name | None = None
+    label_en: Name | None = None
+    active: bool | None = Field(default=None, strict=True)
+
+
+# -- staff accounts and devices (administrators) -------------------------------------------------
 
 
 class NewStaff(Body):

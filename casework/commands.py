@@ -26,7 +26,6 @@ from casework.errors import (
     InvalidRequestText,
     InvalidTrackingNumber,
     TooManyLookups,
-    UnknownDepartment,
     UnknownRequest,
 )
 from casework.history import change_status_in, load_request_in, note_in_history, record_history
@@ -49,6 +48,8 @@ from casework.tables import (
 from casework.tracking import TrackingNumbers, format_tracking_number, parse_tracking_number
 from foundation.scope import CentreScope
 from limits import SlidingWindow
+from reference.checks import require_category_in, require_centre_in, require_department_in
+from reference.errors import UnknownDepartment
 
 TEXT_LIMIT = 5000
 
@@ -120,10 +121,8 @@ class CaseworkCommands:
         tracking: TrackingNumbers,
         limiter: StatusLookupLimiter,
         cipher: PiiCipher,
-        departments: frozenset[str] = frozenset(),
     ) -> None:
         self._cipher = cipher
-        self._departments = departments
         self._engine = engine
         self._tracking = tracking
         self._limiter = limiter
@@ -141,6 +140,8 @@ class CaseworkCommands:
         )
         text = _checked_text(form.text)
         async with self._engine.begin() as connection:
+            await require_centre_in(connection, form.centre)
+            await require_category_in(connection, form.category)
             applicant_id, contact = await applicant_for_registration(
                 connection, self._cipher, national_id, submitted, now, scope
             )
@@ -312,14 +313,6 @@ class CaseworkCommands:
             await self._add_version(connection, request_id, int(version) + 1, cleaned, author, now)
             return int(version) + 1
 
-    def check_department(self, department: str | None) -> str:
-        """The department a referral goes to, if it is one of the configured ones."""
-        if department is None:
-            raise UnknownDepartment("a referral names a department")
-        if department not in self._departments:
-            raise UnknownDepartment(department[:64])
-        return department
-
     async def refer(
         self,
         request_id: int,
@@ -331,7 +324,6 @@ class CaseworkCommands:
         *,
         scope: CentreScope,
     ) -> int:
-        self.check_department(department)
         async with self._engine.begin() as connection:
             await load_request_in(connection, request_id, scope)
             return await self.refer_in(connection, request_id, department, due_on, note, actor, now)
@@ -340,14 +332,17 @@ class CaseworkCommands:
         self,
         connection: AsyncConnection,
         request_id: int,
-        department: str,
+        department: str | None,
         due_on: date,
         note: str,
         actor: str,
         now: datetime,
     ) -> int:
-        """Refer the request inside the caller's transaction; returns the referral's id."""
-        self.check_department(department)
+        """Refer the request inside the caller's transaction to a department that takes
+        referrals; returns the referral's id."""
+        if department is None:
+            raise UnknownDepartment("a referral names a department")
+        await require_department_in(connection, department)
         await self.change_status_in(connection, request_id, RequestStatus.REFERRED, actor, now)
         return await insert_sealed(
             connection,

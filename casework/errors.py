@@ -51,11 +51,6 @@ class InvalidName(CaseworkError):
     message_key = "errors.desk.invalid_name"
 
 
-class UnknownDepartment(CaseworkError):
-    code = "unknown_department"
-    message_key = "errors.desk.unknown_department"
-
-
 class ApplicantExists(CaseworkError):
     """A registration gave a known national ID with another name or phone: her contact details
     change only through an explicit update of her contact, never by registering."""

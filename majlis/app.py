@@ -59,6 +59,7 @@ from majlis.settings import Settings
 from majlis.web_pages import add_web_client_routes
 from media.config import MediaConfig
 from media.server import MediaServer
+from reference.service import ReferenceData
 from reports.statistics import StatisticsReport
 from rooms.callers import Caller
 from rooms.service import RoomChange, RoomService
@@ -211,7 +212,6 @@ async def _casework_context(app: web.Application) -> AsyncIterator[None]:
         await asyncio.to_thread(tracking_numbers, settings),
         StatusLookupLimiter(),
         app[PII],
-        frozenset(settings.departments),
     )
     app[CASEWORK_VIEWS] = CaseworkViews(engine, app[PII])
     yield
@@ -249,6 +249,7 @@ async def _api_context(app: web.Application) -> AsyncIterator[None]:
         device_proofs=DeviceProofs(),
         casework_views=app[CASEWORK_VIEWS],
         rooms=app[ROOMS],
+        reference=ReferenceData(engine),
         enrollment_attempts=SlidingWindow(limit=10, window_s=60.0),
         dev_mode=app[SETTINGS].dev,
     )

@@ -1,7 +1,8 @@
-"""Demo data for the embedded set-up: two centres with two booths each, an office terminal,
-and one staff account per role (two coordinators). Passwords are random and shown once; the
-admin and the supervisor get fixed, published TOTP keys (``DEMO_OTP_SECRETS``) so the demo
-starts in two commands — a real installation resets them (``majlis staff reset-otp``).
+"""Demo data for the embedded set-up: two centres with two booths each, an office terminal, the
+request categories and the departments an office refers to, and one staff account per role (two
+coordinators). Passwords are random and shown once; the admin and the supervisor get fixed,
+published TOTP keys (``DEMO_OTP_SECRETS``) so the demo starts in two commands — a real
+installation resets them (``majlis staff reset-otp``).
 
 Each account serves the centres it is given here: coordinator1 Riyadh, coordinator2 Jeddah;
 the supervisor and the minister's office serve every centre, by explicit choice; the
@@ -19,13 +20,38 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from accounts.second_factor import SecondFactors
-from foundation.tables import centres, devices, staff_accounts, staff_centres
+from foundation.tables import (
+    centres,
+    departments,
+    devices,
+    request_categories,
+    staff_accounts,
+    staff_centres,
+)
 from rooms.service import RoomService
 from rooms.store import Seats
 
-DEMO_CENTRES = (
-    ("riyadh", "مركز الرياض النسائي", "Riyadh women's centre"),
-    ("jeddah", "مركز جدة النسائي", "Jeddah women's centre"),
+DEMO_CENTRES = (  # code, Arabic and English names, city, opening hours (local time)
+    ("riyadh", "مركز الرياض النسائي", "Riyadh women's centre", "الرياض", "08:00", "16:00"),
+    ("jeddah", "مركز جدة النسائي", "Jeddah women's centre", "جدة", "08:30", "15:30"),
+)
+DEMO_CATEGORIES = (  # code, Arabic and English labels
+    ("housing", "الإسكان", "Housing"),
+    ("social_support", "الدعم الاجتماعي", "Social support"),
+    ("employment", "التوظيف", "Employment"),
+    ("health", "الصحة", "Health"),
+    ("education", "التعليم", "Education"),
+    ("legal", "الشؤون القانونية", "Legal"),
+    ("other", "أخرى", "Other"),
+)
+DEMO_DEPARTMENTS = (  # the departments an office refers a request to
+    ("housing", "الإسكان", "Housing"),
+    ("social_security", "الضمان الاجتماعي", "Social security"),
+    ("health", "الصحة", "Health"),
+    ("education", "التعليم", "Education"),
+    ("labour", "الموارد البشرية", "Labour"),
+    ("justice", "العدل", "Justice"),
+    ("municipal", "الشؤون البلدية", "Municipal services"),
 )
 BOOTHS_PER_CENTRE = 2
 DEMO_BOOTH_DEVICE = "riyadh/booth-1"
@@ -86,11 +112,30 @@ async def seed_demo(
     hashes = await asyncio.to_thread(lambda: [hasher.hash(s.password) for s in sign_ins])
 
     async with engine.begin() as connection:
-        for code, name_ar, name_en in DEMO_CENTRES:
+        for table, entries in (
+            (request_categories, DEMO_CATEGORIES),
+            (departments, DEMO_DEPARTMENTS),
+        ):
+            await connection.execute(
+                insert(table),
+                [
+                    {"code": c, "label_ar": ar, "label_en": en, "active": True, "created_at": now}
+                    for c, ar, en in entries
+                ],
+            )
+        for code, name_ar, name_en, city, opens_at, closes_at in DEMO_CENTRES:
             centre_id = (
                 await connection.execute(
                     insert(centres)
-                    .values(code=code, name_ar=name_ar, name_en=name_en, created_at=now)
+                    .values(
+                        code=code,
+                        name_ar=name_ar,
+                        name_en=name_en,
+                        city=city,
+                        opens_at=opens_at,
+                        closes_at=closes_at,
+                        created_at=now,
+                    )
                     .returning(centres.c.id)
                 )
             ).scalar_one()

@@ -144,18 +144,6 @@ class Settings(BaseSettings):
     sms_dispatch_s: float = Field(
         default=2.0, gt=0, description="How often the SMS outbox is sent."
     )
-    departments: Annotated[list[str], NoDecode] = Field(
-        default_factory=lambda: [
-            "housing",
-            "social_security",
-            "health",
-            "education",
-            "labour",
-            "justice",
-            "municipal",
-        ],
-        description="Departments a request can be referred to (comma-separated codes).",
-    )
     sign_in_max_failures: int = Field(
         default=5,
         ge=1,
@@ -192,7 +180,6 @@ class Settings(BaseSettings):
     @field_validator(
         "tls_hostnames",
         "media_host_addresses",
-        "departments",
         "turn_urls",
         "allowed_origins",
         mode="before",

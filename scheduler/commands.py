@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -20,7 +20,7 @@ from casework.pii import PiiCipher
 from casework.sms import SmsKind
 from foundation.scope import CentreScope
 from foundation.serial_transactions import serial_engine
-from foundation.tables import devices
+from reference.checks import is_office_terminal_in
 from scheduler.appointment_rooms import RoomPort, ensure_room, room_id_for
 from scheduler.appointments import (
     Appointment,
@@ -65,7 +65,7 @@ class SchedulerCommands:
         starts_at, ends_at = starts_at.astimezone(UTC), ends_at.astimezone(UTC)
         cut = cut_slots(starts_at, ends_at, self._lengths.slot, self._lengths.buffer)
         async with self._engine.begin() as connection:
-            if not await _is_office_terminal(connection, office_device):
+            if not await is_office_terminal_in(connection, office_device):
                 raise UnknownOfficeTerminal("no office terminal of that name")
             sitting_id = (
                 await connection.execute(
@@ -296,15 +296,3 @@ async def _announce(
         when=appointment.starts_at,
         centre=appointment.centre,
     )
-
-
-async def _is_office_terminal(connection: AsyncConnection, name: str) -> bool:
-    """An office terminal has no centre: its name is its label (``office-1``)."""
-    found = await connection.execute(
-        select(devices.c.id).where(
-            devices.c.label == name,
-            devices.c.centre_id.is_(None),
-            devices.c.kind == "office",
-        )
-    )
-    return found.first() is not None

@@ -88,8 +88,7 @@ class AudienceOutcomes:
                 connection, request_id, RequestStatus.CLOSED, actor, now, note
             )
         elif outcome is OfficeOutcome.REFERRED:
-            to = self._desk.check_department(department)
             due = (now + REFERRAL_DUE).date()
-            await self._desk.refer_in(connection, request_id, to, due, note, actor, now)
+            await self._desk.refer_in(connection, request_id, department, due, note, actor, now)
         else:
             await self._desk.note_in(connection, request_id, actor, f"follow_up: {note}"[:500], now)

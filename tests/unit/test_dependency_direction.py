@@ -10,7 +10,7 @@ import pytest
 ROOT = Path(__file__).parents[2]
 # The packages with domain logic or edges; the supporting ones below them import none of these.
 DOMAIN = {"majlis", "api", "reports", "signaling", "scheduler", "casework", "rooms", "media"}
-SUPPORT = {"certs", "audit", "accounts", "devices", "typed_errors", "limits"}
+SUPPORT = {"certs", "audit", "accounts", "devices", "typed_errors", "limits", "reference"}
 FORBIDDEN = {
     # The bottom layer: clock, UTC column type, the foundation tables and the shared metadata.
     "foundation": DOMAIN | SUPPORT,
@@ -18,8 +18,10 @@ FORBIDDEN = {
     "typed_errors": DOMAIN | SUPPORT - {"typed_errors", "limits"},
     # Devices know only the database and the error base; signalling reaches them through a
     # protocol (signaling.dispatch.DevicePort, SeatProofPort), the API directly.
-    "devices": DOMAIN | {"accounts", "audit", "certs"},
+    "devices": DOMAIN | {"accounts", "audit", "certs", "reference"},
     "accounts": DOMAIN,
+    # Centres, categories, departments, office terminals: the database and the error base.
+    "reference": DOMAIN | SUPPORT - {"reference", "typed_errors"},
     "audit": DOMAIN,
     "certs": DOMAIN,
     "media": {"majlis", "api", "reports", "signaling", "scheduler", "casework", "rooms"},

@@ -5,6 +5,9 @@ import { t, label, ready, formatDate, formatTime, onLanguageChange } from "/stat
 import { api, signOut, whoAmI } from "/static/shared/api.js";
 import { $, screens, element, wireSignIn } from "/static/shared/page.js";
 import { centreMoment, centreToday } from "/static/shared/centre_time.js";
+import {
+  loadReference, centreName, categoryLabel, fillSelect, centreChoices, categoryChoices, officeChoices,
+} from "/static/shared/reference.js";
 import { io } from "/vendor/socket.io.esm.min.js";
 
 const show = screens();
@@ -17,6 +20,7 @@ let screen = "";
 let current = null;        // the request on the request page
 let bookingFor = null;     // a request chosen for booking in the calendar
 let booths = [];
+let found = [];             // the last search's results
 
 function go(name) {
   screen = name;
@@ -50,22 +54,25 @@ async function start() {
     return;
   }
   $("who").textContent = session.display_name;
-  offerServedCentres(session);
+  let problem = null;
+  await loadReference().catch((error) => { problem = error; });
+  fillLists();
   // A supervisor oversees: no applicant's request or identity, so no intake and no search.
   for (const tab of document.querySelectorAll("[data-needs-requests]")) {
     tab.hidden = session.role !== "coordinator";
   }
   $("tabs").hidden = false;
   go("board");
+  if (problem) failed("page-error")(problem);
   listen();
 }
 
-// A request is registered for one of her own centres only (the server refuses any other).
-function offerServedCentres(session) {
-  if (session.all_centres) return;
-  for (const option of [...$("centre").options]) {
-    if (!session.centres.includes(option.value)) option.remove();
-  }
+// The lists come from the reference data: the centres she serves (a request is registered for
+// one of her own centres only), the categories offered today, the office terminals.
+function fillLists() {
+  fillSelect($("centre"), centreChoices());
+  fillSelect($("category"), categoryChoices());
+  fillSelect($("sitting-office"), officeChoices());
 }
 
 // Alerts and room changes are pushed on /desk (the session cookie travels with the
@@ -125,7 +132,7 @@ async function refreshBoard() {
 
 function boothName(device) {
   const [centre, booth] = device.split("/");
-  return `${label("centre", centre)} · ${t("office.queue.booth", { n: (booth || "").replace("booth-", "") })}`;
+  return `${centreName(centre)} · ${t("office.queue.booth", { n: (booth || "").replace("booth-", "") })}`;
 }
 
 // -- intake ---------------------------------------------------------------------------------------
@@ -198,23 +205,28 @@ $("search-form").addEventListener("submit", async (event) => {
   event.preventDefault();
   const q = $("search-q").value.trim();
   if (!q) return;
+  $("search-results").replaceChildren();
+  try {
+    found = (await api("GET", `/api/requests?q=${encodeURIComponent(q)}`)).requests;
+  } catch (error) {
+    return failed("page-error")(error);
+  }
+  $("search-empty").hidden = found.length > 0;
+  renderFound();
+});
+
+function renderFound() {
   const results = $("search-results");
   results.replaceChildren();
-  try {
-    const found = (await api("GET", `/api/requests?q=${encodeURIComponent(q)}`)).requests;
-    $("search-empty").hidden = found.length > 0;
-    for (const request of found) {
-      const open = element("button", {
-        text: `${request.tracking_number} · ${label("category", request.category)} · ${t(`status.${request.status}`)}`,
-        attrs: { type: "button" },
-      });
-      open.addEventListener("click", () => openRequest(request.id));
-      results.append(element("li", {}, [open]));
-    }
-  } catch (error) {
-    failed("page-error")(error);
+  for (const request of found) {
+    const open = element("button", {
+      text: `${request.tracking_number} · ${categoryLabel(request.category)} · ${t(`status.${request.status}`)}`,
+      attrs: { type: "button" },
+    });
+    open.addEventListener("click", () => openRequest(request.id));
+    results.append(element("li", {}, [open]));
   }
-});
+}
 
 async function openRequest(id) {
   let details, appointments;
@@ -232,8 +244,7 @@ async function openRequest(id) {
   $("req-tracking").textContent = `${tracking.slice(0, 4)} ${tracking.slice(4, 8)} ${tracking.slice(8)}`;
   $("req-status").textContent = t(`status.${details.status}`);
   $("req-status").dataset.status = details.status;
-  $("req-centre").textContent = label("centre", details.centre);
-  $("req-category").textContent = label("category", details.category);
+  renderRequestLabels();
   $("req-text").textContent = details.versions.at(-1).text;
   const history = $("req-history");
   history.replaceChildren();
@@ -252,6 +263,12 @@ async function openRequest(id) {
     ]));
   }
   renderAppointments(appointments.appointments);
+}
+
+function renderRequestLabels() {
+  if (!current) return;
+  $("req-centre").textContent = centreName(current.centre);
+  $("req-category").textContent = categoryLabel(current.category);
 }
 
 function renderAppointments(list) {
@@ -334,10 +351,7 @@ async function refreshCalendar() {
     ? t("desk.calendar.booking_for", { tracking: bookingFor.tracking_number }) : t("desk.calendar.pick_request");
   try {
     if (booths.length === 0) booths = (await api("GET", "/api/board")).booths;
-    const select = $("booth-choice");
-    if (select.options.length === 0) {
-      for (const booth of booths) select.append(element("option", { text: boothName(booth.device), attrs: { value: booth.device } }));
-    }
+    fillSelect($("booth-choice"), booths.map((booth) => [booth.device, boothName(booth.device)]));
     const { sittings } = await api("GET", `/api/sittings?day_start=${encodeURIComponent(dayStart)}`);
     renderSittings(sittings);
   } catch (error) {
@@ -426,6 +440,11 @@ function barChart(box, rows) {
 }
 
 await ready;
-onLanguageChange(() => go(screen));
+onLanguageChange(() => {
+  fillLists();
+  renderFound();
+  renderRequestLabels();
+  go(screen);
+});
 start();
 setInterval(refreshBoard, 5000);

@@ -2,15 +2,17 @@
 // audience's controls and the outcome form. The office's data needs both the terminal's
 // credential and the signed-in member's session: every call here sends both.
 
-import { t, label, ready, formatDate, formatTime, onLanguageChange } from "/static/shared/i18n.js";
+import { t, ready, formatDate, formatTime, onLanguageChange } from "/static/shared/i18n.js";
 import { api, deviceIdentity, forgetDevice, whoAmI, DEVICE_REFUSALS } from "/static/shared/api.js";
 import { AudienceCall } from "/static/shared/call.js";
 import { $, screens, element, wireEnrollment, wireSignIn, clock, localMidnight } from "/static/shared/page.js";
+import { loadReference, centreName, categoryLabel, fillSelect, departmentChoices } from "/static/shared/reference.js";
 
 const show = screens();
 let screen = "";
 let queue = [];
 let selected = null;
+let brief = null;          // the selected audience's pre-brief
 let call = null;
 let localStream = null;
 let roomState = null;
@@ -29,6 +31,12 @@ async function start() {
   if (!session || session.role !== "office") return go("signin");
   $("who").textContent = `${session.display_name} · ${deviceIdentity().device}`;
   go("queue");
+  try {
+    await loadReference({ asDevice: true });
+  } catch (error) {
+    $("page-error").textContent = error.text;
+  }
+  fillSelect($("department"), departmentChoices());
   refreshQueue();
 }
 
@@ -69,7 +77,7 @@ function renderQueue() {
   $("queue-empty").hidden = queue.length > 0;
   for (const item of queue) {
     const [centre, booth] = item.booth.split("/");
-    const where = `${label("centre", centre)} · ${t("office.queue.booth", { n: booth.replace("booth-", "") })} · ${t(stateKey(item))}`;
+    const where = `${centreName(centre)} · ${t("office.queue.booth", { n: booth.replace("booth-", "") })} · ${t(stateKey(item))}`;
     const button = element("button", { text: `${formatTime(item.starts_at)} — ${where}`, attrs: { type: "button", "data-appointment": item.appointment } });
     if (selected && selected.appointment === item.appointment) button.setAttribute("aria-current", "true");
     button.addEventListener("click", () => select(item));
@@ -80,19 +88,24 @@ function renderQueue() {
 async function select(item) {
   selected = item;
   renderQueue();
-  const brief = await api("GET", `/api/appointments/${item.appointment}/brief`, undefined, { asDevice: true });
+  brief = await api("GET", `/api/appointments/${item.appointment}/brief`, undefined, { asDevice: true });
   $("brief").hidden = false;
+  renderBrief();
+  $("admit-status").textContent = "";
+}
+
+function renderBrief() {
+  if (!brief || !selected) return;
   $("brief-tracking").textContent = brief.tracking_number;
-  $("brief-category").textContent = label("category", brief.category);
-  $("brief-time").textContent = formatDate(item.starts_at);
+  $("brief-category").textContent = categoryLabel(brief.category);
+  $("brief-time").textContent = formatDate(selected.starts_at);
   $("brief-text").textContent = brief.text;
   const earlier = $("brief-earlier");
   earlier.replaceChildren();
   if (brief.earlier.length === 0) earlier.append(element("li", { key: "office.brief.none" }));
   for (const e of brief.earlier) {
-    earlier.append(element("li", { text: `${e.tracking_number} · ${label("category", e.category)} · ${t(`status.${e.status}`)}` }));
+    earlier.append(element("li", { text: `${e.tracking_number} · ${categoryLabel(e.category)} · ${t(`status.${e.status}`)}` }));
   }
-  $("admit-status").textContent = "";
 }
 
 // -- admit and the audience -----------------------------------------------------------------------
@@ -187,16 +200,6 @@ function ended() {
 
 // -- the outcome ------------------------------------------------------------------------------------
 
-function fillDepartments() {
-  const select = $("department");
-  const current = select.value;
-  select.replaceChildren();
-  for (const code of ["housing", "social_security", "health", "education", "labour", "justice", "municipal"]) {
-    select.append(element("option", { text: t(`department.${code}`), attrs: { value: code } }));
-  }
-  if (current) select.value = current;
-}
-
 $("outcome-form").addEventListener("submit", async (event) => {
   event.preventDefault();
   $("outcome-error").textContent = "";
@@ -206,6 +209,7 @@ $("outcome-form").addEventListener("submit", async (event) => {
   try {
     await api("POST", `/api/appointments/${selected.appointment}/outcome`, body, { asDevice: true });
     selected = null;
+    brief = null;
     $("brief").hidden = true;
     $("outcome-note").value = "";
     go("queue");
@@ -216,8 +220,11 @@ $("outcome-form").addEventListener("submit", async (event) => {
 });
 
 await ready;
-fillDepartments();
-onLanguageChange(() => { fillDepartments(); renderQueue(); });
+onLanguageChange(() => {
+  fillSelect($("department"), departmentChoices());
+  renderQueue();
+  renderBrief();
+});
 start();
 setInterval(refreshQueue, 3000);
 setInterval(tick, 250);

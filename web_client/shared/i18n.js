@@ -21,7 +21,8 @@ export function t(key, vars = {}) {
   return text;
 }
 
-// A code's label from the catalog ("category.housing"), or the code itself when it has none.
+// A code's label from the catalog ("role.admin"), or the code itself when it has none. Centres,
+// categories and departments are data, labelled from the server (shared/reference.js).
 export function label(prefix, code) {
   const key = `${prefix}.${code}`;
   return catalog[key] === undefined ? code : catalog[key];

@@ -34,6 +34,15 @@ from tests.integration.signaling.conftest import SLOT_START, LiveServer, Partici
 METRICS_SECRET = "scraper-secret-of-the-matrix-test"
 CONFIRMED = {"outcome": "confirmed"}
 SETTINGS = {"metrics_token": METRICS_SECRET}
+NEW_CENTRE = {
+    "code": "dammam",
+    "name_ar": "مركز الدمام النسائي",
+    "name_en": "Dammam women's centre",
+    "city": "الدمام",
+    "opens_at": "08:00",
+    "closes_at": "16:00",
+}
+NEW_ENTRY = {"code": "matrix", "label_ar": "مصفوفة", "label_en": "Matrix"}
 
 
 @dataclass
@@ -199,6 +208,22 @@ CALLS: dict[str, Call] = {
     "GET /api/session": lambda w: ("/api/session", None),
     "DELETE /api/session": lambda w: ("/api/session", None),
     "POST /api/session/everywhere": lambda w: ("/api/session/everywhere", {}),
+    "GET /api/reference": lambda w: ("/api/reference", None),
+    "GET /api/admin/centres": lambda w: ("/api/admin/centres", None),
+    "POST /api/admin/centres": lambda w: ("/api/admin/centres", NEW_CENTRE),
+    "PATCH /api/admin/centres/{code}": lambda w: ("/api/admin/centres/riyadh", {"city": "الرياض"}),
+    "GET /api/admin/categories": lambda w: ("/api/admin/categories", None),
+    "POST /api/admin/categories": lambda w: ("/api/admin/categories", NEW_ENTRY),
+    "PATCH /api/admin/categories/{code}": lambda w: (
+        "/api/admin/categories/housing",
+        {"label_en": "Housing"},
+    ),
+    "GET /api/admin/departments": lambda w: ("/api/admin/departments", None),
+    "POST /api/admin/departments": lambda w: ("/api/admin/departments", NEW_ENTRY),
+    "PATCH /api/admin/departments/{code}": lambda w: (
+        "/api/admin/departments/health",
+        {"label_en": "Health"},
+    ),
     "GET /metrics": lambda w: ("/metrics", None),
     "GET /healthz": lambda w: ("/healthz", None),
     "GET /": lambda w: ("/", None),

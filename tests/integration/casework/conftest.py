@@ -120,7 +120,6 @@ def new_desk(engine: AsyncEngine, settings: Settings) -> CaseworkCommands:
         TrackingNumbers(b"tracking key for the tests!!"),
         StatusLookupLimiter(),
         pii_cipher(settings),
-        frozenset({"housing", "health"}),
     )
 
 

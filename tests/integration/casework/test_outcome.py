@@ -7,9 +7,9 @@ from datetime import timedelta
 
 import pytest
 
-from casework.errors import UnknownDepartment
 from casework.lifecycle import RequestStatus
 from foundation.scope import EVERY_CENTRE
+from reference.errors import UnknownDepartment
 from rooms.state import EventKind, RoomEvent
 from scheduler.errors import NotConfirmable
 from scheduler.outcome import OfficeOutcome

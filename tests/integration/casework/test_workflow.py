@@ -110,8 +110,8 @@ async def test_a_referral_goes_to_a_known_department_and_its_reply_is_recorded(
 
     import pytest
 
-    from casework.errors import UnknownDepartment
     from casework.lifecycle import RequestStatus
+    from reference.errors import UnknownDepartment
 
     now = office.clock.now
     registered = await office.desk.register(valid_registration(), "c1", now(), scope=EVERY_CENTRE)

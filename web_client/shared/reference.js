@@ -1,0 +1,50 @@
+// The reference data from GET /api/reference: the centres she serves, the request categories
+// and departments offered today, the office terminals. The apps' lists are filled from it and
+// every centre, category or department code they show is labelled from it, in the page's
+// language (a code it does not hold, such as a retired category, is shown as the code).
+
+import { api } from "/static/shared/api.js";
+import { currentLanguage } from "/static/shared/i18n.js";
+import { element } from "/static/shared/page.js";
+
+export const reference = { centres: [], categories: [], departments: [], office_terminals: [] };
+
+export async function loadReference({ asDevice = false } = {}) {
+  Object.assign(reference, await api("GET", "/api/reference", undefined, { asDevice }));
+  return reference;
+}
+
+function inLanguage(item, arabic, english) {
+  return currentLanguage() === "en" ? item[english] : item[arabic];
+}
+
+function find(list, code) {
+  return list.find((item) => item.code === code);
+}
+
+export function centreName(code) {
+  const centre = find(reference.centres, code);
+  return centre ? inLanguage(centre, "name_ar", "name_en") : code;
+}
+
+export function categoryLabel(code) {
+  const category = find(reference.categories, code);
+  return category ? inLanguage(category, "label_ar", "label_en") : code;
+}
+
+export function departmentLabel(code) {
+  const department = find(reference.departments, code);
+  return department ? inLanguage(department, "label_ar", "label_en") : code;
+}
+
+// A <select> filled with [value, text] pairs; the choice made before is kept if still offered.
+export function fillSelect(select, choices) {
+  const chosen = select.value;
+  select.replaceChildren(...choices.map(([value, text]) => element("option", { text, attrs: { value } })));
+  if (choices.some(([value]) => value === chosen)) select.value = chosen;
+}
+
+export const centreChoices = () => reference.centres.map((c) => [c.code, centreName(c.code)]);
+export const categoryChoices = () => reference.categories.map((c) => [c.code, categoryLabel(c.code)]);
+export const departmentChoices = () => reference.departments.map((d) => [d.code, departmentLabel(d.code)]);
+export const officeChoices = () => reference.office_terminals.map((o) => [o.name, o.label]);
