@@ -38,9 +38,13 @@ async def device_self(request: web.Request) -> web.Response:
     caller = caller_of(request)
     services = services_of(request)
     assignment: dict[str, object] | None = None
+    in_service = True
     if caller.role == "booth":
+        # Out of service, the booth says so and is told of no applicant (check-in and its
+        # seat are refused there: scheduler.occupancy, scheduler.seats).
+        in_service = await services.scheduler_views.booth_in_service(caller.name)
         found = await services.scheduler_views.assignment_of(caller.name, now_of(request))
-        if found is not None:
+        if found is not None and in_service:
             assignment = dataclasses.asdict(found)
             if _still_to_be_heard(found):
                 greeting = await services.casework_views.greeting(found.request)
@@ -49,6 +53,7 @@ async def device_self(request: web.Request) -> web.Response:
         {
             "device": caller.name,
             "kind": caller.role,
+            "in_service": in_service,
             "assignment": assignment,
             "server_time": now_of(request).isoformat(),
         }

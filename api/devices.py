@@ -1,5 +1,5 @@
-"""Managing devices (adding, correcting a label, enrollment codes as text and QR, revocation),
-enrolling one, the day board and its alerts."""
+"""Managing devices (adding, correcting a label, enrollment codes as text and QR, revocation,
+out of service and back), enrolling one, the day board and its alerts."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from api.edge import (
     actor_of,
     audit,
     caller_of,
+    identified,
     json_answer,
     now_of,
     path_id,
@@ -21,26 +22,68 @@ from audit.log import AuditEntry
 from devices.errors import EnrollmentFailed, TooManyEnrollmentAttempts
 from devices.proof import DeviceKey
 from devices.service import Device
-from rooms.permissions import Permission
+from foundation.scope import EVERY_CENTRE, CentreScope
+from rooms.permissions import Permission, allowed
+
+
+def _row(request: web.Request, device: Device) -> dict[str, object]:
+    """A device as ``GET /api/devices`` lists it."""
+    return {
+        "id": device.id,
+        "name": device.name,
+        "kind": device.kind,
+        "centre": device.centre,
+        "in_service": device.in_service,
+        "out_of_service_reason": device.out_of_service_reason,
+        "expected_back_at": device.expected_back_at,
+        "revoked": services_of(request).devices.is_revoked(device.name),
+    }
 
 
 async def device_list(request: web.Request) -> web.Response:
-    devices = services_of(request).devices
     return json_answer(
-        {
-            "devices": [
-                {
-                    "id": d.id,
-                    "name": d.name,
-                    "kind": d.kind,
-                    "centre": d.centre,
-                    "in_service": d.in_service,
-                    "revoked": devices.is_revoked(d.name),
-                }
-                for d in await devices.all()
-            ]
-        }
+        {"devices": [_row(request, d) for d in await services_of(request).devices.all()]}
     )
+
+
+def _service_scope(request: web.Request) -> CentreScope:
+    """The booths a caller sets out of service: an administrator's (who manages devices)
+    every centre's, a coordinator's her centres'."""
+    caller = caller_of(request)
+    return EVERY_CENTRE if allowed(caller.role, Permission.DEVICE_MANAGE) else caller.scope
+
+
+async def out_of_service(request: web.Request) -> web.Response:
+    body = await read_body(request, models.OutOfService)
+    outage = await services_of(request).outages.take_out(
+        path_id(request),
+        body.reason,
+        body.expected_back_at,
+        now_of(request),
+        scope=_service_scope(request),
+        identified=identified(request),
+    )
+    # The coordinator's words on a device: no applicant's data (the affected are not named).
+    await audit(request, "device.out_of_service", f"device:{outage.device.name}", body.reason)
+    return json_answer({"device": _row(request, outage.device), "affected": outage.affected})
+
+
+async def in_service(request: web.Request) -> web.Response:
+    device = await services_of(request).outages.bring_back(
+        path_id(request), scope=_service_scope(request)
+    )
+    await audit(request, "device.in_service", f"device:{device.name}")
+    return json_answer({"device": _row(request, device)})
+
+
+async def affected(request: web.Request) -> web.Response:
+    found = await services_of(request).outages.affected(
+        path_id(request),
+        now_of(request),
+        scope=_service_scope(request),
+        identified=identified(request),
+    )
+    return json_answer({"affected": found})
 
 
 async def start_enrollment(request: web.Request) -> web.Response:
@@ -139,5 +182,8 @@ ROUTES: tuple[Route, ...] = (
     Route("PATCH", "/api/devices/{id}", Permission.DEVICE_MANAGE, rename_device),
     Route("POST", "/api/devices/{id}/enrollment", Permission.DEVICE_MANAGE, start_enrollment),
     Route("POST", "/api/devices/{id}/revoke", Permission.DEVICE_MANAGE, revoke_device),
+    Route("POST", "/api/devices/{id}/out-of-service", Permission.DEVICE_SERVICE, out_of_service),
+    Route("POST", "/api/devices/{id}/in-service", Permission.DEVICE_SERVICE, in_service),
+    Route("GET", "/api/devices/{id}/affected", Permission.DEVICE_SERVICE, affected),
     Route("POST", "/api/devices/enroll", None, enroll),  # public: the one-time code is the key
 )

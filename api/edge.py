@@ -65,12 +65,18 @@ from rooms.callers import (
     seat_caller,
 )
 from rooms.errors import NotPermitted, RoomError, TokenError, TokenWrongRole
-from rooms.permissions import Permission
+from rooms.permissions import Permission, allowed
 from rooms.service import RoomService
 from rooms.store import RoomStore
 from rooms.tokens import Keyring, verify
 from scheduler.commands import SchedulerCommands
-from scheduler.errors import SchedulingError, UnknownAppointment, UnknownOfficeTerminal
+from scheduler.errors import (
+    NotABooth,
+    SchedulingError,
+    UnknownAppointment,
+    UnknownOfficeTerminal,
+)
+from scheduler.outages import BoothOutages
 from scheduler.outcome import AudienceOutcomes
 from scheduler.seats import SeatTokens
 from scheduler.views import SchedulerViews
@@ -100,6 +106,7 @@ class ApiServices:
     scheduler: SchedulerCommands
     scheduler_views: SchedulerViews
     outcomes: AudienceOutcomes
+    outages: BoothOutages  # a booth out of service, and moving what it affects
     statistics: StatisticsReport
     seats: SeatTokens
     room_store: RoomStore
@@ -181,6 +188,7 @@ STATUS_OF_ERROR: Sequence[tuple[type[TypedError], int]] = (
     (UnknownEntry, 404),
     (DuplicateCode, 409),
     (ReferenceDataError, 422),  # unknown_centre, unknown_category, unknown_department, hours
+    (NotABooth, 422),
     (SchedulingError, 409),
     (RoomError, 409),
 )
@@ -411,6 +419,12 @@ def services_of(request: web.Request) -> ApiServices:
 
 def caller_of(request: web.Request) -> Caller:
     return request[CALLER]
+
+
+def identified(request: web.Request) -> bool:
+    """Whether the caller may see tracking numbers and request ids (a supervisor, an admin
+    may not)."""
+    return allowed(caller_of(request).role, Permission.REQUEST_IDENTITY)
 
 
 def actor_of(request: web.Request) -> str:

@@ -113,6 +113,24 @@ class Move(Body):
     booth: str = Field(min_length=3, max_length=64)
 
 
+class MoveToBooth(Body):
+    """The booth an appointment moves to, named as appointments name it (``riyadh/booth-2``)."""
+
+    booth: str = Field(min_length=3, max_length=64)
+
+
+class OutOfService(Body):
+    reason: str = Field(min_length=1, max_length=200)
+    expected_back_at: Moment | None = None
+
+    @field_validator("reason")
+    @classmethod
+    def _said_something(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("a reason of blanks only")
+        return value.strip()
+
+
 class Call(Body):
     outcome: Literal["confirmed", "no_answer", "asked_to_reschedule", "wrong_number"]
 

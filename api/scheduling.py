@@ -10,13 +10,14 @@ from api.edge import (
     actor_of,
     audit,
     caller_of,
+    identified,
     json_answer,
     now_of,
     path_id,
     read_body,
     services_of,
 )
-from rooms.permissions import Permission, allowed
+from rooms.permissions import Permission
 
 
 async def create_sitting(request: web.Request) -> web.Response:
@@ -40,16 +41,11 @@ async def add_standby(request: web.Request) -> web.Response:
     return json_answer({"ok": True})
 
 
-def _identified(request: web.Request) -> bool:
-    """Whether the caller may see tracking numbers and request ids (a supervisor may not)."""
-    return allowed(caller_of(request).role, Permission.REQUEST_IDENTITY)
-
-
 async def standby_list(request: web.Request) -> web.Response:
     requests = await services_of(request).scheduler_views.standby_list(
         path_id(request), scope=caller_of(request).scope
     )
-    if not _identified(request):
+    if not identified(request):
         return json_answer({"waiting": len(requests)})
     return json_answer({"requests": requests, "waiting": len(requests)})
 
@@ -82,6 +78,20 @@ async def reschedule(request: web.Request) -> web.Response:
     return json_answer({"appointment": appointment})
 
 
+async def move(request: web.Request) -> web.Response:
+    """The same slot at another booth of the centre (its own booth is out of service)."""
+    body = await read_body(request, models.MoveToBooth)
+    appointment = await services_of(request).outages.move(
+        path_id(request),
+        body.booth,
+        actor_of(request),
+        now_of(request),
+        scope=caller_of(request).scope,
+    )
+    await audit(request, "appointment.move", f"appointment:{appointment}", body.booth)
+    return json_answer({"appointment": appointment})
+
+
 async def cancel(request: web.Request) -> web.Response:
     await services_of(request).scheduler.cancel(
         path_id(request), actor_of(request), now_of(request), scope=caller_of(request).scope
@@ -106,7 +116,7 @@ async def record_call(request: web.Request) -> web.Response:
 async def day_sittings(request: web.Request) -> web.Response:
     query = models.DayQuery.model_validate(dict(request.query))
     sittings = await services_of(request).scheduler_views.day_sittings(
-        query.day_start, scope=caller_of(request).scope, identified=_identified(request)
+        query.day_start, scope=caller_of(request).scope, identified=identified(request)
     )
     return json_answer({"sittings": sittings})
 
@@ -136,6 +146,7 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/api/sittings/{id}/standby", Permission.SCHEDULE_READ, standby_list),
     Route("POST", "/api/appointments", Permission.BOOKING_WRITE, book),
     Route("POST", "/api/appointments/{id}/reschedule", Permission.BOOKING_WRITE, reschedule),
+    Route("POST", "/api/appointments/{id}/move", Permission.BOOKING_WRITE, move),
     Route("POST", "/api/appointments/{id}/cancel", Permission.BOOKING_WRITE, cancel),
     Route("POST", "/api/appointments/{id}/calls", Permission.BOOKING_WRITE, record_call),
     Route("GET", "/api/sittings", Permission.SCHEDULE_READ, day_sittings),

@@ -36,6 +36,7 @@ class SmsKind(StrEnum):
     REMINDER_DAY = "reminder_day"
     REMINDER_HOUR = "reminder_hour"
     RESCHEDULED = "rescheduled"
+    MOVED = "moved"  # same time, another booth of the centre (the first one is out of service)
     CANCELLED = "cancelled"
     STATUS_CHANGED = "status_changed"
     CLOSED = "closed"

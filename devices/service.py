@@ -52,6 +52,7 @@ SCREENS = frozenset(
         "paused",
         "after",
         "reconnecting",
+        "out_of_service",
     }
 )
 BOARD_STATE_OF_SCREEN = {
@@ -79,11 +80,15 @@ class Alert:
 class BoothOnBoard:
     device: str
     centre: str | None
-    state: str  # offline / idle / preflight / lobby / live / paused / alert
+    state: str  # out_of_service / offline / idle / preflight / lobby / live / paused / alert
     screen: str | None
     round_trip_ms: int | None
     last_seen: datetime | None
     revoked: bool
+    device_id: int  # the id the device routes take (out of service and back)
+    in_service: bool = True
+    out_of_service_reason: str | None = None  # a coordinator's words: never an applicant's
+    expected_back_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -102,6 +107,8 @@ class Device:
     kind: str  # booth | office
     centre: str | None
     in_service: bool
+    out_of_service_reason: str | None = None  # set with in_service false (scheduler.outages)
+    expected_back_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -202,6 +209,8 @@ class DeviceService:
                     r.kind,
                     r.code,
                     bool(r.in_service),
+                    r.out_of_service_reason,
+                    r.expected_back_at,
                 )
                 for r in rows
             ]
@@ -278,9 +287,9 @@ class DeviceService:
             raise DeviceRevoked("unknown credential")
         if row.revoked_at is not None:
             raise DeviceRevoked("revoked credential")
+        # A device out of service keeps its credential (revocation is what cuts a device off):
+        # its screen says it is out of service, and check-in and its seat are refused there.
         device = await self.by_name(row.device)
-        if not device.in_service:
-            raise DeviceRevoked("device out of service")
         return device, DeviceKey(row.public_key) if row.public_key else None
 
     async def is_enrolled(self, device: str) -> bool:
@@ -386,8 +395,8 @@ class DeviceService:
             ]
 
     async def board(self, now: datetime, *, scope: CentreScope) -> Board:
-        """The state of every booth of ``scope``'s centres: offline / idle / preflight /
-        lobby / live / paused / alert."""
+        """The state of every booth of ``scope``'s centres: out_of_service / offline / idle /
+        preflight / lobby / live / paused / alert."""
         open_alerts = await self.open_alerts(scope=scope)
         alerted = {a.device for a in open_alerts}
         booths = []
@@ -395,7 +404,9 @@ class DeviceService:
             if device.kind != "booth" or not scope.covers(device.centre):
                 continue
             beat = self._heartbeats.get(device.name)
-            if beat is None or now - beat.at > OFFLINE_AFTER or not device.in_service:
+            if not device.in_service:
+                state = "out_of_service"
+            elif beat is None or now - beat.at > OFFLINE_AFTER:
                 state = "offline"
             elif device.name in alerted:
                 state = "alert"
@@ -410,6 +421,10 @@ class DeviceService:
                     round_trip_ms=beat.round_trip_ms if beat else None,
                     last_seen=beat.at if beat else None,
                     revoked=self.is_revoked(device.name),
+                    device_id=device.id,
+                    in_service=device.in_service,
+                    out_of_service_reason=device.out_of_service_reason,
+                    expected_back_at=device.expected_back_at,
                 )
             )
         return Board(booths, open_alerts, now)

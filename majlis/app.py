@@ -68,6 +68,7 @@ from rooms.tokens import Keyring
 from scheduler.clock import AppointmentClock
 from scheduler.commands import SchedulerCommands, SlotLengths
 from scheduler.device_names import named_in_schedule
+from scheduler.outages import BoothOutages
 from scheduler.outcome import AudienceOutcomes
 from scheduler.seats import SeatTokens
 from scheduler.views import SchedulerViews
@@ -236,6 +237,7 @@ async def _api_context(app: web.Application) -> AsyncIterator[None]:
         scheduler=app[SCHEDULER],
         scheduler_views=app[SCHEDULER_VIEWS],
         outcomes=AudienceOutcomes(engine, app[ROOMS], app[CASEWORK], app[PII]),
+        outages=BoothOutages(engine, app[ROOMS], app[DEVICES], app[PII]),
         statistics=StatisticsReport(engine),
         seats=SeatTokens(app[SCHEDULER_VIEWS], app[ROOMS]),
         room_store=RoomStore(engine),

@@ -79,3 +79,26 @@ class UnknownOfficeTerminal(SchedulingError):
 
     code = "unknown_office_terminal"
     message_key = "errors.scheduler.unknown_office_terminal"
+
+
+class BoothInAudience(SchedulingError):
+    """A booth is not set out of service while an applicant's audience runs at it: the
+    office ends or the coordinator waits for the audience first (docs/OPERATIONS.md)."""
+
+    code = "booth_in_audience"
+    message_key = "errors.scheduler.booth_in_audience"
+
+
+class NotABooth(SchedulingError):
+    """Only a booth is set out of service here (an office terminal's sittings are
+    rescheduled by hand)."""
+
+    code = "not_a_booth"
+    message_key = "errors.scheduler.not_a_booth"
+
+
+class SameBooth(SchedulingError):
+    """An appointment moved to the booth it already has."""
+
+    code = "same_booth"
+    message_key = "errors.scheduler.same_booth"

@@ -22,7 +22,14 @@ from scheduler.appointments import (
     load_appointment_in,
     load_appointments,
 )
-from scheduler.errors import AudienceInProgress, BoothOccupied, NotCheckedIn, NotConfirmable
+from scheduler.errors import (
+    AudienceInProgress,
+    BoothOccupied,
+    BoothOutOfService,
+    NotCheckedIn,
+    NotConfirmable,
+)
+from scheduler.reservations import booth_in_service
 from scheduler.status import AppointmentStatus
 from scheduler.tables import appointments
 
@@ -46,12 +53,15 @@ async def check_in_in(
     now: datetime,
     scope: CentreScope,
 ) -> None:
-    """Seat the applicant of a confirmed appointment at its booth, if the booth is free."""
+    """Seat the applicant of a confirmed appointment at its booth, if the booth is in service
+    and free."""
     appointment = await load_appointment_in(connection, appointment_id, scope)
     if appointment.status is not AppointmentStatus.CONFIRMED:
         raise NotConfirmable("only a confirmed appointment can be checked in")
     if abs(appointment.starts_at - now) > CHECK_IN_WINDOW:
         raise NotConfirmable("check-in opens an hour before the appointment")
+    if not await booth_in_service(connection, appointment.booth_device):
+        raise BoothOutOfService(appointment.booth_device)  # move her to another booth first
     seated = await seated_at(connection, rooms, appointment.booth_device)
     if seated is not None and seated.id != appointment_id:
         raise BoothOccupied(f"appointment {seated.id} is seated at {appointment.booth_device}")

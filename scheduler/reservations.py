@@ -91,6 +91,11 @@ async def book_in(
 
 
 async def booth_in_service(connection: AsyncConnection, booth: str) -> bool:
+    return bool(await booth_service_state(connection, booth))
+
+
+async def booth_service_state(connection: AsyncConnection, booth: str) -> bool | None:
+    """Whether the booth named ``<centre>/<label>`` is in service; None: no such booth."""
     centre_code, _, label = booth.partition("/")
     row = (
         await connection.execute(
@@ -105,7 +110,7 @@ async def booth_in_service(connection: AsyncConnection, booth: str) -> bool:
             )
         )
     ).first()
-    return bool(row and row.in_service)
+    return None if row is None else bool(row.in_service)
 
 
 async def active_near(connection: AsyncConnection, slot: SlotTimes) -> list[Booking]:

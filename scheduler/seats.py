@@ -18,12 +18,14 @@ from rooms.errors import NotPermitted, TokenError, UnknownRoom
 from rooms.permissions import Permission, require
 from rooms.state import Room
 from rooms.store import Seats
-from scheduler.errors import UnknownAppointment
+from scheduler.errors import BoothOutOfService, UnknownAppointment
 from scheduler.views import Assignment
 
 
 class BoothAssignments(Protocol):
     async def assignment_of(self, booth: str, now: datetime) -> Assignment | None: ...
+
+    async def booth_in_service(self, booth: str) -> bool: ...
 
 
 class SeatRooms(Protocol):
@@ -46,9 +48,12 @@ class SeatTokens:
         self._rooms = rooms
 
     async def assignment(self, booth: Caller, now: datetime) -> Assignment:
-        """The appointment of the applicant checked in at this booth (refused otherwise)."""
+        """The appointment of the applicant checked in at this booth (refused otherwise, and
+        while the booth is out of service)."""
         if booth.role != "booth":
             raise NotPermitted("a booth only")
+        if not await self._views.booth_in_service(booth.name):
+            raise BoothOutOfService(booth.name)
         found = await self._views.assignment_of(booth.name, now)
         if found is None:
             raise UnknownAppointment("no applicant is checked in at this booth")

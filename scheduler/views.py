@@ -25,6 +25,7 @@ from scheduler.appointments import (
     load_appointments,
 )
 from scheduler.errors import UnknownAppointment
+from scheduler.reservations import booth_in_service
 from scheduler.status import ACTIVE_APPOINTMENT, AppointmentStatus, values
 from scheduler.tables import appointments, confirmation_calls, sittings, slots, standby
 
@@ -140,6 +141,11 @@ class SchedulerViews:
     async def appointment(self, appointment_id: int, *, scope: CentreScope) -> Appointment:
         async with self._engine.connect() as connection:
             return await load_appointment_in(connection, appointment_id, scope)
+
+    async def booth_in_service(self, booth: str) -> bool:
+        """Whether ``booth`` (``<centre>/<label>``) is a booth in service."""
+        async with self._engine.connect() as connection:
+            return await booth_in_service(connection, booth)
 
     async def slots_of(self, sitting_id: int) -> list[Slot]:
         async with self._engine.connect() as connection:

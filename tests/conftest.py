@@ -24,8 +24,18 @@ from media.bench.pattern import (
     encode_images,
     encode_video_pattern,
 )
+from tests.fakes.sms_gateway import FakeGateway
 
 SLOW_CALLBACK_S = 0.5
+
+
+@pytest.fixture
+async def gateway() -> AsyncIterator[FakeGateway]:
+    """The local SMS gateway (tests/fakes/sms_gateway.py), started and stopped."""
+    fake = FakeGateway()
+    await fake.start()
+    yield fake
+    await fake.stop()
 
 
 def free_port() -> int:

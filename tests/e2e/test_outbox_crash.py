@@ -8,7 +8,6 @@ import asyncio
 import subprocess
 import sys
 import textwrap
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -45,14 +44,6 @@ REGISTER_THEN_DIE = textwrap.dedent(
     asyncio.run(main())
     """
 )
-
-
-@pytest.fixture
-async def gateway() -> AsyncIterator[FakeGateway]:
-    fake = FakeGateway()
-    await fake.start()
-    yield fake
-    await fake.stop()
 
 
 async def statuses(data_dir: Path) -> list[tuple[str, str]]:

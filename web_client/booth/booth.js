@@ -48,6 +48,10 @@ async function poll() {
   try {
     const me = await api("GET", "/api/device", undefined, { asDevice: true });
     if (inFlow) return;
+    if (me.in_service === false) {  // check-in and its seat are refused here until it is back
+      assignment = null;
+      return show("out_of_service");
+    }
     const waiting = me.assignment && me.assignment.status === "confirmed" && !me.assignment.rated;
     if (waiting) {
       assignment = me.assignment;

@@ -8,6 +8,7 @@ import { centreMoment, centreToday } from "/static/shared/centre_time.js";
 import {
   loadReference, centreName, categoryLabel, fillSelect, centreChoices, categoryChoices, officeChoices,
 } from "/static/shared/reference.js";
+import { wireOutages, serviceCell, actionsCell, reloadAffected } from "/static/desk/outages.js";
 import { io } from "/vendor/socket.io.esm.min.js";
 
 const show = screens();
@@ -19,8 +20,10 @@ const CALL_OUTCOMES = ["confirmed", "no_answer", "asked_to_reschedule", "wrong_n
 let screen = "";
 let current = null;        // the request on the request page
 let bookingFor = null;     // a request chosen for booking in the calendar
+let rescheduling = null;   // an affected appointment (of a booth out of service) to move in time
 let booths = [];
 let found = [];             // the last search's results
+let mayService = false;    // sets booths of her centres out of service and back
 
 function go(name) {
   screen = name;
@@ -57,6 +60,7 @@ async function start() {
   let problem = null;
   await loadReference().catch((error) => { problem = error; });
   fillLists();
+  mayService = session.role === "coordinator";
   // A supervisor oversees: no applicant's request or identity, so no intake and no search.
   for (const tab of document.querySelectorAll("[data-needs-requests]")) {
     tab.hidden = session.role !== "coordinator";
@@ -112,6 +116,8 @@ async function refreshBoard() {
       element("td", {}, [element("span", { text: t(`board.state.${booth.state}`), className: `badge state-${booth.state}` })]),
       element("td", { text: quality }),
       element("td", { text: booth.last_seen ? formatTime(booth.last_seen) : "—" }),
+      serviceCell(booth),
+      actionsCell(booth, mayService),
     ]));
   }
   const alerts = $("alerts");
@@ -129,6 +135,18 @@ async function refreshBoard() {
     ]));
   }
 }
+
+wireOutages({
+  boothName,
+  booths: () => booths,
+  refreshBoard,
+  failed,
+  reschedule: (appointment) => {  // in the calendar: a free slot and an in-service booth
+    rescheduling = appointment;
+    bookingFor = null;
+    go("calendar");
+  },
+});
 
 function boothName(device) {
   const [centre, booth] = device.split("/");
@@ -320,6 +338,7 @@ function action(key, run, name) {
 
 $("req-book").addEventListener("click", () => {
   bookingFor = current;
+  rescheduling = null;
   go("calendar");
 });
 
@@ -347,16 +366,33 @@ async function refreshCalendar() {
   if (!$("day").value) $("day").value = centreToday();
   const dayStart = centreMoment($("day").value);
   $("day-hijri").textContent = formatDate(centreMoment($("day").value, "12:00"), { time: false });
-  $("booking-for").textContent = bookingFor
-    ? t("desk.calendar.booking_for", { tracking: bookingFor.tracking_number }) : t("desk.calendar.pick_request");
+  $("booking-for").textContent = rescheduling
+    ? t("desk.calendar.rescheduling", { tracking: rescheduling.tracking_number })
+    : bookingFor
+      ? t("desk.calendar.booking_for", { tracking: bookingFor.tracking_number }) : t("desk.calendar.pick_request");
   try {
-    if (booths.length === 0) booths = (await api("GET", "/api/board")).booths;
-    fillSelect($("booth-choice"), booths.map((booth) => [booth.device, boothName(booth.device)]));
+    booths = (await api("GET", "/api/board")).booths;
+    offerBooths();
     const { sittings } = await api("GET", `/api/sittings?day_start=${encodeURIComponent(dayStart)}`);
     renderSittings(sittings);
   } catch (error) {
     failed("calendar-error")(error);
   }
+}
+
+// Every booth of her centres; one out of service is shown and cannot be chosen.
+function offerBooths() {
+  const select = $("booth-choice");
+  const chosen = select.value;
+  select.replaceChildren();
+  for (const booth of booths) {
+    const name = booth.in_service ? boothName(booth.device) : `${boothName(booth.device)} ${t("desk.board.out_short")}`;
+    const option = element("option", { text: name, attrs: { value: booth.device } });
+    option.disabled = !booth.in_service;
+    select.append(option);
+  }
+  const usable = booths.filter((b) => b.in_service).map((b) => b.device);
+  select.value = usable.includes(chosen) ? chosen : (usable[0] || "");
 }
 
 function renderSittings(sittings) {
@@ -373,6 +409,19 @@ function renderSittings(sittings) {
         const open = element("button", { key: "desk.calendar.open", attrs: { type: "button" } });
         open.addEventListener("click", () => openRequest(slot.appointment.request));
         item.append(open);
+      } else if (slot.free && rescheduling) {
+        const here = element("button", { key: "desk.calendar.reschedule_here", className: "primary", attrs: { type: "button", "data-action": "reschedule-here" } });
+        here.addEventListener("click", async () => {
+          try {
+            await api("POST", `/api/appointments/${rescheduling.appointment}/reschedule`, { slot_id: slot.slot, booth: $("booth-choice").value });
+            rescheduling = null;
+            go("board");
+            reloadAffected();
+          } catch (error) {
+            failed("calendar-error")(error);
+          }
+        });
+        item.append(here);
       } else if (slot.free && bookingFor) {
         const book = element("button", { key: "desk.calendar.book", className: "primary", attrs: { type: "button", "data-action": "book" } });
         book.addEventListener("click", async () => {

@@ -61,6 +61,7 @@ class World:
     alert_id: int
     spare_device_id: int  # an admin may revoke it; nobody uses it
     spare_staff_id: int  # an account an admin may change, disable, reset
+    service_booth_id: int  # riyadh/booth-2: out of service and back in the rows that follow
 
 
 @dataclass
@@ -130,6 +131,10 @@ CALLS: dict[str, Call] = {
         f"/api/appointments/{w.movable_id}/reschedule",
         {"slot_id": w.free_slot_id, "booth": "riyadh/booth-1"},
     ),
+    "POST /api/appointments/{id}/move": lambda w: (
+        f"/api/appointments/{w.movable_id}/move",
+        {"booth": "riyadh/booth-1"},
+    ),
     "POST /api/appointments/{id}/cancel": lambda w: (
         f"/api/appointments/{w.appointment_id}/cancel",
         {},
@@ -196,6 +201,18 @@ CALLS: dict[str, Call] = {
     ),
     "POST /api/admin/staff/{id}/sessions/end": lambda w: (
         f"/api/admin/staff/{w.spare_staff_id}/sessions/end",
+        {},
+    ),
+    "POST /api/devices/{id}/out-of-service": lambda w: (
+        f"/api/devices/{w.service_booth_id}/out-of-service",
+        {"reason": "الشاشة لا تعمل"},
+    ),
+    "GET /api/devices/{id}/affected": lambda w: (
+        f"/api/devices/{w.service_booth_id}/affected",
+        None,
+    ),
+    "POST /api/devices/{id}/in-service": lambda w: (
+        f"/api/devices/{w.service_booth_id}/in-service",
         {},
     ),
     "POST /api/devices/enroll": lambda w: ("/api/devices/enroll", {"code": "ABCDE-FGHJK"}),
@@ -323,6 +340,7 @@ async def build_world(live: LiveServer, coordinator: Client, admin: Client) -> W
     alert = await live.app[DEVICES].raise_alert("riyadh/booth-1", None, "help", live.clock.now())
     devices = await _ok(admin, "GET", "/api/devices")
     spare = next(d["id"] for d in devices["devices"] if d["name"] == "jeddah/booth-2")
+    service_booth = next(d["id"] for d in devices["devices"] if d["name"] == "riyadh/booth-2")
     details = await _ok(coordinator, "GET", f"/api/requests/{other_booking['id']}")
     spare_staff = await _ok(
         admin,
@@ -343,6 +361,7 @@ async def build_world(live: LiveServer, coordinator: Client, admin: Client) -> W
         alert_id=alert,
         spare_device_id=int(spare),
         spare_staff_id=int(spare_staff["id"]),
+        service_booth_id=int(service_booth),
     )
 
 

@@ -3,10 +3,8 @@ purpose: 5xx and timeouts are retried with backoff, 4xx gives up, success is rec
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import select
 
 from casework.outbox import HttpGatewayProvider
@@ -14,14 +12,6 @@ from casework.tables import outbox
 from foundation.scope import EVERY_CENTRE
 from tests.fakes.sms_gateway import API_KEY, FakeGateway
 from tests.integration.casework.conftest import Office, valid_registration
-
-
-@pytest.fixture
-async def gateway() -> AsyncIterator[FakeGateway]:
-    fake = FakeGateway()
-    await fake.start()
-    yield fake
-    await fake.stop()
 
 
 async def outbox_row(office: Office) -> dict[str, object]:

@@ -52,6 +52,7 @@ async def test_a_restarted_server_shows_each_booths_last_heartbeat(engine: Async
         round_trip_ms=35,
         last_seen=NOW - timedelta(seconds=4),
         revoked=False,
+        device_id=(await before.by_name(BOOTH)).id,
     )
     assert board["riyadh/booth-2"].state == "offline"  # never beat
     assert board["riyadh/booth-2"].last_seen is None

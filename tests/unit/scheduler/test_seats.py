@@ -10,7 +10,7 @@ from rooms.callers import Caller, CallerKind
 from rooms.errors import NotPermitted, TokenError
 from rooms.state import Room
 from rooms.store import Seats
-from scheduler.errors import UnknownAppointment
+from scheduler.errors import BoothOutOfService, UnknownAppointment
 from scheduler.seats import SeatTokens
 from scheduler.status import AppointmentStatus
 from scheduler.views import Assignment
@@ -23,11 +23,15 @@ COORDINATOR = Caller(CallerKind.PERSON, "coordinator", "coordinator1", None, 1)
 
 
 class Assignments:
-    def __init__(self, by_booth: dict[str, Assignment]) -> None:
+    def __init__(self, by_booth: dict[str, Assignment], out_of_service: frozenset[str]) -> None:
         self.by_booth = by_booth
+        self.out_of_service = out_of_service
 
     async def assignment_of(self, booth: str, now: datetime) -> Assignment | None:
         return self.by_booth.get(booth)
+
+    async def booth_in_service(self, booth: str) -> bool:
+        return booth not in self.out_of_service
 
 
 class Rooms:
@@ -50,8 +54,16 @@ def assignment(room: str | None) -> Assignment:
     )
 
 
-def seats(by_booth: dict[str, Assignment] | None = None) -> SeatTokens:
-    return SeatTokens(Assignments(by_booth or {}), Rooms())
+def seats(
+    by_booth: dict[str, Assignment] | None = None, out_of_service: frozenset[str] = frozenset()
+) -> SeatTokens:
+    return SeatTokens(Assignments(by_booth or {}, out_of_service), Rooms())
+
+
+async def test_a_booth_out_of_service_gets_no_seat_even_with_an_applicant_checked_in() -> None:
+    tokens = seats({"riyadh/booth-1": assignment("appt-1")}, frozenset({"riyadh/booth-1"}))
+    with pytest.raises(BoothOutOfService):
+        await tokens.join_token(BOOTH, None, None, NOW)
 
 
 async def test_a_booth_gets_the_room_of_the_applicant_checked_in_at_it() -> None:
