@@ -358,17 +358,19 @@ class Accounts:
             )
             accounts = {int(account_id) for account_id in ended.scalars()}
         for account_id in accounts:
-            await self._signed_out(account_id)
+            await self.signed_out(account_id)
 
     async def sign_out_everywhere(self, account_id: int) -> int:
         async with self._engine.begin() as connection:
             result = await connection.execute(
                 delete(staff_sessions).where(staff_sessions.c.account_id == account_id)
             )
-        await self._signed_out(account_id)
+        await self.signed_out(account_id)
         return int(result.rowcount or 0)
 
-    async def _signed_out(self, account_id: int) -> None:
+    async def signed_out(self, account_id: int) -> None:
+        """Tell the listeners that the sessions of ``account_id`` ended (here, or by an
+        administrator: ``accounts.staff``)."""
         for listener in self._sign_out_listeners:
             await listener(account_id)
 

@@ -3,14 +3,21 @@
 Every account made or reset here gets a one-time password, returned once and stored only as
 its argon2id hash, and ``must_change_password``: its next sign-in chooses its own
 (``accounts.service``). Disabling an account or resetting its password ends its sessions.
-Auditing is the caller's (the command line records each change with the actor "operator").
+Auditing is the caller's (the command line records each change with the actor "operator",
+the admin API with the signed-in administrator). An account is named by its username (the
+command line) or its id (the admin API).
+
+A coordinator or an office member serves at least one centre, or every centre by an explicit
+choice: an account of those roles with neither could sign in and see nothing, which is never
+what its maker meant. An administrator cannot disable her own account (nobody would be left to
+undo it).
 """
 
 from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -24,6 +31,7 @@ from foundation.tables import centres, staff_accounts, staff_centres
 from typed_errors import TypedError
 
 ROLES = ("coordinator", "office", "supervisor", "admin")
+CENTRE_ROLES = frozenset({"coordinator", "office"})  # serve a centre, or every one
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
 
 
@@ -54,6 +62,24 @@ class UnknownCentre(StaffAdminError):
     message_key = "errors.accounts.unknown_centre"
 
 
+class CentreRequired(StaffAdminError):
+    """A coordinator or an office member given neither a centre nor every centre."""
+
+    code = "centre_required"
+    message_key = "errors.accounts.centre_required"
+
+
+class OwnAccount(StaffAdminError):
+    """An administrator disabling her own account."""
+
+    code = "own_account"
+    message_key = "errors.accounts.own_account"
+
+
+# An account: its username (the command line) or its id (the admin API).
+AccountRef = str | int
+
+
 @dataclass(frozen=True)
 class NewAccount:
     username: str
@@ -64,7 +90,17 @@ class NewAccount:
 
 
 @dataclass(frozen=True)
+class AccountChange:
+    """What the admin API may change on an account; None leaves a field as it is."""
+
+    display_name: str | None = None
+    centres: tuple[str, ...] | None = None
+    all_centres: bool | None = None
+
+
+@dataclass(frozen=True)
 class StaffListing:
+    id: int
     username: str
     display_name: str
     role: str
@@ -73,6 +109,19 @@ class StaffListing:
     active: bool
     mfa_enrolled: bool
     must_change_password: bool
+    sessions: int  # live sessions (none once it is disabled)
+
+
+@dataclass(frozen=True)
+class SessionListing:
+    """A session as an administrator sees it: when it started and was last used; no token."""
+
+    started_at: datetime
+    last_seen_at: datetime
+
+
+# Told the account whose sessions an administrator just ended (its live sockets close).
+SessionsEnded = Callable[[int], Awaitable[None]]
 
 
 def normalised_username(username: str) -> str:
@@ -86,20 +135,27 @@ def normalised_username(username: str) -> str:
 
 
 class StaffAdmin:
-    def __init__(self, engine: AsyncEngine, hasher: PasswordHasher | None = None) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        hasher: PasswordHasher | None = None,
+        sessions_ended: SessionsEnded | None = None,
+    ) -> None:
         self._engine = engine
         self._hasher = hasher or PasswordHasher()
+        self._sessions_ended = sessions_ended  # the server's sign-out listeners, if serving
 
     async def any_account(self) -> bool:
         async with self._engine.connect() as connection:
             count = await connection.scalar(select(func.count()).select_from(staff_accounts))
         return bool(count)
 
-    async def add(self, account: NewAccount, now: datetime) -> str:
-        """Create ``account``; its one-time password (shown once)."""
+    async def add(self, account: NewAccount, now: datetime) -> tuple[int, str]:
+        """Create ``account``; its id and its one-time password (shown once)."""
         username = normalised_username(account.username)
         if account.role not in ROLES:
             raise InvalidStaff(f"no role {account.role!r}; one of {', '.join(ROLES)}")
+        _require_served(account.role, account.centres, account.all_centres)
         password = one_time_password()
         password_hash = await asyncio.to_thread(self._hasher.hash, password)
         async with self._engine.begin() as connection:
@@ -125,33 +181,82 @@ class StaffAdmin:
                     .returning(staff_accounts.c.id)
                 )
             ).scalar_one()
-            for code in sorted(set(account.centres)):
-                await connection.execute(
-                    insert(staff_centres).values(account_id=account_id, centre_code=code)
-                )
-        return password
+            await _serve(connection, account_id, account.centres)
+        return int(account_id), password
 
-    async def disable(self, username: str) -> int:
-        """Disable the account and end its sessions; how many sessions ended."""
+    async def disable(self, who: AccountRef, by_account: int | None = None) -> tuple[str, int]:
+        """Disable the account and end its sessions; its username and how many sessions
+        ended. ``by_account``: the administrator doing it, who may not disable herself."""
         async with self._engine.begin() as connection:
-            account_id = await _account_id(connection, username)
+            account_id, username = await _account(connection, who)
+            if account_id == by_account:
+                raise OwnAccount("an administrator cannot disable her own account")
             await connection.execute(
                 update(staff_accounts).where(staff_accounts.c.id == account_id).values(active=False)
             )
-            return await _end_sessions(connection, account_id)
+            ended = await _end_sessions(connection, account_id)
+        await self._ended(account_id)
+        return username, ended
 
-    async def reset_password(self, username: str) -> tuple[str, int]:
-        """A new one-time password (shown once) and how many sessions ended."""
+    async def reset_password(self, who: AccountRef) -> tuple[str, str, int]:
+        """Its username, a new one-time password (shown once) and how many sessions ended."""
         password = one_time_password()
         password_hash = await asyncio.to_thread(self._hasher.hash, password)
         async with self._engine.begin() as connection:
-            account_id = await _account_id(connection, username)
+            account_id, username = await _account(connection, who)
             await connection.execute(
                 update(staff_accounts)
                 .where(staff_accounts.c.id == account_id)
                 .values(password_hash=password_hash, must_change_password=True)
             )
-            return password, await _end_sessions(connection, account_id)
+            ended = await _end_sessions(connection, account_id)
+        await self._ended(account_id)
+        return username, password, ended
+
+    async def change(self, who: AccountRef, change: AccountChange) -> StaffListing:
+        """Rename the account or change the centres it serves (from its next request)."""
+        async with self._engine.begin() as connection:
+            account_id, _ = await _account(connection, who)
+            row = (
+                await connection.execute(
+                    select(staff_accounts).where(staff_accounts.c.id == account_id)
+                )
+            ).one()
+            served = await _served_codes(connection, account_id)
+            centres = served if change.centres is None else tuple(sorted(set(change.centres)))
+            everywhere = row.all_centres if change.all_centres is None else change.all_centres
+            _require_served(row.role, centres, everywhere)
+            await _require_centres(connection, centres)
+            values: dict[str, object] = {"all_centres": everywhere}
+            if change.display_name is not None:
+                values["display_name"] = change.display_name.strip() or row.username
+            await connection.execute(
+                update(staff_accounts).where(staff_accounts.c.id == account_id).values(**values)
+            )
+            if change.centres is not None:
+                await connection.execute(
+                    delete(staff_centres).where(staff_centres.c.account_id == account_id)
+                )
+                await _serve(connection, account_id, centres)
+        return next(a for a in await self.listing() if a.id == account_id)
+
+    async def sessions(self, who: AccountRef) -> list[SessionListing]:
+        async with self._engine.connect() as connection:
+            account_id, _ = await _account(connection, who)
+            rows = await connection.execute(
+                select(staff_sessions.c.created_at, staff_sessions.c.last_seen_at)
+                .where(staff_sessions.c.account_id == account_id)
+                .order_by(staff_sessions.c.created_at)
+            )
+            return [SessionListing(r.created_at, r.last_seen_at) for r in rows]
+
+    async def end_sessions(self, who: AccountRef) -> tuple[str, int]:
+        """End every session of the account: its username and how many ended."""
+        async with self._engine.begin() as connection:
+            account_id, username = await _account(connection, who)
+            ended = await _end_sessions(connection, account_id)
+        await self._ended(account_id)
+        return username, ended
 
     async def listing(self) -> list[StaffListing]:
         async with self._engine.connect() as connection:
@@ -169,11 +274,18 @@ class StaffAdmin:
                     )
                 ).scalars()
             )
+            counted = await connection.execute(
+                select(staff_sessions.c.account_id, func.count()).group_by(
+                    staff_sessions.c.account_id
+                )
+            )
+            sessions = {int(account_id): int(count) for account_id, count in counted}
             rows = await connection.execute(
                 select(staff_accounts).order_by(staff_accounts.c.username)
             )
             return [
                 StaffListing(
+                    row.id,
                     row.username,
                     row.display_name,
                     row.role,
@@ -182,9 +294,33 @@ class StaffAdmin:
                     row.active,
                     row.id in enrolled,
                     row.must_change_password,
+                    int(sessions.get(row.id, 0)),
                 )
                 for row in rows
             ]
+
+    async def _ended(self, account_id: int) -> None:
+        if self._sessions_ended is not None:
+            await self._sessions_ended(account_id)
+
+
+def _require_served(role: str, centres: Sequence[str], all_centres: bool) -> None:
+    if role in CENTRE_ROLES and not centres and not all_centres:
+        raise CentreRequired(f"a {role} account serves at least one centre, or every centre")
+
+
+async def _serve(connection: AsyncConnection, account_id: int, codes: Sequence[str]) -> None:
+    for code in sorted(set(codes)):
+        await connection.execute(
+            insert(staff_centres).values(account_id=account_id, centre_code=code)
+        )
+
+
+async def _served_codes(connection: AsyncConnection, account_id: int) -> tuple[str, ...]:
+    rows = await connection.execute(
+        select(staff_centres.c.centre_code).where(staff_centres.c.account_id == account_id)
+    )
+    return tuple(sorted(rows.scalars()))
 
 
 async def _require_centres(connection: AsyncConnection, codes: Sequence[str]) -> None:
@@ -200,14 +336,20 @@ async def _require_centres(connection: AsyncConnection, codes: Sequence[str]) ->
         raise UnknownCentre(f"no centre {', '.join(unknown)} (the codes of the centres table)")
 
 
-async def _account_id(connection: AsyncConnection, username: str) -> int:
-    name = username.strip().lower()
-    account_id = await connection.scalar(
-        select(staff_accounts.c.id).where(staff_accounts.c.username == name)
-    )
-    if account_id is None:
-        raise UnknownStaff(f"no staff account {name!r}")
-    return int(account_id)
+async def _account(connection: AsyncConnection, who: AccountRef) -> tuple[int, str]:
+    """The id and username of the account named by ``who``; ``UnknownStaff`` if none."""
+    if isinstance(who, int):
+        where = staff_accounts.c.id == who
+    else:
+        where = staff_accounts.c.username == who.strip().lower()
+    row = (
+        await connection.execute(
+            select(staff_accounts.c.id, staff_accounts.c.username).where(where)
+        )
+    ).first()
+    if row is None:
+        raise UnknownStaff(f"no staff account {who!r}")
+    return int(row.id), str(row.username)
 
 
 async def _end_sessions(connection: AsyncConnection, account_id: int) -> int:

@@ -13,6 +13,7 @@ from api import (
     requests,
     scheduling,
     sessions,
+    staff_admin,
 )
 from api.edge import Route
 
@@ -25,5 +26,6 @@ ROUTES: tuple[Route, ...] = (
     *device_self.ROUTES,
     *sessions.ROUTES,
     *reference.ROUTES,
+    *staff_admin.ROUTES,
 )
 PUBLIC_ROUTES = frozenset((r.method, r.path) for r in ROUTES if r.permission is None)

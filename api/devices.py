@@ -1,5 +1,5 @@
-"""Managing devices (enrollment codes, revocation, out of service and back), enrolling one, the
-day board and its alerts."""
+"""Managing devices (adding, correcting a label, enrollment codes as text and QR, revocation,
+out of service and back), enrolling one, the day board and its alerts."""
 
 from __future__ import annotations
 
@@ -95,10 +95,33 @@ async def start_enrollment(request: web.Request) -> web.Response:
         {
             "device": enrollment.device.name,
             "code": enrollment.code,
+            "qr_svg": enrollment.qr_svg,  # the same code, for a device that scans it
             "expires_at": enrollment.expires_at.isoformat(),
         },
         status=201,
     )
+
+
+def _device(device: Device) -> dict[str, object]:
+    return {"id": device.id, "name": device.name, "kind": device.kind, "centre": device.centre}
+
+
+async def add_device(request: web.Request) -> web.Response:
+    body = await read_body(request, models.NewDevice)
+    device = await services_of(request).device_registry.add(
+        body.kind, body.centre, body.label, now_of(request)
+    )
+    await audit(request, "device.added", f"device:{device.name}", f"kind={device.kind}")
+    return json_answer(_device(device), status=201)
+
+
+async def rename_device(request: web.Request) -> web.Response:
+    body = await read_body(request, models.DeviceRename)
+    old_name, device = await services_of(request).device_registry.rename(
+        path_id(request), body.label
+    )
+    await audit(request, "device.renamed", f"device:{device.name}", f"was={old_name}")
+    return json_answer(_device(device))
 
 
 async def revoke_device(request: web.Request) -> web.Response:
@@ -155,6 +178,8 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/api/board", Permission.SEE_ALL_ROOMS, board),
     Route("POST", "/api/alerts/{id}/handled", Permission.ALERT_HANDLE, handle_alert),
     Route("GET", "/api/devices", Permission.DEVICE_MANAGE, device_list),
+    Route("POST", "/api/devices", Permission.DEVICE_MANAGE, add_device),
+    Route("PATCH", "/api/devices/{id}", Permission.DEVICE_MANAGE, rename_device),
     Route("POST", "/api/devices/{id}/enrollment", Permission.DEVICE_MANAGE, start_enrollment),
     Route("POST", "/api/devices/{id}/revoke", Permission.DEVICE_MANAGE, revoke_device),
     Route("POST", "/api/devices/{id}/out-of-service", Permission.DEVICE_SERVICE, out_of_service),

@@ -21,6 +21,7 @@ from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
 from accounts.service import AccountLocked, Accounts, SignInError, StaffSession
+from accounts.staff import OwnAccount, StaffAdmin, StaffAdminError, StaffExists, UnknownStaff
 from api.models import MAX_ID
 from audit.log import AuditEntry, AuditLog
 from casework.commands import CaseworkCommands
@@ -36,14 +37,19 @@ from casework.pii import UnreadableData
 from casework.views import CaseworkViews
 from devices.errors import (
     DeviceError,
+    DeviceNameInUse,
     DeviceRevoked,
+    DuplicateDevice,
     EnrollmentFailed,
+    InvalidDevice,
     InvalidDeviceKey,
     ProofInvalid,
     ProofRequired,
     TooManyEnrollmentAttempts,
+    UnknownDeviceCentre,
 )
 from devices.proof import PROOF_HEADER, DeviceProofs
+from devices.registry import DeviceRegistry
 from devices.service import CREDENTIAL_PREFIX, DeviceService
 from foundation.clock import Clock
 from limits import SlidingWindow
@@ -109,6 +115,8 @@ class ApiServices:
     audit: AuditLog
     accounts: Accounts
     devices: DeviceService
+    device_registry: DeviceRegistry  # adding devices, correcting a label
+    staff: StaffAdmin  # an administrator's management of staff accounts
     device_proofs: DeviceProofs  # each device call proves its key; nonces remembered here
     casework_views: CaseworkViews
     rooms: RoomService
@@ -152,9 +160,17 @@ STATUS_OF_ERROR: Sequence[tuple[type[TypedError], int]] = (
     (ProofRequired, 401),
     (ProofInvalid, 401),
     (InvalidDeviceKey, 422),
+    (InvalidDevice, 422),
+    (UnknownDeviceCentre, 422),
+    (DuplicateDevice, 409),
+    (DeviceNameInUse, 409),
     (EnrollmentFailed, 404),
     (TooManyEnrollmentAttempts, 429),
     (DeviceError, 404),
+    (UnknownStaff, 404),
+    (StaffExists, 409),
+    (OwnAccount, 409),
+    (StaffAdminError, 422),  # a username, role or centre the account may not have
     (AccountLocked, 429),
     (SignInError, 401),
     (TokenError, 401),
@@ -169,10 +185,10 @@ STATUS_OF_ERROR: Sequence[tuple[type[TypedError], int]] = (
     (UnreadableData, 409),
     (CaseworkError, 422),
     (UnknownOfficeTerminal, 422),
-    (NotABooth, 422),
     (UnknownEntry, 404),
     (DuplicateCode, 409),
     (ReferenceDataError, 422),  # unknown_centre, unknown_category, unknown_department, hours
+    (NotABooth, 422),
     (SchedulingError, 409),
     (RoomError, 409),
 )

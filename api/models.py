@@ -254,3 +254,30 @@ class EntryPatch(_Change):
     label_ar: Name | None = None
     label_en: Name | None = None
     active: bool | None = Field(default=None, strict=True)
+
+
+# -- staff accounts and devices (administrators) -------------------------------------------------
+
+
+class NewStaff(Body):
+    username: str = Field(min_length=1, max_length=64)
+    display_name: str = Field(default="", max_length=200)
+    role: Literal["coordinator", "office", "supervisor", "admin"]
+    centres: list[CentreCode] = Field(default_factory=list, max_length=100)
+    all_centres: bool = False
+
+
+class StaffChange(Body):
+    display_name: str | None = Field(default=None, max_length=200)
+    centres: list[CentreCode] | None = Field(default=None, max_length=100)
+    all_centres: bool | None = None
+
+
+class NewDevice(Body):
+    kind: Literal["booth", "office"]
+    centre: CentreCode | None = None  # a booth's; an office terminal has none
+    label: str = Field(min_length=1, max_length=32)
+
+
+class DeviceRename(Body):
+    label: str = Field(min_length=1, max_length=32)

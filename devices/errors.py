@@ -60,3 +60,30 @@ class ProofInvalid(DeviceError):
 
     code = "proof_invalid"
     message_key = "errors.devices.proof_invalid"
+
+
+class InvalidDevice(DeviceError):
+    """A new device or name outside what a device may be: a booth without its centre, an
+    office terminal given one, a label not of a-z 0-9 and hyphens."""
+
+    code = "invalid_device"
+    message_key = "errors.devices.invalid_device"
+
+
+class UnknownDeviceCentre(DeviceError):
+    """A booth added to a centre that does not exist."""
+
+    code = "unknown_centre"
+    message_key = "errors.devices.unknown_centre"
+
+
+class DuplicateDevice(DeviceError):
+    code = "duplicate_device"
+    message_key = "errors.devices.duplicate_device"
+
+
+class DeviceNameInUse(DeviceError):
+    """A rename of a device whose name its credential, history or bookings already hold."""
+
+    code = "device_name_in_use"
+    message_key = "errors.devices.device_name_in_use"

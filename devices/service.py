@@ -19,6 +19,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import segno
 from sqlalchemy import ColumnElement, and_, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -115,6 +116,11 @@ class Enrollment:
     device: Device
     code: str
     expires_at: datetime
+
+    @property
+    def qr_svg(self) -> str:
+        """The code as a QR code (a data: URI of an SVG), for a device that can scan it."""
+        return str(segno.make(self.code, error="m").svg_data_uri(scale=4, border=2))
 
 
 @dataclass(frozen=True)

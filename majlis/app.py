@@ -19,6 +19,7 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from accounts.service import Accounts
+from accounts.staff import StaffAdmin
 from api import ROUTES
 from api.edge import SERVICES, ApiServices, add_api_routes, staff_caller
 from audit.log import AuditEntry, AuditLog
@@ -29,6 +30,7 @@ from casework.pii import PiiCipher
 from casework.retention import RetentionJob
 from casework.views import CaseworkViews
 from devices.proof import DeviceProofs
+from devices.registry import DeviceRegistry
 from devices.seat_proof import SeatProofs
 from devices.service import DeviceService
 from foundation.clock import Clock, SystemClock
@@ -65,6 +67,7 @@ from rooms.store import RoomStore
 from rooms.tokens import Keyring
 from scheduler.clock import AppointmentClock
 from scheduler.commands import SchedulerCommands, SlotLengths
+from scheduler.device_names import named_in_schedule
 from scheduler.outages import BoothOutages
 from scheduler.outcome import AudienceOutcomes
 from scheduler.seats import SeatTokens
@@ -243,6 +246,8 @@ async def _api_context(app: web.Application) -> AsyncIterator[None]:
         audit=app[AUDIT],
         accounts=app[ACCOUNTS],
         devices=app[DEVICES],
+        device_registry=DeviceRegistry(engine, app[DEVICES], (named_in_schedule,)),
+        staff=StaffAdmin(engine, sessions_ended=app[ACCOUNTS].signed_out),
         device_proofs=DeviceProofs(),
         casework_views=app[CASEWORK_VIEWS],
         rooms=app[ROOMS],

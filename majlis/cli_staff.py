@@ -85,17 +85,17 @@ async def _run(settings: Settings, engine: AsyncEngine, arguments: argparse.Name
             tuple(arguments.centre),
             arguments.all_centres,
         )
-        password = await admin.add(account, now)
+        _, password = await admin.add(account, now)
         detail = f"role={account.role}; {_served(account)}"
         await _audit(settings, engine, "staff.created", username, detail, now)
         print(f"{username} ({account.role}, {_served(account)}) created.")
         _print_one_time_password(username, password)
     elif action == "disable":
-        ended = await admin.disable(username)
+        _, ended = await admin.disable(username)
         await _audit(settings, engine, "staff.disabled", username, f"sessions={ended}", now)
         print(f"{username} disabled; {ended} session(s) ended")
     elif action == "reset-password":
-        password, ended = await admin.reset_password(username)
+        _, password, ended = await admin.reset_password(username)
         await _audit(settings, engine, "staff.password_reset", username, f"sessions={ended}", now)
         print(f"{username}: password reset; {ended} session(s) ended.")
         _print_one_time_password(username, password)
@@ -110,7 +110,7 @@ async def create_first_admin(settings: Settings, engine: AsyncEngine, username: 
         return
     account = NewAccount(normalised_username(username), "admin", FIRST_ADMIN_NAME)
     now = datetime.now(UTC)
-    password = await admin.add(account, now)
+    _, password = await admin.add(account, now)
     await _audit(settings, engine, "staff.created", account.username, "role=admin first", now)
     print(f"first administrator {account.username} created.")
     _print_one_time_password(account.username, password)

@@ -54,6 +54,7 @@ class Server:
     process: subprocess.Popen[bytes]
     hop: Forwarder
     env: dict[str, str] = field(default_factory=dict)
+    init_output: str = ""  # what `majlis init` printed
     last_steps: dict[str, int] = field(default_factory=dict)
 
     def client(self) -> ApiClient:
@@ -137,9 +138,10 @@ def spki_hash(pem_file: Path) -> str:
     return base64.b64encode(hashlib.sha256(spki).digest()).decode()
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    root = tmp_path_factory.mktemp("browser")
+@contextlib.contextmanager
+def served(root: Path, init: list[str]) -> Iterator[Server]:
+    """``majlis init`` with ``init``'s arguments in a new data directory, then ``majlis
+    serve`` in its own process until the block ends; what init printed is kept."""
     data_dir, port = root / "data", free_port()
     hop = Forwarder(port)  # a second way in, which the reconnect test cuts
     env = environment(
@@ -151,9 +153,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         MAJLIS_SCHEDULER_TICK_S="1",
         MAJLIS_SMS_DISPATCH_S="1",
     )
-    init = run(["init", "--demo"], env)
-    assert init.returncode == 0, init.stderr
-    passwords = dict(re.findall(r"^\s+\w+\s+(\w+)\s+(\S+)$", init.stdout, flags=re.M))
+    initialised = run(init, env)
+    assert initialised.returncode == 0, initialised.stderr
+    passwords = dict(re.findall(r"^\s+\w+\s+(\w+)\s+(\S+)$", initialised.stdout, flags=re.M))
     settings = load_settings(data_dir=data_dir, port=port)
     log = root / "server.log"
     with log.open("ab") as output:
@@ -169,6 +171,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             process,
             hop,
             env,
+            init_output=initialised.stdout,
         )
     finally:
         hop.close()
@@ -178,6 +181,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    with served(tmp_path_factory.mktemp("browser"), ["init", "--demo"]) as demo:
+        yield demo
 
 
 @pytest.fixture(scope="module")

@@ -5,10 +5,10 @@ import { t, label, ready, formatDate, formatTime, onLanguageChange } from "/stat
 import { api, signOut, whoAmI } from "/static/shared/api.js";
 import { $, screens, element, wireSignIn } from "/static/shared/page.js";
 import { centreMoment, centreToday } from "/static/shared/centre_time.js";
-import { wireOutages, serviceCell, actionsCell, reloadAffected } from "/static/desk/outages.js";
 import {
   loadReference, centreName, categoryLabel, fillSelect, centreChoices, categoryChoices, officeChoices,
 } from "/static/shared/reference.js";
+import { wireOutages, serviceCell, actionsCell, reloadAffected } from "/static/desk/outages.js";
 import { io } from "/vendor/socket.io.esm.min.js";
 
 const show = screens();
@@ -22,8 +22,8 @@ let current = null;        // the request on the request page
 let bookingFor = null;     // a request chosen for booking in the calendar
 let rescheduling = null;   // an affected appointment (of a booth out of service) to move in time
 let booths = [];
-let mayService = false;    // sets booths of her centres out of service and back
 let found = [];             // the last search's results
+let mayService = false;    // sets booths of her centres out of service and back
 
 function go(name) {
   screen = name;
@@ -57,10 +57,10 @@ async function start() {
     return;
   }
   $("who").textContent = session.display_name;
-  mayService = session.role === "coordinator";
   let problem = null;
   await loadReference().catch((error) => { problem = error; });
   fillLists();
+  mayService = session.role === "coordinator";
   // A supervisor oversees: no applicant's request or identity, so no intake and no search.
   for (const tab of document.querySelectorAll("[data-needs-requests]")) {
     tab.hidden = session.role !== "coordinator";

@@ -48,3 +48,10 @@ async def denials(live: LiveServer) -> int:
             int(detail.split(";")[0].removeprefix("count=")) if detail.startswith("count=") else 1
             for detail in details.scalars()
         )
+
+
+async def audited(live: LiveServer, action: str) -> list[tuple[str, str, str]]:
+    """The audit rows of ``action``: who, about what, and the detail."""
+    async with live.app[DB_ENGINE].connect() as connection:
+        rows = await connection.execute(select(audit_log).where(audit_log.c.action == action))
+        return [(r.actor, r.subject, r.detail) for r in rows]

@@ -60,6 +60,7 @@ class World:
     referral_id: int
     alert_id: int
     spare_device_id: int  # an admin may revoke it; nobody uses it
+    spare_staff_id: int  # an account an admin may change, disable, reset
     service_booth_id: int  # riyadh/booth-2: out of service and back in the rows that follow
 
 
@@ -169,6 +170,39 @@ CALLS: dict[str, Call] = {
         {},
     ),
     "POST /api/devices/{id}/revoke": lambda w: (f"/api/devices/{w.spare_device_id}/revoke", {}),
+    "POST /api/devices": lambda w: (
+        "/api/devices",
+        {"kind": "booth", "centre": "riyadh", "label": "booth-9"},
+    ),
+    "PATCH /api/devices/{id}": lambda w: (
+        f"/api/devices/{w.spare_device_id}",
+        {"label": "booth-2"},
+    ),
+    "GET /api/admin/staff": lambda w: ("/api/admin/staff", None),
+    "POST /api/admin/staff": lambda w: (
+        "/api/admin/staff",
+        {"username": "matrix1", "role": "coordinator", "centres": ["riyadh"]},
+    ),
+    "PATCH /api/admin/staff/{id}": lambda w: (
+        f"/api/admin/staff/{w.spare_staff_id}",
+        {"display_name": "منسقة احتياط"},
+    ),
+    "POST /api/admin/staff/{id}/disable": lambda w: (
+        f"/api/admin/staff/{w.spare_staff_id}/disable",
+        {},
+    ),
+    "POST /api/admin/staff/{id}/reset-password": lambda w: (
+        f"/api/admin/staff/{w.spare_staff_id}/reset-password",
+        {},
+    ),
+    "GET /api/admin/staff/{id}/sessions": lambda w: (
+        f"/api/admin/staff/{w.spare_staff_id}/sessions",
+        None,
+    ),
+    "POST /api/admin/staff/{id}/sessions/end": lambda w: (
+        f"/api/admin/staff/{w.spare_staff_id}/sessions/end",
+        {},
+    ),
     "POST /api/devices/{id}/out-of-service": lambda w: (
         f"/api/devices/{w.service_booth_id}/out-of-service",
         {"reason": "الشاشة لا تعمل"},
@@ -213,6 +247,7 @@ CALLS: dict[str, Call] = {
     "GET /desk": lambda w: ("/desk", None),
     "GET /office": lambda w: ("/office", None),
     "GET /booth": lambda w: ("/booth", None),
+    "GET /admin": lambda w: ("/admin", None),
     "GET /static/{filename}": lambda w: ("/static/shared/api.js", None),
     "GET /vendor/{filename}": lambda w: ("/vendor/socket.io.min.js", None),
 }
@@ -307,6 +342,12 @@ async def build_world(live: LiveServer, coordinator: Client, admin: Client) -> W
     spare = next(d["id"] for d in devices["devices"] if d["name"] == "jeddah/booth-2")
     service_booth = next(d["id"] for d in devices["devices"] if d["name"] == "riyadh/booth-2")
     details = await _ok(coordinator, "GET", f"/api/requests/{other_booking['id']}")
+    spare_staff = await _ok(
+        admin,
+        "POST",
+        "/api/admin/staff",
+        {"username": "spare1", "role": "coordinator", "centres": ["riyadh"]},
+    )
     return World(
         request_id=int(other_booking["id"]),
         tracking_number=str(details["tracking_number"]),
@@ -319,6 +360,7 @@ async def build_world(live: LiveServer, coordinator: Client, admin: Client) -> W
         referral_id=int(referral["referral"]),
         alert_id=alert,
         spare_device_id=int(spare),
+        spare_staff_id=int(spare_staff["id"]),
         service_booth_id=int(service_booth),
     )
 

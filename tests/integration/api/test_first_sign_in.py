@@ -21,7 +21,10 @@ STRONG = "tawny quartz lantern orbit 91"
 
 async def new_account(live: LiveServer, username: str, role: str) -> str:
     admin = StaffAdmin(live.app[DB_ENGINE])
-    return await admin.add(NewAccount(username, role, username), live.clock.now())
+    # every centre: a coordinator serves one at least (accounts.staff)
+    account = NewAccount(username, role, username, all_centres=True)
+    _, password = await admin.add(account, live.clock.now())
+    return password
 
 
 async def sign_in(http: aiohttp.ClientSession, live: LiveServer, **body: str) -> tuple[int, Any]:
@@ -146,7 +149,7 @@ async def test_a_password_reset_ends_the_sessions_and_asks_for_a_change_again(
 ) -> None:
     await signed_in_with_a_password_of_her_own(browser, live, "coord9")
 
-    again, ended = await StaffAdmin(live.app[DB_ENGINE]).reset_password("coord9")
+    _, again, ended = await StaffAdmin(live.app[DB_ENGINE]).reset_password("coord9")
 
     assert ended == 1
     async with browser.get(f"{live.base_url}/api/session") as response:
@@ -161,7 +164,7 @@ async def test_a_disabled_account_loses_its_session_and_cannot_sign_in(
 ) -> None:
     await signed_in_with_a_password_of_her_own(browser, live, "coord9")
 
-    ended = await StaffAdmin(live.app[DB_ENGINE]).disable("coord9")
+    _, ended = await StaffAdmin(live.app[DB_ENGINE]).disable("coord9")
 
     assert ended == 1
     async with browser.get(f"{live.base_url}/api/session") as response:
