@@ -167,6 +167,7 @@ CALLS: dict[str, Call] = {
     "POST /api/session/everywhere": lambda w: ("/api/session/everywhere", {}),
     "GET /metrics": lambda w: ("/metrics", None),
     "GET /healthz": lambda w: ("/healthz", None),
+    "GET /readyz": lambda w: ("/readyz", None),
     "GET /": lambda w: ("/", None),
     "GET /desk": lambda w: ("/desk", None),
     "GET /office": lambda w: ("/office", None),
