@@ -40,6 +40,18 @@ async def upgrade_to_head(engine: AsyncEngine) -> None:
         await connection.run_sync(run)
 
 
+async def downgrade_to(engine: AsyncEngine, revision: str) -> None:
+    """Undo migrations down to ``revision`` (``"base"``: an empty schema), in one transaction."""
+
+    def run(connection: Connection) -> None:
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        command.downgrade(config, revision)
+
+    async with engine.begin() as connection:
+        await connection.run_sync(run)
+
+
 async def current_revisions(engine: AsyncEngine) -> set[str]:
     def read(connection: Connection) -> set[str]:
         return set(MigrationContext.configure(connection).get_current_heads())
