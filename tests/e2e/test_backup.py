@@ -7,25 +7,28 @@ from __future__ import annotations
 import asyncio
 import base64
 import re
-import sqlite3
 import ssl
 import subprocess
 from collections.abc import AsyncIterator, Iterator
-from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import aiohttp
 import pytest
+from sqlalchemy import select
 from stdnum import luhn
 
+from casework.pii import PiiCipher, SealedColumn
 from casework.rekey import ENCRYPTED
 from majlis.components import pii_cipher
+from majlis.database import create_engine
 from majlis.settings import Settings, load_settings
 from tests.conftest import free_port
 from tests.e2e.test_cli import environment, run, wait_for_health
 from tests.e2e.test_restart import start_server
+from tests.postgres import TemporaryCluster
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(240)]
 PASSPHRASE = "tamarind harbour lanterns 1947 mosaic"
@@ -43,14 +46,30 @@ class Install:
         return self.settings.certs_dir / "ca.pem"
 
 
-def install_at(directory: Path) -> Install:
+def install_at(directory: Path, database_url: str | None) -> Install:
+    """An installation in ``directory`` on ``database_url`` (None: its SQLite file)."""
     port = free_port()
     data_dir = directory / "data"
+    overrides = {} if database_url is None else {"database_url": database_url}
     return Install(
-        load_settings(data_dir=data_dir, port=port),
-        environment(data_dir, port),
+        load_settings(data_dir=data_dir, port=port, **overrides),
+        environment(data_dir, port, **{f"MAJLIS_{k.upper()}": v for k, v in overrides.items()}),
         directory / "server.log",
     )
+
+
+@pytest.fixture
+def restored_database(postgres_cluster: TemporaryCluster | None) -> Iterator[str | None]:
+    """A second, empty database to restore into on PostgreSQL; None on SQLite (the file
+    goes into the new data directory)."""
+    if postgres_cluster is None:
+        yield None
+        return
+    postgres_cluster.create_database("restored")
+    try:
+        yield postgres_cluster.url("restored")
+    finally:
+        postgres_cluster.drop_database("restored")
 
 
 @pytest.fixture
@@ -155,6 +174,12 @@ def secrets_of(data_dir: Path, everything: bool = False) -> dict[str, bytes]:
     }
 
 
+def dump_as_sql(dump: Path) -> bytes:
+    return subprocess.run(
+        ["pg_restore", "--file=-", str(dump)], capture_output=True, check=True, timeout=60
+    ).stdout
+
+
 def forms_of(secret: bytes) -> list[bytes]:
     """The ways a key could sit in a file: as it is, base64 (both alphabets), hex; a PEM's
     body and the DER it encodes."""
@@ -168,42 +193,43 @@ def forms_of(secret: bytes) -> list[bytes]:
     return forms
 
 
-def unseal_everything(settings: Settings) -> dict[str, int]:
+async def unseal_everything(settings: Settings) -> dict[str, list[tuple[Any, ...]]]:
     """Decrypt every sealed value of every row with the installation's keys (raises on one
-    that does not decrypt); how many of each table."""
-    cipher = pii_cipher(settings)
-    counts: dict[str, int] = {}
-    with closing(sqlite3.connect(settings.data_dir / "majlis.db")) as connection:
-        for table, keys, places in ENCRYPTED:
-            columns = [*keys, *(where.column for where in places)]
-            rows = connection.execute(f"SELECT {', '.join(columns)} FROM {table.name}")
-            for row in rows:
-                key = row[: len(keys)]
-                for where, stored in zip(places, row[len(keys) :], strict=True):
-                    if stored is not None:
-                        cipher.unseal(stored, where, key[0] if len(key) == 1 else tuple(key))
-                counts[table.name] = counts.get(table.name, 0) + 1
-    return counts
+    that does not decrypt); the rows of each table, decrypted."""
+    cipher = await asyncio.to_thread(pii_cipher, settings)
+    engine = create_engine(settings.effective_database_url)
+    found: dict[str, list[tuple[Any, ...]]] = {}
+    try:
+        async with engine.connect() as connection:
+            for table, keys, places in ENCRYPTED:
+                columns = [table.c[name] for name in (*keys, *(w.column for w in places))]
+                rows = (await connection.execute(select(*columns))).all()
+                found[table.name] = [_unsealed(cipher, tuple(r), len(keys), places) for r in rows]
+    finally:
+        await engine.dispose()
+    return found
 
 
-def applicants_of(settings: Settings) -> set[tuple[str, str]]:
-    from casework.tables import APPLICANT_NAME, APPLICANT_NATIONAL_ID
-
-    cipher = pii_cipher(settings)
-    with closing(sqlite3.connect(settings.data_dir / "majlis.db")) as connection:
-        rows = connection.execute("SELECT id, full_name_ct, national_id_ct FROM applicants")
-        return {
-            (cipher.unseal(name, APPLICANT_NAME, i), cipher.unseal(nid, APPLICANT_NATIONAL_ID, i))
-            for i, name, nid in rows
-        }
+def _unsealed(
+    cipher: PiiCipher, row: tuple[Any, ...], keys: int, places: tuple[SealedColumn, ...]
+) -> tuple[Any, ...]:
+    """The row's key columns, then its sealed values decrypted."""
+    key = row[0] if keys == 1 else row[:keys]
+    return row[:keys] + tuple(
+        None if stored is None else cipher.unseal(stored, where, key)
+        for where, stored in zip(places, row[keys:], strict=True)
+    )
 
 
 async def test_a_backup_made_while_serving_restores_with_its_keys_and_everything_decrypts(
     tmp_path: Path,
     servers: list[subprocess.Popen[bytes]],
     desks: list[aiohttp.ClientSession],
+    database_url: str | None,
+    restored_database: str | None,
 ) -> None:
-    live, restored = install_at(tmp_path / "live"), install_at(tmp_path / "restored")
+    live = install_at(tmp_path / "live", database_url)
+    restored = install_at(tmp_path / "restored", restored_database)
     backup_dir, keys_file = tmp_path / "backups" / "first", tmp_path / "majlis-keys"
     passphrase_file = tmp_path / "passphrase"
     passphrase_file.write_text(PASSPHRASE + "\n")
@@ -235,7 +261,10 @@ async def test_a_backup_made_while_serving_restores_with_its_keys_and_everything
     assert "without them the personal data in every backup cannot be read" in exported.stdout
 
     backup_files = await asyncio.to_thread(secrets_of, backup_dir, everything=True)
-    assert sorted(backup_files) == ["majlis.db", "manifest.json"]
+    copy = "majlis.db" if database_url is None else "majlis.pgdump"
+    assert sorted(backup_files) == [copy, "manifest.json"]
+    if database_url is not None:  # a custom-format dump is compressed: grep its SQL too
+        backup_files["majlis.sql"] = await asyncio.to_thread(dump_as_sql, backup_dir / copy)
     keys = await asyncio.to_thread(secrets_of, live.settings.data_dir)
     assert {"keys/index.key", "keys/tracking.key", "audit/signing-key.pem"} <= set(keys)
     for name, secret in keys.items():
@@ -244,32 +273,32 @@ async def test_a_backup_made_while_serving_restores_with_its_keys_and_everything
     for applicant in made.values():
         assert not any(applicant["national_id"].encode() in d for d in backup_files.values())
 
-    restore = await asyncio.to_thread(
-        run,
-        [
-            "restore",
-            str(backup_dir),
-            "--keys",
-            str(keys_file),
-            "--passphrase-file",
-            str(passphrase_file),
-        ],
-        restored.env,
-    )
+    arguments = ["restore", str(backup_dir), "--keys", str(keys_file)]
+    arguments += ["--passphrase-file", str(passphrase_file)]
+    restore = await asyncio.to_thread(run, arguments, restored.env)
     assert restore.returncode == 0, restore.stderr
+    if restored_database is not None:  # a database with tables is refused, like a used dir
+        again = {**restored.env, "MAJLIS_DATA_DIR": str(tmp_path / "again")}
+        refused = await asyncio.to_thread(run, arguments, again)
+        assert refused.returncode == 1
+        assert "tables: restore only into an empty one" in refused.stderr
     await serve(restored, servers)
     verified = await asyncio.to_thread(run, ["audit", "verify"], restored.env)
     assert verified.returncode == 0, verified.stdout
     assert "audit log intact" in verified.stdout
 
-    counts = await asyncio.to_thread(unseal_everything, restored.settings)
-    assert before <= counts["applicants"] <= len(made)
-    people = {(r["full_name"], r["national_id"]) for r in made.values()}
-    assert await asyncio.to_thread(applicants_of, restored.settings) <= people
+    unsealed = await unseal_everything(restored.settings)
+    assert before <= len(unsealed["applicants"]) <= len(made)
+    people = {(r["full_name"], r["national_id"], "+966" + r["phone"][1:]) for r in made.values()}
+    assert {applicant[1:] for applicant in unsealed["applicants"]} <= people
     desk = await signed_in(restored, password, desks)
-    with closing(sqlite3.connect(restored.settings.data_dir / "majlis.db")) as connection:
-        request_ids = [row[0] for row in connection.execute("SELECT id FROM requests")]
-    assert len(request_ids) == counts["applicants"]
+    first = min(made)  # registered before the backup: in it
+    status, found = await desk.call("GET", "/api/requests?q=" + quote(made[first]["phone"]))
+    assert status == 200, found
+    assert [r["id"] for r in found["requests"]] == [first]  # the restored index key finds her
+    request_ids = [row[0] for row in unsealed["request_versions"]]
+    assert len(request_ids) == len(unsealed["applicants"])
+    assert all(made[request]["text"] == text for request, _, text in unsealed["request_versions"])
     for request_id in request_ids:
         status, details = await desk.call("GET", f"/api/requests/{request_id}")
         assert status == 200, details

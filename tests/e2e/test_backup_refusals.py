@@ -33,7 +33,11 @@ def export_keys(env: dict[str, str], keys: Path, passphrase: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def made(tmp_path_factory: pytest.TempPathFactory) -> Made:
+def made(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Made:
+    if request.config.getoption("--database") != "sqlite":
+        # These refusals come before any database is touched; PostgreSQL's own one (a
+        # database with tables) is in test_backup.py.
+        pytest.skip("refusals of the files: on SQLite only")
     root = tmp_path_factory.mktemp("made")
     env = environment(root / "data", free_port())
     passphrase = root / "passphrase"
