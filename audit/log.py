@@ -90,23 +90,48 @@ class Checkpoint:
         assert isinstance(key, Ed25519PrivateKey)
         return key
 
-    def write(self, seq: int, head: str) -> None:
+    @property
+    def files(self) -> tuple[Path, Path]:
+        """(the signing key: a secret, the signed head: not one)."""
+        return self._key_path, self._path
+
+    def ensure_key(self) -> None:
+        """Make the signing key now if there is none (before its first use)."""
+        self._key()
+
+    def signed(self, seq: int, head: str) -> dict[str, Any]:
+        """The checkpoint body for this head: what ``write`` stores, and what a backup carries
+        for the head of its copy of the chain."""
         message = f"{seq}:{head}".encode()
         signature = base64.b64encode(self._key().sign(message)).decode()
-        body = json.dumps({"seq": seq, "hash": head, "signature": signature}).encode()
-        write_file_atomically(self._path, body, PUBLIC_MODE)
+        return {"seq": seq, "hash": head, "signature": signature}
+
+    def write(self, seq: int, head: str) -> None:
+        self._store(self.signed(seq, head))
+
+    def install(self, signed: dict[str, Any]) -> tuple[int, str]:
+        """Store a body made by ``signed`` (a restored backup's head) once its signature
+        verifies with this directory's key; raises ``ValueError`` otherwise."""
+        head = self._verified(signed)
+        self._store(signed)
+        return head
 
     def read(self) -> tuple[int, str] | None:
         """The signed head, or None when there is none yet; raises on a forged file."""
         if not self._path.exists():
             return None
-        data = json.loads(self._path.read_text())
-        message = f"{data['seq']}:{data['hash']}".encode()
+        return self._verified(json.loads(self._path.read_text()))
+
+    def _verified(self, data: dict[str, Any]) -> tuple[int, str]:
         try:
+            message = f"{data['seq']}:{data['hash']}".encode()
             self._key().public_key().verify(base64.b64decode(data["signature"]), message)
-        except (InvalidSignature, ValueError) as error:
+        except (InvalidSignature, ValueError, KeyError, TypeError) as error:
             raise ValueError("the audit checkpoint's signature does not verify") from error
         return int(data["seq"]), str(data["hash"])
+
+    def _store(self, signed: dict[str, Any]) -> None:
+        write_file_atomically(self._path, json.dumps(signed).encode(), PUBLIC_MODE)
 
 
 class AuditLog:

@@ -37,6 +37,7 @@ LEGACY_PREFIX = "pii1"  # bound to a field name only (before migration 0007)
 KEY_BYTES = 32
 NONCE_BYTES = 12
 RELOAD_EVERY_S = 2.0  # a key added by `majlis keys rotate` is in use this soon
+DATA_KEY_FILES = "data-*.key"
 
 
 class UnreadableData(CaseworkError):
@@ -159,15 +160,20 @@ def load_pii_keys(keys_dir: Path) -> PiiKeys:
     index_path = keys_dir / "index.key"
     if not index_path.exists():
         _write_private(index_path, secrets.token_bytes(KEY_BYTES))
-    found = sorted(keys_dir.glob("data-*.key"), key=lambda p: (p.stat().st_mtime_ns, p.name))
+    found = sorted(keys_dir.glob(DATA_KEY_FILES), key=lambda p: (p.stat().st_mtime_ns, p.name))
     if not found:
         add_data_key(keys_dir)
-        found = sorted(keys_dir.glob("data-*.key"))
+        found = sorted(keys_dir.glob(DATA_KEY_FILES))
     keys = {p.stem.removeprefix("data-"): p.read_bytes() for p in found}
     if any(len(key) != KEY_BYTES for key in keys.values()):
         raise ValueError(f"a data key in {keys_dir} is not {KEY_BYTES} bytes")
     current = found[-1].stem.removeprefix("data-")
     return PiiKeys(current, keys, index_path.read_bytes())
+
+
+def data_key_ids(keys_dir: Path) -> list[str]:
+    """The ids of the data keys held (no key is read or made)."""
+    return sorted(p.stem.removeprefix("data-") for p in keys_dir.glob(DATA_KEY_FILES))
 
 
 def add_data_key(keys_dir: Path) -> str:

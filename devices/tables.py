@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Integer, String, Table
+from sqlalchemy import Column, Index, Integer, String, Table
 
 from foundation.columns import UtcDateTime
 from foundation.tables import metadata
@@ -36,6 +36,7 @@ device_heartbeats = Table(
     Column("at", UtcDateTime(), nullable=False, index=True),
     Column("screen", String(16), nullable=False),
     Column("round_trip_ms", Integer, nullable=True),
+    Index("ix_device_heartbeats_device_at", "device", "at"),  # migration 0006
 )
 
 alerts = Table(

@@ -50,7 +50,7 @@ from majlis.components import (
 )
 from majlis.database import create_engine
 from majlis.errors import problem_middleware
-from majlis.health import health_handler
+from majlis.health import health_handler, readiness_handler
 from majlis.http_security import security_header_hook
 from majlis.logs import quiet_malformed_http_requests
 from majlis.metrics import HttpMetrics, scrape_handler
@@ -117,6 +117,7 @@ def create_app(
     app.on_response_prepare.append(security_header_hook(settings.hsts_max_age_s))
 
     app.router.add_get("/healthz", health_handler(DB_ENGINE), name="healthz")
+    app.router.add_get("/readyz", readiness_handler(DB_ENGINE, MEDIA), name="readyz")
     scrape = scrape_handler(metrics, settings.metrics_token, _record_refused_scrape)
     app.router.add_get("/metrics", scrape, name="metrics")
     add_api_routes(app, ROUTES)

@@ -1,4 +1,5 @@
-"""The ``majlis`` command: serve, init, db upgrade, certs init.
+"""The ``majlis`` command: serve, init, db upgrade, certs init, … (staff accounts in
+``majlis.cli_staff``; backup, restore and the keys in ``majlis.cli_backup``).
 
 Every failure an operator can cause (a bad setting, an unmigrated database, unusable TLS files)
 ends with one clear line on stderr and a non-zero exit, never a traceback.
@@ -26,6 +27,8 @@ from casework.outbox import Dispatcher
 from certs.authority import CertificateReport, ensure_certificates
 from certs.tls import TlsConfigurationError
 from foundation.clock import SystemClock
+from majlis.cli_backup import COMMANDS as BACKUP_COMMANDS
+from majlis.cli_backup import add_backup_commands, run_backup_command
 from majlis.cli_staff import FIRST_ADMIN, add_staff_commands, create_first_admin, run_staff
 from majlis.components import (
     audit_log,
@@ -106,13 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
         "run",
         "anonymise requests closed more than MAJLIS_RETENTION_DAYS ago",
     )
-    _single_action(
-        commands,
-        "keys",
-        "encryption keys of personal data",
-        "rotate",
-        "add a new data key and re-encrypt every stored personal value with it",
-    )
+    add_backup_commands(commands)
     devices = commands.add_parser("devices", help="booth and office-terminal devices")
     enroll = devices.add_subparsers(dest="devices_command", required=True).add_parser(
         "enroll", help="print a one-time enrollment code for a device (valid 15 minutes)"
@@ -165,8 +162,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_audit_verify(settings))
         elif arguments.command == "retention":
             asyncio.run(_retention_run(settings))
-        elif arguments.command == "keys":
+        elif arguments.command == "keys" and arguments.keys_command == "rotate":
             asyncio.run(_rotate_keys(settings))
+        elif arguments.command in BACKUP_COMMANDS:
+            return run_backup_command(settings, arguments)
         elif arguments.command == "devices":
             return asyncio.run(_devices_enroll(settings, arguments.device))
         elif arguments.command == "staff":
@@ -349,7 +348,7 @@ async def _rotate_keys(settings: Settings) -> None:
     print(f"data key {old} -> {new}; re-encrypted rows: {total}")
     print(
         f"keep {settings.data_dir / 'keys' / f'data-{old}.key'} until no backup needs it, "
-        "then delete it"
+        "then delete it; export the keys again now: majlis keys export FILE"
     )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -31,13 +32,23 @@ RETENTION_EVERY_S = 6 * 3600
 HEARTBEATS_KEPT = timedelta(days=7)  # the day board needs minutes; a week helps support
 
 
+def keys_dir(settings: Settings) -> Path:
+    """Personal-data, index and tracking-number keys."""
+    return settings.data_dir / "keys"
+
+
+def audit_dir(settings: Settings) -> Path:
+    """The audit checkpoint and the key that signs it."""
+    return settings.data_dir / "audit"
+
+
 def tracking_numbers(settings: Settings) -> TrackingNumbers:
-    return TrackingNumbers(load_or_create_secret(settings.data_dir / "keys" / "tracking.key"))
+    return TrackingNumbers(load_or_create_secret(keys_dir(settings) / "tracking.key"))
 
 
 def pii_cipher(settings: Settings) -> PiiCipher:
-    keys_dir = settings.data_dir / "keys"
-    return PiiCipher(lambda: load_pii_keys(keys_dir))
+    directory = keys_dir(settings)
+    return PiiCipher(lambda: load_pii_keys(directory))
 
 
 def sms_provider(settings: Settings) -> SmsProvider:
@@ -92,7 +103,7 @@ def second_factors(engine: AsyncEngine, cipher: PiiCipher, policy: SignInPolicy)
 
 
 def audit_log(settings: Settings, engine: AsyncEngine) -> AuditLog:
-    return AuditLog(engine, Checkpoint(settings.data_dir / "audit"))
+    return AuditLog(engine, Checkpoint(audit_dir(settings)))
 
 
 def retention_job(settings: Settings, engine: AsyncEngine, audit: AuditLog) -> RetentionJob:

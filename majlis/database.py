@@ -10,7 +10,7 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from foundation.serial_transactions import begin_immediate_when_serial
+from foundation.serial_transactions import begin_immediate_when_serial, lock_when_serial
 
 
 class DatabaseNotMigrated(Exception):
@@ -18,8 +18,14 @@ class DatabaseNotMigrated(Exception):
 
 
 def create_engine(url: str) -> AsyncEngine:
-    """An async engine for ``url``; a SQLite file gets WAL, foreign keys and a busy timeout."""
+    """An async engine for ``url``; a SQLite file gets WAL, foreign keys and a busy timeout.
+    Either way ``foundation.serial_transactions`` engines begin serially (see there why the
+    two databases need different means)."""
     parsed = make_url(url)
+    if parsed.get_backend_name() == "postgresql":
+        engine = create_async_engine(url, pool_pre_ping=True)
+        event.listen(engine.sync_engine, "begin", lock_when_serial)
+        return engine
     if parsed.get_backend_name() != "sqlite":
         return create_async_engine(url, pool_pre_ping=True)
     if parsed.database and parsed.database != ":memory:":

@@ -8,6 +8,8 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.script.revision import RevisionError
+from alembic.util import CommandError
 from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -38,6 +40,18 @@ async def upgrade_to_head(engine: AsyncEngine) -> None:
         await connection.run_sync(run)
 
 
+async def downgrade_to(engine: AsyncEngine, revision: str) -> None:
+    """Undo migrations down to ``revision`` (``"base"``: an empty schema), in one transaction."""
+
+    def run(connection: Connection) -> None:
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        command.downgrade(config, revision)
+
+    async with engine.begin() as connection:
+        await connection.run_sync(run)
+
+
 async def current_revisions(engine: AsyncEngine) -> set[str]:
     def read(connection: Connection) -> set[str]:
         return set(MigrationContext.configure(connection).get_current_heads())
@@ -55,3 +69,11 @@ async def require_migrated(engine: AsyncEngine) -> None:
             f"the database schema is not up to date (revision {shown}); "
             "run `majlis db upgrade` first"
         )
+
+
+def is_known_revision(revision: str) -> bool:
+    """A revision of this code's migrations (one it can upgrade from), not a newer one."""
+    try:
+        return ScriptDirectory.from_config(alembic_config()).get_revision(revision) is not None
+    except (CommandError, RevisionError):
+        return False

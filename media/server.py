@@ -107,6 +107,11 @@ class MediaServer:
             raise AiortcHooksMissing(missing)
         self._host_addresses = gather_only_on(self._config.host_addresses)
 
+    @property
+    def running(self) -> bool:
+        """Started and not closed: it can take a participant (``/readyz`` asks)."""
+        return self._host_addresses is not None
+
     # -- joining and leaving -------------------------------------------------------------------
 
     async def join(self, room_id: str, participant_id: str, role: str, offer_sdp: str) -> str:

@@ -13,7 +13,7 @@ rooms = Table(
     Column("id", String(64), primary_key=True),
     Column("booth_device", String(64), nullable=False),
     Column("office_device", String(64), nullable=False),
-    Column("starts_at", UtcDateTime(), nullable=False),
+    Column("starts_at", UtcDateTime(), nullable=False, index=True),
     Column("ends_at", UtcDateTime(), nullable=False),
     Column("next_slot_starts_at", UtcDateTime(), nullable=True),
     Column("created_at", UtcDateTime(), nullable=False),

@@ -1,13 +1,20 @@
 """Shared fixtures: settings on a temporary data directory, a migrated database, free ports,
-and a guard that fails any test whose code blocks the event loop."""
+and a guard that fails any test whose code blocks the event loop.
+
+The database is a SQLite file in the test's data directory, or, with ``--database=postgresql``,
+a fresh database of its own in one temporary PostgreSQL cluster per session
+(``tests/postgres.py``). Either way every test gets an empty database, and
+``MAJLIS_DATABASE_URL`` names it when it is PostgreSQL: settings, ``majlis`` subprocesses and
+anything else that reads the environment use it without asking."""
 
 from __future__ import annotations
 
 import asyncio
 import gc
+import itertools
 import logging
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import cv2
@@ -25,6 +32,7 @@ from media.bench.pattern import (
     encode_video_pattern,
 )
 from tests.fakes.sms_gateway import FakeGateway
+from tests.postgres import TemporaryCluster, temporary_cluster
 
 SLOW_CALLBACK_S = 0.5
 
@@ -44,18 +52,60 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--database",
+        choices=("sqlite", "postgresql"),
+        default="sqlite",
+        help="the database every test runs on: a SQLite file (default) or a fresh database "
+        "in a temporary PostgreSQL cluster (Debian's postgresql package)",
+    )
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"database: {config.getoption('--database')}"
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster(request: pytest.FixtureRequest) -> Iterator[TemporaryCluster | None]:
+    """The session's PostgreSQL cluster with ``--database=postgresql``; None on SQLite."""
+    if request.config.getoption("--database") != "postgresql":
+        yield None
+        return
+    with temporary_cluster() as cluster:
+        yield cluster
+
+
+_database_numbers = itertools.count(1)
+
+
 @pytest.fixture(autouse=True)
-def _clean_majlis_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    # A developer's own MAJLIS_* variables must not change what a test sees.
+def database_url(
+    postgres_cluster: TemporaryCluster | None, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[str | None]:
+    """This test's empty database: None for the SQLite file settings make in the data
+    directory, or the URL of a new PostgreSQL database, dropped after the test."""
     import os
 
+    # A developer's own MAJLIS_* variables must not change what a test sees.
     for name in list(os.environ):
         if name.startswith("MAJLIS_"):
             monkeypatch.delenv(name)
+    if postgres_cluster is None:
+        yield None
+        return
+    name = f"test_{next(_database_numbers)}"
+    postgres_cluster.create_database(name)
+    url = postgres_cluster.url(name)
+    monkeypatch.setenv("MAJLIS_DATABASE_URL", url)
+    try:
+        yield url
+    finally:
+        postgres_cluster.drop_database(name)
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+def settings(tmp_path: Path, database_url: str | None) -> Settings:
     return load_settings(data_dir=tmp_path / "data", port=free_port())
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import signal
@@ -15,14 +16,23 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
+from majlis.database import create_engine
+from majlis.settings import load_settings
 from tests.conftest import free_port
 
 MAJLIS = [sys.executable, "-m", "majlis.cli"]
 
 
 def environment(data_dir: Path, port: int, **extra: str) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith("MAJLIS_")}
+    """This process's environment for a ``majlis`` command, with no MAJLIS_* variable but the
+    test's database (``database_url`` in tests/conftest.py)."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("MAJLIS_") or key == "MAJLIS_DATABASE_URL"
+    }
     env.update(MAJLIS_DATA_DIR=str(data_dir), MAJLIS_PORT=str(port), **extra)
     return env
 
@@ -47,6 +57,25 @@ def wait_for_health(url: str, ca_file: Path, timeout_s: float = 20) -> dict[str,
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.2)
+
+
+def sql(env: dict[str, str], statement: str) -> list[tuple[object, ...]]:
+    """Run one statement, in its own transaction, on the database that ``majlis`` commands
+    started with ``env`` use (a SQLite file or PostgreSQL); the rows it returns."""
+
+    async def execute() -> list[tuple[object, ...]]:
+        settings = load_settings(
+            data_dir=Path(env["MAJLIS_DATA_DIR"]), database_url=env.get("MAJLIS_DATABASE_URL")
+        )
+        engine = create_engine(settings.effective_database_url)
+        try:
+            async with engine.begin() as connection:
+                result = await connection.execute(text(statement))
+                return [tuple(row) for row in result] if result.returns_rows else []
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(execute())
 
 
 @pytest.fixture
@@ -231,8 +260,6 @@ def test_keys_rotate_adds_a_key_and_reencrypts(data_dir: Path) -> None:
 
 
 def test_audit_verify_names_the_first_tampered_row(data_dir: Path) -> None:
-    import sqlite3
-
     env = environment(data_dir, free_port())
     assert run(["init"], env).returncode == 0
     # init's one row: the first administrator (tests/e2e/test_cli_staff.py)
@@ -241,8 +268,7 @@ def test_audit_verify_names_the_first_tampered_row(data_dir: Path) -> None:
     assert run(["keys", "rotate"], env).returncode == 0
     intact = run(["audit", "verify"], env)
     assert (intact.returncode, intact.stdout.splitlines()[0]) == (0, "audit log intact: 3 rows")
-    with sqlite3.connect(data_dir / "majlis.db") as connection:
-        connection.execute("UPDATE audit_log SET detail = 'from nowhere' WHERE seq = 1")
+    sql(env, "UPDATE audit_log SET detail = 'from nowhere' WHERE seq = 1")
     broken = run(["audit", "verify"], env)
     assert broken.returncode == 1
     assert "NOT intact at row 1" in broken.stdout

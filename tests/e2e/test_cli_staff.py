@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import re
-import sqlite3
 import subprocess
 from pathlib import Path
 
 from tests.conftest import free_port
-from tests.e2e.test_cli import data_dir, environment, run  # noqa: F401 - a fixture
+from tests.e2e.test_cli import data_dir, environment, run, sql  # noqa: F401 - a fixture
 
 ONE_TIME = re.compile(r"one-time password for (\S+) \(shown only this once\): (\S+)")
 
@@ -101,10 +100,7 @@ def test_staff_add_disable_reset_list_are_audited(data_dir: Path) -> None:  # no
     assert first not in listing.stdout
     assert second not in listing.stdout
     assert "audit log intact: 3 rows" in run(["audit", "verify"], env).stdout
-    with sqlite3.connect(data_dir / "majlis.db") as connection:
-        rows = connection.execute(
-            "SELECT actor, action, subject, detail FROM audit_log ORDER BY seq"
-        ).fetchall()
+    rows = sql(env, "SELECT actor, action, subject, detail FROM audit_log ORDER BY seq")
     assert rows == [
         ("operator", "staff.created", "staff:huda", "role=coordinator; centres jeddah,riyadh"),
         ("operator", "staff.disabled", "staff:huda", "sessions=0"),

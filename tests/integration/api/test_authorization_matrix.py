@@ -243,6 +243,7 @@ CALLS: dict[str, Call] = {
     ),
     "GET /metrics": lambda w: ("/metrics", None),
     "GET /healthz": lambda w: ("/healthz", None),
+    "GET /readyz": lambda w: ("/readyz", None),
     "GET /": lambda w: ("/", None),
     "GET /desk": lambda w: ("/desk", None),
     "GET /office": lambda w: ("/office", None),

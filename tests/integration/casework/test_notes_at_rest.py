@@ -20,6 +20,7 @@ from foundation.scope import EVERY_CENTRE
 from majlis.components import pii_cipher
 from tests.integration.casework.conftest import Office, valid_registration
 from tests.integration.casework.test_pii_at_rest import raw_bytes
+from tests.postgres import TemporaryCluster
 
 STATUS_NOTE = "She fears her brother will take the children"
 FOLLOW_UP = "Call her sister Latifa, not her husband"
@@ -43,9 +44,11 @@ async def noted_request(office: Office) -> int:
     return request_id
 
 
-async def test_notes_and_replies_are_not_in_the_database_files(office: Office) -> None:
+async def test_notes_and_replies_are_not_in_the_database_files(
+    office: Office, postgres_cluster: TemporaryCluster | None
+) -> None:
     request_id = await noted_request(office)
-    stored = raw_bytes(office)
+    stored = raw_bytes(office, postgres_cluster)
     for secret in (STATUS_NOTE, FOLLOW_UP, REFERRAL_NOTE, REPLY):
         assert secret.encode() not in stored, f"{secret!r} is in the database file"
     notes = [

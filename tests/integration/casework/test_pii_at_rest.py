@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.engine import make_url
 
 from casework.errors import InvalidTrackingNumber
 from casework.outbox import ConsoleProvider
@@ -17,6 +18,7 @@ from casework.tables import APPLICANT_NATIONAL_ID, APPLICANT_PHONE, applicants
 from foundation.scope import EVERY_CENTRE
 from majlis.components import pii_cipher
 from tests.integration.casework.conftest import Office, valid_registration
+from tests.postgres import TemporaryCluster
 
 APPLICANTS = [
     {
@@ -55,8 +57,14 @@ async def register_all(office: Office) -> None:
         )
 
 
-def raw_bytes(office: Office) -> bytes:
-    database = Path(str(office.settings.effective_database_url).split("///", 1)[1])
+def raw_bytes(office: Office, cluster: TemporaryCluster | None) -> bytes:
+    """The SQLite file with its WAL and shared memory, or the PostgreSQL database's rows and
+    files (``cluster``: the session's, with ``--database=postgresql``)."""
+    url = make_url(office.settings.effective_database_url)
+    assert url.database is not None
+    if cluster is not None:
+        return cluster.stored_bytes(url.database)
+    database = Path(url.database)
     found = b""
     for suffix in ("", "-wal", "-shm"):
         path = database.with_name(database.name + suffix)
@@ -66,12 +74,14 @@ def raw_bytes(office: Office) -> bytes:
 
 
 async def test_no_personal_data_in_the_database_files_or_the_logs(
-    office: Office, caplog: pytest.LogCaptureFixture
+    office: Office,
+    caplog: pytest.LogCaptureFixture,
+    postgres_cluster: TemporaryCluster | None,
 ) -> None:
     caplog.set_level(logging.DEBUG)
     await register_all(office)
     await office.dispatcher(ConsoleProvider()).send_due(office.clock.now())
-    stored = raw_bytes(office)
+    stored = raw_bytes(office, postgres_cluster)
     assert len(stored) > 10_000
     logs = "\n".join(record.getMessage() for record in caplog.records).encode()
     for applicant in APPLICANTS:
