@@ -5,9 +5,9 @@ minutes, the no-show rate and the technical failures. Counts and durations only:
 text, no tracking number.
 
 Every request counts as a woman's: Majlis serves the women's centres, and every applicant is
-registered by them (docs/REPORTS.md). Each figure is dated by its own moment: a visit by its
-arrival, a request by its registration, an SMS by its sending, a call by its time, an audience
-(held, no-show, rated) by its appointment, a failure by its alert.
+registered by them (docs/API.md, "The ministry's figures"). Each figure is dated by its own
+moment: a visit by its arrival, a request by its registration, an SMS by its sending, a call by
+its time, an audience (held, no-show, rated) by its appointment, a failure by its alert.
 """
 
 from __future__ import annotations
