@@ -53,8 +53,11 @@ from devices.registry import DeviceRegistry
 from devices.service import CREDENTIAL_PREFIX, DeviceService
 from foundation.clock import Clock
 from limits import SlidingWindow
+from reception.errors import ReceptionError, UnknownVisit, VisitAlreadyFinished
+from reception.log import ReceptionLog
 from reference.errors import DuplicateCode, ReferenceDataError, UnknownEntry
 from reference.service import ReferenceData
+from reports.ministry import MinistryFigures
 from reports.statistics import StatisticsReport
 from rooms.callers import (
     CALLER_KIND_OF,
@@ -108,6 +111,8 @@ class ApiServices:
     outcomes: AudienceOutcomes
     outages: BoothOutages  # a booth out of service, and moving what it affects
     statistics: StatisticsReport
+    ministry: MinistryFigures  # the ministry's figures for a period
+    reception: ReceptionLog  # walk-in visits and enquiry calls
     seats: SeatTokens
     room_store: RoomStore
     keyring: Keyring
@@ -186,6 +191,9 @@ STATUS_OF_ERROR: Sequence[tuple[type[TypedError], int]] = (
     (CaseworkError, 422),
     (UnknownOfficeTerminal, 422),
     (UnknownEntry, 404),
+    (UnknownVisit, 404),
+    (VisitAlreadyFinished, 409),
+    (ReceptionError, 422),  # unknown_linked_request
     (DuplicateCode, 409),
     (ReferenceDataError, 422),  # unknown_centre, unknown_category, unknown_department, hours
     (NotABooth, 422),

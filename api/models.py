@@ -20,7 +20,16 @@ from pydantic import (
 
 from casework.lifecycle import RequestStatus
 from devices.service import SCREENS
+from reception.kinds import CallDirection, CallOutcome, CallPurpose, VisitPurpose
 from reference.hours import HH_MM
+from reports.periods import (
+    InvalidPeriod,
+    Period,
+    PeriodKind,
+    day_range,
+    gregorian_month,
+    hijri_year,
+)
 
 MAX_ID: Final = 2**63 - 1  # a BIGINT (SQLite, PostgreSQL); one more overflows the driver
 # Moments and days the service accepts: far enough either side of any real sitting, and far
@@ -281,3 +290,62 @@ class NewDevice(Body):
 
 class DeviceRename(Body):
     label: str = Field(min_length=1, max_length=32)
+
+
+# -- reception and the ministry's figures (issue 14) ----------------------------------------------
+
+MAX_CALL_SECONDS: Final = 4 * 3600  # a longer enquiry call is a typing mistake
+
+
+class NewVisit(Body):
+    centre: str = Field(min_length=1, max_length=32)
+    purpose: VisitPurpose
+    tracking_number: str | None = Field(default=None, max_length=32)  # with or without spaces
+    note: str = Field(default="", max_length=1000)
+
+
+class NewCall(Body):
+    centre: str = Field(min_length=1, max_length=32)
+    direction: CallDirection
+    purpose: CallPurpose
+    outcome: CallOutcome
+    duration_seconds: int = Field(ge=0, le=MAX_CALL_SECONDS, strict=True)
+    tracking_number: str | None = Field(default=None, max_length=32)
+    note: str = Field(default="", max_length=1000)
+
+
+class ReceptionDayQuery(Body):
+    """The day's visits and calls: from this moment (the desk's midnight) on."""
+
+    since: Moment
+
+
+class ReportQuery(Body):
+    """A Hijri year (``year``), a Gregorian month (``month``: YYYY-MM) or a range of days."""
+
+    period: PeriodKind
+    year: int | None = Field(default=None, ge=1, le=9999)
+    month: str | None = Field(default=None, pattern=r"^[0-9]{4}-[0-9]{2}$")
+    first_day: Day | None = None
+    last_day: Day | None = None
+
+    @model_validator(mode="after")
+    def _fields_of_the_period(self) -> ReportQuery:
+        needed = {
+            PeriodKind.HIJRI_YEAR: self.year is not None,
+            PeriodKind.MONTH: self.month is not None,
+            PeriodKind.RANGE: self.first_day is not None and self.last_day is not None,
+        }
+        if not needed[self.period]:
+            raise ValueError(f"a {self.period.value} period needs its fields")
+        return self
+
+    def as_period(self) -> Period:
+        if self.period is PeriodKind.HIJRI_YEAR and self.year is not None:
+            return hijri_year(self.year)
+        if self.period is PeriodKind.MONTH and self.month is not None:
+            year, month = self.month.split("-")
+            return gregorian_month(int(year), int(month))
+        if self.first_day is None or self.last_day is None:  # checked above
+            raise InvalidPeriod("a range needs its first and last day")
+        return day_range(self.first_day, self.last_day)

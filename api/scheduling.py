@@ -124,7 +124,7 @@ async def day_sittings(request: web.Request) -> web.Response:
 async def check_in(request: web.Request) -> web.Response:
     appointment_id = path_id(request)
     await services_of(request).scheduler.check_in(
-        appointment_id, now_of(request), scope=caller_of(request).scope
+        appointment_id, now_of(request), scope=caller_of(request).scope, actor=actor_of(request)
     )
     await audit(request, "appointment.check_in", f"appointment:{appointment_id}")
     return json_answer({"ok": True})

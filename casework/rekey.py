@@ -7,6 +7,8 @@ The same pass turns what was written before migration 0007 into row-bound cipher
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import Column, ColumnElement, Table, and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -30,7 +32,8 @@ from casework.tables import (
 )
 
 # (table, primary key columns, the sealed places of its rows)
-ENCRYPTED: list[tuple[Table, tuple[str, ...], tuple[SealedColumn, ...]]] = [
+SealedRows = tuple[Table, tuple[str, ...], tuple[SealedColumn, ...]]
+ENCRYPTED: list[SealedRows] = [
     (applicants, ("id",), (APPLICANT_NAME, APPLICANT_NATIONAL_ID, APPLICANT_PHONE)),
     (request_versions, ("request_id", "version"), (REQUEST_TEXT,)),
     (request_history, ("id",), (HISTORY_NOTE,)),
@@ -56,11 +59,14 @@ def _resealed(
     return cipher.seal(cipher.unseal(stored, where, row), where, row)
 
 
-async def reencrypt_all(engine: AsyncEngine, cipher: PiiCipher) -> dict[str, int]:
-    """Rows re-encrypted per table; afterwards no row uses any key but the current one."""
+async def reencrypt_all(
+    engine: AsyncEngine, cipher: PiiCipher, more: Sequence[SealedRows] = ()
+) -> dict[str, int]:
+    """Rows re-encrypted per table (``ENCRYPTED``, and the sealed rows of packages above this
+    one, ``more``); afterwards no row uses any key but the current one."""
     done: dict[str, int] = {}
     current = f"{PREFIX}.{cipher.current_key_id}.%"
-    for table, keys, places in ENCRYPTED:
+    for table, keys, places in (*ENCRYPTED, *more):
         columns: list[Column[str]] = [table.c[where.column] for where in places]
         stale = or_(*(_stale(table.c[w.column], w, current) for w in places))
         count = 0

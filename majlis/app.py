@@ -59,7 +59,9 @@ from majlis.settings import Settings
 from majlis.web_pages import add_web_client_routes
 from media.config import MediaConfig
 from media.server import MediaServer
+from reception.log import ReceptionLog
 from reference.service import ReferenceData
+from reports.ministry import MinistryFigures
 from reports.statistics import StatisticsReport
 from rooms.callers import Caller
 from rooms.service import RoomChange, RoomService
@@ -240,6 +242,8 @@ async def _api_context(app: web.Application) -> AsyncIterator[None]:
         outcomes=AudienceOutcomes(engine, app[ROOMS], app[CASEWORK], app[PII]),
         outages=BoothOutages(engine, app[ROOMS], app[DEVICES], app[PII]),
         statistics=StatisticsReport(engine),
+        ministry=MinistryFigures(engine),
+        reception=ReceptionLog(engine, app[PII]),
         seats=SeatTokens(app[SCHEDULER_VIEWS], app[ROOMS]),
         room_store=RoomStore(engine),
         keyring=app[KEYRING],

@@ -24,6 +24,7 @@ from certs.secrets import load_or_create_secret
 from certs.signing import load_signing_keys
 from devices.service import DeviceService
 from majlis.settings import Settings
+from reception.log import empty_notes_before
 from rooms.state import RoomTimings
 from rooms.store import RoomStore
 from rooms.tokens import Keyring
@@ -107,8 +108,8 @@ def audit_log(settings: Settings, engine: AsyncEngine) -> AuditLog:
 
 
 def retention_job(settings: Settings, engine: AsyncEngine, audit: AuditLog) -> RetentionJob:
-    """Requests past retention lose their personal data; week-old heartbeats and expired
-    token ids go too."""
+    """Requests past retention lose their personal data, visits and calls their notes;
+    week-old heartbeats and expired token ids go too."""
     devices = DeviceService(engine)
 
     async def cipher() -> PiiCipher:
@@ -124,5 +125,9 @@ def retention_job(settings: Settings, engine: AsyncEngine, audit: AuditLog) -> R
                 now - HEARTBEATS_KEPT
             ),
             "used_tokens_deleted": RoomStore(engine).forget_expired_tokens,
+            # Visits' and calls' notes: their counts and durations stay for the figures.
+            "reception_notes_emptied": lambda now: empty_notes_before(
+                engine, now - timedelta(days=settings.retention_days)
+            ),
         },
     )

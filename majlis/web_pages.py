@@ -17,6 +17,7 @@ APPS = ("booth", "office", "desk", "admin")
 # Browser packages installed by npm (package.json), served from node_modules, never copied in.
 VENDOR_FILES = {
     "socket.io.esm.min.js": ("socket.io-client", "dist", "socket.io.esm.min.js"),
+    "chart.umd.min.js": ("chart.js", "dist", "chart.umd.min.js"),  # the desk's report charts
 }
 
 

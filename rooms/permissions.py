@@ -39,6 +39,8 @@ class Permission(StrEnum):
     # A booth out of service and back, and moving the appointments it affects: the centre's
     # coordinators (the booth breaks during their day) and administrators.
     DEVICE_SERVICE = "device.service"
+    # Issue 14: walk-in visits and enquiry calls of her centres, recorded at the desk.
+    RECEPTION = "reception.record"
 
 
 _COORDINATION = frozenset(
@@ -54,6 +56,7 @@ _COORDINATION = frozenset(
         Permission.REQUEST_IDENTITY,
         Permission.REFERENCE_READ,
         Permission.DEVICE_SERVICE,
+        Permission.RECEPTION,
     }
 )
 

@@ -256,11 +256,13 @@ class SchedulerCommands:
 
     # -- the booth -------------------------------------------------------------------------------
 
-    async def check_in(self, appointment_id: int, now: datetime, *, scope: CentreScope) -> None:
-        """The coordinator seats the applicant: her confirmed appointment goes to the booth,
-        unless another applicant is seated there (``BoothOccupied``)."""
+    async def check_in(
+        self, appointment_id: int, now: datetime, *, scope: CentreScope, actor: str = "desk"
+    ) -> None:
+        """The coordinator (``actor``) seats the applicant: her confirmed appointment goes to
+        the booth, unless another applicant is seated there (``BoothOccupied``)."""
         async with self._serial.begin() as connection:
-            await check_in_in(connection, self._rooms, appointment_id, now, scope)
+            await check_in_in(connection, self._rooms, appointment_id, now, scope, actor)
 
     async def check_out(self, appointment_id: int, now: datetime, *, scope: CentreScope) -> None:
         """The applicant left the booth, which may take the next one."""

@@ -15,6 +15,7 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from foundation.scope import CentreScope
+from reception.log import audience_visit_in, finish_audience_visit_in
 from scheduler.appointment_rooms import RoomPort, audience_over, audience_under_way
 from scheduler.appointments import (
     CHECK_IN_WINDOW,
@@ -52,9 +53,11 @@ async def check_in_in(
     appointment_id: int,
     now: datetime,
     scope: CentreScope,
+    actor: str,
 ) -> None:
     """Seat the applicant of a confirmed appointment at its booth, if the booth is in service
-    and free."""
+    and free; her arrival is a reception visit of purpose *audience* (once), served by
+    ``actor``."""
     appointment = await load_appointment_in(connection, appointment_id, scope)
     if appointment.status is not AppointmentStatus.CONFIRMED:
         raise NotConfirmable("only a confirmed appointment can be checked in")
@@ -69,6 +72,9 @@ async def check_in_in(
         update(appointments)
         .where(appointments.c.id == appointment_id)
         .values(checked_in_at=now, checked_out_at=None)
+    )
+    await audience_visit_in(
+        connection, appointment_id, appointment.request_id, appointment.centre, actor, now
     )
 
 
@@ -88,3 +94,4 @@ async def check_out_in(
     await connection.execute(
         update(appointments).where(appointments.c.id == appointment_id).values(checked_out_at=now)
     )
+    await finish_audience_visit_in(connection, appointment_id, now)

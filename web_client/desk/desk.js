@@ -1,10 +1,12 @@
 // The coordinators' dashboard: day board and alerts, intake, search, the request page, the
-// booking calendar and the statistics.
+// booking calendar, reception (reception.js) and the ministry's figures (report.js).
 
 import { t, label, ready, formatDate, formatTime, onLanguageChange } from "/static/shared/i18n.js";
 import { api, signOut, whoAmI } from "/static/shared/api.js";
 import { $, screens, element, wireSignIn } from "/static/shared/page.js";
 import { centreMoment, centreToday } from "/static/shared/centre_time.js";
+import { wireReception, refreshReception } from "/static/desk/reception.js";
+import { wireReport, refreshReport, redrawReport } from "/static/desk/report.js";
 import {
   loadReference, centreName, categoryLabel, fillSelect, centreChoices, categoryChoices, officeChoices,
 } from "/static/shared/reference.js";
@@ -31,7 +33,9 @@ function go(name) {
   for (const tab of document.querySelectorAll("[data-tab]")) {
     tab.setAttribute("aria-current", String(tab.dataset.tab === name));
   }
-  ({ board: refreshBoard, calendar: refreshCalendar, statistics: refreshStatistics }[name] || (() => {}))();
+  ({
+    board: refreshBoard, calendar: refreshCalendar, statistics: refreshReport, reception: refreshReception,
+  }[name] || (() => {}))();
 }
 
 for (const tab of document.querySelectorAll("[data-tab]")) {
@@ -447,49 +451,12 @@ function renderSittings(sittings) {
   }
 }
 
-// -- statistics ---------------------------------------------------------------------------------------
-
-async function refreshStatistics() {
-  let figures;
-  try {
-    figures = await api("GET", "/api/statistics");
-  } catch (error) {
-    return failed("page-error")(error);
-  }
-  const box = $("figures");
-  box.replaceChildren();
-  const none = "—";
-  const facts = [
-    ["desk.stats.audiences_held", figures.audiences_held],
-    ["desk.stats.average_minutes", figures.average_audience_minutes ?? none],
-    ["desk.stats.satisfaction", figures.satisfaction_average ?? none],
-    ["desk.stats.no_show_rate", figures.no_show_rate === null ? none : `${Math.round(figures.no_show_rate * 100)}%`],
-    ["desk.stats.sms_sent", figures.sms_sent],
-  ];
-  for (const [key, value] of facts) {
-    box.append(element("div", { className: "figure" }, [element("span", { key }), element("strong", { text: String(value) })]));
-  }
-  const byStatus = {};
-  for (const row of figures.requests_by_centre_and_status) byStatus[row.status] = (byStatus[row.status] || 0) + row.count;
-  barChart($("chart-status"), Object.entries(byStatus).map(([status, n]) => [t(`status.${status}`), n]));
-  barChart($("chart-days"), figures.audiences_per_day.map((d) => [formatDate(centreMoment(d.day, "12:00"), { time: false }), d.count]));
-}
-
-function barChart(box, rows) {
-  box.replaceChildren();
-  const top = Math.max(1, ...rows.map(([, n]) => n));
-  const list = element("ul", { className: "bars" });
-  for (const [name, n] of rows) {
-    const bar = element("span", { className: "bar" });
-    bar.style.inlineSize = `${(100 * n) / top}%`;
-    list.append(element("li", {}, [element("span", { text: name, className: "bar-label" }), bar, element("span", { text: String(n) })]));
-  }
-  if (rows.length === 0) list.append(element("li", { key: "desk.stats.empty" }));
-  box.append(list);
-}
+wireReception({ failed });
+wireReport({ failed });
 
 await ready;
 onLanguageChange(() => {
+  redrawReport();
   fillLists();
   renderFound();
   renderRequestLabels();

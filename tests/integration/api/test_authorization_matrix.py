@@ -62,6 +62,7 @@ class World:
     spare_device_id: int  # an admin may revoke it; nobody uses it
     spare_staff_id: int  # an account an admin may change, disable, reset
     service_booth_id: int  # riyadh/booth-2: out of service and back in the rows that follow
+    visit_id: int  # a walk-in visit at centre A's reception, not finished
 
 
 @dataclass
@@ -162,6 +163,28 @@ CALLS: dict[str, Call] = {
     ),
     "GET /api/statistics": lambda w: ("/api/statistics", None),
     "GET /api/statistics.csv": lambda w: ("/api/statistics.csv", None),
+    "GET /api/reports/ministry": lambda w: (
+        "/api/reports/ministry?period=hijri_year&year=1448",
+        None,
+    ),
+    "GET /api/reports/ministry.csv": lambda w: (
+        "/api/reports/ministry.csv?period=range&first_day=2026-12-01&last_day=2026-12-31",
+        None,
+    ),
+    "POST /api/visits": lambda w: ("/api/visits", {"centre": "riyadh", "purpose": "enquiry"}),
+    "GET /api/visits": lambda w: (f"/api/visits?since={quote(minutes(-60).isoformat())}", None),
+    "POST /api/visits/{id}/finish": lambda w: (f"/api/visits/{w.visit_id}/finish", {}),
+    "POST /api/calls": lambda w: (
+        "/api/calls",
+        {
+            "centre": "riyadh",
+            "direction": "in",
+            "purpose": "enquiry",
+            "outcome": "answered",
+            "duration_seconds": 120,
+        },
+    ),
+    "GET /api/calls": lambda w: (f"/api/calls?since={quote(minutes(-60).isoformat())}", None),
     "GET /api/board": lambda w: ("/api/board", None),
     "POST /api/alerts/{id}/handled": lambda w: (f"/api/alerts/{w.alert_id}/handled", {}),
     "GET /api/devices": lambda w: ("/api/devices", None),
@@ -349,6 +372,9 @@ async def build_world(live: LiveServer, coordinator: Client, admin: Client) -> W
         "/api/admin/staff",
         {"username": "spare1", "role": "coordinator", "centres": ["riyadh"]},
     )
+    visit = await _ok(
+        coordinator, "POST", "/api/visits", {"centre": "riyadh", "purpose": "enquiry"}
+    )
     return World(
         request_id=int(other_booking["id"]),
         tracking_number=str(details["tracking_number"]),
@@ -363,6 +389,7 @@ async def build_world(live: LiveServer, coordinator: Client, admin: Client) -> W
         spare_device_id=int(spare),
         spare_staff_id=int(spare_staff["id"]),
         service_booth_id=int(service_booth),
+        visit_id=int(visit["visit"]["id"]),
     )
 
 
