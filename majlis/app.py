@@ -24,6 +24,7 @@ from api.edge import SERVICES, ApiServices, add_api_routes, staff_caller
 from audit.log import AuditEntry, AuditLog
 from audit.refusals import MINUTE
 from casework.commands import CaseworkCommands, StatusLookupLimiter
+from casework.follow_up import FollowUp
 from casework.outbox import Dispatcher
 from casework.pii import PiiCipher
 from casework.retention import RetentionJob
@@ -68,6 +69,7 @@ from scheduler.commands import SchedulerCommands, SlotLengths
 from scheduler.outages import BoothOutages
 from scheduler.outcome import AudienceOutcomes
 from scheduler.seats import SeatTokens
+from scheduler.standby import StandbyList
 from scheduler.views import SchedulerViews
 from signaling.dispatch import RateLimits, SignalingDeps, TurnSettings
 from signaling.namespaces import register_namespaces
@@ -87,6 +89,7 @@ DEVICES = web.AppKey("devices", DeviceService)
 ACCOUNTS = web.AppKey("accounts", Accounts)
 CASEWORK = web.AppKey("casework", CaseworkCommands)
 CASEWORK_VIEWS = web.AppKey("casework_views", CaseworkViews)
+FOLLOW_UP = web.AppKey("follow_up", FollowUp)
 SCHEDULER = web.AppKey("scheduler", SchedulerCommands)
 SCHEDULER_VIEWS = web.AppKey("scheduler_views", SchedulerViews)
 APPOINTMENT_CLOCK = web.AppKey("appointment_clock", AppointmentClock)
@@ -212,6 +215,7 @@ async def _casework_context(app: web.Application) -> AsyncIterator[None]:
         app[PII],
     )
     app[CASEWORK_VIEWS] = CaseworkViews(engine, app[PII])
+    app[FOLLOW_UP] = FollowUp(engine, app[PII])
     yield
 
 
@@ -245,6 +249,8 @@ async def _api_context(app: web.Application) -> AsyncIterator[None]:
         devices=app[DEVICES],
         device_proofs=DeviceProofs(),
         casework_views=app[CASEWORK_VIEWS],
+        follow_up=app[FOLLOW_UP],
+        standby=StandbyList(engine),
         rooms=app[ROOMS],
         reference=ReferenceData(engine),
         enrollment_attempts=SlidingWindow(limit=10, window_s=60.0),
@@ -376,6 +382,11 @@ def _sms_job(app: web.Application) -> Callable[[], Awaitable[object]]:
     return lambda: dispatcher.send_due(clock.now())
 
 
+def _referral_reminder_job(app: web.Application) -> Callable[[], Awaitable[object]]:
+    follow_up, clock = app[FOLLOW_UP], app[CLOCK]
+    return lambda: follow_up.remind_overdue(clock.now())
+
+
 def _counted_refusals_job(app: web.Application) -> Callable[[], Awaitable[object]]:
     audit, clock = app[AUDIT], app[CLOCK]
     return lambda: audit.write_counted_refusals(clock.now())
@@ -408,6 +419,7 @@ CONTEXTS: tuple[CleanupContext, ...] = (
     _periodic("scheduler", lambda s: s.scheduler_tick_s, _scheduler_job),
     _periodic("sms", lambda s: s.sms_dispatch_s, _sms_job),
     _periodic("refusals", lambda _: MINUTE.total_seconds(), _counted_refusals_job),
+    _periodic("referral-reminders", lambda s: s.referral_reminder_s, _referral_reminder_job),
     _periodic(
         "retention",
         lambda _: RETENTION_EVERY_S,

@@ -102,3 +102,10 @@ class SameBooth(SchedulingError):
 
     code = "same_booth"
     message_key = "errors.scheduler.same_booth"
+
+
+class BoothNotInCentre(SchedulingError):
+    """An applicant is booked at a booth of her request's centre only."""
+
+    code = "booth_not_in_centre"
+    message_key = "errors.scheduler.booth_not_in_centre"
