@@ -14,7 +14,6 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from casework.errors import UnknownRequest
 from casework.history import change_status_in, flag_contact_in, load_request_in, note_in_history
 from casework.lifecycle import RequestStatus
 from casework.pii import PiiCipher
@@ -32,7 +31,7 @@ from scheduler.appointments import (
     text_about,
 )
 from scheduler.booking import cut_slots
-from scheduler.errors import NotConfirmable, UnknownOfficeTerminal
+from scheduler.errors import NotConfirmable, NotOnStandby, UnknownOfficeTerminal
 from scheduler.occupancy import check_in_in, check_out_in
 from scheduler.reservations import book_in
 from scheduler.standby import entries_in, take_off_in
@@ -261,12 +260,13 @@ class SchedulerCommands:
         """The desk called a standby applicant and she takes the freed slot: booked, off the
         list, and the call noted in her request's history — one action, one transaction."""
         async with self._serial.begin() as connection:
+            await load_request_in(connection, request_id, scope)
             sitting_id = (
                 await connection.execute(select(slots.c.sitting_id).where(slots.c.id == slot_id))
             ).scalar_one_or_none()
             waiting = [] if sitting_id is None else await entries_in(connection, sitting_id, scope)
             if sitting_id is None or request_id not in {e.request for e in waiting}:
-                raise UnknownRequest(f"{request_id} is not on the slot's standby list")
+                raise NotOnStandby(f"{request_id} is not on the slot's standby list")
             appointment_id = await book_in(
                 connection, request_id, slot_id, booth, now, ignoring=None, scope=scope
             )

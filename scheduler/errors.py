@@ -109,3 +109,11 @@ class BoothNotInCentre(SchedulingError):
 
     code = "booth_not_in_centre"
     message_key = "errors.scheduler.booth_not_in_centre"
+
+
+class NotOnStandby(SchedulingError):
+    """The request is not (or no longer) on the sitting's standby list, or a new order of the
+    list does not name exactly the requests on it."""
+
+    code = "not_on_standby"
+    message_key = "errors.scheduler.not_on_standby"

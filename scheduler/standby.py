@@ -15,12 +15,11 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from casework.errors import UnknownRequest
 from casework.history import load_request_in
 from casework.tables import requests
 from casework.tracking import format_tracking_number
 from foundation.scope import CentreScope
-from scheduler.errors import InvalidSitting
+from scheduler.errors import InvalidSitting, NotOnStandby
 from scheduler.status import ACTIVE_APPOINTMENT, values
 from scheduler.tables import appointments, sittings, slots, standby
 
@@ -91,14 +90,16 @@ class StandbyList:
                 )
             )
             if removed.rowcount == 0:
-                raise UnknownRequest(f"{request_id} is not on the standby list")
+                raise NotOnStandby(f"{request_id} is not on the standby list")
 
     async def reorder(self, sitting_id: int, request_ids: list[int], *, scope: CentreScope) -> None:
         """The list in this order: exactly the requests of ``scope`` on it, each once."""
         async with self._engine.begin() as connection:
+            for request_id in set(request_ids):  # another centre's: as unknown as none
+                await load_request_in(connection, request_id, scope)
             listed = [e.request for e in await entries_in(connection, sitting_id, scope)]
             if sorted(listed) != sorted(request_ids):
-                raise UnknownRequest("the new order names exactly the requests on the list")
+                raise NotOnStandby("the new order names exactly the requests on the list")
             positions = sorted(
                 (
                     await connection.execute(
