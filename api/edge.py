@@ -33,6 +33,7 @@ from casework.errors import (
     TooManyLookups,
     UnknownRequest,
 )
+from casework.follow_up import FollowUp
 from casework.pii import UnreadableData
 from casework.views import CaseworkViews
 from devices.errors import (
@@ -82,6 +83,7 @@ from scheduler.errors import (
 from scheduler.outages import BoothOutages
 from scheduler.outcome import AudienceOutcomes
 from scheduler.seats import SeatTokens
+from scheduler.standby import StandbyList
 from scheduler.views import SchedulerViews
 from typed_errors import InvalidPayload, TypedError, validation_problems
 
@@ -124,6 +126,8 @@ class ApiServices:
     staff: StaffAdmin  # an administrator's management of staff accounts
     device_proofs: DeviceProofs  # each device call proves its key; nonces remembered here
     casework_views: CaseworkViews
+    follow_up: FollowUp  # closing a request, overdue referrals, the desk's notices
+    standby: StandbyList
     rooms: RoomService
     reference: ReferenceData
     enrollment_attempts: SlidingWindow  # per client address: one-time codes cannot be guessed

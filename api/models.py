@@ -148,6 +148,24 @@ class Standby(Body):
     request_id: RowId
 
 
+class StandbyOrder(Body):
+    """A sitting's standby list in its new order: every request on it, each once."""
+
+    request_ids: list[RowId] = Field(min_length=1, max_length=200)
+
+
+class StandbyFill(Body):
+    """A standby applicant called and booked into the freed slot."""
+
+    request_id: RowId
+    booth: str = Field(min_length=3, max_length=64)
+
+
+class Closing(Body):
+    outcome: Literal["resolved", "not_possible"]
+    reason: str = Field(default="", max_length=500)
+
+
 class Lookup(Body):
     tracking_number: str = Field(max_length=20)
     phone_last_four: str = Field(min_length=4, max_length=4, pattern=r"^[0-9٠-٩]{4}$")

@@ -1,4 +1,5 @@
-"""Requests: register, read, change status, amend, refer, replies, search, the applicant's
+"""Requests: register, read, change status, amend, refer, replies, close, the overdue
+referrals and the desk's notices, search, the applicant's
 contact update, and the applicant's public status lookup."""
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from api.edge import (
     services_of,
 )
 from casework.commands import ContactChange, Registration
+from casework.follow_up import Closing
 from casework.lifecycle import RequestStatus
 from rooms.permissions import Permission
 
@@ -99,6 +101,34 @@ async def reply(request: web.Request) -> web.Response:
     return json_answer({"ok": True})
 
 
+async def close(request: web.Request) -> web.Response:
+    body = await read_body(request, models.Closing)
+    await services_of(request).follow_up.close(
+        path_id(request),
+        Closing(body.outcome),
+        body.reason,
+        actor_of(request),
+        now_of(request),
+        scope=caller_of(request).scope,
+    )
+    await audit(request, "request.close", f"request:{path_id(request)}", body.outcome)
+    return json_answer({"ok": True})
+
+
+async def overdue_referrals(request: web.Request) -> web.Response:
+    overdue = await services_of(request).follow_up.overdue(
+        now_of(request), scope=caller_of(request).scope
+    )
+    return json_answer({"referrals": overdue})
+
+
+async def desk_notices(request: web.Request) -> web.Response:
+    notices = await services_of(request).follow_up.notices_today(
+        now_of(request), scope=caller_of(request).scope
+    )
+    return json_answer({"notices": notices})
+
+
 async def update_contact(request: web.Request) -> web.Response:
     body = await read_body(request, models.ContactUpdate)
     updated = await services_of(request).casework.update_contact(
@@ -148,7 +178,10 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/api/requests/{id}/status", Permission.REQUEST_WRITE, change_status),
     Route("POST", "/api/requests/{id}/text", Permission.REQUEST_WRITE, amend),
     Route("POST", "/api/requests/{id}/referrals", Permission.REQUEST_WRITE, refer),
+    Route("POST", "/api/requests/{id}/close", Permission.REQUEST_WRITE, close),
     Route("POST", "/api/referrals/{id}/reply", Permission.REQUEST_WRITE, reply),
+    Route("GET", "/api/referrals/overdue", Permission.REQUEST_READ, overdue_referrals),
+    Route("GET", "/api/notices", Permission.REQUEST_READ, desk_notices),
     Route(
         "POST",
         "/api/applicants/by-request/{id}/contact",

@@ -35,19 +35,58 @@ async def sitting_slots(request: web.Request) -> web.Response:
 
 async def add_standby(request: web.Request) -> web.Response:
     body = await read_body(request, models.Standby)
-    await services_of(request).scheduler.add_standby(
+    await services_of(request).standby.add(
         path_id(request), body.request_id, now_of(request), scope=caller_of(request).scope
     )
     return json_answer({"ok": True})
 
 
 async def standby_list(request: web.Request) -> web.Response:
-    requests = await services_of(request).scheduler_views.standby_list(
+    entries = await services_of(request).standby.entries(
         path_id(request), scope=caller_of(request).scope
     )
     if not identified(request):
-        return json_answer({"waiting": len(requests)})
-    return json_answer({"requests": requests, "waiting": len(requests)})
+        return json_answer({"waiting": len(entries)})
+    return json_answer(
+        {"requests": [e.request for e in entries], "entries": entries, "waiting": len(entries)}
+    )
+
+
+async def remove_standby(request: web.Request) -> web.Response:
+    body = await read_body(request, models.Standby)
+    await services_of(request).standby.remove(
+        path_id(request), body.request_id, scope=caller_of(request).scope
+    )
+    return json_answer({"ok": True})
+
+
+async def order_standby(request: web.Request) -> web.Response:
+    body = await read_body(request, models.StandbyOrder)
+    await services_of(request).standby.reorder(
+        path_id(request), body.request_ids, scope=caller_of(request).scope
+    )
+    return json_answer({"ok": True})
+
+
+async def standby_offer(request: web.Request) -> web.Response:
+    offer = await services_of(request).standby.offer_for(
+        path_id(request), scope=caller_of(request).scope
+    )
+    return json_answer({"offer": offer})
+
+
+async def fill_from_standby(request: web.Request) -> web.Response:
+    body = await read_body(request, models.StandbyFill)
+    appointment = await services_of(request).scheduler.fill_from_standby(
+        path_id(request),
+        body.request_id,
+        body.booth,
+        actor_of(request),
+        now_of(request),
+        scope=caller_of(request).scope,
+    )
+    await audit(request, "appointment.book", f"appointment:{appointment}", "standby")
+    return json_answer({"appointment": appointment}, status=201)
 
 
 async def book(request: web.Request) -> web.Response:
@@ -93,11 +132,14 @@ async def move(request: web.Request) -> web.Response:
 
 
 async def cancel(request: web.Request) -> web.Response:
-    await services_of(request).scheduler.cancel(
-        path_id(request), actor_of(request), now_of(request), scope=caller_of(request).scope
+    """Cancelled; the freed slot, and its first standby applicant if there is one."""
+    services, scope = services_of(request), caller_of(request).scope
+    freed = await services.scheduler.cancel(
+        path_id(request), actor_of(request), now_of(request), scope=scope
     )
     await audit(request, "appointment.cancel", f"appointment:{path_id(request)}")
-    return json_answer({"ok": True})
+    offer = await services.standby.offer_for(freed, scope=scope)
+    return json_answer({"ok": True, "freed_slot": freed, "offer": offer})
 
 
 async def record_call(request: web.Request) -> web.Response:
@@ -144,6 +186,10 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/api/sittings/{id}/slots", Permission.SCHEDULE_READ, sitting_slots),
     Route("POST", "/api/sittings/{id}/standby", Permission.BOOKING_WRITE, add_standby),
     Route("GET", "/api/sittings/{id}/standby", Permission.SCHEDULE_READ, standby_list),
+    Route("POST", "/api/sittings/{id}/standby/remove", Permission.BOOKING_WRITE, remove_standby),
+    Route("POST", "/api/sittings/{id}/standby/order", Permission.BOOKING_WRITE, order_standby),
+    Route("GET", "/api/slots/{id}/standby-offer", Permission.BOOKING_WRITE, standby_offer),
+    Route("POST", "/api/slots/{id}/standby-fill", Permission.BOOKING_WRITE, fill_from_standby),
     Route("POST", "/api/appointments", Permission.BOOKING_WRITE, book),
     Route("POST", "/api/appointments/{id}/reschedule", Permission.BOOKING_WRITE, reschedule),
     Route("POST", "/api/appointments/{id}/move", Permission.BOOKING_WRITE, move),

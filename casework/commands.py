@@ -217,6 +217,12 @@ class CaseworkCommands:
             if not changed:
                 return ContactUpdated(request.applicant_id, ())
             await change_contact_in(connection, self._cipher, request.applicant_id, new)
+            if "phone" in changed:  # the wrong number is corrected on all her requests
+                await connection.execute(
+                    update(requests)
+                    .where(requests.c.applicant_id == request.applicant_id)
+                    .values(contact_check_since=None)
+                )
             await note_in_history(
                 connection,
                 request_id,

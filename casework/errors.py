@@ -65,3 +65,10 @@ class CentreNotServed(CaseworkError):
 
     code = "centre_not_served"
     message_key = "errors.desk.centre_not_served"
+
+
+class ReasonRequired(CaseworkError):
+    """A request closed as not possible says why."""
+
+    code = "reason_required"
+    message_key = "errors.desk.reason_required"

@@ -20,6 +20,7 @@ from casework.lifecycle import RequestStatus, check_change, sms_for
 from casework.outbox import enqueue
 from casework.pii import PiiCipher
 from casework.sealed_rows import insert_sealed
+from casework.sms import SmsKind
 from casework.tables import HISTORY_NOTE, request_history, requests
 from casework.tracking import format_tracking_number
 from foundation.scope import CentreScope
@@ -120,10 +121,12 @@ async def change_status_in(
     centre: str = "",
     sms_key: str | None = None,
     announce: bool = True,
+    kind: SmsKind | None = None,
 ) -> None:
     """Change a request's status inside the caller's transaction: checked, recorded in the
     history, and announced by SMS (``sms_key`` makes the SMS unique per logical event;
-    ``announce=False`` when the caller sends a more specific SMS itself)."""
+    ``announce=False`` when the caller sends a more specific SMS itself; ``kind`` when the
+    change's usual SMS is not the one: a request closed as not possible)."""
     request = await load_request(connection, request_id)
     check_change(request.status, wanted)
     await connection.execute(
@@ -141,7 +144,7 @@ async def change_status_in(
         connection,
         cipher,
         key=sms_key or f"status:{request_id}:{wanted.value}:{int(now.timestamp() * 1000)}",
-        kind=sms_for(wanted),
+        kind=kind or sms_for(wanted),
         phone=applicant.phone,
         language=applicant.language,
         tracking=format_tracking_number(request.tracking_number),
@@ -151,3 +154,16 @@ async def change_status_in(
         centre=centre,
         status=wanted.value,
     )
+
+
+async def flag_contact_in(
+    connection: AsyncConnection, request_id: int, actor: str, now: datetime, *, cipher: PiiCipher
+) -> None:
+    """A confirmation call reached a wrong number: the request is flagged for contact
+    correction (on its page and in search) until her contact is updated."""
+    await connection.execute(
+        update(requests)
+        .where(requests.c.id == request_id, requests.c.contact_check_since.is_(None))
+        .values(contact_check_since=now)
+    )
+    await note_in_history(connection, request_id, actor, "wrong number", now, cipher=cipher)

@@ -47,4 +47,6 @@ def sms_for(wanted: RequestStatus) -> SmsKind:
         S.AUDIENCE_BOOKED: SmsKind.BOOKED,
         S.CONFIRMED: SmsKind.CONFIRMED,
         S.CLOSED: SmsKind.CLOSED,
+        S.REFERRED: SmsKind.REFERRED,
+        S.DEPARTMENT_REPLIED: SmsKind.DEPARTMENT_REPLIED,
     }.get(wanted, SmsKind.STATUS_CHANGED)

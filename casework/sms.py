@@ -39,7 +39,10 @@ class SmsKind(StrEnum):
     MOVED = "moved"  # same time, another booth of the centre (the first one is out of service)
     CANCELLED = "cancelled"
     STATUS_CHANGED = "status_changed"
-    CLOSED = "closed"
+    CLOSED = "closed"  # resolved
+    CLOSED_NOT_POSSIBLE = "closed_not_possible"
+    REFERRED = "referred"
+    DEPARTMENT_REPLIED = "department_replied"
     CONTACT_CHANGED = "contact_changed"
 
 
@@ -83,6 +86,13 @@ def gregorian_date(moment: datetime, language: str) -> str:
     return f"{local.day} {month} {local.year}"
 
 
+def isolated_tracking(tracking: str) -> str:
+    """In an Arabic text the tracking number's digit groups would be laid out right to left
+    ("95 7730 4821"): a left-to-right isolate (U+2066 … U+2069) keeps them in reading order.
+    English texts need none, and stay GSM-7."""
+    return f"\u2066{tracking}\u2069"
+
+
 def render(
     kind: SmsKind,
     language: str,
@@ -94,7 +104,7 @@ def render(
     """The SMS text; no request content and no national ID ever go into it."""
     texts = catalog(language)
     values = {
-        "tracking": tracking,
+        "tracking": isolated_tracking(tracking) if language == "ar" else tracking,
         "centre": centre,
         "status": texts.get(f"status.{status}", status),
         "hijri": hijri_date(when, language) if when else "",

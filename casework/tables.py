@@ -7,7 +7,17 @@ columns keyed HMAC blind indexes for lookups.
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Date, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy import (
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 
 from casework.pii import SealedColumn
 from foundation.columns import UtcDateTime
@@ -37,6 +47,8 @@ requests = Table(
     Column("status", String(24), nullable=False, index=True),
     Column("created_at", UtcDateTime(), nullable=False),
     Column("updated_at", UtcDateTime(), nullable=False),
+    # Migration 0016: a confirmation call reached a wrong number; cleared by a contact update.
+    Column("contact_check_since", UtcDateTime(), nullable=True),
 )
 
 request_versions = Table(
@@ -72,6 +84,19 @@ referrals = Table(
     Column("reply", Text, nullable=True),
     Column("created_at", UtcDateTime(), nullable=False),
     Column("replied_at", UtcDateTime(), nullable=True),
+)
+
+# Migration 0016: what the desk is reminded of (an overdue referral, once a day), per centre.
+desk_notices = Table(
+    "desk_notices",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("centre", String(32), nullable=False, index=True),
+    Column("kind", String(32), nullable=False),
+    Column("subject", String(64), nullable=False),
+    Column("day", Date, nullable=False),
+    Column("raised_at", UtcDateTime(), nullable=False),
+    UniqueConstraint("kind", "subject", "day", name="uq_desk_notices_kind_subject_day"),
 )
 
 outbox = Table(

@@ -19,9 +19,12 @@ from casework.pii import PiiCipher
 from casework.tables import (
     APPLICANT_NAME,
     HISTORY_NOTE,
+    REFERRAL_NOTE,
+    REFERRAL_REPLY,
     REQUEST_TEXT,
     applicants,
     outbox,
+    referrals,
     request_history,
     request_versions,
     requests,
@@ -37,6 +40,7 @@ class FoundRequest:
     status: RequestStatus
     category: str
     centre: str
+    contact_check: bool  # a confirmation call reached a wrong number; not yet corrected
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,16 @@ class SentSms:
 
 
 @dataclass(frozen=True)
+class ReferralState:
+    id: int
+    department: str
+    due_on: date
+    note: str
+    reply: str | None
+    replied_at: datetime | None
+
+
+@dataclass(frozen=True)
 class RequestDetails:
     id: int
     tracking_number: str  # as stored (ten digits)
@@ -70,6 +84,8 @@ class RequestDetails:
     versions: tuple[TextVersion, ...]
     history: tuple[HistoryStep, ...]
     sms: tuple[SentSms, ...]
+    referrals: tuple[ReferralState, ...]
+    contact_check: bool  # a confirmation call reached a wrong number; not yet corrected
 
 
 @dataclass(frozen=True)
@@ -128,6 +144,7 @@ class CaseworkViews:
                     requests.c.status,
                     requests.c.category,
                     requests.c.centre,
+                    requests.c.contact_check_since,
                 )
                 .join(applicants, applicants.c.id == requests.c.applicant_id)
                 .where(condition, scope.where(requests.c.centre))
@@ -141,6 +158,7 @@ class CaseworkViews:
                     status=RequestStatus(r.status),
                     category=r.category,
                     centre=r.centre,
+                    contact_check=r.contact_check_since is not None,
                 )
                 for r in rows
             ]
@@ -183,6 +201,29 @@ class CaseworkViews:
                 .order_by(outbox.c.id)
             )
             sent = tuple(SentSms(s.kind, s.status, s.segments) for s in sms)
+            referred = await connection.execute(
+                select(referrals)
+                .where(referrals.c.request_id == request_id)
+                .order_by(referrals.c.id)
+            )
+            referral_states = tuple(
+                ReferralState(
+                    id=r.id,
+                    department=r.department,
+                    due_on=r.due_on,
+                    note=self._cipher.unseal(r.note, REFERRAL_NOTE, r.id),
+                    reply=None
+                    if r.reply is None
+                    else self._cipher.unseal(r.reply, REFERRAL_REPLY, r.id),
+                    replied_at=r.replied_at,
+                )
+                for r in referred
+            )
+            flagged = (
+                await connection.execute(
+                    select(requests.c.contact_check_since).where(requests.c.id == request_id)
+                )
+            ).scalar_one()
         return RequestDetails(
             id=request.id,
             tracking_number=request.tracking_number,
@@ -192,6 +233,8 @@ class CaseworkViews:
             versions=text_versions,
             history=steps,
             sms=sent,
+            referrals=referral_states,
+            contact_check=flagged is not None,
         )
 
     async def greeting(self, request_id: int) -> Greeting:

@@ -25,6 +25,7 @@ from api.edge import SERVICES, ApiServices, add_api_routes, staff_caller
 from audit.log import AuditEntry, AuditLog
 from audit.refusals import MINUTE
 from casework.commands import CaseworkCommands, StatusLookupLimiter
+from casework.follow_up import FollowUp
 from casework.outbox import Dispatcher
 from casework.pii import PiiCipher
 from casework.retention import RetentionJob
@@ -73,6 +74,7 @@ from scheduler.device_names import named_in_schedule
 from scheduler.outages import BoothOutages
 from scheduler.outcome import AudienceOutcomes
 from scheduler.seats import SeatTokens
+from scheduler.standby import StandbyList
 from scheduler.views import SchedulerViews
 from signaling.dispatch import RateLimits, SignalingDeps, TurnSettings
 from signaling.namespaces import register_namespaces
@@ -92,6 +94,7 @@ DEVICES = web.AppKey("devices", DeviceService)
 ACCOUNTS = web.AppKey("accounts", Accounts)
 CASEWORK = web.AppKey("casework", CaseworkCommands)
 CASEWORK_VIEWS = web.AppKey("casework_views", CaseworkViews)
+FOLLOW_UP = web.AppKey("follow_up", FollowUp)
 SCHEDULER = web.AppKey("scheduler", SchedulerCommands)
 SCHEDULER_VIEWS = web.AppKey("scheduler_views", SchedulerViews)
 APPOINTMENT_CLOCK = web.AppKey("appointment_clock", AppointmentClock)
@@ -218,6 +221,7 @@ async def _casework_context(app: web.Application) -> AsyncIterator[None]:
         app[PII],
     )
     app[CASEWORK_VIEWS] = CaseworkViews(engine, app[PII])
+    app[FOLLOW_UP] = FollowUp(engine, app[PII])
     yield
 
 
@@ -255,6 +259,8 @@ async def _api_context(app: web.Application) -> AsyncIterator[None]:
         staff=StaffAdmin(engine, sessions_ended=app[ACCOUNTS].signed_out),
         device_proofs=DeviceProofs(),
         casework_views=app[CASEWORK_VIEWS],
+        follow_up=app[FOLLOW_UP],
+        standby=StandbyList(engine),
         rooms=app[ROOMS],
         reference=ReferenceData(engine),
         enrollment_attempts=SlidingWindow(limit=10, window_s=60.0),
@@ -386,6 +392,11 @@ def _sms_job(app: web.Application) -> Callable[[], Awaitable[object]]:
     return lambda: dispatcher.send_due(clock.now())
 
 
+def _referral_reminder_job(app: web.Application) -> Callable[[], Awaitable[object]]:
+    follow_up, clock = app[FOLLOW_UP], app[CLOCK]
+    return lambda: follow_up.remind_overdue(clock.now())
+
+
 def _counted_refusals_job(app: web.Application) -> Callable[[], Awaitable[object]]:
     audit, clock = app[AUDIT], app[CLOCK]
     return lambda: audit.write_counted_refusals(clock.now())
@@ -418,6 +429,7 @@ CONTEXTS: tuple[CleanupContext, ...] = (
     _periodic("scheduler", lambda s: s.scheduler_tick_s, _scheduler_job),
     _periodic("sms", lambda s: s.sms_dispatch_s, _sms_job),
     _periodic("refusals", lambda _: MINUTE.total_seconds(), _counted_refusals_job),
+    _periodic("referral-reminders", lambda s: s.referral_reminder_s, _referral_reminder_job),
     _periodic(
         "retention",
         lambda _: RETENTION_EVERY_S,

@@ -170,6 +170,11 @@ class Settings(BaseSettings):
     scheduler_tick_s: float = Field(
         default=30.0, gt=0, description="How often the scheduler's clock runs."
     )
+    referral_reminder_s: float = Field(
+        default=900.0,
+        gt=0,
+        description="How often overdue referrals are checked (each is raised once a day).",
+    )
     room_discover_s: float = Field(
         default=5.0, gt=0, description="How often rooms scheduled by other processes are loaded."
     )

@@ -1,5 +1,6 @@
-"""Scheduling use cases: sittings, booking, rescheduling, cancelling, confirmation calls,
-standby, check-in and check-out, the applicant's rating, and a request's status change (a
+"""Scheduling use cases: sittings, booking, rescheduling, cancelling, confirmation calls (a
+wrong number flags the request for contact correction), a freed slot filled from the standby
+list, check-in and check-out, the applicant's rating, and a request's status change (a
 cancelled request takes its appointment with it). Each is one transaction that writes the
 change, the request's history and its SMS together; rooms are created or cancelled after it
 commits. Booking and check-in transactions are serial (``foundation.serial_transactions``).
@@ -10,11 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import insert, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from casework.history import change_status_in, load_request_in, note_in_history
+from casework.history import change_status_in, flag_contact_in, load_request_in, note_in_history
 from casework.lifecycle import RequestStatus
 from casework.pii import PiiCipher
 from casework.sms import SmsKind
@@ -31,11 +31,12 @@ from scheduler.appointments import (
     text_about,
 )
 from scheduler.booking import cut_slots
-from scheduler.errors import NotConfirmable, UnknownOfficeTerminal
+from scheduler.errors import NotConfirmable, NotOnStandby, UnknownOfficeTerminal
 from scheduler.occupancy import check_in_in, check_out_in
 from scheduler.reservations import book_in
+from scheduler.standby import entries_in, take_off_in
 from scheduler.status import ACTIVE_APPOINTMENT, AppointmentStatus, CallOutcome, values
-from scheduler.tables import appointments, confirmation_calls, sittings, slots, standby
+from scheduler.tables import appointments, confirmation_calls, sittings, slots
 
 RETIRED_BY = {  # why a reschedule or cancellation ends the old appointment's room
     AppointmentStatus.RESCHEDULED: "appointment_moved",
@@ -155,7 +156,8 @@ class SchedulerCommands:
 
     async def cancel(
         self, appointment_id: int, actor: str, now: datetime, *, scope: CentreScope
-    ) -> None:
+    ) -> int:
+        """Cancel the appointment; the slot it freed (offered to the standby list)."""
         async with self._engine.begin() as connection:
             await load_appointment_in(connection, appointment_id, scope)
             old = await retire(connection, appointment_id, AppointmentStatus.CANCELLED)
@@ -173,6 +175,7 @@ class SchedulerCommands:
                 connection, self._cipher, old, SmsKind.CANCELLED, f"cancelled:{appointment_id}", now
             )
         await self._cancel_room(old.room_id, AppointmentStatus.CANCELLED)
+        return old.slot_id
 
     async def change_request_status(
         self,
@@ -224,6 +227,10 @@ class SchedulerCommands:
                     appointment_id=appointment_id, outcome=call.value, actor=actor[:64], at=now
                 )
             )
+            if call is CallOutcome.WRONG_NUMBER:
+                await flag_contact_in(
+                    connection, appointment.request_id, actor, now, cipher=self._cipher
+                )
             if call is not CallOutcome.CONFIRMED:
                 return
             if appointment.status is not AppointmentStatus.BOOKED:
@@ -240,19 +247,42 @@ class SchedulerCommands:
             )
         await ensure_room(self._engine, self._rooms, appointment_id)
 
-    async def add_standby(
-        self, sitting_id: int, request_id: int, now: datetime, *, scope: CentreScope
-    ) -> None:
-        async with self._engine.begin() as connection:
+    async def fill_from_standby(
+        self,
+        slot_id: int,
+        request_id: int,
+        booth: str,
+        actor: str,
+        now: datetime,
+        *,
+        scope: CentreScope,
+    ) -> int:
+        """The desk called a standby applicant and she takes the freed slot: booked, off the
+        list, and the call noted in her request's history — one action, one transaction."""
+        async with self._serial.begin() as connection:
             await load_request_in(connection, request_id, scope)
-            try:
-                await connection.execute(
-                    insert(standby).values(
-                        sitting_id=sitting_id, request_id=request_id, added_at=now
-                    )
-                )
-            except IntegrityError:
-                return  # already on the list
+            sitting_id = (
+                await connection.execute(select(slots.c.sitting_id).where(slots.c.id == slot_id))
+            ).scalar_one_or_none()
+            waiting = [] if sitting_id is None else await entries_in(connection, sitting_id, scope)
+            if sitting_id is None or request_id not in {e.request for e in waiting}:
+                raise NotOnStandby(f"{request_id} is not on the slot's standby list")
+            appointment_id = await book_in(
+                connection, request_id, slot_id, booth, now, ignoring=None, scope=scope
+            )
+            await take_off_in(connection, sitting_id, request_id)
+            await _announce(
+                connection, self._cipher, appointment_id, RequestStatus.AUDIENCE_BOOKED, actor, now
+            )
+            await note_in_history(
+                connection,
+                request_id,
+                actor,
+                "standby call: took a freed slot",
+                now,
+                cipher=self._cipher,
+            )
+            return appointment_id
 
     # -- the booth -------------------------------------------------------------------------------
 

@@ -102,3 +102,18 @@ class SameBooth(SchedulingError):
 
     code = "same_booth"
     message_key = "errors.scheduler.same_booth"
+
+
+class BoothNotInCentre(SchedulingError):
+    """An applicant is booked at a booth of her request's centre only."""
+
+    code = "booth_not_in_centre"
+    message_key = "errors.scheduler.booth_not_in_centre"
+
+
+class NotOnStandby(SchedulingError):
+    """The request is not (or no longer) on the sitting's standby list, or a new order of the
+    list does not name exactly the requests on it."""
+
+    code = "not_on_standby"
+    message_key = "errors.scheduler.not_on_standby"

@@ -19,10 +19,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from casework.errors import CentreNotServed, UnknownRequest
 from casework.lifecycle import BOOKABLE, RequestStatus
 from casework.tables import requests
-from foundation.scope import CentreScope
+from foundation.scope import CentreScope, centre_of_device
 from foundation.tables import centres, devices
 from scheduler.booking import Booking, SlotTimes, check_booking
-from scheduler.errors import SlotTaken
+from scheduler.errors import BoothNotInCentre, SlotTaken
 from scheduler.status import ACTIVE_APPOINTMENT, AppointmentStatus, values
 from scheduler.tables import appointments, slots
 
@@ -41,7 +41,7 @@ async def book_in(
     ``scope`` is as unknown as one that does not exist; a booth outside it is refused."""
     request = (
         await connection.execute(
-            select(requests.c.status, requests.c.applicant_id).where(
+            select(requests.c.status, requests.c.applicant_id, requests.c.centre).where(
                 requests.c.id == request_id, scope.where(requests.c.centre)
             )
         )
@@ -50,6 +50,8 @@ async def book_in(
         raise UnknownRequest(str(request_id))
     if not scope.covers_device(booth):
         raise CentreNotServed(booth[:64])
+    if centre_of_device(booth) != request.centre:  # she comes to her own centre's booth
+        raise BoothNotInCentre(f"{booth[:64]} is not a booth of {request.centre}")
     slot = (await connection.execute(select(slots).where(slots.c.id == slot_id))).first()
     if slot is None:
         raise SlotTaken(f"no slot {slot_id}")

@@ -80,4 +80,5 @@ standby = Table(
     Column("sitting_id", Integer, ForeignKey("sittings.id"), primary_key=True),
     Column("request_id", Integer, ForeignKey("requests.id"), primary_key=True),
     Column("added_at", UtcDateTime(), nullable=False),
+    Column("position", Integer, nullable=False, server_default="0"),  # migration 0016
 )

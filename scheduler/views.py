@@ -27,7 +27,7 @@ from scheduler.appointments import (
 from scheduler.errors import UnknownAppointment
 from scheduler.reservations import booth_in_service
 from scheduler.status import ACTIVE_APPOINTMENT, AppointmentStatus, values
-from scheduler.tables import appointments, confirmation_calls, sittings, slots, standby
+from scheduler.tables import appointments, confirmation_calls, sittings, slots
 
 AFTER_AUDIENCE = timedelta(minutes=15)  # the booth keeps her rating screen this long
 IN_THE_QUEUE = frozenset(
@@ -150,17 +150,6 @@ class SchedulerViews:
     async def slots_of(self, sitting_id: int) -> list[Slot]:
         async with self._engine.connect() as connection:
             return await _slots_in(connection, sitting_id)
-
-    async def standby_list(self, sitting_id: int, *, scope: CentreScope) -> list[int]:
-        """Request ids of ``scope``'s centres on a sitting's standby list, first added first."""
-        async with self._engine.connect() as connection:
-            rows = await connection.execute(
-                select(standby.c.request_id)
-                .join(requests, requests.c.id == standby.c.request_id)
-                .where(standby.c.sitting_id == sitting_id, scope.where(requests.c.centre))
-                .order_by(standby.c.added_at)
-            )
-            return [int(r.request_id) for r in rows]
 
     async def on_terminal(
         self, appointment_id: int, office_device: str, day_start: datetime

@@ -11,6 +11,9 @@ import {
   loadReference, centreName, categoryLabel, fillSelect, centreChoices, categoryChoices, officeChoices,
 } from "/static/shared/reference.js";
 import { wireOutages, serviceCell, actionsCell, reloadAffected } from "/static/desk/outages.js";
+import { wireReferrals, fillReferralLists, renderReferrals, refreshOverdue } from "/static/desk/referrals.js";
+import { wireStandby, standbyOf, standbyPanel, offerButton, showOffer } from "/static/desk/standby.js";
+import { formatTracking, isolatedTracking, trackingNode } from "/static/shared/tracking.js";
 import { io } from "/vendor/socket.io.esm.min.js";
 
 const show = screens();
@@ -81,6 +84,7 @@ function fillLists() {
   fillSelect($("centre"), centreChoices());
   fillSelect($("category"), categoryChoices());
   fillSelect($("sitting-office"), officeChoices());
+  fillReferralLists();
 }
 
 // Alerts and room changes are pushed on /desk (the session cookie travels with the
@@ -111,6 +115,7 @@ async function refreshBoard() {
     return failed("page-error")(error);
   }
   booths = board.booths;
+  if (mayService) refreshOverdue();
   const rows = $("board-rows");
   rows.replaceChildren();
   for (const booth of board.booths) {
@@ -150,6 +155,15 @@ wireOutages({
     bookingFor = null;
     go("calendar");
   },
+});
+
+wireReferrals({ current: () => current, openRequest, failed });
+wireStandby({
+  bookingFor: () => bookingFor,
+  chosenBooth: () => $("booth-choice").value,
+  refreshCalendar,
+  openRequest,
+  failed,
 });
 
 function boothName(device) {
@@ -241,10 +255,11 @@ function renderFound() {
   const results = $("search-results");
   results.replaceChildren();
   for (const request of found) {
-    const open = element("button", {
-      text: `${request.tracking_number} · ${categoryLabel(request.category)} · ${t(`status.${request.status}`)}`,
-      attrs: { type: "button" },
-    });
+    const open = element("button", { attrs: { type: "button" } }, [
+      trackingNode(request.tracking_number),
+      ` · ${categoryLabel(request.category)} · ${t(`status.${request.status}`)}`,
+    ]);
+    if (request.contact_check) open.append(" ", element("span", { key: "desk.contact_check.badge", className: "badge warn", attrs: { "data-contact-check": "" } }));
     open.addEventListener("click", () => openRequest(request.id));
     results.append(element("li", {}, [open]));
   }
@@ -262,8 +277,10 @@ async function openRequest(id) {
   }
   current = details;
   go("request");
-  const tracking = details.tracking_number;
-  $("req-tracking").textContent = `${tracking.slice(0, 4)} ${tracking.slice(4, 8)} ${tracking.slice(8)}`;
+  $("req-tracking").textContent = formatTracking(details.tracking_number);
+  $("req-contact-check").hidden = !details.contact_check;
+  $("offer-panel").hidden = true;
+  $("casework-status").textContent = "";
   $("req-status").textContent = t(`status.${details.status}`);
   $("req-status").dataset.status = details.status;
   renderRequestLabels();
@@ -285,6 +302,7 @@ async function openRequest(id) {
     ]));
   }
   renderAppointments(appointments.appointments);
+  renderReferrals(details);
 }
 
 function renderRequestLabels() {
@@ -308,25 +326,31 @@ function renderAppointments(list) {
     const actions = element("div", { className: "actions" });
     if (appointment.status === "booked") {
       for (const outcome of CALL_OUTCOMES) {
-        actions.append(action(`call.${outcome}`, () => api("POST", `/api/appointments/${appointment.appointment}/calls`, { outcome }), `call-${outcome}`));
+        // She asked for another time: the reschedule opens at once, in the calendar.
+        const then = outcome === "asked_to_reschedule" ? () => rescheduleFromRequest(appointment) : null;
+        actions.append(action(`call.${outcome}`, () => api("POST", `/api/appointments/${appointment.appointment}/calls`, { outcome }), `call-${outcome}`, then));
       }
     }
     if (appointment.status === "confirmed") {
-      actions.append(action("desk.request.check_in", () => api("POST", `/api/appointments/${appointment.appointment}/check-in`), "check-in"));
+      actions.append(action("desk.request.check_in", () => api("POST", `/api/appointments/${appointment.appointment}/check-in`), "check-in",
+        () => { $("casework-status").textContent = t("desk.request.checked_in"); }));
     }
     if (appointment.checked_in) {  // she sits at the booth: the next one waits for her check-out
       item.firstChild.append(" ", element("span", { key: "desk.request.seated", className: "badge", attrs: { "data-seated": "" } }));
       actions.append(action("desk.request.check_out", () => api("POST", `/api/appointments/${appointment.appointment}/check-out`), "check-out"));
     }
     if (["booked", "confirmed"].includes(appointment.status)) {
-      actions.append(action("desk.request.cancel", () => api("POST", `/api/appointments/${appointment.appointment}/cancel`), "cancel"));
+      actions.append(reschedule(appointment));
+      let cancelled = null;
+      actions.append(action("desk.request.cancel", async () => { cancelled = await api("POST", `/api/appointments/${appointment.appointment}/cancel`); }, "cancel",
+        () => showOffer(cancelled, appointment.booth)));
     }
     item.append(actions);
     box.append(item);
   }
 }
 
-function action(key, run, name) {
+function action(key, run, name, then = null) {
   const button = element("button", { key, attrs: { type: "button", "data-action": name } });
   button.addEventListener("click", async () => {
     $("request-error").textContent = "";
@@ -334,10 +358,24 @@ function action(key, run, name) {
       await run();
       await openRequest(current.id);
     } catch (error) {
-      failed("request-error")(error);
+      return failed("request-error")(error);
     }
+    if (then) then();
   });
   return button;
+}
+
+function reschedule(appointment) {
+  const button = element("button", { key: "desk.request.reschedule", attrs: { type: "button", "data-action": "reschedule" } });
+  button.addEventListener("click", () => rescheduleFromRequest(appointment));
+  return button;
+}
+
+// The calendar, choosing the new time of the request page's appointment.
+function rescheduleFromRequest(appointment) {
+  rescheduling = { appointment: appointment.appointment, tracking_number: current.tracking_number, centre: current.centre, request: current.id };
+  bookingFor = null;
+  go("calendar");
 }
 
 $("req-book").addEventListener("click", () => {
@@ -371,45 +409,57 @@ async function refreshCalendar() {
   const dayStart = centreMoment($("day").value);
   $("day-hijri").textContent = formatDate(centreMoment($("day").value, "12:00"), { time: false });
   $("booking-for").textContent = rescheduling
-    ? t("desk.calendar.rescheduling", { tracking: rescheduling.tracking_number })
+    ? t("desk.calendar.rescheduling", { tracking: isolatedTracking(rescheduling.tracking_number) })
     : bookingFor
-      ? t("desk.calendar.booking_for", { tracking: bookingFor.tracking_number }) : t("desk.calendar.pick_request");
+      ? t("desk.calendar.booking_for", { tracking: isolatedTracking(bookingFor.tracking_number) }) : t("desk.calendar.pick_request");
   try {
     booths = (await api("GET", "/api/board")).booths;
     offerBooths();
     const { sittings } = await api("GET", `/api/sittings?day_start=${encodeURIComponent(dayStart)}`);
-    renderSittings(sittings);
+    const standby = await Promise.all(sittings.map((s) => (mayService ? standbyOf(s.sitting) : [])));
+    renderSittings(sittings, standby);
   } catch (error) {
     failed("calendar-error")(error);
   }
 }
 
-// Every booth of her centres; one out of service is shown and cannot be chosen.
+// The booths of the applicant's centre (of every centre she serves, when no request is being
+// booked); one out of service is shown and cannot be chosen.
 function offerBooths() {
   const select = $("booth-choice");
   const chosen = select.value;
   select.replaceChildren();
-  for (const booth of booths) {
+  const centre = (rescheduling || bookingFor || {}).centre;
+  const offered = centre ? booths.filter((b) => b.device.split("/")[0] === centre) : booths;
+  for (const booth of offered) {
     const name = booth.in_service ? boothName(booth.device) : `${boothName(booth.device)} ${t("desk.board.out_short")}`;
     const option = element("option", { text: name, attrs: { value: booth.device } });
     option.disabled = !booth.in_service;
     select.append(option);
   }
-  const usable = booths.filter((b) => b.in_service).map((b) => b.device);
+  const usable = offered.filter((b) => b.in_service).map((b) => b.device);
   select.value = usable.includes(chosen) ? chosen : (usable[0] || "");
 }
 
-function renderSittings(sittings) {
+function renderSittings(sittings, standby) {
   const box = $("sittings");
   box.replaceChildren();
   if (sittings.length === 0) box.append(element("p", { key: "desk.calendar.no_sittings" }));
-  for (const sitting of sittings) {
+  sittings.forEach((sitting, index) => {
+    const waiting = standby[index] || [];
     const slots = element("ul", { className: "slots" });
     for (const slot of sitting.slots) {
       const when = `${formatTime(slot.starts_at)}–${formatTime(slot.ends_at)}`;
-      const item = element("li", { attrs: { "data-slot": slot.slot } }, [element("span", { text: when })]);
+      // Time, state and applicant each in a cell of their own (never run together).
+      const item = element("li", { className: "slot-row", attrs: { "data-slot": slot.slot } }, [
+        element("bdi", { text: when, className: "slot-time", attrs: { dir: "ltr" } }),
+      ]);
       if (slot.appointment) {
-        item.append(element("span", { text: ` · ${slot.appointment.tracking_number} · ${boothName(slot.appointment.booth)} · ${t(`appointment.${slot.appointment.status}`)}` }));
+        item.append(
+          element("span", { text: t(`appointment.${slot.appointment.status}`), className: `badge slot-state state-${slot.appointment.status}`, attrs: { "data-state": slot.appointment.status } }),
+          element("span", { className: "slot-who" }, slot.appointment.tracking_number
+            ? [trackingNode(slot.appointment.tracking_number), ` · ${boothName(slot.appointment.booth)}`] : []),
+        );
         const open = element("button", { key: "desk.calendar.open", attrs: { type: "button" } });
         open.addEventListener("click", () => openRequest(slot.appointment.request));
         item.append(open);
@@ -418,7 +468,9 @@ function renderSittings(sittings) {
         here.addEventListener("click", async () => {
           try {
             await api("POST", `/api/appointments/${rescheduling.appointment}/reschedule`, { slot_id: slot.slot, booth: $("booth-choice").value });
+            const from = rescheduling.request;  // from a request page: back to it
             rescheduling = null;
+            if (from) return openRequest(from);
             go("board");
             reloadAffected();
           } catch (error) {
@@ -439,16 +491,20 @@ function renderSittings(sittings) {
           }
         });
         item.append(book);
+      } else if (slot.free && waiting.length > 0 && new Date(slot.starts_at) > new Date()) {
+        item.append(element("span", { key: "desk.calendar.free", className: "muted slot-state" }), offerButton(slot, waiting[0]));
       } else {
-        item.append(element("span", { key: "desk.calendar.free", className: "muted" }));
+        item.append(element("span", { key: "desk.calendar.free", className: "muted slot-state" }));
       }
       slots.append(item);
     }
-    box.append(element("article", { className: "card" }, [
+    const card = element("article", { className: "card", attrs: { "data-sitting": sitting.sitting } }, [
       element("h3", { text: `${formatTime(sitting.starts_at)}–${formatTime(sitting.ends_at)} · ${sitting.office_device}` }),
       slots,
-    ]));
-  }
+    ]);
+    if (mayService) card.append(standbyPanel(sitting.sitting, waiting));
+    box.append(card);
+  });
 }
 
 wireReception({ failed });

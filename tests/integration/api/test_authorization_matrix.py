@@ -94,6 +94,12 @@ CALLS: dict[str, Call] = {
         f"/api/referrals/{w.referral_id}/reply",
         {"reply": "تم"},
     ),
+    "POST /api/requests/{id}/close": lambda w: (
+        f"/api/requests/{w.request_id}/close",
+        {"outcome": "not_possible", "reason": "خارج الاختصاص"},
+    ),
+    "GET /api/referrals/overdue": lambda w: ("/api/referrals/overdue", None),
+    "GET /api/notices": lambda w: ("/api/notices", None),
     "POST /api/applicants/by-request/{id}/contact": lambda w: (
         f"/api/applicants/by-request/{w.request_id}/contact",
         {"language": "ar"},
@@ -124,6 +130,22 @@ CALLS: dict[str, Call] = {
         {"request_id": w.other_request_id},
     ),
     "GET /api/sittings/{id}/standby": lambda w: (f"/api/sittings/{w.sitting_id}/standby", None),
+    "POST /api/sittings/{id}/standby/order": lambda w: (
+        f"/api/sittings/{w.sitting_id}/standby/order",
+        {"request_ids": [w.other_request_id]},
+    ),
+    "POST /api/sittings/{id}/standby/remove": lambda w: (
+        f"/api/sittings/{w.sitting_id}/standby/remove",
+        {"request_id": w.other_request_id},
+    ),
+    "GET /api/slots/{id}/standby-offer": lambda w: (
+        f"/api/slots/{w.free_slot_id}/standby-offer",
+        None,
+    ),
+    "POST /api/slots/{id}/standby-fill": lambda w: (
+        f"/api/slots/{w.free_slot_id}/standby-fill",
+        {"request_id": w.other_request_id, "booth": "riyadh/booth-2"},
+    ),
     "POST /api/appointments": lambda w: (
         "/api/appointments",
         {"request_id": w.other_request_id, "slot_id": w.free_slot_id, "booth": "riyadh/booth-2"},

@@ -166,7 +166,7 @@ async def test_two_coordinators_booking_the_same_slot_at_once_get_one_booking(
     now = office.clock.now
     first = await office.desk.register(valid_registration(), "c1", now(), scope=EVERY_CENTRE)
     second = await office.desk.register(
-        valid_registration(national_id="1000000016", phone="0501234568"),
+        valid_registration(national_id="1000000016", phone="0501234568", centre="jeddah"),
         "c2",
         now(),
         scope=EVERY_CENTRE,

@@ -107,10 +107,11 @@ async def test_one_booth_booked_at_once_into_overlapping_slots_gets_one_booking(
 async def test_one_applicant_booked_at_once_into_overlapping_audiences_gets_one(
     office: Office, coordinators: list[SchedulerCommands]
 ) -> None:
-    her_requests = [
+    booths = ("riyadh/booth-1", "riyadh/booth-2", "jeddah/booth-1")
+    her_requests = [  # each for the centre of the booth it is booked at
         (
             await office.desk.register(
-                valid_registration(text=f"Request number {n}."),
+                valid_registration(text=f"Request number {n}.", centre=booths[n].split("/")[0]),
                 "c1",
                 office.clock.now(),
                 scope=EVERY_CENTRE,
@@ -118,7 +119,6 @@ async def test_one_applicant_booked_at_once_into_overlapping_audiences_gets_one(
         ).request_id
         for n in range(COORDINATORS)
     ]
-    booths = ("riyadh/booth-1", "riyadh/booth-2", "jeddah/booth-1")
     bookings = list(zip(her_requests, await overlapping_slots(office), booths, strict=True))
 
     booked, refused = await booked_at_once(coordinators, bookings, office)
