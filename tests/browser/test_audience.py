@@ -24,6 +24,9 @@ from tests.browser.test_journey import (
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.timeout(600)]
 SLOT_S = 120  # MAJLIS_SLOT_MINUTES=2 in the browser tests' server
+# The same women back with new requests (one active request each).
+NOURA_AGAIN = {**NOURA, "#national_id": "1000000024", "#phone": "0551112222"}
+HESSA_AGAIN = {**HESSA, "#national_id": "1000000032", "#phone": "0553334444"}
 
 
 class OfficeWire:
@@ -96,7 +99,7 @@ def test_a_reloaded_booth_comes_back_a_minute_later_into_the_same_audience(
     office.click("#confirm-yes")
     expect(office.locator("section[data-screen=outcome]")).to_be_visible()
     expect(booth.locator("section[data-screen=after]")).to_be_visible()
-    office.wait_for_timeout(2_500)  # after the seat's socket is closed, still no error
+    office.wait_for_timeout(11_000)  # past the answer's 10 s timeout, still no error
     no_error_shown(office)
     office.click("#outcome-back")  # a way back without an outcome
     expect(office.locator("section[data-screen=queue]")).to_be_visible()
@@ -144,4 +147,32 @@ def test_an_early_audience_keeps_its_length_and_a_pause_gives_its_time_back(
     expect(office.locator("section[data-screen=queue]")).to_be_visible()
     expect(office.locator("#queue-notice")).to_contain_text("لخلل تقني")
     expect(office.locator("section[data-screen=outcome]")).to_be_hidden()
+    no_error_shown(office)
+
+
+def test_after_an_outcome_the_office_sees_the_next_ready_audience(
+    browser: Browser, contexts: list[BrowserContext], server: Server
+) -> None:
+    desk = new_page(browser, contexts, server)
+    first_booth = new_page(browser, contexts, server)
+    next_booth = new_page(browser, contexts, server)
+    office = new_page(browser, contexts, server)
+    register_and_book(desk, server, NOURA_AGAIN, "riyadh/booth-1")
+    other_desk = new_page(browser, contexts, server)  # another coordinator's session
+    register_and_book(other_desk, server, HESSA_AGAIN, "riyadh/booth-2", lead_minutes=8)
+    booth_to_lobby(first_booth, server, NOURA_AGAIN, "riyadh/booth-1")
+    office_admits(office, server, NOURA_AGAIN)
+    booth_to_lobby(next_booth, server, HESSA_AGAIN, "riyadh/booth-2")  # in her lobby meanwhile
+    office.click("#end")
+    office.click("#confirm-yes")
+    expect(office.locator("section[data-screen=outcome]")).to_be_visible()
+    office.check("input[name=outcome][value=follow_up]")
+    office.click("#outcome-form button[type=submit]")
+
+    expect(office.locator("section[data-screen=queue]")).to_be_visible()
+    expect(office.locator("#brief-next")).to_be_visible()
+    expect(office.locator("#brief-text")).to_have_text(HESSA_AGAIN["#text"])
+    office.click("#admit")  # one action
+    expect(office.locator("section[data-screen=live]")).to_be_visible(timeout=30_000)
+    expect(next_booth.locator("section[data-screen=live]")).to_be_visible()
     no_error_shown(office)
