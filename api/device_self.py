@@ -18,13 +18,36 @@ from api.edge import (
     services_of,
     staff_caller,
 )
+from rooms.errors import UnknownRoom
 from rooms.permissions import Permission
+from rooms.service import RoomService
+from rooms.state import RoomState
 from scheduler.status import AppointmentStatus
 from scheduler.views import Assignment
 
 
 async def _assignment(request: web.Request) -> Assignment:
     return await services_of(request).seats.assignment(caller_of(request), now_of(request))
+
+
+# Where a booth page that (re)loads during her audience takes her back to, by the room's state:
+# she had passed the device check (lobby, audience, pause), or had begun it and dropped.
+RESUME_AT = {RoomState.LOBBY: "lobby", RoomState.LIVE: "audience", RoomState.PAUSED: "lobby"}
+
+
+def resume_at(rooms: RoomService, room_id: str | None) -> str | None:
+    """``lobby``, ``audience`` or ``device_check`` when the booth is to go straight back into
+    its room (no greeting, review or consent again); None when her audience starts afresh or
+    is over."""
+    if room_id is None:
+        return None
+    try:
+        room = rooms.room(room_id)
+    except UnknownRoom:
+        return None
+    if room.state is RoomState.OPEN and room.booth_back_by is not None:
+        return "device_check"
+    return RESUME_AT.get(room.state)
 
 
 def _still_to_be_heard(assignment: Assignment) -> bool:
@@ -49,6 +72,7 @@ async def device_self(request: web.Request) -> web.Response:
             if _still_to_be_heard(found):
                 greeting = await services.casework_views.greeting(found.request)
                 assignment.update(dataclasses.asdict(greeting))
+                assignment["resume_at"] = resume_at(services.rooms, found.room)
     return json_answer(
         {
             "device": caller.name,

@@ -3,6 +3,8 @@ out of service and back), enrolling one, the day board and its alerts."""
 
 from __future__ import annotations
 
+import dataclasses
+
 from aiohttp import web
 
 from api import models
@@ -159,10 +161,19 @@ async def enroll(request: web.Request) -> web.Response:
 
 
 async def board(request: web.Request) -> web.Response:
-    board = await services_of(request).devices.board(
-        now_of(request), scope=caller_of(request).scope
+    """The booths of the caller's centres, with ``away``: booth → until when the seat of a
+    booth whose connection dropped during its audience is held (docs/PROTOCOL.md)."""
+    services = services_of(request)
+    board = await services.devices.board(now_of(request), scope=caller_of(request).scope)
+    shown = {booth.device for booth in board.booths}
+    away = {
+        services.rooms.seats(room.room_id).booth_device: room.booth_back_by.isoformat()
+        for room in services.rooms.rooms()
+        if room.booth_back_by is not None and not room.is_over
+    }
+    return json_answer(
+        {**dataclasses.asdict(board), "away": {d: at for d, at in away.items() if d in shown}}
     )
-    return json_answer(board)
 
 
 async def handle_alert(request: web.Request) -> web.Response:

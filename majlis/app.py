@@ -190,7 +190,6 @@ async def _rooms_context(app: web.Application) -> AsyncIterator[None]:
         app[KEYRING],
         app[CLOCK],
         room_timings(settings),
-        timedelta(seconds=settings.seat_grace_s),
     )
     await rooms.load()
     rooms.subscribe(_audit_room_actions(app[AUDIT]))

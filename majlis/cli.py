@@ -371,7 +371,6 @@ async def _demo_room(settings: Settings, arguments: argparse.Namespace) -> None:
             await asyncio.to_thread(load_keyring, settings),
             SystemClock(),
             room_timings(settings),
-            timedelta(seconds=settings.seat_grace_s),
         )
         room = await schedule_demo_room(
             rooms, datetime.now(UTC), timedelta(minutes=arguments.in_minutes), arguments.booth

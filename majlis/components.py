@@ -68,6 +68,7 @@ def room_timings(settings: Settings) -> RoomTimings:
         max_extensions=settings.room_max_extensions,
         end_grace=timedelta(seconds=settings.room_end_grace_s),
         no_show_after=timedelta(minutes=settings.room_no_show_after_min),
+        seat_grace=timedelta(seconds=settings.seat_grace_s),
     )
 
 

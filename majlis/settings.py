@@ -131,7 +131,10 @@ class Settings(BaseSettings):
         default=5, gt=0, description="A booth not ready this long after the start: no-show."
     )
     seat_grace_s: float = Field(
-        default=30, gt=0, description="A lost booth/office seat is held this long, then abort."
+        default=180,
+        gt=0,
+        description="A lost booth/office seat is held this long (a reload at a human pace), "
+        "then the room is aborted.",
     )
     sms_provider: Literal["console", "http"] = Field(
         default="console", description="console: log + outbox table; http: a JSON SMS gateway."

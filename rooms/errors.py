@@ -30,6 +30,14 @@ class ExtensionOverlapsNextSlot(RoomError):
     message_key = "errors.room.extension_overlaps_next_slot"
 
 
+class ResumeOverrunsNextSlot(RoomError):
+    """Giving the paused time back would run into the next slot: the office must accept an
+    end at the next slot's start."""
+
+    code = "resume_overruns_next_slot"
+    message_key = "errors.room.resume_overruns_next_slot"
+
+
 class NotPermitted(RoomError):
     """The actor's role does not carry the permission this action needs."""
 

@@ -65,14 +65,12 @@ class RoomService:
         keyring: Keyring,
         clock: Clock,
         timings: RoomTimings,
-        seat_grace: timedelta,
     ) -> None:
         self._store = store
         self._media = media
         self._keyring = keyring
         self._clock = clock
         self.timings = timings
-        self._seat_grace = seat_grace
         self._rooms: dict[str, _Entry] = {}
         self._seat_lost_at: dict[tuple[str, str], datetime] = {}
         self._listeners: list[Listener] = []
@@ -188,7 +186,7 @@ class RoomService:
             applied += len(changes)
         now = self._clock.now()
         for (room_id, seat), lost_at in list(self._seat_lost_at.items()):
-            if now - lost_at >= self._seat_grace:
+            if now - lost_at >= self.timings.seat_grace:
                 self._seat_lost_at.pop((room_id, seat), None)
                 room = self._rooms[room_id].room
                 if not room.is_over and room.state is not RoomState.SCHEDULED:
@@ -247,7 +245,7 @@ class RoomService:
             room.starts_at,
             room.ends_at,
             self.timings.open_before,
-            self.timings.end_grace + self._seat_grace + _longest_extension(self.timings),
+            self.timings.end_grace + self.timings.seat_grace + _longest_extension(self.timings),
             kind="resume" if kind == "resume" else "join",
         )
 

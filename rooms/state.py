@@ -5,6 +5,12 @@ Every change is an event; ``apply(room, event, now)`` returns the next room or r
 error, and replaying a room's stored events through ``apply`` rebuilds it exactly (that is how
 a restarted server recovers). ``due_events(room, now)`` says which timed events (open at
 T-10, warnings at T-2/T-1 before the end, automatic end, no-show) are due.
+
+The length rules: an audience lasts its slot's length counted from admission (an early
+admission does not stretch it), never past the next slot's start. A technical pause stops the
+room's clock (no warning, no automatic end) and gives the paused time back on resume, within
+the gap before the next slot; a resume that cannot give it all back is refused
+(``ResumeOverrunsNextSlot``) unless the office accepts the shorter end.
 """
 
 from __future__ import annotations
@@ -13,7 +19,13 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from rooms.errors import ExtensionLimit, ExtensionOverlapsNextSlot, IllegalTransition, TooEarly
+from rooms.errors import (
+    ExtensionLimit,
+    ExtensionOverlapsNextSlot,
+    IllegalTransition,
+    ResumeOverrunsNextSlot,
+    TooEarly,
+)
 
 
 class RoomState(StrEnum):
@@ -57,13 +69,17 @@ class RoomTimings:
     max_extensions: int = 3
     end_grace: timedelta = timedelta(minutes=1)
     no_show_after: timedelta = timedelta(minutes=5)
+    # A seat whose connection dropped is held this long (a reload at a human pace), then the
+    # room is aborted.
+    seat_grace: timedelta = timedelta(minutes=3)
 
 
 @dataclass(frozen=True)
 class RoomEvent:
     kind: EventKind
     actor: str  # "system", "booth", "office", "desk"
-    detail: str = ""  # a warning's minutes, a failure's verdict, an abort's reason
+    detail: str = ""  # a warning's minutes, a failure's verdict, an abort's reason, a resume's
+    # ACCEPT_SHORTER
     push_next: bool = False  # extend: the office agreed to push the next slot
 
 
@@ -79,6 +95,10 @@ class Room:
     warnings_sent: frozenset[str] = field(default_factory=frozenset)
     last_preflight: str = ""
     reason: str = ""  # why it was aborted
+    admitted_at: datetime | None = None
+    paused_at: datetime | None = None  # while paused: since when (the clock stands still)
+    paused_total: timedelta = timedelta(0)
+    booth_back_by: datetime | None = None  # the booth dropped: its seat is held until then
 
     @property
     def is_over(self) -> bool:
@@ -87,6 +107,15 @@ class Room:
     @property
     def media_flows(self) -> bool:
         return self.state in MEDIA_FLOWS
+
+    def remaining(self, now: datetime) -> timedelta:
+        """Time left of the audience; it stands still during a pause."""
+        clock = self.paused_at if self.paused_at is not None else now
+        return max(timedelta(0), self.ends_at - clock)
+
+
+# A resume's detail when the office accepts an end at the next slot's start.
+ACCEPT_SHORTER = "accept_shorter"
 
 
 def apply(room: Room, event: RoomEvent, now: datetime, timings: RoomTimings) -> Room:
@@ -111,12 +140,12 @@ def _open(room: Room, event: RoomEvent, now: datetime, timings: RoomTimings) -> 
 
 def _booth_joined(room: Room, event: RoomEvent, _now: datetime, _t: RoomTimings) -> Room:
     _expect(room, event, RoomState.OPEN, RoomState.LOBBY, RoomState.LIVE, RoomState.PAUSED)
-    return replace(room, booth_present=True)
+    return replace(room, booth_present=True, booth_back_by=None)
 
 
-def _booth_left(room: Room, event: RoomEvent, _now: datetime, _t: RoomTimings) -> Room:
+def _booth_left(room: Room, event: RoomEvent, now: datetime, timings: RoomTimings) -> Room:
     _expect(room, event, RoomState.OPEN, RoomState.LOBBY, RoomState.LIVE, RoomState.PAUSED)
-    return replace(room, booth_present=False)
+    return replace(room, booth_present=False, booth_back_by=now + timings.seat_grace)
 
 
 def _preflight(room: Room, event: RoomEvent, _now: datetime, _t: RoomTimings) -> Room:
@@ -131,9 +160,14 @@ def _preflight(room: Room, event: RoomEvent, _now: datetime, _t: RoomTimings) ->
     )
 
 
-def _admit(room: Room, event: RoomEvent, _now: datetime, _t: RoomTimings) -> Room:
+def _admit(room: Room, event: RoomEvent, now: datetime, _t: RoomTimings) -> Room:
+    """The audience lasts the slot's length from now: an early admission does not stretch it,
+    a late one is not cut short — but it never runs into the next slot."""
     _expect(room, event, RoomState.LOBBY)
-    return replace(room, state=RoomState.LIVE)
+    ends_at = now + (room.ends_at - room.starts_at)
+    if room.next_slot_starts_at is not None:
+        ends_at = min(ends_at, room.next_slot_starts_at)
+    return replace(room, state=RoomState.LIVE, admitted_at=now, ends_at=ends_at)
 
 
 def _warn(room: Room, event: RoomEvent, _now: datetime, _t: RoomTimings) -> Room:
@@ -162,19 +196,44 @@ def _extend(room: Room, event: RoomEvent, _now: datetime, timings: RoomTimings) 
     )
 
 
-def _pause(room: Room, event: RoomEvent, _now: datetime, _t: RoomTimings) -> Room:
+def _pause(room: Room, event: RoomEvent, now: datetime, _t: RoomTimings) -> Room:
     _expect(room, event, RoomState.LIVE)
-    return replace(room, state=RoomState.PAUSED)
+    return replace(room, state=RoomState.PAUSED, paused_at=now)
 
 
-def _resume(room: Room, event: RoomEvent, _now: datetime, _t: RoomTimings) -> Room:
+def _resume(room: Room, event: RoomEvent, now: datetime, timings: RoomTimings) -> Room:
+    """The paused time is given back, up to the next slot's start; giving back less needs the
+    office's say (``ACCEPT_SHORTER``)."""
     _expect(room, event, RoomState.PAUSED)
-    return replace(room, state=RoomState.LIVE)
+    paused = now - room.paused_at if room.paused_at is not None else timedelta(0)
+    ends_at = room.ends_at + paused
+    next_start = room.next_slot_starts_at
+    if next_start is not None and ends_at > next_start:
+        if event.detail != ACCEPT_SHORTER:
+            raise ResumeOverrunsNextSlot(f"the next audience starts at {next_start.isoformat()}")
+        ends_at = max(room.ends_at, next_start)
+    return replace(
+        room,
+        state=RoomState.LIVE,
+        paused_at=None,
+        paused_total=room.paused_total + paused,
+        ends_at=ends_at,
+        warnings_sent=_warnings_passed(room.warnings_sent, ends_at, now, timings),
+    )
+
+
+def _warnings_passed(
+    sent: frozenset[str], ends_at: datetime, now: datetime, timings: RoomTimings
+) -> frozenset[str]:
+    """The warnings already sent whose moment is still behind us at the new end; the others
+    will be sent again when their time comes."""
+    passed = {_minutes(before) for before in timings.warnings_before_end if now >= ends_at - before}
+    return sent & passed
 
 
 def _end(room: Room, event: RoomEvent, _now: datetime, _t: RoomTimings) -> Room:
     _expect(room, event, RoomState.LIVE, RoomState.PAUSED)
-    return replace(room, state=RoomState.ENDED)
+    return replace(room, state=RoomState.ENDED, reason=event.detail)
 
 
 def _no_show(room: Room, event: RoomEvent, now: datetime, timings: RoomTimings) -> Room:
@@ -185,6 +244,8 @@ def _no_show(room: Room, event: RoomEvent, now: datetime, timings: RoomTimings) 
 
 
 def _abort(room: Room, event: RoomEvent, _now: datetime, _t: RoomTimings) -> Room:
+    if event.actor == "office":  # ends as a technical problem an audience it could hold
+        _expect(room, event, RoomState.LOBBY, RoomState.LIVE, RoomState.PAUSED)
     return replace(room, state=RoomState.ABORTED, reason=event.detail or "aborted")
 
 
@@ -211,7 +272,13 @@ def due_events(room: Room, now: datetime, timings: RoomTimings) -> list[RoomEven
         return [RoomEvent(EventKind.OPEN, "system")]
     if room.state is RoomState.OPEN and now >= room.starts_at + timings.no_show_after:
         return [RoomEvent(EventKind.NO_SHOW, "system")]
-    if room.state in (RoomState.LIVE, RoomState.PAUSED):
+    if room.state is RoomState.PAUSED:
+        # The clock stands still; only a pause that runs into the next slot ends the audience.
+        next_start = room.next_slot_starts_at
+        if next_start is not None and now >= next_start + timings.end_grace:
+            return [RoomEvent(EventKind.END, "system", "pause_overran")]
+        return []
+    if room.state is RoomState.LIVE:
         if now >= room.ends_at + timings.end_grace:
             return [RoomEvent(EventKind.END, "system", "time_up")]
         due = [

@@ -55,6 +55,21 @@ class NotConfirmable(SchedulingError):
     message_key = "errors.scheduler.not_confirmable"
 
 
+class AudienceNotOver(NotConfirmable):
+    """The office's outcome of an audience that is still to come or under way."""
+
+    code = "audience_not_over"
+    message_key = "errors.scheduler.audience_not_over"
+
+
+class AudienceNotHeld(NotConfirmable):
+    """The office's outcome of an audience that did not take place (interrupted, or she did not
+    come): there is nothing to decide; the request goes back to be booked again."""
+
+    code = "audience_not_held"
+    message_key = "errors.scheduler.audience_not_held"
+
+
 class BoothOccupied(SchedulingError):
     """Another applicant is seated at the booth and her audience has not ended."""
 

@@ -21,7 +21,7 @@ from foundation.scope import CentreScope
 from scheduler.appointment_rooms import RoomPort
 from scheduler.appointments import load_appointment_in
 from scheduler.clock import settle_in
-from scheduler.errors import NotConfirmable
+from scheduler.errors import AudienceNotHeld, AudienceNotOver
 from scheduler.status import AppointmentStatus
 
 REFERRAL_DUE = timedelta(days=14)
@@ -69,8 +69,11 @@ class AudienceOutcomes:
                 await self._decide(
                     connection, appointment.request_id, outcome, department, note, actor, now
                 )
-        if appointment.status is not AppointmentStatus.HEARD:  # raised after the commit
-            raise NotConfirmable("the audience has not ended yet")
+        # Raised after the commit (a no-show or an abort the room came to is kept).
+        if appointment.status in (AppointmentStatus.NO_SHOW, AppointmentStatus.ABORTED):
+            raise AudienceNotHeld(f"the audience was not held: {appointment.status.value}")
+        if appointment.status is not AppointmentStatus.HEARD:
+            raise AudienceNotOver("the audience has not ended yet")
         return OutcomeRecorded(appointment_id, appointment.request_id, outcome)
 
     async def _decide(

@@ -26,6 +26,9 @@ class RoomState(TypedDict):
     last_preflight: str
     reason: str
     server_time: str
+    admitted_at: str | None  # the audience's length runs from here
+    paused_at: str | None  # paused since (remaining_s stands still meanwhile)
+    booth_back_by: str | None  # the booth's connection dropped: its seat is held until then
 
 
 class SeatGreeting(TypedDict):
@@ -107,13 +110,20 @@ def room_snapshot(room: Room, now: datetime) -> RoomState:
         "state": room.state.value,
         "starts_at": room.starts_at.isoformat(),
         "ends_at": room.ends_at.isoformat(),
-        "remaining_s": max(0.0, (room.ends_at - now).total_seconds()),
+        "remaining_s": room.remaining(now).total_seconds(),
         "extensions": room.extensions,
         "booth_present": room.booth_present,
         "last_preflight": room.last_preflight,
         "reason": room.reason,
         "server_time": now.isoformat(),
+        "admitted_at": _iso(room.admitted_at),
+        "paused_at": _iso(room.paused_at),
+        "booth_back_by": _iso(room.booth_back_by),
     }
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()
 
 
 def office_queue(rooms: RoomService, office_device: str) -> QueueAnswer:

@@ -50,5 +50,10 @@ class Extend(Payload):
     push_next: bool = False
 
 
+class Resume(Payload):
+    # The paused time cannot all be given back before the next slot: end at its start.
+    accept_shorter: bool = False
+
+
 class RoomQuery(Payload):
     room: str = Field(min_length=1, max_length=64)

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 
 from media.server import IceCandidate
 from rooms.permissions import Permission
-from rooms.state import EventKind, RoomEvent, RoomState
+from rooms.state import ACCEPT_SHORTER, EventKind, RoomEvent, RoomState
 from rooms.tokens import TokenClaims
 from rooms.turn import turn_credentials
 from signaling.channels import desks_watching, office_channel, room_channel
@@ -27,7 +27,7 @@ from signaling.payloads import (
     office_queue,
     room_snapshot,
 )
-from signaling.schemas import Candidate, Empty, Extend, Offer
+from signaling.schemas import Candidate, Empty, Extend, Offer, Resume
 
 # Room states in which a booth's arrival counts (before, it only waits; after, it is over).
 BOOTH_EXPECTED = (RoomState.OPEN, RoomState.LOBBY, RoomState.LIVE, RoomState.PAUSED)
@@ -188,13 +188,20 @@ class OfficeNamespace(SeatNamespace):
     async def on_pause(self, session: Session, _data: Empty) -> RoomAnswer:
         return await self._act(session, RoomEvent(EventKind.PAUSE, "office"))
 
-    @event(Empty, Permission.PAUSE)
-    async def on_resume(self, session: Session, _data: Empty) -> RoomAnswer:
-        return await self._act(session, RoomEvent(EventKind.RESUME, "office"))
+    @event(Resume, Permission.PAUSE)
+    async def on_resume(self, session: Session, data: Resume) -> RoomAnswer:
+        detail = ACCEPT_SHORTER if data.accept_shorter else ""
+        return await self._act(session, RoomEvent(EventKind.RESUME, "office", detail))
 
     @event(Empty, Permission.END)
     async def on_end(self, session: Session, _data: Empty) -> RoomAnswer:
-        return await self._act(session, RoomEvent(EventKind.END, "office"))
+        return await self._act(session, RoomEvent(EventKind.END, "office", "office_ended"))
+
+    @event(Empty, Permission.END)
+    async def on_abort(self, session: Session, _data: Empty) -> RoomAnswer:
+        """The office gives up waiting for a booth that dropped: ended as a technical problem
+        (the appointment is to be rebooked, as after the seat's grace ran out)."""
+        return await self._act(session, RoomEvent(EventKind.ABORT, "office", "technical_problem"))
 
     @event(Empty, Permission.SEE_QUEUE)
     async def on_queue(self, session: Session, _data: Empty) -> QueueAnswer:

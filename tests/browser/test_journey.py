@@ -50,9 +50,16 @@ def video_plays(page: Page, selector: str) -> None:
     )
 
 
-def register_and_book(desk: Page, server: Server, applicant: dict[str, str], booth: str) -> str:
-    """Intake, a sitting starting at the next minute, booking, the confirmation call, check-in.
-    Returns the tracking number."""
+def register_and_book(
+    desk: Page,
+    server: Server,
+    applicant: dict[str, str],
+    booth: str,
+    lead_minutes: int = 1,
+    sitting_minutes: int = 6,
+) -> str:
+    """Intake, a sitting starting ``lead_minutes`` ahead, booking its first slot, the
+    confirmation call, check-in. Returns the tracking number."""
     desk.goto("/desk")
     check_screen(desk, "desk-1-sign-in")
     sign_in(desk, "coordinator1", server.passwords["coordinator1"])
@@ -67,9 +74,11 @@ def register_and_book(desk: Page, server: Server, applicant: dict[str, str], boo
     tracking = desk.inner_text("#req-tracking")
 
     desk.click("#req-book")
-    start = (datetime.now(UTC) + RIYADH + timedelta(minutes=1)).replace(second=0, microsecond=0)
+    start = (datetime.now(UTC) + RIYADH + timedelta(minutes=lead_minutes)).replace(
+        second=0, microsecond=0
+    )
     desk.fill("#sitting-start", start.strftime("%H:%M"))
-    desk.fill("#sitting-end", (start + timedelta(minutes=6)).strftime("%H:%M"))
+    desk.fill("#sitting-end", (start + timedelta(minutes=sitting_minutes)).strftime("%H:%M"))
     desk.fill("#day", start.strftime("%Y-%m-%d"))
     desk.click("#sitting-form button[type=submit]")
     desk.select_option("#booth-choice", booth)
@@ -158,6 +167,7 @@ def test_the_whole_journey(
     check_screen(office, "office-4-audience")
 
     office.click("#end")
+    office.click("#confirm-yes")  # ending asks first
     expect(office.locator("section[data-screen=outcome]")).to_be_visible()
     expect(booth.locator("section[data-screen=after]")).to_be_visible()
     check_screen(booth, "booth-8-rating")
@@ -297,6 +307,7 @@ def test_the_booth_comes_back_into_the_same_audience_after_a_network_drop(
         copied_seat_refused(booth, server, wire)
         expect(booth.locator("section[data-screen=live]")).to_be_visible()  # still hers
         office.click("#end")
+        office.click("#confirm-yes")
         expect(booth.locator("section[data-screen=after]")).to_be_visible()
     finally:
         hop.restore()

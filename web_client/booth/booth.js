@@ -1,7 +1,7 @@
 // The booth kiosk: enroll once, wait for the coordinator's check-in, then walk the applicant
 // through review, consent, device check, lobby, the audience and her rating.
 
-import { t, ready, formatDate } from "/static/shared/i18n.js";
+import { t, ready, formatDate, applyLanguage, currentLanguage } from "/static/shared/i18n.js";
 import { api, ApiError, deviceIdentity, forgetDevice } from "/static/shared/api.js";
 import { AudienceCall, FINAL_REFUSALS } from "/static/shared/call.js";
 import { $, screens, wireEnrollment, clock } from "/static/shared/page.js";
@@ -9,6 +9,8 @@ import { $, screens, wireEnrollment, clock } from "/static/shared/page.js";
 const POLL_MS = 2000;
 const HEARTBEAT_MS = 5000;
 const AFTER_SCREEN_MS = 90000;
+// The seat's resume token, kept for this tab only: a reloaded page comes back into its seat.
+const SEAT_KEY = "majlis.booth.seat";
 const showScreen = screens();
 
 let screen = "idle";
@@ -53,6 +55,10 @@ async function poll() {
       return show("out_of_service");
     }
     const waiting = me.assignment && me.assignment.status === "confirmed" && !me.assignment.rated;
+    if (waiting && me.assignment.resume_at) {
+      assignment = me.assignment;
+      return comeBack(me.assignment.resume_at);
+    }
     if (waiting) {
       assignment = me.assignment;
       $("greeting").textContent = t("booth.checkin.greeting", { name: assignment.first_name });
@@ -106,7 +112,11 @@ $("amend-form").addEventListener("submit", async (event) => {
   }
 });
 
-$("review-ok").addEventListener("click", () => show("consent"));
+$("review-ok").addEventListener("click", () => {
+  const minutes = Math.round((Date.parse(assignment.ends_at) - Date.parse(assignment.starts_at)) / 60000);
+  $("rule-time").textContent = t("booth.consent.rule_time", { minutes });
+  show("consent");
+});
 $("consent-box").addEventListener("change", () => {
   $("consent-ok").disabled = !$("consent-box").checked;
 });
@@ -114,8 +124,15 @@ $("consent-ok").addEventListener("click", () => startDeviceCheck());
 
 // -- device check ---------------------------------------------------------------------------------
 
-async function startDeviceCheck() {
-  show("preflight");
+// A page that loads while her audience is under way (a reload, a re-opened kiosk) takes her
+// straight back where she was, without greeting, review, consent or device check again.
+function comeBack(where) {
+  inFlow = true;
+  startDeviceCheck(where === "device_check" ? "preflight" : "lobby");
+}
+
+async function startDeviceCheck(first = "preflight") {
+  show(first);
   $("preflight-status").textContent = t("booth.preflight.starting");
   try {
     localStream = localStream || await navigator.mediaDevices.getUserMedia({ audio: true, video: { width: 640, height: 480 } });
@@ -151,16 +168,29 @@ $("tone").addEventListener("click", () => {
   oscillator.stop(context.currentTime + 1);
 });
 
-async function joinRoom() {
-  let token;
+function storedSeat() {
   try {
-    token = (await api("POST", "/api/device/join-token", {}, { asDevice: true })).token;
-  } catch (error) {
-    showError(error);
-    return;
+    const seat = JSON.parse(sessionStorage.getItem(SEAT_KEY));
+    return seat && assignment && seat.room === assignment.room ? seat.token : null;
+  } catch {
+    return null;
+  }
+}
+
+async function joinRoom() {
+  let token = storedSeat();  // the resume token of this page's seat before a reload
+  const resuming = token !== null;
+  if (!resuming) {
+    try {
+      token = (await api("POST", "/api/device/join-token", {}, { asDevice: true })).token;
+    } catch (error) {
+      showError(error);
+      return;
+    }
   }
   call = new AudienceCall("/booth", token, localStream);
-  call.addEventListener("connected", () => {
+  call.addEventListener("connected", (event) => {
+    sessionStorage.setItem(SEAT_KEY, JSON.stringify({ room: event.detail.room, token: event.detail.resume_token }));
     $("reconnecting").hidden = true;
     $("preflight-status").textContent = t("booth.preflight.connecting");
   });
@@ -183,6 +213,13 @@ async function joinRoom() {
   });
   call.addEventListener("refused", (event) => {
     if (event.detail.code === "token_not_yet_valid") return;
+    if (resuming && event.detail.code !== "not_permitted") {
+      // The kept resume token no longer seats her (expired, another window): a new join token.
+      sessionStorage.removeItem(SEAT_KEY);
+      call.close();
+      joinRoom();
+      return;
+    }
     $("page-error").textContent = t(event.detail.message_key);
   });
   call.addEventListener("connect_error", (event) => {
@@ -212,14 +249,17 @@ $("preflight-check").addEventListener("click", async () => {
 
 // -- lobby and audience ---------------------------------------------------------------------------
 
+// A technical pause takes her back to her lobby, which says why; resuming brings her back in.
 function onRoomState(state) {
   roomState = state;
   roomState.receivedAt = Date.now();
-  if (["live", "paused"].includes(state.state) && ["lobby", "preflight"].includes(screen)) {
-    show("live");
-  }
+  if (state.state === "live" && ["lobby", "preflight"].includes(screen)) show("live");
+  if (state.state === "paused" && ["live", "preflight"].includes(screen)) show("lobby");
   if (screen === "preflight" && state.state === "lobby" && state.last_preflight === "ok") show("lobby");
-  $("paused").hidden = state.state !== "paused";
+  const paused = state.state === "paused";
+  $("lobby-paused").hidden = !paused;
+  $("lobby-waiting").hidden = paused;
+  $("countdown").hidden = paused;
 }
 
 function tick() {
@@ -256,6 +296,7 @@ $("help").addEventListener("click", async () => {
 // -- after ------------------------------------------------------------------------------------------
 
 function finish() {
+  sessionStorage.removeItem(SEAT_KEY);
   show("after");
   $("tracking-number").textContent = assignment ? assignment.tracking_number : "";
   if (localStream) for (const track of localStream.getTracks()) track.stop();

@@ -3,7 +3,7 @@
 
 import { t, label, ready, formatDate, formatTime, onLanguageChange } from "/static/shared/i18n.js";
 import { api, signOut, whoAmI } from "/static/shared/api.js";
-import { $, screens, element, wireSignIn } from "/static/shared/page.js";
+import { $, screens, element, wireSignIn, clock } from "/static/shared/page.js";
 import { centreMoment, centreToday } from "/static/shared/centre_time.js";
 import { wireReception, refreshReception } from "/static/desk/reception.js";
 import { wireReport, refreshReport, redrawReport } from "/static/desk/report.js";
@@ -106,6 +106,24 @@ function failed(target) {
 
 // -- the day board --------------------------------------------------------------------------------
 
+// A booth whose connection dropped during its audience: the seat is held until ``until``; the
+// notice counts down every second (against the server's clock).
+let serverOffsetMs = 0;
+function awayNotice(until, serverTime) {
+  if (!until) return [];
+  serverOffsetMs = Date.parse(serverTime) - Date.now();
+  const notice = element("span", { className: "away", attrs: { "data-until": until, role: "status" } });
+  showAway(notice);
+  return [notice];
+}
+
+function showAway(notice) {
+  const left = (Date.parse(notice.dataset.until) - (Date.now() + serverOffsetMs)) / 1000;
+  notice.textContent = t("board.away", { time: clock(left) });
+}
+
+setInterval(() => document.querySelectorAll("#board-rows .away").forEach(showAway), 1000);
+
 async function refreshBoard() {
   if (screen !== "board") return;
   let board;
@@ -122,7 +140,10 @@ async function refreshBoard() {
     const quality = booth.round_trip_ms === null ? "—" : t("desk.board.rtt", { ms: booth.round_trip_ms });
     rows.append(element("tr", { attrs: { "data-device": booth.device } }, [
       element("th", { text: boothName(booth.device), attrs: { scope: "row" } }),
-      element("td", {}, [element("span", { text: t(`board.state.${booth.state}`), className: `badge state-${booth.state}` })]),
+      element("td", {}, [
+        element("span", { text: t(`board.state.${booth.state}`), className: `badge state-${booth.state}` }),
+        ...awayNotice(board.away && board.away[booth.device], board.server_time),
+      ]),
       element("td", { text: quality }),
       element("td", { text: booth.last_seen ? formatTime(booth.last_seen) : "—" }),
       serviceCell(booth),

@@ -16,6 +16,7 @@ let brief = null;          // the selected audience's pre-brief
 let call = null;
 let localStream = null;
 let roomState = null;
+let awayChoiceDismissed = false;  // "keep waiting" chosen for this drop
 
 function go(name) {
   screen = name;
@@ -85,8 +86,17 @@ function renderQueue() {
   }
 }
 
-async function select(item) {
+// The next audience to hold: the applicant already in her lobby first, then the earliest still
+// to come.
+function nextReady() {
+  const upcoming = queue.filter((item) => !["ended", "no_show", "aborted"].includes(item.room_state && item.room_state.state)
+    && ["confirmed", "booked"].includes(item.status));
+  return upcoming.find((item) => item.room_state && item.room_state.state === "lobby") || upcoming[0] || null;
+}
+
+async function select(item, { next = false } = {}) {
   selected = item;
+  $("brief-next").hidden = !next;
   renderQueue();
   brief = await api("GET", `/api/appointments/${item.appointment}/brief`, undefined, { asDevice: true });
   $("brief").hidden = false;
@@ -125,6 +135,9 @@ $("admit").addEventListener("click", async () => {
 });
 
 async function joinRoom(room) {
+  $("live-error").textContent = "";
+  $("queue-notice").hidden = true;
+  awayChoiceDismissed = false;
   localStream = localStream || await navigator.mediaDevices.getUserMedia({ audio: true, video: { width: 640, height: 480 } });
   $("self-view").srcObject = localStream;
   const { token } = await api("POST", "/api/device/join-token", { room }, { asDevice: true });
@@ -138,7 +151,7 @@ async function joinRoom(room) {
     $("warning").textContent = t("booth.live.warning", { minutes: event.detail.minutes });
   });
   call.addEventListener("refused", (event) => { $("admit-status").textContent = t(event.detail.message_key); call = null; });
-  call.addEventListener("ended", () => ended());
+  call.addEventListener("ended", (event) => ended(event.detail));
   call.connect();
 }
 
@@ -155,23 +168,60 @@ function mediaReady() {
   });
 }
 
+// A technical pause is a waiting screen of its own: the applicant waits in her lobby and the
+// audience's clock stands still until the office resumes.
 function onRoomState(state) {
   roomState = { ...state, receivedAt: Date.now() };
-  if (["live", "paused"].includes(state.state) && screen !== "live") go("live");
-  $("paused").hidden = state.state !== "paused";
-  $("pause").textContent = t(state.state === "paused" ? "office.live.resume" : "office.live.pause");
+  if (state.state === "live" && screen !== "live") go("live");
+  if (state.state === "paused" && screen !== "paused") go("paused");
+  if (state.booth_present) awayChoiceDismissed = false;
+  showAway();
 }
 
-async function control(event, payload = {}) {
-  $("live-error").textContent = "";
+// The booth's connection dropped: the office sees it, how long the seat is still held, and may
+// stop waiting (the audience then ends as a technical problem).
+function showAway() {
+  const away = roomState && roomState.booth_back_by && !roomState.booth_present;
+  $("booth-away").hidden = !away;
+  if (!away) return;
+  const left = (Date.parse(roomState.booth_back_by) - call.serverNow()) / 1000;
+  $("booth-away-text").textContent = t("office.away.waiting", { time: clock(left) });
+  $("booth-away-choice").hidden = awayChoiceDismissed;
+}
+
+// A question the office answers in the page (an accessible dialog, its words in the catalogs).
+function ask(textKey, yesKey) {
+  const dialog = $("confirm");
+  $("confirm-text").textContent = t(textKey);
+  $("confirm-yes").textContent = t(yesKey);
+  dialog.returnValue = "";
+  dialog.showModal();
+  return new Promise((resolve) => {
+    dialog.addEventListener("close", () => resolve(dialog.returnValue === "yes"), { once: true });
+  });
+}
+
+const RETRY_WITH = {
+  extension_overlaps_next_slot: ["office.confirm.push_next", { push_next: true }],
+  resume_overruns_next_slot: ["office.confirm.accept_shorter", { accept_shorter: true }],
+};
+
+async function control(event, payload = {}, errorField = "live-error") {
+  $(errorField).textContent = "";
+  if (!call) return undefined;
   try {
     return await call.request(event, payload);
   } catch (error) {
-    if (error.code === "extension_overlaps_next_slot" && confirm(t(error.message_key))) {
-      return control(event, { push_next: true });
-    }
-    $("live-error").textContent = t(error.message_key || "errors.internal");
+    const retry = RETRY_WITH[error.code];
+    if (retry && await ask(error.message_key, retry[0])) return control(event, retry[1], errorField);
+    if (retry) return undefined;
+    $(errorField).textContent = t(error.message_key || "errors.internal");
   }
+  return undefined;
+}
+
+async function endAudience(errorField) {
+  if (await ask("office.confirm.end", "office.confirm.end_yes")) control("end", {}, errorField);
 }
 
 $("mute").addEventListener("click", () => {
@@ -181,21 +231,47 @@ $("mute").addEventListener("click", () => {
   $("mute").textContent = t(audio.enabled ? "office.live.mute" : "office.live.unmute");
 });
 $("extend").addEventListener("click", () => control("extend"));
-$("pause").addEventListener("click", () => control(roomState && roomState.state === "paused" ? "resume" : "pause"));
-$("end").addEventListener("click", () => control("end"));
+$("pause").addEventListener("click", () => control("pause"));
+$("resume").addEventListener("click", () => control("resume", {}, "paused-error"));
+$("end").addEventListener("click", () => endAudience("live-error"));
+$("paused-end").addEventListener("click", () => endAudience("paused-error"));
+$("keep-waiting").addEventListener("click", () => {
+  awayChoiceDismissed = true;
+  showAway();
+});
+$("abort-technical").addEventListener("click", () => control("abort"));
 
 function tick() {
-  if (screen !== "live" || !roomState) return;
+  if (!["live", "paused"].includes(screen) || !roomState) return;
   const elapsed = roomState.state === "live" ? (Date.now() - roomState.receivedAt) / 1000 : 0;
-  $("remaining").textContent = t("booth.live.remaining", { time: clock(roomState.remaining_s - elapsed) });
+  const remaining = t("booth.live.remaining", { time: clock(roomState.remaining_s - elapsed) });
+  $(screen === "paused" ? "paused-remaining" : "remaining").textContent = remaining;
+  if (call) showAway();
 }
 
-function ended() {
+// Only an audience that was held asks for an outcome; one that was interrupted or missed says
+// why and the office is back at its queue.
+function ended(how) {
   if (localStream) for (const track of localStream.getTracks()) track.stop();
   localStream = null;
   call = null;
+  roomState = null;
   $("warning").hidden = true;
-  go("outcome");
+  $("booth-away").hidden = true;
+  if (how.state === "ended") return go("outcome");
+  const key = `office.ended.reason.${how.state === "no_show" ? "no_show" : how.reason}`;
+  const reason = t(key) === key ? t("office.ended.reason.aborted") : t(key);
+  $("queue-notice").textContent = t("office.ended.not_held", { reason });
+  $("queue-notice").hidden = false;
+  backToQueue();
+}
+
+function backToQueue() {
+  selected = null;
+  brief = null;
+  $("brief").hidden = true;
+  go("queue");
+  refreshQueue();
 }
 
 // -- the outcome ------------------------------------------------------------------------------------
@@ -208,16 +284,20 @@ $("outcome-form").addEventListener("submit", async (event) => {
   if (outcome === "referred") body.department = $("department").value;
   try {
     await api("POST", `/api/appointments/${selected.appointment}/outcome`, body, { asDevice: true });
-    selected = null;
-    brief = null;
-    $("brief").hidden = true;
-    $("outcome-note").value = "";
-    go("queue");
-    refreshQueue();
   } catch (error) {
     $("outcome-error").textContent = error.text;
+    return;
   }
+  $("outcome-note").value = "";
+  $("queue-notice").textContent = t("office.outcome.saved");
+  $("queue-notice").hidden = false;
+  backToQueue();
+  await refreshQueue();
+  const next = nextReady();
+  if (next) select(next, { next: true });
 });
+
+$("outcome-back").addEventListener("click", () => backToQueue());
 
 await ready;
 onLanguageChange(() => {

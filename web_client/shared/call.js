@@ -7,6 +7,7 @@ import { io } from "/vendor/socket.io.esm.min.js";
 import { seatProof } from "/static/shared/api.js";
 
 const GATHER_TIMEOUT_MS = 3000;
+const ACK_WAIT_MS = 2000;  // after "ended", how long the answers of requests in flight are awaited
 // Refusals that a retry cannot fix; anything else is worth another try.
 export const FINAL_REFUSALS = new Set([
   "token_reused", "token_expired", "token_wrong_role", "token_wrong_room", "token_bad_signature",
@@ -24,6 +25,7 @@ export class AudienceCall extends EventTarget {
     this.room = null;
     this.serverOffsetMs = 0;
     this.closed = false;
+    this.pending = new Set();  // requests still waiting for their acknowledgement
   }
 
   emitEvent(name, detail) {
@@ -57,8 +59,10 @@ export class AudienceCall extends EventTarget {
     socket.on("warning", (warning) => this.emitEvent("warning", warning));
     socket.on("queue", (queue) => this.emitEvent("queue", queue));
     socket.on("ended", (ended) => {
+      // The server pushes "ended" before it acknowledges the "end" that caused it: close only
+      // once every request sent has its answer, or the office's own "end" would fail.
       this.emitEvent("ended", ended);
-      this.close();
+      this.closeWhenAnswered();
     });
     socket.on("disconnect", (reason) => {
       if (!this.closed) this.emitEvent("reconnecting", { reason });
@@ -75,9 +79,22 @@ export class AudienceCall extends EventTarget {
   }
 
   async request(event, payload = {}) {
-    const answer = await this.socket.timeout(10000).emitWithAck(event, payload);
+    const sent = this.socket.timeout(10000).emitWithAck(event, payload);
+    this.pending.add(sent);
+    let answer;
+    try {
+      answer = await sent;
+    } finally {
+      this.pending.delete(sent);
+    }
     if (!answer.ok) throw Object.assign(new Error(answer.error.code), answer.error);
     return answer;
+  }
+
+  closeWhenAnswered() {
+    const answered = Promise.allSettled([...this.pending]);
+    const atMost = new Promise((resolve) => setTimeout(resolve, ACK_WAIT_MS));
+    Promise.race([answered, atMost]).then(() => this.close());
   }
 
   async negotiate() {

@@ -110,7 +110,6 @@ def new_rooms(settings: Settings, engine: AsyncEngine, clock: ManualClock) -> Ro
         load_keyring(settings),
         clock,
         room_timings(settings),
-        timedelta(seconds=settings.seat_grace_s),
     )
 
 

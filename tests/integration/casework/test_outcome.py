@@ -11,7 +11,7 @@ from casework.lifecycle import RequestStatus
 from foundation.scope import EVERY_CENTRE
 from reference.errors import UnknownDepartment
 from rooms.state import EventKind, RoomEvent
-from scheduler.errors import NotConfirmable
+from scheduler.errors import AudienceNotHeld
 from scheduler.outcome import OfficeOutcome
 from scheduler.status import AppointmentStatus
 from tests.integration.casework.conftest import (
@@ -98,7 +98,7 @@ async def test_an_audience_that_did_not_happen_has_no_office_outcome(office: Off
     await office.rooms.tick()  # the applicant never came
     assert office.rooms.room(f"appt-{appointment}").state.value == "no_show"
 
-    with pytest.raises(NotConfirmable):
+    with pytest.raises(AudienceNotHeld):
         await office.outcomes.record_outcome(
             appointment,
             OfficeOutcome.FOLLOW_UP,

@@ -69,7 +69,7 @@ async def test_a_whole_audience_from_opening_to_end(
     ended = await office.call("end")
     assert ended["room"]["state"] == "ended"
     await wait_for(lambda: bool(booth.received["ended"]), 3, "the booth to hear the end")
-    assert booth.received["ended"][0] == {"state": "ended", "reason": ""}
+    assert booth.received["ended"][0] == {"state": "ended", "reason": "office_ended"}
 
     from majlis.app import DB_ENGINE
 

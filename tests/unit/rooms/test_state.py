@@ -13,10 +13,12 @@ from rooms.errors import (
     ExtensionLimit,
     ExtensionOverlapsNextSlot,
     IllegalTransition,
+    ResumeOverrunsNextSlot,
     RoomError,
     TooEarly,
 )
 from rooms.state import (
+    ACCEPT_SHORTER,
     TERMINAL,
     EventKind,
     Room,
@@ -53,14 +55,17 @@ def run(room: Room, *steps: tuple[EventKind, float]) -> Room:
     return room
 
 
-def live_room() -> Room:
+def lobby_room() -> Room:
     return run(
         scheduled(),
         (EventKind.OPEN, -10),
-        (EventKind.BOOTH_JOINED, -5),
-        (EventKind.PREFLIGHT_PASSED, -4),
-        (EventKind.ADMIT, 0),
+        (EventKind.BOOTH_JOINED, -9),
+        (EventKind.PREFLIGHT_PASSED, -8),
     )
+
+
+def live_room() -> Room:
+    return run(lobby_room(), (EventKind.ADMIT, 0))
 
 
 def test_a_whole_audience() -> None:
@@ -81,7 +86,8 @@ def test_a_whole_audience() -> None:
     room = apply(room, event(EventKind.PAUSE, "office"), minutes(6), T)
     assert room.state is RoomState.PAUSED
     assert not room.media_flows
-    room = apply(room, event(EventKind.RESUME, "office"), minutes(6.5), T)
+    room = apply(room, event(EventKind.RESUME, "office", ACCEPT_SHORTER), minutes(6.5), T)
+    assert room.ends_at == NEXT  # the extension had reached the next slot: nothing to give back
     room = apply(room, event(EventKind.END, "office"), minutes(7), T)
     assert room.state is RoomState.ENDED
     assert room.is_over
@@ -162,11 +168,64 @@ def test_abort_keeps_its_reason_and_is_final() -> None:
         apply(room, event(EventKind.RESUME), minutes(3), T)
 
 
+def test_an_early_admission_lasts_the_slots_length_from_admission() -> None:
+    room = apply(lobby_room(), event(EventKind.ADMIT, "office"), minutes(-5), T)
+    assert (room.admitted_at, room.ends_at) == (minutes(-5), minutes(1))
+    assert due_events(room, minutes(-1), T) == [event(EventKind.WARN, detail="2")]
+    assert due_events(room, minutes(2), T)[-1:] == [event(EventKind.END, detail="time_up")]
+
+
+def test_a_late_admission_never_runs_into_the_next_slot() -> None:
+    room = apply(lobby_room(), event(EventKind.ADMIT, "office"), minutes(3), T)
+    assert room.ends_at == NEXT  # 3 + 6 would be 10:09; the next audience starts at 10:08
+
+
+def test_a_pause_stops_the_clock_and_gives_the_time_back() -> None:
+    room = apply(live_room(), event(EventKind.PAUSE, "office"), minutes(1), T)
+    assert room.remaining(minutes(1)) == room.remaining(minutes(4)) == timedelta(minutes=5)
+    assert due_events(room, minutes(5.5), T) == []  # no warning, no automatic end while paused
+    assert due_events(room, minutes(7.5), T) == []
+    room = apply(room, event(EventKind.RESUME, "office"), minutes(2.5), T)
+    assert room.ends_at == END + timedelta(minutes=1.5)
+    assert room.paused_total == timedelta(minutes=1.5)
+    assert room.remaining(minutes(2.5)) == timedelta(minutes=5)
+
+
+def test_a_resume_that_would_overrun_the_next_slot_needs_the_offices_say() -> None:
+    room = apply(live_room(), event(EventKind.PAUSE, "office"), minutes(1), T)
+    with pytest.raises(ResumeOverrunsNextSlot):
+        apply(room, event(EventKind.RESUME, "office"), minutes(4), T)  # 3 min > the 2 min gap
+    shorter = apply(room, event(EventKind.RESUME, "office", ACCEPT_SHORTER), minutes(4), T)
+    assert (shorter.state, shorter.ends_at) == (RoomState.LIVE, NEXT)
+
+
+def test_a_pause_into_the_next_slot_ends_the_audience() -> None:
+    room = apply(live_room(), event(EventKind.PAUSE, "office"), minutes(1), T)
+    assert due_events(room, NEXT + T.end_grace, T) == [event(EventKind.END, detail="pause_overran")]
+
+
+def test_after_a_pause_the_warnings_follow_the_new_end() -> None:
+    room = apply(live_room(), event(EventKind.WARN, detail="2"), minutes(4), T)
+    room = apply(room, event(EventKind.PAUSE, "office"), minutes(4.2), T)
+    room = apply(room, event(EventKind.RESUME, "office"), minutes(5.2), T)  # ends 10:07
+    assert room.warnings_sent == frozenset({"2"})  # 1.8 minutes left, as before the pause
+    assert due_events(room, minutes(5.9), T) == []
+    assert due_events(room, minutes(6), T) == [event(EventKind.WARN, detail="1")]
+
+
+def test_a_dropped_booth_is_held_for_the_seat_grace() -> None:
+    room = apply(live_room(), event(EventKind.BOOTH_LEFT, "booth"), minutes(1), T)
+    assert (room.booth_present, room.booth_back_by) == (False, minutes(1) + T.seat_grace)
+    assert room.state is RoomState.LIVE
+    room = apply(room, event(EventKind.BOOTH_JOINED, "booth"), minutes(2), T)
+    assert (room.booth_present, room.booth_back_by) == (True, None)
+
+
 ANY_EVENT = st.builds(
     RoomEvent,
     st.sampled_from(EventKind),
     st.sampled_from(["system", "booth", "office", "desk"]),
-    st.sampled_from(["", "1", "2", "too_dark", "time_up"]),
+    st.sampled_from(["", "1", "2", "too_dark", "time_up", ACCEPT_SHORTER]),
     st.booleans(),
 )
 
@@ -188,4 +247,15 @@ def test_any_sequence_of_events_either_applies_or_raises_a_room_error(
             pytest.fail("a final room changed")
         if room.state is RoomState.LIVE:
             assert before.state in (RoomState.LOBBY, RoomState.LIVE, RoomState.PAUSED)
+            assert room.paused_at is None
+        if room.next_slot_starts_at is not None and step.kind is not EventKind.EXTEND:
+            assert room.ends_at <= max(room.next_slot_starts_at, before.ends_at)
     assert (room.state in TERMINAL) == room.is_over
+
+
+def test_the_office_ends_as_a_technical_problem_only_an_audience_it_could_hold() -> None:
+    opened = run(scheduled(), (EventKind.OPEN, -10))
+    with pytest.raises(IllegalTransition):
+        apply(opened, event(EventKind.ABORT, "office", "technical_problem"), minutes(-5), T)
+    room = apply(live_room(), event(EventKind.ABORT, "office", "technical_problem"), minutes(1), T)
+    assert (room.state, room.reason) == (RoomState.ABORTED, "technical_problem")
