@@ -193,6 +193,24 @@ class Accounts:
             await self._second_factor(account.id, account.username, otp, now)
         token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
         async with self._engine.begin() as connection:
+            # The account as it was checked: a password reset, a disabling or another first
+            # sign-in between the check (the slow hash above) and now refuses this one, so no
+            # session outlives the change (the write takes the account's row first).
+            unchanged = await connection.execute(
+                update(staff_accounts)
+                .where(
+                    staff_accounts.c.id == account.id,
+                    staff_accounts.c.password_hash == account.password_hash,
+                    staff_accounts.c.active.is_(True),
+                )
+                .values(
+                    {"password_hash": new_hash, "must_change_password": False}
+                    if new_hash is not None
+                    else {"password_hash": account.password_hash}
+                )
+            )
+            if unchanged.rowcount != 1:
+                raise BadCredentials("the account changed while signing in")
             await connection.execute(
                 delete(sign_in_failures).where(
                     sign_in_failures.c.username == username,
@@ -209,12 +227,6 @@ class Accounts:
                     last_seen_at=now,
                 )
             )
-            if new_hash is not None:
-                await connection.execute(
-                    update(staff_accounts)
-                    .where(staff_accounts.c.id == account.id)
-                    .values(password_hash=new_hash, must_change_password=False)
-                )
             centres = await _centres_of(connection, account.id, account.all_centres)
         return SignedIn(
             token,

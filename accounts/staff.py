@@ -9,8 +9,12 @@ command line) or its id (the admin API).
 
 A coordinator or an office member serves at least one centre, or every centre by an explicit
 choice: an account of those roles with neither could sign in and see nothing, which is never
-what its maker meant. An administrator cannot disable her own account (nobody would be left to
-undo it).
+what its maker meant. An administrator cannot disable her own account, nor the last active
+administrator's (two disabling each other at once: the second is refused — the check and the
+write run as one serial transaction); a disabled account is enabled again by ``enable``.
+
+A username never names someone else in the audit log: the actors the platform writes itself
+(``RESERVED_USERNAMES``) and the office terminals' names are refused.
 """
 
 from __future__ import annotations
@@ -27,12 +31,15 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from accounts.passwords import one_time_password
 from accounts.tables import staff_second_factors, staff_sessions
-from foundation.tables import centres, staff_accounts, staff_centres
+from foundation.serial_transactions import serial_engine
+from foundation.tables import centres, devices, staff_accounts, staff_centres
 from typed_errors import TypedError
 
 ROLES = ("coordinator", "office", "supervisor", "admin")
 CENTRE_ROLES = frozenset({"coordinator", "office"})  # serve a centre, or every one
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
+# Actors the platform's own audit rows name (the shell, the retention job, the desk terminal…).
+RESERVED_USERNAMES = frozenset({"operator", "system", "cli", "desk", "anonymous", "majlis"})
 
 
 class StaffAdminError(TypedError):
@@ -67,6 +74,13 @@ class CentreRequired(StaffAdminError):
 
     code = "centre_required"
     message_key = "errors.accounts.centre_required"
+
+
+class LastAdministrator(StaffAdminError):
+    """Disabling the one administrator still active: nobody could administer anything."""
+
+    code = "last_administrator"
+    message_key = "errors.accounts.last_administrator"
 
 
 class OwnAccount(StaffAdminError):
@@ -131,6 +145,8 @@ def normalised_username(username: str) -> str:
             f"{username!r} is not a username: 1-64 of a-z 0-9 . _ - (starting with a letter "
             "or digit)"
         )
+    if name in RESERVED_USERNAMES:
+        raise InvalidStaff(f"{name!r} is an actor the platform itself names in the audit log")
     return name
 
 
@@ -165,6 +181,11 @@ class StaffAdmin:
             )
             if taken is not None:
                 raise StaffExists(f"a staff account {username!r} exists already")
+            terminal = await connection.scalar(
+                select(devices.c.id).where(devices.c.kind == "office", devices.c.label == username)
+            )
+            if terminal is not None:
+                raise InvalidStaff(f"{username!r} is an office terminal's name")
             account_id = (
                 await connection.execute(
                     insert(staff_accounts)
@@ -187,16 +208,39 @@ class StaffAdmin:
     async def disable(self, who: AccountRef, by_account: int | None = None) -> tuple[str, int]:
         """Disable the account and end its sessions; its username and how many sessions
         ended. ``by_account``: the administrator doing it, who may not disable herself."""
-        async with self._engine.begin() as connection:
+        async with serial_engine(self._engine).begin() as connection:
             account_id, username = await _account(connection, who)
             if account_id == by_account:
                 raise OwnAccount("an administrator cannot disable her own account")
+            others = await connection.scalar(
+                select(func.count())
+                .select_from(staff_accounts)
+                .where(
+                    staff_accounts.c.role == "admin",
+                    staff_accounts.c.active.is_(True),
+                    staff_accounts.c.id != account_id,
+                )
+            )
+            role = await connection.scalar(
+                select(staff_accounts.c.role).where(staff_accounts.c.id == account_id)
+            )
+            if role == "admin" and not others:
+                raise LastAdministrator("the last active administrator is not disabled")
             await connection.execute(
                 update(staff_accounts).where(staff_accounts.c.id == account_id).values(active=False)
             )
             ended = await _end_sessions(connection, account_id)
         await self._ended(account_id)
         return username, ended
+
+    async def enable(self, who: AccountRef) -> str:
+        """Let a disabled account sign in again (with the password it had); its username."""
+        async with self._engine.begin() as connection:
+            account_id, username = await _account(connection, who)
+            await connection.execute(
+                update(staff_accounts).where(staff_accounts.c.id == account_id).values(active=True)
+            )
+        return username
 
     async def reset_password(self, who: AccountRef) -> tuple[str, str, int]:
         """Its username, a new one-time password (shown once) and how many sessions ended."""
@@ -238,6 +282,10 @@ class StaffAdmin:
                     delete(staff_centres).where(staff_centres.c.account_id == account_id)
                 )
                 await _serve(connection, account_id, centres)
+        if centres != served or everywhere != row.all_centres:
+            # Its open desk connections joined the old centres' channels when they connected:
+            # they close (as at sign-out; the session stays) and reconnect with the new scope.
+            await self._ended(account_id)
         return next(a for a in await self.listing() if a.id == account_id)
 
     async def sessions(self, who: AccountRef) -> list[SessionListing]:

@@ -21,7 +21,14 @@ from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
 from accounts.service import AccountLocked, Accounts, SignInError, StaffSession
-from accounts.staff import OwnAccount, StaffAdmin, StaffAdminError, StaffExists, UnknownStaff
+from accounts.staff import (
+    LastAdministrator,
+    OwnAccount,
+    StaffAdmin,
+    StaffAdminError,
+    StaffExists,
+    UnknownStaff,
+)
 from api.models import MAX_ID
 from audit.log import AuditEntry, AuditLog
 from casework.commands import CaseworkCommands
@@ -179,6 +186,7 @@ STATUS_OF_ERROR: Sequence[tuple[type[TypedError], int]] = (
     (UnknownStaff, 404),
     (StaffExists, 409),
     (OwnAccount, 409),
+    (LastAdministrator, 409),
     (StaffAdminError, 422),  # a username, role or centre the account may not have
     (AccountLocked, 429),
     (SignInError, 401),

@@ -291,13 +291,19 @@ class NewStaff(Body):
     display_name: str = Field(default="", max_length=200)
     role: Literal["coordinator", "office", "supervisor", "admin"]
     centres: list[CentreCode] = Field(default_factory=list, max_length=100)
-    all_centres: bool = False
+    all_centres: bool = Field(default=False, strict=True)
 
 
 class StaffChange(Body):
     display_name: str | None = Field(default=None, max_length=200)
     centres: list[CentreCode] | None = Field(default=None, max_length=100)
-    all_centres: bool | None = None
+    all_centres: bool | None = Field(default=None, strict=True)
+
+    @model_validator(mode="after")
+    def _something(self) -> StaffChange:
+        if not self.model_fields_set:
+            raise ValueError("a change names at least one field")
+        return self
 
 
 class NewDevice(Body):

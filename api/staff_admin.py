@@ -75,6 +75,12 @@ async def disable_staff(request: web.Request) -> web.Response:
     return json_answer({"ok": True, "sessions_ended": ended})
 
 
+async def enable_staff(request: web.Request) -> web.Response:
+    username = await services_of(request).staff.enable(path_id(request))
+    await audit(request, "staff.enabled", f"staff:{username}")
+    return json_answer({"ok": True})
+
+
 async def reset_password(request: web.Request) -> web.Response:
     username, password, ended = await services_of(request).staff.reset_password(path_id(request))
     await audit(request, "staff.password_reset", f"staff:{username}", f"sessions={ended}")
@@ -104,6 +110,7 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/api/admin/staff", Permission.STAFF_MANAGE, create_staff),
     Route("PATCH", "/api/admin/staff/{id}", Permission.STAFF_MANAGE, change_staff),
     Route("POST", "/api/admin/staff/{id}/disable", Permission.STAFF_MANAGE, disable_staff),
+    Route("POST", "/api/admin/staff/{id}/enable", Permission.STAFF_MANAGE, enable_staff),
     Route("POST", "/api/admin/staff/{id}/reset-password", Permission.STAFF_MANAGE, reset_password),
     Route("GET", "/api/admin/staff/{id}/sessions", Permission.STAFF_MANAGE, staff_sessions),
     Route("POST", "/api/admin/staff/{id}/sessions/end", Permission.STAFF_MANAGE, end_sessions),

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from devices.errors import DeviceNameInUse, DuplicateDevice, InvalidDevice, UnknownDeviceCentre
 from devices.service import Device, DeviceService
 from devices.tables import alerts, device_credentials, device_heartbeats, enrollment_codes
-from foundation.tables import centres, devices
+from foundation.tables import centres, devices, staff_accounts
 
 KINDS = ("booth", "office")
 LABEL = re.compile(r"[a-z0-9][a-z0-9-]{0,31}")
@@ -128,3 +128,11 @@ async def _require_free(connection: AsyncConnection, centre_id: int | None, labe
     taken = await connection.scalar(query)
     if taken is not None:
         raise DuplicateDevice("a device of that centre has that label")
+    if centre_id is None:
+        # An office terminal's name is its label: the audit log and the rate limits name a
+        # terminal and a staff account alike, so it is no staff member's username either.
+        person = await connection.scalar(
+            select(staff_accounts.c.id).where(staff_accounts.c.username == label)
+        )
+        if person is not None:
+            raise DuplicateDevice("a staff account has that name")

@@ -222,6 +222,14 @@ class DeviceService:
         code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
         expires_at = now + ENROLLMENT_LIFETIME
         async with self._engine.begin() as connection:
+            # One live code per device: a new one voids the earlier (perhaps seen) ones.
+            await connection.execute(
+                update(enrollment_codes)
+                .where(
+                    enrollment_codes.c.device == device.name, enrollment_codes.c.used_at.is_(None)
+                )
+                .values(expires_at=now)
+            )
             await connection.execute(
                 insert(enrollment_codes).values(
                     code_hash=_hash(code), device=device.name, expires_at=expires_at

@@ -50,6 +50,9 @@ def add_staff_commands(commands: Any) -> None:
     actions.add_parser("disable", help="disable an account and end its sessions").add_argument(
         "username"
     )
+    actions.add_parser("enable", help="let a disabled account sign in again").add_argument(
+        "username"
+    )
     actions.add_parser(
         "reset-password", help="a new one-time password; ends its sessions"
     ).add_argument("username")
@@ -94,6 +97,10 @@ async def _run(settings: Settings, engine: AsyncEngine, arguments: argparse.Name
         _, ended = await admin.disable(username)
         await _audit(settings, engine, "staff.disabled", username, f"sessions={ended}", now)
         print(f"{username} disabled; {ended} session(s) ended")
+    elif action == "enable":
+        await admin.enable(username)
+        await _audit(settings, engine, "staff.enabled", username, "", now)
+        print(f"{username} enabled")
     elif action == "reset-password":
         _, password, ended = await admin.reset_password(username)
         await _audit(settings, engine, "staff.password_reset", username, f"sessions={ended}", now)

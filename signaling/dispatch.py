@@ -324,16 +324,19 @@ class GuardedNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         return len(cut)
 
     async def _still_signed_in(self, session: Session) -> bool:
-        """A seat's connection holds its token; a person's, a live staff session."""
+        """A seat's connection holds its token; a person's, a live staff session over the
+        centres it had when it connected (the channels it joined are those centres')."""
         if session.caller.kind is not CallerKind.PERSON:
             return True
         try:
-            return await self.deps.staff_sessions(session.cookies) is not None
+            current = await self.deps.staff_sessions(session.cookies)
         except TypedError:  # signed out, idle too long or too old
             return False
+        return current is not None and current.scope == session.caller.scope
 
     async def cut_signed_out(self, account_id: int) -> int:
-        """Close the connections of this account whose staff session has ended."""
+        """Close the connections of this account whose staff session has ended, or whose
+        centres an administrator changed (they reconnect with the new ones)."""
         cut = [
             sid
             for sid, session in list(self.sessions.items())

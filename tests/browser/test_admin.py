@@ -141,3 +141,21 @@ def test_a_coordinator_is_told_the_admin_screens_are_not_hers_and_signed_out(
     expect(page.locator("#tabs")).to_be_hidden()
     status = page.evaluate("fetch('/api/session').then((answer) => answer.status)")
     assert status == 401
+
+
+def test_opening_the_admin_page_while_signed_in_elsewhere_ends_no_session(
+    browser: Browser, contexts: list[BrowserContext], server: Server
+) -> None:
+    # A link from another site to /admin must not sign a coordinator out (sign-out forgery):
+    # she is told the screen is not hers, and her desk session lives on.
+    page = new_page(browser, contexts, server)
+    page.goto("/desk")
+    sign_in(page, "coordinator1", server.passwords["coordinator1"])
+    expect(page.locator("#tabs")).to_be_visible()
+
+    page.goto("/admin")
+
+    told = ARABIC["admin.not_for_role_kept"].replace("{role}", ARABIC["role.coordinator"])
+    expect(page.locator("#signin-error")).to_have_text(told)
+    status = page.evaluate("fetch('/api/session').then((answer) => answer.status)")
+    assert status == 200

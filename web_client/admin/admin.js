@@ -28,21 +28,24 @@ for (const tab of document.querySelectorAll("[data-tab]")) {
   tab.addEventListener("click", () => go(tab.dataset.tab));
 }
 
-wireSignIn(() => start());
+wireSignIn(() => start({ signedInHere: true }));
 
 $("sign-out").addEventListener("click", async () => {
   try { await signOut(); } finally { window.location.reload(); }
 });
 
-async function start() {
+async function start({ signedInHere = false } = {}) {
   const session = await whoAmI();
   if (!session || session.role !== "admin") {
     $("tabs").hidden = true;
     go("signin");
     // Signed in, but these are the administrators' screens: say so rather than ask again.
     if (session) {
-      $("signin-error").textContent = t("admin.not_for_role", { role: label("role", session.role) });
-      await signOut();
+      // Signed out only when she signed in on this very page: a session that merely arrived
+      // here (a link, another site's page) is left as it was — opening a page ends nothing.
+      const text = signedInHere ? "admin.not_for_role" : "admin.not_for_role_kept";
+      $("signin-error").textContent = t(text, { role: label("role", session.role) });
+      if (signedInHere) await signOut();
     }
     return;
   }

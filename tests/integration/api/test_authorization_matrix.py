@@ -236,6 +236,10 @@ CALLS: dict[str, Call] = {
         f"/api/admin/staff/{w.spare_staff_id}/disable",
         {},
     ),
+    "POST /api/admin/staff/{id}/enable": lambda w: (
+        f"/api/admin/staff/{w.spare_staff_id}/enable",
+        {},
+    ),
     "POST /api/admin/staff/{id}/reset-password": lambda w: (
         f"/api/admin/staff/{w.spare_staff_id}/reset-password",
         {},

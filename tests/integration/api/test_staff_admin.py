@@ -246,12 +246,14 @@ async def test_an_unknown_account_is_a_404(
     admin = await signed_in(live, clients, staff, "admin")
     for method, path in [
         ("POST", "/api/admin/staff/999/disable"),
+        ("POST", "/api/admin/staff/999/enable"),
         ("POST", "/api/admin/staff/999/reset-password"),
         ("PATCH", "/api/admin/staff/999"),
         ("GET", "/api/admin/staff/999/sessions"),
         ("POST", "/api/admin/staff/999/sessions/end"),
     ]:
-        status, refused = await admin.call(method, path, json=None if method == "GET" else {})
+        body = None if method == "GET" else {"display_name": "x"} if method == "PATCH" else {}
+        status, refused = await admin.call(method, path, json=body)
         assert (status, refused["code"]) == (404, "unknown_staff"), path
 
 
