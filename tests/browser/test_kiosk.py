@@ -4,6 +4,7 @@ from the one before, and each offered the rating — in real Chromium against th
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -127,6 +128,7 @@ def test_five_women_in_a_row_on_one_kiosk_page_each_greeted_afresh_and_each_rate
         expect(booth.locator("section[data-screen=live]")).to_be_visible()
         # Two-minute slots: the warning of the two minutes left comes with the admission.
         expect(booth.locator("#warning")).to_be_visible(timeout=20_000)
+        expect(booth.locator("#warning")).to_have_text(re.compile("^بقيت (دقيقتان|دقيقة واحدة)$"))
         if n == 0:  # the first woman leaves every choice the kiosk offers set
             booth.click("#help")
             expect(booth.locator("#help-sent")).to_be_visible()

@@ -119,7 +119,7 @@ $("amend-form").addEventListener("submit", async (event) => {
 
 $("review-ok").addEventListener("click", () => {
   const minutes = Math.round((Date.parse(assignment.ends_at) - Date.parse(assignment.starts_at)) / 60000);
-  $("rule-time").textContent = t("booth.consent.rule_time", { minutes });
+  $("rule-time").textContent = t("booth.consent.rule_time", { count: minutes });
   show("consent");
 });
 $("consent-box").addEventListener("change", () => {
@@ -213,7 +213,7 @@ async function joinRoom() {
   call.addEventListener("state", (event) => onRoomState(event.detail));
   call.addEventListener("warning", (event) => {
     $("warning").hidden = false;
-    $("warning").textContent = t("booth.live.warning", { minutes: event.detail.minutes });
+    $("warning").textContent = t("booth.live.warning", { count: Number(event.detail.minutes) });
   });
   call.addEventListener("reconnecting", () => {
     $("reconnecting").hidden = false;
