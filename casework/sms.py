@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from babel import Locale
+from babel.numbers import format_decimal
 from hijridate import Gregorian
 
 CATALOGS = Path(__file__).parent / "catalogs"
@@ -63,27 +65,57 @@ def segments(text: str) -> Segments:
     return Segments("ucs2", units, count)
 
 
+# A catalog entry is a text, or its plural forms keyed by CLDR category ("zero", "one", "two",
+# "few", "many", "other" in Arabic), chosen by Babel from the number "count" (the web catalogs'
+# scheme, docs/ARCHITECTURE.md "Arabic text").
+Entry = str | dict[str, str]
+
+
 @cache
-def catalog(language: str) -> dict[str, str]:
+def catalog(language: str) -> dict[str, Entry]:
     if language not in ("ar", "en"):
         raise ValueError(f"no SMS catalog for {language!r}")
-    loaded: dict[str, str] = json.loads(
+    loaded: dict[str, Entry] = json.loads(
         (CATALOGS / f"sms.{language}.json").read_text(encoding="utf-8")
     )
     return loaded
+
+
+def number(value: int, language: str) -> str:
+    """A number in the language's one numeral system: Western digits in Arabic too, as on the
+    screens (docs/ARCHITECTURE.md, "Arabic text"); no grouping (years, days, minutes)."""
+    return format_decimal(value, locale=language, numbering_system="latn", group_separator=False)
+
+
+def plural(entry: Entry, count: int, language: str) -> str:
+    """The form of ``entry`` that CLDR's plural rules choose for ``count`` in ``language``."""
+    if isinstance(entry, str):
+        return entry
+    category = Locale.parse(language).plural_form(count)
+    return entry.get(category, entry["other"]).replace("{count}", number(count, language))
+
+
+def text(key: str, language: str, count: int | None = None) -> str:
+    entry = catalog(language)[key]
+    if isinstance(entry, dict):
+        if count is None:
+            raise ValueError(f"{key} takes a count")
+        return plural(entry, count, language)
+    return entry
 
 
 def hijri_date(moment: datetime, language: str) -> str:
     local = moment.astimezone(RIYADH)
     hijri = Gregorian(local.year, local.month, local.day).to_hijri()
     lang: Literal["ar", "en"] = "ar" if language == "ar" else "en"
-    return f"{hijri.day} {hijri.month_name(lang)} {hijri.year} {hijri.notation(lang)}"
+    day, year = number(hijri.day, language), number(hijri.year, language)
+    return f"{day} {hijri.month_name(lang)} {year} {hijri.notation(lang)}"
 
 
 def gregorian_date(moment: datetime, language: str) -> str:
     local = moment.astimezone(RIYADH)
-    month = catalog(language)[f"month.{local.month}"]
-    return f"{local.day} {month} {local.year}"
+    month = text(f"month.{local.month}", language)
+    return f"{number(local.day, language)} {month} {number(local.year, language)}"
 
 
 def isolated_tracking(tracking: str) -> str:
@@ -102,13 +134,14 @@ def render(
     status: str = "",
 ) -> str:
     """The SMS text; no request content and no national ID ever go into it."""
-    texts = catalog(language)
     values = {
         "tracking": isolated_tracking(tracking) if language == "ar" else tracking,
         "centre": centre,
-        "status": texts.get(f"status.{status}", status),
+        "status": text(f"status.{status}", language)
+        if f"status.{status}" in catalog(language)
+        else status,
         "hijri": hijri_date(when, language) if when else "",
         "gregorian": gregorian_date(when, language) if when else "",
         "time": when.astimezone(RIYADH).strftime("%H:%M") if when else "",
     }
-    return texts[f"sms.{kind.value}"].format(**values)
+    return text(f"sms.{kind.value}", language).format(**values)

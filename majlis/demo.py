@@ -60,11 +60,11 @@ DEMO_SLOT = timedelta(minutes=6)
 DEMO_DESK_TOKEN_LIFETIME = timedelta(hours=8)
 EVERY_CENTRE = "*"  # in DEMO_STAFF: the account serves every centre (all_centres)
 DEMO_STAFF = (  # username, display name, role, the centres it serves
-    ("coordinator1", "منسقة ١ / Coordinator 1", "coordinator", ("riyadh",)),
-    ("coordinator2", "منسقة ٢ / Coordinator 2", "coordinator", ("jeddah",)),
-    ("office", "مكتب الوزير / Minister's office", "office", (EVERY_CENTRE,)),
-    ("supervisor", "مشرفة / Supervisor", "supervisor", (EVERY_CENTRE,)),
-    ("admin", "مديرة النظام / Administrator", "admin", ()),
+    ("coordinator1", "منسقة 1", "coordinator", ("riyadh",)),
+    ("coordinator2", "منسقة 2", "coordinator", ("jeddah",)),
+    ("office", "مكتب الوزير", "office", (EVERY_CENTRE,)),
+    ("supervisor", "مشرفة", "supervisor", (EVERY_CENTRE,)),
+    ("admin", "مديرة النظام", "admin", ()),
 )
 
 # Base32 TOTP keys, public on purpose (demo only): whoever reads this can make the codes.

@@ -367,7 +367,7 @@ $("outage-form").addEventListener("submit", async (event) => {
   if (back) body.expected_back_at = centreMoment(...back.split("T"));
   try {
     const result = await api("POST", `/api/devices/${outageOf.id}/out-of-service`, body);
-    $("outage-affected").textContent = t("admin.devices.affected", { count: result.affected.length });
+    $("outage-affected").textContent = t("admin.devices.affected", { n: result.affected.length });
     refreshDevices();
   } catch (error) {
     failed("device-error")(error);

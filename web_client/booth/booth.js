@@ -5,6 +5,7 @@ import { t, ready, formatDate, applyLanguage, currentLanguage } from "/static/sh
 import { api, ApiError, deviceIdentity, forgetDevice } from "/static/shared/api.js";
 import { AudienceCall, FINAL_REFUSALS } from "/static/shared/call.js";
 import { $, screens, wireEnrollment, clock } from "/static/shared/page.js";
+import { recordPristine } from "/static/booth/fresh_page.js";
 
 const POLL_MS = 2000;
 const HEARTBEAT_MS = 5000;
@@ -19,6 +20,9 @@ let inFlow = false;  // from "start" until the rating: polling does not move the
 let call = null;
 let localStream = null;
 let roomState = null;
+let microphoneMeter = null;  // { context, timer } while the device check's meter runs
+let afterTimer = null;
+let restorePage = null;  // puts the page back as it was loaded (booth/fresh_page.js)
 
 function show(name) {
   screen = name;
@@ -38,8 +42,7 @@ wireEnrollment(() => {
 
 function unenrolled() {
   forgetDevice();
-  inFlow = false;
-  show("enroll");
+  forgetApplicant().then(() => show("enroll"));
 }
 
 // -- waiting for a check-in -----------------------------------------------------------------------
@@ -50,11 +53,14 @@ async function poll() {
   try {
     const me = await api("GET", "/api/device", undefined, { asDevice: true });
     if (inFlow) return;
+    const waiting = me.assignment && me.assignment.status === "confirmed" && !me.assignment.rated;
+    // Another woman (or none) where one was greeted: nothing of the one before is kept.
+    if (assignment && (!waiting || me.in_service === false || me.assignment.appointment !== assignment.appointment)) {
+      await forgetApplicant();
+    }
     if (me.in_service === false) {  // check-in and its seat are refused here until it is back
-      assignment = null;
       return show("out_of_service");
     }
-    const waiting = me.assignment && me.assignment.status === "confirmed" && !me.assignment.rated;
     if (waiting && me.assignment.resume_at) {
       assignment = me.assignment;
       return comeBack(me.assignment.resume_at);
@@ -65,7 +71,6 @@ async function poll() {
       $("appointment-time").textContent = t("booth.checkin.time", { time: formatDate(assignment.starts_at) });
       show("checkin");
     } else {
-      assignment = null;
       show("idle");
     }
   } catch (error) {
@@ -114,7 +119,7 @@ $("amend-form").addEventListener("submit", async (event) => {
 
 $("review-ok").addEventListener("click", () => {
   const minutes = Math.round((Date.parse(assignment.ends_at) - Date.parse(assignment.starts_at)) / 60000);
-  $("rule-time").textContent = t("booth.consent.rule_time", { minutes });
+  $("rule-time").textContent = t("booth.consent.rule_time", { count: minutes });
   show("consent");
 });
 $("consent-box").addEventListener("change", () => {
@@ -147,11 +152,13 @@ async function startDeviceCheck(first = "preflight") {
 }
 
 function meterMicrophone(stream) {
+  if (microphoneMeter) return;
   const context = new AudioContext();
   const analyser = context.createAnalyser();
   context.createMediaStreamSource(stream).connect(analyser);
   const samples = new Uint8Array(analyser.fftSize);
-  setInterval(() => {
+  microphoneMeter = { context };
+  microphoneMeter.timer = setInterval(() => {
     analyser.getByteTimeDomainData(samples);
     let peak = 0;
     for (const sample of samples) peak = Math.max(peak, Math.abs(sample - 128) / 128);
@@ -206,7 +213,7 @@ async function joinRoom() {
   call.addEventListener("state", (event) => onRoomState(event.detail));
   call.addEventListener("warning", (event) => {
     $("warning").hidden = false;
-    $("warning").textContent = t("booth.live.warning", { minutes: event.detail.minutes });
+    $("warning").textContent = t("booth.live.warning", { count: Number(event.detail.minutes) });
   });
   call.addEventListener("reconnecting", () => {
     $("reconnecting").hidden = false;
@@ -295,35 +302,44 @@ $("help").addEventListener("click", async () => {
 
 // -- after ------------------------------------------------------------------------------------------
 
+// Every audience ends here (held, ended early or aborted): her rating is asked each time.
 function finish() {
+  if (screen === "after") return;
   sessionStorage.removeItem(SEAT_KEY);
   show("after");
   $("tracking-number").textContent = assignment ? assignment.tracking_number : "";
-  if (localStream) for (const track of localStream.getTracks()) track.stop();
-  localStream = null;
-  setTimeout(() => {
-    forgetApplicant();
-    inFlow = false;
+  stopMedia();
+  afterTimer = setTimeout(async () => {
+    await forgetApplicant();
     poll();
   }, AFTER_SCREEN_MS);
 }
 
-// Before the next applicant sits down nothing of this one is left in the page: not on any
-// screen (hidden ones included), not in a field, not in this script's variables.
-function forgetApplicant() {
-  assignment = null;
-  call = null;
-  roomState = null;
-  for (const id of ["greeting", "appointment-time", "request-text", "tracking-number", "amend-error", "page-error"]) {
-    $(id).textContent = "";
+function stopMedia() {
+  if (localStream) for (const track of localStream.getTracks()) track.stop();
+  localStream = null;
+  if (microphoneMeter) {
+    clearInterval(microphoneMeter.timer);
+    microphoneMeter.context.close();
+    microphoneMeter = null;
   }
-  $("amend-text").value = "";
-  $("amend-form").hidden = true;
-  $("consent-box").checked = false;
-  $("consent-ok").disabled = true;
-  for (const id of ["help-sent", "warning", "thanks"]) $(id).hidden = true;
-  $("rating-block").hidden = false;
-  for (const id of ["remote", "preview", "self-view"]) $(id).srcObject = null;
+}
+
+// The one way from one applicant to the next (after her audience, a check-out, another
+// check-in, the kiosk unenrolled): nothing of her is left — not on any screen (hidden ones
+// included), not in a field, not in this script's variables — and the kiosk speaks Arabic again.
+async function forgetApplicant() {
+  clearTimeout(afterTimer);
+  afterTimer = null;
+  if (call) call.close();
+  call = null;
+  stopMedia();
+  sessionStorage.removeItem(SEAT_KEY);
+  assignment = null;
+  roomState = null;
+  inFlow = false;
+  if (restorePage) restorePage();
+  await applyLanguage("ar");
 }
 
 for (const button of document.querySelectorAll("[data-stars]")) {
@@ -341,6 +357,7 @@ for (const button of document.querySelectorAll("[data-stars]")) {
 // -- start ------------------------------------------------------------------------------------------
 
 await ready;
+restorePage = recordPristine();
 if (deviceIdentity()) {
   show("idle");
   poll();

@@ -8,7 +8,7 @@ import { centreMoment, centreToday } from "/static/shared/centre_time.js";
 import { wireReception, refreshReception } from "/static/desk/reception.js";
 import { wireReport, refreshReport, redrawReport } from "/static/desk/report.js";
 import {
-  loadReference, centreName, categoryLabel, fillSelect, centreChoices, categoryChoices, officeChoices,
+  loadReference, centreName, categoryLabel, fillSelect, centreChoices, categoryChoices, officeChoices, deviceLabel,
 } from "/static/shared/reference.js";
 import { wireOutages, serviceCell, actionsCell, reloadAffected } from "/static/desk/outages.js";
 import { wireReferrals, fillReferralLists, renderReferrals, refreshOverdue } from "/static/desk/referrals.js";
@@ -140,7 +140,7 @@ async function refreshBoard() {
   const rows = $("board-rows");
   rows.replaceChildren();
   for (const booth of board.booths) {
-    const quality = booth.round_trip_ms === null ? "—" : t("desk.board.rtt", { ms: booth.round_trip_ms });
+    const quality = booth.round_trip_ms === null ? "—" : t("desk.board.rtt", { count: booth.round_trip_ms });
     rows.append(element("tr", { attrs: { "data-device": booth.device } }, [
       element("th", { text: boothName(booth.device), attrs: { scope: "row" } }),
       element("td", {}, [
@@ -191,8 +191,7 @@ wireStandby({
 });
 
 function boothName(device) {
-  const [centre, booth] = device.split("/");
-  return `${centreName(centre)} · ${t("office.queue.booth", { n: (booth || "").replace("booth-", "") })}`;
+  return deviceLabel(device);
 }
 
 // -- intake ---------------------------------------------------------------------------------------
@@ -314,7 +313,7 @@ async function openRequest(id) {
   for (const step of details.history) {
     const from = step.from ? t(`status.${step.from}`) : "—";
     const note = step.note ? ` · ${step.note}` : "";
-    history.append(element("li", { text: `${formatDate(step.at)} · ${from} → ${t(`status.${step.to}`)} · ${step.actor}${note}` }));
+    history.append(element("li", { text: `${formatDate(step.at)} · ${from} ${t("history.arrow")} ${t(`status.${step.to}`)} · ${label("actor", step.actor)}${note}` }));
   }
   const sms = $("req-sms");
   sms.replaceChildren();

@@ -107,7 +107,7 @@ export async function refreshReception() {
 }
 
 function minutesText(seconds) {
-  return t("reception.minutes", { n: Math.round(seconds / 6) / 10 });
+  return t("reception.minutes", { count: Math.round(seconds / 6) / 10 });
 }
 
 function renderVisits(visits) {

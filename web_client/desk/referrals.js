@@ -120,7 +120,7 @@ export async function refreshOverdue() {
       element("td", { text: centreName(late.centre) }),
       element("td", { text: departmentLabel(late.department) }),
       element("td", { text: formatDate(`${late.due_on}T12:00:00+03:00`, { time: false }) }),
-      element("td", { text: t("desk.overdue.days_late", { days: late.days_late }) }),
+      element("td", { text: t("desk.overdue.days_late", { count: late.days_late }) }),
       element("td", {}, reminded.has(`referral:${late.referral}`)
         ? [element("span", { key: "desk.overdue.reminded", className: "badge", attrs: { "data-reminded": "" } })] : []),
       element("td", {}, [open]),

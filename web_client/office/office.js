@@ -6,7 +6,7 @@ import { t, ready, formatDate, formatTime, onLanguageChange } from "/static/shar
 import { api, deviceIdentity, forgetDevice, whoAmI, DEVICE_REFUSALS } from "/static/shared/api.js";
 import { AudienceCall } from "/static/shared/call.js";
 import { $, screens, element, wireEnrollment, wireSignIn, clock, localMidnight } from "/static/shared/page.js";
-import { loadReference, centreName, categoryLabel, fillSelect, departmentChoices } from "/static/shared/reference.js";
+import { loadReference, categoryLabel, fillSelect, departmentChoices, deviceLabel } from "/static/shared/reference.js";
 
 const show = screens();
 let screen = "";
@@ -30,7 +30,7 @@ async function start() {
   if (!deviceIdentity()) return go("enroll");
   const session = await whoAmI();
   if (!session || session.role !== "office") return go("signin");
-  $("who").textContent = `${session.display_name} · ${deviceIdentity().device}`;
+  $("who").textContent = `${session.display_name} · ${deviceLabel(deviceIdentity().device)}`;
   go("queue");
   try {
     await loadReference({ asDevice: true });
@@ -77,8 +77,7 @@ function renderQueue() {
   list.replaceChildren();
   $("queue-empty").hidden = queue.length > 0;
   for (const item of queue) {
-    const [centre, booth] = item.booth.split("/");
-    const where = `${centreName(centre)} · ${t("office.queue.booth", { n: booth.replace("booth-", "") })} · ${t(stateKey(item))}`;
+    const where = `${deviceLabel(item.booth)} · ${t(stateKey(item))}`;
     const button = element("button", { text: `${formatTime(item.starts_at)} — ${where}`, attrs: { type: "button", "data-appointment": item.appointment } });
     if (selected && selected.appointment === item.appointment) button.setAttribute("aria-current", "true");
     button.addEventListener("click", () => select(item));
@@ -148,7 +147,7 @@ async function joinRoom(room) {
   call.addEventListener("state", (event) => onRoomState(event.detail));
   call.addEventListener("warning", (event) => {
     $("warning").hidden = false;
-    $("warning").textContent = t("booth.live.warning", { minutes: event.detail.minutes });
+    $("warning").textContent = t("booth.live.warning", { count: Number(event.detail.minutes) });
   });
   call.addEventListener("refused", (event) => { $("admit-status").textContent = t(event.detail.message_key); call = null; });
   call.addEventListener("ended", (event) => ended(event.detail));

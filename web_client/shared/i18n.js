@@ -14,10 +14,36 @@ export async function loadCatalog(lang) {
   return response.json();
 }
 
+// One numeral system a language, used for every number shown (timers, counts, figures, dates,
+// tracking numbers, device numbers): Western digits in Arabic too (docs/ARCHITECTURE.md,
+// "Arabic text"), so that what she reads on a screen or in an SMS is what she types on a keypad.
+const NUMBERING_SYSTEM = { ar: "latn", en: "latn" };
+
+function locale(lang = currentLanguage()) {
+  return `${lang}-SA`;
+}
+
+export function formatNumber(value, options = {}) {
+  const lang = currentLanguage();
+  return new Intl.NumberFormat(locale(lang), { numberingSystem: NUMBERING_SYSTEM[lang], ...options }).format(value);
+}
+
+// A catalog entry is a text, or its plural forms: an object keyed by CLDR plural category
+// ("zero", "one", "two", "few", "many", "other" in Arabic; "one", "other" in English), chosen
+// by Intl.PluralRules from the variable "count". Numbers among the variables are written in
+// the language's numeral system.
+export function pluralForm(entry, count, lang = currentLanguage()) {
+  const category = new Intl.PluralRules(locale(lang)).select(count);
+  return entry[category] ?? entry.other;
+}
+
 export function t(key, vars = {}) {
   let text = catalog[key];
   if (text === undefined) return key;
-  for (const [name, value] of Object.entries(vars)) text = text.replaceAll(`{${name}}`, String(value));
+  if (typeof text === "object") text = pluralForm(text, Number(vars.count));
+  for (const [name, value] of Object.entries(vars)) {
+    text = text.replaceAll(`{${name}}`, typeof value === "number" ? formatNumber(value) : String(value));
+  }
   return text;
 }
 
@@ -31,7 +57,7 @@ export function label(prefix, code) {
 export function translate(root = document) {
   for (const element of root.querySelectorAll("[data-i18n]")) {
     const key = element.dataset.i18n;
-    if (catalog[key] !== undefined) element.textContent = catalog[key];
+    if (typeof catalog[key] === "string") element.textContent = catalog[key];
   }
   for (const element of root.querySelectorAll("[data-i18n-placeholder]")) {
     element.placeholder = t(element.dataset.i18nPlaceholder);
@@ -63,16 +89,19 @@ export function onLanguageChange(listener) {
 export function formatDate(iso, { time = true } = {}) {
   const moment = new Date(iso);
   const lang = currentLanguage();
-  const options = { timeZone: CENTRE_TIME_ZONE, day: "numeric", month: "long", year: "numeric" };
-  const hijri = new Intl.DateTimeFormat(`${lang}-SA-u-ca-islamic-umalqura`, options).format(moment);
-  const gregorian = new Intl.DateTimeFormat(`${lang}-SA-u-ca-gregory`, options).format(moment);
+  const options = {
+    timeZone: CENTRE_TIME_ZONE, day: "numeric", month: "long", year: "numeric", numberingSystem: NUMBERING_SYSTEM[lang],
+  };
+  const hijri = new Intl.DateTimeFormat(locale(lang), { ...options, calendar: "islamic-umalqura" }).format(moment);
+  const gregorian = new Intl.DateTimeFormat(locale(lang), { ...options, calendar: "gregory" }).format(moment);
   const clock = time ? ` · ${formatTime(iso)}` : "";
   return `${hijri} (${gregorian})${clock}`;
 }
 
 export function formatTime(iso) {
-  return new Intl.DateTimeFormat(`${currentLanguage()}-SA`, {
-    timeZone: CENTRE_TIME_ZONE, hour: "numeric", minute: "2-digit",
+  const lang = currentLanguage();
+  return new Intl.DateTimeFormat(locale(lang), {
+    timeZone: CENTRE_TIME_ZONE, hour: "numeric", minute: "2-digit", numberingSystem: NUMBERING_SYSTEM[lang],
   }).format(new Date(iso));
 }
 

@@ -1,6 +1,6 @@
 // Small helpers the three apps share: screens, elements, enrollment and sign-in forms.
 
-import { t, translate } from "/static/shared/i18n.js";
+import { t, translate, formatNumber } from "/static/shared/i18n.js";
 import { centreMidnight } from "/static/shared/centre_time.js";
 import { api, ApiError, rememberDevice, signIn } from "/static/shared/api.js";
 import { newDeviceKey } from "/static/shared/device_key.js";
@@ -94,7 +94,7 @@ function showSecondFactor(error) {
 
 export function clock(seconds) {
   const whole = Math.max(0, Math.round(seconds));
-  return `${Math.floor(whole / 60)}:${String(whole % 60).padStart(2, "0")}`;
+  return `${formatNumber(Math.floor(whole / 60))}:${formatNumber(whole % 60, { minimumIntegerDigits: 2 })}`;
 }
 
 export function localMidnight(day = new Date()) {

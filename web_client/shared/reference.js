@@ -4,7 +4,7 @@
 // language (a code it does not hold, such as a retired category, is shown as the code).
 
 import { api } from "/static/shared/api.js";
-import { currentLanguage } from "/static/shared/i18n.js";
+import { currentLanguage, t } from "/static/shared/i18n.js";
 import { element } from "/static/shared/page.js";
 
 export const reference = { centres: [], categories: [], departments: [], office_terminals: [] };
@@ -47,4 +47,13 @@ export function fillSelect(select, choices) {
 export const centreChoices = () => reference.centres.map((c) => [c.code, centreName(c.code)]);
 export const categoryChoices = () => reference.categories.map((c) => [c.code, categoryLabel(c.code)]);
 export const departmentChoices = () => reference.departments.map((d) => [d.code, departmentLabel(d.code)]);
-export const officeChoices = () => reference.office_terminals.map((o) => [o.name, o.label]);
+export const officeChoices = () => reference.office_terminals.map((o) => [o.name, deviceLabel(o.name)]);
+
+// A device in words of the page's language: "riyadh/booth-2" is "الرياض · الكشك 2", "office-1"
+// is "مكتب الوزير 1" (the number written in the language's numerals).
+export function deviceLabel(name) {
+  const booth = /^([^/]+)\/booth-(\d+)$/.exec(name || "");
+  if (booth) return `${centreName(booth[1])} · ${t("office.queue.booth", { n: Number(booth[2]) })}`;
+  const office = /^office-(\d+)$/.exec(name || "");
+  return office ? t("device.office", { n: Number(office[1]) }) : name;
+}
