@@ -5,6 +5,7 @@ import { t, ready, formatDate, applyLanguage, currentLanguage } from "/static/sh
 import { api, ApiError, deviceIdentity, forgetDevice } from "/static/shared/api.js";
 import { AudienceCall, FINAL_REFUSALS } from "/static/shared/call.js";
 import { $, screens, wireEnrollment, clock } from "/static/shared/page.js";
+import { wireHelp, listenForAnswers, resetHelp } from "/static/booth/help.js";
 
 const POLL_MS = 2000;
 const HEARTBEAT_MS = 5000;
@@ -231,6 +232,7 @@ async function joinRoom() {
   });
   call.addEventListener("ended", () => finish());
   call.connect();
+  listenForAnswers(call);
 }
 
 $("preflight-check").addEventListener("click", async () => {
@@ -284,14 +286,7 @@ $("audio-only").addEventListener("click", () => {
   $("audio-only").textContent = t(video.enabled ? "booth.live.audio_only" : "booth.live.video_on");
 });
 
-$("help").addEventListener("click", async () => {
-  try {
-    await call.request("help");
-    $("help-sent").hidden = false;
-  } catch (error) {
-    showError(error);
-  }
-});
+wireHelp(() => call);
 
 // -- after ------------------------------------------------------------------------------------------
 
@@ -321,7 +316,8 @@ function forgetApplicant() {
   $("amend-form").hidden = true;
   $("consent-box").checked = false;
   $("consent-ok").disabled = true;
-  for (const id of ["help-sent", "warning", "thanks"]) $(id).hidden = true;
+  for (const id of ["warning", "thanks"]) $(id).hidden = true;
+  resetHelp();
   $("rating-block").hidden = false;
   for (const id of ["remote", "preview", "self-view"]) $(id).srcObject = null;
 }
