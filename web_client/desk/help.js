@@ -7,6 +7,9 @@ import { element } from "/static/shared/page.js";
 
 const MAX_ANSWER_CHARS = 200;  // as the server's schema (signaling/schemas.py)
 let socket = () => null;
+// The board is drawn anew every few seconds: a half-typed answer and its focus survive that.
+const drafts = new Map();  // alert id -> the answer typed so far
+let typingIn = null;       // the alert whose answer field has the focus
 let refreshBoard = () => {};
 
 export function wireHelpAnswers(options) {
@@ -38,6 +41,11 @@ function answerForm(alert) {
   const field = element("input", {
     attrs: { id: inputId, name: "text", maxlength: String(MAX_ANSWER_CHARS), autocomplete: "off" },
   });
+  field.value = drafts.get(alert.id) || "";
+  field.addEventListener("input", () => drafts.set(alert.id, field.value));
+  field.addEventListener("focus", () => { typingIn = alert.id; });
+  field.addEventListener("blur", () => { if (field.isConnected) typingIn = null; });
+  if (typingIn === alert.id) requestAnimationFrame(() => field.focus());
   const error = element("span", { className: "field-error", attrs: { role: "alert" } });
   const send = element("button", { key: "desk.help.send", attrs: { type: "submit" } });
   const onMyWay = element("button", { key: "desk.help.on_my_way", attrs: { type: "button", "data-action": "on-my-way" } });
@@ -62,6 +70,7 @@ async function answer(alertId, body, error) {
       error.textContent = t(answered.error.message_key);
       return;
     }
+    drafts.delete(alertId);
     refreshBoard();
   } catch {
     error.textContent = t("errors.network");
