@@ -150,10 +150,17 @@ async def update_contact(request: web.Request) -> web.Response:
 async def lookup(request: web.Request) -> web.Response:
     body = await read_body(request, models.Lookup)
     client = request.remote or "unknown"
-    status = await services_of(request).casework.lookup(
+    found = await services_of(request).casework.status_of(
         body.tracking_number, body.phone_last_four, client
     )
-    return json_answer({"status": status, "message_key": f"status.{status}"})
+    return json_answer(
+        {
+            "status": found.status,
+            "message_key": f"status.{found.status}",
+            "since": found.since,
+            "next_key": f"status_next.{found.status}",
+        }
+    )
 
 
 async def search(request: web.Request) -> web.Response:

@@ -55,6 +55,14 @@ TEXT_LIMIT = 5000
 
 
 @dataclass(frozen=True)
+class StatusLookup:
+    """All the public status page learns of a request: its status and since when."""
+
+    status: RequestStatus
+    since: datetime
+
+
+@dataclass(frozen=True)
 class Registration:
     full_name: str
     national_id: str
@@ -389,15 +397,27 @@ class CaseworkCommands:
             )
 
     async def lookup(self, tracking_text: str, phone_last_four: str, client: str) -> RequestStatus:
-        """The request's status for the applicant: tracking number + last four digits of her
-        phone. Nothing else is revealed; a wrong pair looks exactly like an unknown number."""
+        """The request's status for the applicant (``status_of``)."""
+        return (await self.status_of(tracking_text, phone_last_four, client)).status
+
+    async def status_of(
+        self, tracking_text: str, phone_last_four: str, client: str
+    ) -> StatusLookup:
+        """The request's status and since when, for the applicant: tracking number + last four
+        digits of her phone. Nothing else is revealed; a wrong pair looks exactly like an
+        unknown number."""
         self._limiter.check_client(client)
         tracking = parse_tracking_number(tracking_text)
         self._limiter.check_number(tracking)
         async with self._engine.connect() as connection:
             row = (
                 await connection.execute(
-                    select(requests.c.status, applicants.c.id, applicants.c.phone_ct)
+                    select(
+                        requests.c.status,
+                        requests.c.updated_at,
+                        applicants.c.id,
+                        applicants.c.phone_ct,
+                    )
                     .join(applicants, applicants.c.id == requests.c.applicant_id)
                     .where(requests.c.tracking_number == tracking)
                 )
@@ -406,7 +426,8 @@ class CaseworkCommands:
         if row is None or self._cipher.unseal(row.phone_ct, APPLICANT_PHONE, row.id)[-4:] != wanted:
             self._limiter.failed(tracking)
             raise InvalidTrackingNumber("no request matches")
-        return RequestStatus(row.status)
+        # updated_at moves with each change of status only (casework.history.change_status_in).
+        return StatusLookup(RequestStatus(row.status), row.updated_at)
 
 
 def _checked_name(full_name: str) -> str:

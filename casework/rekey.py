@@ -18,6 +18,7 @@ from casework.tables import (
     APPLICANT_NAME,
     APPLICANT_NATIONAL_ID,
     APPLICANT_PHONE,
+    HELP_TEXT,
     HISTORY_NOTE,
     OTP_SECRET,
     OUTBOX_PHONE,
@@ -30,6 +31,7 @@ from casework.tables import (
     request_history,
     request_versions,
 )
+from devices.tables import help_messages
 
 # (table, primary key columns, the sealed places of its rows)
 SealedRows = tuple[Table, tuple[str, ...], tuple[SealedColumn, ...]]
@@ -40,6 +42,7 @@ ENCRYPTED: list[SealedRows] = [
     (referrals, ("id",), (REFERRAL_NOTE, REFERRAL_REPLY)),
     (outbox, ("id",), (OUTBOX_PHONE,)),
     (staff_second_factors, ("account_id",), (OTP_SECRET,)),
+    (help_messages, ("id",), (HELP_TEXT,)),
 ]
 BATCH = 500
 

@@ -132,3 +132,5 @@ REFERRAL_REPLY = SealedColumn("referrals", "reply", optional=True)
 OUTBOX_PHONE = SealedColumn("sms_outbox", "phone_ct", legacy_field="phone")
 # Not an applicant's, but sealed and rotated with the same keys: a staff member's TOTP secret.
 OTP_SECRET = SealedColumn("staff_second_factors", "secret")
+# A coordinator's answer to a booth's help (``devices.help``), sealed by the same keys.
+HELP_TEXT = SealedColumn("help_messages", "text", optional=True)

@@ -30,6 +30,7 @@ from devices.tables import (
     device_credentials,
     device_heartbeats,
     enrollment_codes,
+    help_messages,
 )
 from foundation.scope import CentreScope
 from foundation.tables import centres, devices
@@ -74,6 +75,9 @@ class Alert:
     room: str | None
     kind: str
     raised_at: datetime
+    # A help alert's last reason from the booth, and the last answer's kind (devices.help).
+    reason: str | None = None
+    answer: str | None = None
 
 
 @dataclass(frozen=True)
@@ -396,10 +400,26 @@ class DeviceService:
             rows = await connection.execute(
                 select(alerts).where(alerts.c.handled_at.is_(None)).order_by(alerts.c.id)
             )
+            mine = [r for r in rows if scope.covers_device(r.device)]
+            said: dict[tuple[int, str], str] = {}  # (alert, sender) -> its last message's kind
+            if mine:
+                messages = await connection.execute(
+                    select(help_messages.c.alert_id, help_messages.c.sender, help_messages.c.kind)
+                    .where(help_messages.c.alert_id.in_([r.id for r in mine]))
+                    .order_by(help_messages.c.id)
+                )
+                said = {(m.alert_id, m.sender): m.kind for m in messages}
             return [
-                Alert(r.id, r.device, r.room, r.kind, r.raised_at)
-                for r in rows
-                if scope.covers_device(r.device)
+                Alert(
+                    r.id,
+                    r.device,
+                    r.room,
+                    r.kind,
+                    r.raised_at,
+                    said.get((r.id, "booth")),
+                    said.get((r.id, "desk")),
+                )
+                for r in mine
             ]
 
     async def board(self, now: datetime, *, scope: CentreScope) -> Board:

@@ -1,8 +1,9 @@
-"""Tables of devices (migrations 0006, 0012); ``devices`` and ``centres`` are the foundation's."""
+"""Tables of devices (migrations 0006, 0012, 0017); ``devices`` and ``centres`` are the
+foundation's."""
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Index, Integer, String, Table
+from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, Text
 
 from foundation.columns import UtcDateTime
 from foundation.tables import metadata
@@ -49,4 +50,19 @@ alerts = Table(
     Column("raised_at", UtcDateTime(), nullable=False),
     Column("handled_at", UtcDateTime(), nullable=True),
     Column("handled_by", String(64), nullable=True),
+)
+
+# What a booth's help button said and the coordinators' answers (migration 0017): ``text`` is a
+# coordinator's short answer sealed to its row (the composition root's sealer), or "".
+help_messages = Table(
+    "help_messages",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alert_id", Integer, ForeignKey("alerts.id"), nullable=False, index=True),
+    Column("room", String(64), nullable=True, index=True),
+    Column("sender", String(8), nullable=False),  # booth | desk
+    Column("kind", String(16), nullable=False),  # devices.help: HelpReason or ReplyKind
+    Column("author", String(64), nullable=False),  # the booth's device, or the coordinator
+    Column("text", Text, nullable=False),
+    Column("at", UtcDateTime(), nullable=False, index=True),
 )

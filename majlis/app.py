@@ -30,6 +30,7 @@ from casework.outbox import Dispatcher
 from casework.pii import PiiCipher
 from casework.retention import RetentionJob
 from casework.views import CaseworkViews
+from devices.help import HelpExchange
 from devices.proof import DeviceProofs
 from devices.registry import DeviceRegistry
 from devices.seat_proof import SeatProofs
@@ -39,6 +40,8 @@ from foundation.periodic import run_every
 from limits import SlidingWindow
 from majlis.components import (
     RETENTION_EVERY_S,
+    AuditedHelp,
+    SealedHelpTexts,
     audit_log,
     load_keyring,
     pii_cipher,
@@ -295,6 +298,9 @@ async def _namespaces_context(app: web.Application) -> AsyncIterator[None]:
         denials=record_denial,
         limits=limits,
         staff_sessions=session_caller,
+        help=AuditedHelp(
+            HelpExchange(app[DB_ENGINE], app[DEVICES], SealedHelpTexts(app[PII])), audit
+        ),
         turn=turn,
         dev_mode=app[SETTINGS].dev,
     )

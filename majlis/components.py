@@ -7,27 +7,30 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from accounts.second_factor import SecondFactors
 from accounts.service import SignInPolicy
-from audit.log import AuditLog, Checkpoint
+from audit.log import AuditEntry, AuditLog, Checkpoint
 from casework.outbox import SmsProvider, provider_for
 from casework.pii import PiiCipher, load_pii_keys
 from casework.retention import RetentionJob
-from casework.tables import OTP_SECRET
+from casework.tables import HELP_TEXT, OTP_SECRET
 from casework.tracking import TrackingNumbers
 from certs.secrets import load_or_create_secret
 from certs.signing import load_signing_keys
+from devices.help import HelpExchange, HelpReason, ReplyKind, empty_help_texts_before
 from devices.service import DeviceService
+from foundation.scope import CentreScope
 from majlis.settings import Settings
 from reception.log import empty_notes_before
 from rooms.state import RoomTimings
 from rooms.store import RoomStore
 from rooms.tokens import Keyring
+from signaling.help import HelpRoute
 
 RETENTION_EVERY_S = 6 * 3600
 HEARTBEATS_KEPT = timedelta(days=7)  # the day board needs minutes; a week helps support
@@ -109,7 +112,8 @@ def audit_log(settings: Settings, engine: AsyncEngine) -> AuditLog:
 
 
 def retention_job(settings: Settings, engine: AsyncEngine, audit: AuditLog) -> RetentionJob:
-    """Requests past retention lose their personal data, visits and calls their notes;
+    """Requests past retention lose their personal data, visits and calls their notes, help
+    answers their texts;
     week-old heartbeats and expired token ids go too."""
     devices = DeviceService(engine)
 
@@ -130,5 +134,48 @@ def retention_job(settings: Settings, engine: AsyncEngine, audit: AuditLog) -> R
             "reception_notes_emptied": lambda now: empty_notes_before(
                 engine, now - timedelta(days=settings.retention_days)
             ),
+            # Coordinators' answers to a booth's help: the kinds stay, the texts go.
+            "help_texts_emptied": lambda now: empty_help_texts_before(
+                engine, now - timedelta(days=settings.retention_days)
+            ),
         },
     )
+
+
+@dataclass(frozen=True)
+class SealedHelpTexts:
+    """The personal-data cipher bound to the column of help answers' texts (``devices`` sits
+    below ``casework`` and sees only this ``Sealer``)."""
+
+    cipher: PiiCipher
+
+    def seal(self, value: str, row: int) -> str:
+        return self.cipher.seal(value, HELP_TEXT, row)
+
+
+@dataclass(frozen=True)
+class AuditedHelp:
+    """``signaling.help.HelpPort`` over ``devices.help``: an answer is audited by its kind
+    (never its text)."""
+
+    exchange: HelpExchange
+    audit: AuditLog
+
+    async def ask(self, device: str, room: str | None, reason: str, now: datetime) -> int:
+        return await self.exchange.ask(device, room, HelpReason(reason), now)
+
+    async def answer(
+        self,
+        alert_id: int,
+        kind: str,
+        text: str,
+        author: str,
+        now: datetime,
+        *,
+        scope: CentreScope,
+    ) -> HelpRoute:
+        answered = await self.exchange.answer(
+            alert_id, ReplyKind(kind), text, author, now, scope=scope
+        )
+        await self.audit.record(AuditEntry(author, "help.answered", f"alert:{alert_id}", kind), now)
+        return HelpRoute(answered.device, answered.room)

@@ -13,7 +13,7 @@ from pathlib import Path
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-APPS = ("booth", "office", "desk", "admin")
+APPS = ("booth", "office", "desk", "admin", "status")  # status: the applicant's, public
 # Browser packages installed by npm (package.json), served from node_modules, never copied in.
 VENDOR_FILES = {
     "socket.io.esm.min.js": ("socket.io-client", "dist", "socket.io.esm.min.js"),

@@ -13,11 +13,19 @@ from aiohttp import web
 from rooms.callers import Caller, require_caller
 from rooms.errors import UnknownRoom
 from rooms.permissions import Permission
-from signaling.channels import desk_channels_of
+from signaling.channels import desk_channels_of, desks_watching, room_channel
 from signaling.dispatch import GuardedNamespace, Session, event
 from signaling.errors import DevTokenRefused, MissingToken
-from signaling.payloads import QualityAnswer, RoomsAnswer, quality, room_snapshot
-from signaling.schemas import Empty, RoomQuery
+from signaling.payloads import (
+    HelpAnswered,
+    HelpAnswerPush,
+    NoAnswer,
+    QualityAnswer,
+    RoomsAnswer,
+    quality,
+    room_snapshot,
+)
+from signaling.schemas import Empty, HelpAnswer, RoomQuery
 
 
 class CoordinationNamespace(GuardedNamespace):
@@ -61,6 +69,32 @@ class CoordinationNamespace(GuardedNamespace):
         if not self._serves(session.caller, data.room):
             raise UnknownRoom(data.room)  # another centre's room: as if it did not exist
         return quality(await self.media.stats(data.room))
+
+    @event(HelpAnswer, Permission.ALERT_HANDLE)
+    async def on_help_answer(self, session: Session, data: HelpAnswer) -> NoAnswer:
+        """A coordinator answers a booth's help of her centres: the answer goes to that booth's
+        seat only (never the office's), and the desks of its centre hear it was answered."""
+        now = self.rooms.clock.now()
+        route = await self.deps.help.answer(
+            data.alert,
+            data.kind,
+            data.text.strip(),
+            session.caller.name,
+            now,
+            scope=session.caller.scope,
+        )
+        if route.room is not None:
+            push: HelpAnswerPush = {
+                "kind": data.kind,
+                "text": data.text.strip(),
+                "at": now.isoformat(),
+            }
+            await self.server.emit(
+                "help_answer", push, to=room_channel(route.room), namespace="/booth"
+            )
+        answered: HelpAnswered = {"id": data.alert, "kind": data.kind}
+        await self.emit("help_answered", answered, to=desks_watching(route.device))
+        return {}
 
     def _serves(self, caller: Caller, room_id: str) -> bool:
         return caller.scope.covers_device(self.rooms.seats(room_id).booth_device)

@@ -37,13 +37,13 @@ from signaling.errors import (
     ErrorBody,
     MissingToken,
     NotConnected,
-    SignalingError,
     StaffSessionEnded,
     TooManyConnects,
     TooManyEvents,
     UnknownEvent,
     error_payload,
 )
+from signaling.help import HelpPort
 from typed_errors import TypedError
 
 log = logging.getLogger(__name__)
@@ -106,6 +106,7 @@ class SignalingDeps:
     denials: DenialRecorder
     limits: RateLimits
     staff_sessions: StaffSessions
+    help: HelpPort  # a booth's help and the coordinators' answers (devices.help)
     turn: TurnSettings | None = None  # None: no TURN relay configured
     dev_mode: bool = False  # MAJLIS_DEV: /desk also takes the signed dev terminal tokens
 
@@ -240,7 +241,7 @@ class GuardedNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
                 Callable[[Session, BaseModel], Awaitable[Answer]], getattr(self, rule.method)
             )
             return {"ok": True, **await handler(session, data)}
-        except (SignalingError, RoomError, MediaError, ValidationError) as error:
+        except (TypedError, ValidationError) as error:  # rooms', media's, ports' errors too
             body = error_payload(error)
             if isinstance(error, NotPermitted) and session is not None:
                 await self._denied(session.caller.name, f"{self.namespace}:{event}", body)

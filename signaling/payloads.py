@@ -61,6 +61,22 @@ class Alert(TypedDict):
     room: str
     kind: str
     raised_at: str
+    reason: str | None  # a help alert's reason: sound / picture / coordinator / something_else
+
+
+class HelpAnswerPush(TypedDict):
+    """A coordinator's answer, to the booth only (never the office)."""
+
+    kind: str  # text / on_my_way
+    text: str
+    at: str
+
+
+class HelpAnswered(TypedDict):
+    """To the desks of the booth's centre: the alert was answered (never the text)."""
+
+    id: int
+    kind: str
 
 
 class RoomAnswer(TypedDict):

@@ -3,6 +3,8 @@ is valid Unicode without NUL (strict mode would let a lone surrogate through to 
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 MAX_SDP_CHARS = 16_384
@@ -57,3 +59,28 @@ class Resume(Payload):
 
 class RoomQuery(Payload):
     room: str = Field(min_length=1, max_length=64)
+
+
+MAX_HELP_ANSWER_CHARS = 200  # a short answer, read on the kiosk at a glance (devices.help)
+
+
+class HelpAsk(Payload):
+    """What the booth's help button says is wrong."""
+
+    reason: Literal["sound", "picture", "coordinator", "something_else"]
+
+
+class HelpAnswer(Payload):
+    """A coordinator's answer to a booth's open help alert: a short text, or "on my way"."""
+
+    alert: int = Field(ge=1, le=2**31 - 1)
+    kind: Literal["text", "on_my_way"]
+    text: str = Field(default="", max_length=MAX_HELP_ANSWER_CHARS)
+
+    @model_validator(mode="after")
+    def _text_with_text_only(self) -> HelpAnswer:
+        if self.kind == "text" and not self.text.strip():
+            raise ValueError("a text answer needs its text")
+        if self.kind == "on_my_way" and self.text:
+            raise ValueError("'on my way' carries no text")
+        return self

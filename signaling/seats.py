@@ -27,7 +27,7 @@ from signaling.payloads import (
     office_queue,
     room_snapshot,
 )
-from signaling.schemas import Candidate, Empty, Extend, Offer, Resume
+from signaling.schemas import Candidate, Empty, Extend, HelpAsk, Offer, Resume
 
 # Room states in which a booth's arrival counts (before, it only waits; after, it is over).
 BOOTH_EXPECTED = (RoomState.OPEN, RoomState.LOBBY, RoomState.LIVE, RoomState.PAUSED)
@@ -132,20 +132,31 @@ class BoothNamespace(SeatNamespace):
         """Raise a coordinators' alert for this booth's device and push it to the desks of
         its centre."""
         now = self.rooms.clock.now()
-        device, room = session.caller.name, session.room_id
-        alert_id = await self.deps.devices.raise_alert(device, room, kind, now)
+        alert_id = await self.deps.devices.raise_alert(
+            session.caller.name, session.room_id, kind, now
+        )
+        await self._push_alert(session, alert_id, kind, None)
+
+    async def _push_alert(
+        self, session: Session, alert_id: int, kind: str, reason: str | None
+    ) -> None:
+        device = session.caller.name
         alert: Alert = {
             "id": alert_id,
             "device": device,
-            "room": room,
+            "room": session.room_id,
             "kind": kind,
-            "raised_at": now.isoformat(),
+            "raised_at": self.rooms.clock.now().isoformat(),
+            "reason": reason,
         }
         await self.server.emit("alert", alert, to=desks_watching(device), namespace="/desk")
 
-    @event(Empty, Permission.HELP)
-    async def on_help(self, session: Session, _data: Empty) -> NoAnswer:
-        await self._alert(session, "help")
+    @event(HelpAsk, Permission.HELP)
+    async def on_help(self, session: Session, data: HelpAsk) -> NoAnswer:
+        """Her help button, with what is wrong: to the desks of her booth's centre only."""
+        now = self.rooms.clock.now()
+        alert_id = await self.deps.help.ask(session.caller.name, session.room_id, data.reason, now)
+        await self._push_alert(session, alert_id, "help", data.reason)
         return {}
 
     @event(Empty, Permission.PREFLIGHT)

@@ -6,6 +6,7 @@ import { api, ApiError, deviceIdentity, forgetDevice } from "/static/shared/api.
 import { AudienceCall, FINAL_REFUSALS } from "/static/shared/call.js";
 import { $, screens, wireEnrollment, clock } from "/static/shared/page.js";
 import { recordPristine } from "/static/booth/fresh_page.js";
+import { wireHelp, listenForAnswers, resetHelp } from "/static/booth/help.js";
 
 const POLL_MS = 2000;
 const HEARTBEAT_MS = 5000;
@@ -238,6 +239,7 @@ async function joinRoom() {
   });
   call.addEventListener("ended", () => finish());
   call.connect();
+  listenForAnswers(call);
 }
 
 $("preflight-check").addEventListener("click", async () => {
@@ -291,14 +293,7 @@ $("audio-only").addEventListener("click", () => {
   $("audio-only").textContent = t(video.enabled ? "booth.live.audio_only" : "booth.live.video_on");
 });
 
-$("help").addEventListener("click", async () => {
-  try {
-    await call.request("help");
-    $("help-sent").hidden = false;
-  } catch (error) {
-    showError(error);
-  }
-});
+wireHelp(() => call);
 
 // -- after ------------------------------------------------------------------------------------------
 
@@ -339,6 +334,7 @@ async function forgetApplicant() {
   roomState = null;
   inFlow = false;
   if (restorePage) restorePage();
+  resetHelp();
   await applyLanguage("ar");
 }
 

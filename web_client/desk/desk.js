@@ -14,6 +14,7 @@ import { wireOutages, serviceCell, actionsCell, reloadAffected } from "/static/d
 import { wireReferrals, fillReferralLists, renderReferrals, refreshOverdue } from "/static/desk/referrals.js";
 import { wireStandby, standbyOf, standbyPanel, offerButton, showOffer } from "/static/desk/standby.js";
 import { formatTracking, isolatedTracking, trackingNode } from "/static/shared/tracking.js";
+import { wireHelpAnswers, listenForHelpAnswers, helpParts } from "/static/desk/help.js";
 import { io } from "/vendor/socket.io.esm.min.js";
 
 const show = screens();
@@ -98,6 +99,7 @@ function listen() {
   desk = io("/desk", { transports: ["websocket"], reconnectionDelayMax: 5000 });
   desk.on("alert", () => refreshBoard());
   desk.on("room_state", () => refreshBoard());
+  listenForHelpAnswers(desk);
 }
 
 function failed(target) {
@@ -164,6 +166,7 @@ async function refreshBoard() {
     });
     alerts.append(element("li", { className: `alert alert-${alert.kind}`, attrs: { "data-kind": alert.kind } }, [
       element("span", { text: `${formatTime(alert.raised_at)} · ${boothName(alert.device)} · ${t(`alert.${alert.kind}`)}` }),
+      ...helpParts(alert),
       handle,
     ]));
   }
@@ -182,6 +185,7 @@ wireOutages({
 });
 
 wireReferrals({ current: () => current, openRequest, failed });
+wireHelpAnswers({ socket: () => desk, refreshBoard });
 wireStandby({
   bookingFor: () => bookingFor,
   chosenBooth: () => $("booth-choice").value,

@@ -180,7 +180,15 @@ async def test_the_status_lookup_reveals_only_the_stage_and_is_rate_limited(api:
         {"tracking_number": tracking, "phone_last_four": "4567"},
         token="",
     )
-    assert (status, found) == (200, {"status": "registered", "message_key": "status.registered"})
+    assert (status, found) == (
+        200,
+        {
+            "status": "registered",
+            "message_key": "status.registered",
+            "since": api.live.clock.now().isoformat(),  # registered now: its last change
+            "next_key": "status_next.registered",
+        },
+    )
     status, missing = await api.call(
         "POST",
         "/api/status-lookup",
@@ -189,13 +197,13 @@ async def test_the_status_lookup_reveals_only_the_stage_and_is_rate_limited(api:
     )
     assert (status, missing["code"]) == (404, "invalid_tracking_number")
     wrong_digit = tracking[:-1] + str((int(tracking[-1]) + 1) % 10)
-    status, missing = await api.call(
+    status, unknown = await api.call(
         "POST",
         "/api/status-lookup",
         {"tracking_number": wrong_digit, "phone_last_four": "4567"},
         token="",
     )
-    assert status == 404
+    assert (status, unknown) == (404, missing)  # a wrong pair and an unknown number alike
     statuses = []
     for _ in range(3):
         status, answer = await api.call(

@@ -298,6 +298,7 @@ CALLS: dict[str, Call] = {
     "GET /office": lambda w: ("/office", None),
     "GET /booth": lambda w: ("/booth", None),
     "GET /admin": lambda w: ("/admin", None),
+    "GET /status": lambda w: ("/status", None),
     "GET /static/{filename}": lambda w: ("/static/shared/api.js", None),
     "GET /vendor/{filename}": lambda w: ("/vendor/socket.io.min.js", None),
 }
@@ -586,6 +587,8 @@ EVENT_BODIES: dict[str, dict[str, Any]] = {
     "ice": {"candidate": "candidate:1 1 udp 1 127.0.0.1 9 typ host", "sdpMid": "0"},
     "extend": {"push_next": False},
     "quality": {"room": "riyadh-room"},
+    "help": {"reason": "sound"},
+    "help_answer": {"alert": 1, "kind": "on_my_way"},
 }
 
 

@@ -251,7 +251,7 @@ async def test_a_jeddah_desk_hears_nothing_of_a_riyadh_room_or_alert(
     await live.at(SLOT_START - timedelta(minutes=10), "open")
     booth = live.participant("/booth")
     await booth.connect(live.rooms.issue_join_token("room-1", "booth"))
-    assert (await booth.call("help"))["ok"]
+    assert (await booth.call("help", {"reason": "coordinator"}))["ok"]
 
     await wait_for(lambda: bool(riyadh_desk.received["alert"]), 3, "the alert at Riyadh's desk")
     assert riyadh_desk.received["room_state"]

@@ -108,6 +108,7 @@ async def test_after_rotation_every_row_is_under_the_new_key_only(office: Office
         "referrals": 0,
         "sms_outbox": 2,
         "staff_second_factors": 0,  # this demo was seeded without authenticator keys
+        "help_messages": 0,  # no booth asked for help
     }
 
     only_old = PiiCipher.fixed(old_keys)
