@@ -5,6 +5,9 @@ import { t, ready, formatDate, applyLanguage, currentLanguage } from "/static/sh
 import { api, ApiError, deviceIdentity, forgetDevice } from "/static/shared/api.js";
 import { AudienceCall, FINAL_REFUSALS } from "/static/shared/call.js";
 import { $, screens, wireEnrollment, clock } from "/static/shared/page.js";
+import {
+  wireSafety, safetyScreen, resetSafety, isVoiceOnly, continueWithoutCheck, checkStarted, checkAnswered,
+} from "/static/booth/safety.js";
 
 const POLL_MS = 2000;
 const HEARTBEAT_MS = 5000;
@@ -23,6 +26,7 @@ let roomState = null;
 function show(name) {
   screen = name;
   showScreen(name);
+  safetyScreen(name);
 }
 
 function showError(error) {
@@ -235,10 +239,22 @@ async function joinRoom() {
 
 $("preflight-check").addEventListener("click", async () => {
   $("preflight-check").disabled = true;
+  if (isVoiceOnly()) {  // no picture to check: she goes on to her lobby
+    try {
+      await continueWithoutCheck();
+      show("lobby");
+    } catch (error) {
+      $("preflight-status").textContent = t(error.message_key || "errors.internal");
+      $("preflight-check").disabled = false;
+    }
+    return;
+  }
   $("preflight-status").textContent = t("booth.preflight.checking");
+  checkStarted();
   try {
     const result = await call.request("preflight");
     $("preflight-status").textContent = t(result.message_key);
+    checkAnswered(result.passed);
     if (result.passed) show("lobby");
     else $("preflight-check").disabled = false;
   } catch (error) {
@@ -255,7 +271,7 @@ function onRoomState(state) {
   roomState.receivedAt = Date.now();
   if (state.state === "live" && ["lobby", "preflight"].includes(screen)) show("live");
   if (state.state === "paused" && ["live", "preflight"].includes(screen)) show("lobby");
-  if (screen === "preflight" && state.state === "lobby" && state.last_preflight === "ok") show("lobby");
+  if (screen === "preflight" && state.state === "lobby" && ["ok", "waived"].includes(state.last_preflight)) show("lobby");
   const paused = state.state === "paused";
   $("lobby-paused").hidden = !paused;
   $("lobby-waiting").hidden = paused;
@@ -277,12 +293,7 @@ function tick() {
   }
 }
 
-$("audio-only").addEventListener("click", () => {
-  const video = localStream.getVideoTracks()[0];
-  video.enabled = !video.enabled;
-  $("audio-only").setAttribute("aria-pressed", String(!video.enabled));
-  $("audio-only").textContent = t(video.enabled ? "booth.live.audio_only" : "booth.live.video_on");
-});
+wireSafety({ call: () => call });
 
 $("help").addEventListener("click", async () => {
   try {
@@ -324,6 +335,7 @@ function forgetApplicant() {
   for (const id of ["help-sent", "warning", "thanks"]) $(id).hidden = true;
   $("rating-block").hidden = false;
   for (const id of ["remote", "preview", "self-view"]) $(id).srcObject = null;
+  resetSafety();
 }
 
 for (const button of document.querySelectorAll("[data-stars]")) {

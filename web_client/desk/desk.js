@@ -14,6 +14,7 @@ import { wireOutages, serviceCell, actionsCell, reloadAffected } from "/static/d
 import { wireReferrals, fillReferralLists, renderReferrals, refreshOverdue } from "/static/desk/referrals.js";
 import { wireStandby, standbyOf, standbyPanel, offerButton, showOffer } from "/static/desk/standby.js";
 import { formatTracking, isolatedTracking, trackingNode } from "/static/shared/tracking.js";
+import { wireSafeguarding, refreshSafeguarding } from "/static/desk/safeguarding.js";
 import { io } from "/vendor/socket.io.esm.min.js";
 
 const show = screens();
@@ -95,6 +96,8 @@ function listen() {
   desk = io("/desk", { transports: ["websocket"], reconnectionDelayMax: 5000 });
   desk.on("alert", () => refreshBoard());
   desk.on("room_state", () => refreshBoard());
+  wireSafeguarding(desk, { boothName, failed, enabled: mayService });
+  refreshSafeguarding();
 }
 
 function failed(target) {
