@@ -262,7 +262,6 @@ def test_the_office_ends_as_a_technical_problem_only_an_audience_it_could_hold()
     assert (room.state, room.reason) == (RoomState.ABORTED, "technical_problem")
 
 
-
 def test_voice_only_is_her_choice_until_she_turns_video_back_on() -> None:
     """Issue 16: a room flag (who chose it), kept through a pause, undone by video_back."""
     room = Room("r", START, END, state=RoomState.LIVE, booth_present=True)
