@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/pip install --quiet --disable-pip-version-check
-PACKAGES := foundation reports majlis rooms scheduler casework signaling media certs api audit accounts typed_errors devices limits reference reception
+PACKAGES := foundation reports majlis rooms scheduler casework signaling media certs api audit accounts typed_errors devices limits reference reception safeguarding
 
 .PHONY: run test lint typecheck pytest lock clean screenshots fuzz
 

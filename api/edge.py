@@ -80,6 +80,13 @@ from rooms.permissions import Permission, allowed
 from rooms.service import RoomService
 from rooms.store import RoomStore
 from rooms.tokens import Keyring, verify
+from safeguarding.alerts import SafeguardingDesk
+from safeguarding.errors import (
+    AlreadyHandled,
+    SafeguardingError,
+    UndoTooLate,
+    UnknownSafeguardingAlert,
+)
 from scheduler.commands import SchedulerCommands
 from scheduler.errors import (
     NotABooth,
@@ -122,6 +129,7 @@ class ApiServices:
     statistics: StatisticsReport
     ministry: MinistryFigures  # the ministry's figures for a period
     reception: ReceptionLog  # walk-in visits and enquiry calls
+    safeguarding: SafeguardingDesk  # the booth's discreet alert, for its centre's coordinators
     seats: SeatTokens
     room_store: RoomStore
     keyring: Keyring
@@ -206,6 +214,10 @@ STATUS_OF_ERROR: Sequence[tuple[type[TypedError], int]] = (
     (UnknownVisit, 404),
     (VisitAlreadyFinished, 409),
     (ReceptionError, 422),  # unknown_linked_request
+    (UnknownSafeguardingAlert, 404),
+    (UndoTooLate, 409),
+    (AlreadyHandled, 409),
+    (SafeguardingError, 409),  # safeguarding_no_audience
     (DuplicateCode, 409),
     (ReferenceDataError, 422),  # unknown_centre, unknown_category, unknown_department, hours
     (NotABooth, 422),

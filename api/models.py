@@ -373,3 +373,9 @@ class ReportQuery(Body):
         if self.first_day is None or self.last_day is None:  # checked above
             raise InvalidPeriod("a range needs its first and last day")
         return day_range(self.first_day, self.last_day)
+
+
+class SafeguardingHandling(Body):
+    """How a coordinator handled a safeguarding alert (sealed at rest, never audited)."""
+
+    note: str = Field(default="", max_length=2000)

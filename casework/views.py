@@ -112,6 +112,7 @@ class Brief:
     status: RequestStatus
     text: str
     earlier: tuple[EarlierRequest, ...]
+    initial: str = ""  # her name's first letter: the office's voice-only placeholder shows it
 
 
 def _step(before: str | None, after: str, actor: str, note: str, at: datetime) -> HistoryStep:
@@ -295,6 +296,7 @@ class CaseworkViews:
                 )
                 for e in earlier
             )
+        initial = (await self.greeting(request_id)).first_name[:1]
         return Brief(
             request=request_id,
             tracking_number=format_tracking_number(request.tracking_number),
@@ -303,4 +305,5 @@ class CaseworkViews:
             status=request.status,
             text=await self.latest_text(request_id),
             earlier=before,
+            initial=initial,
         )

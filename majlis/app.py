@@ -69,8 +69,11 @@ from reports.ministry import MinistryFigures
 from reports.statistics import StatisticsReport
 from rooms.callers import Caller
 from rooms.service import RoomChange, RoomService
+from rooms.state import EventKind, RoomEvent
 from rooms.store import RoomStore
 from rooms.tokens import Keyring
+from safeguarding.alerts import SafeguardingAlert, SafeguardingDesk, notice_of
+from safeguarding.rules import SafeguardingSettings
 from scheduler.clock import AppointmentClock
 from scheduler.commands import SchedulerCommands, SlotLengths
 from scheduler.device_names import named_in_schedule
@@ -81,6 +84,7 @@ from scheduler.standby import StandbyList
 from scheduler.views import SchedulerViews
 from signaling.dispatch import RateLimits, SignalingDeps, TurnSettings
 from signaling.namespaces import register_namespaces
+from signaling.safeguarding import SafeguardingPush
 from signaling.server import create_socketio_server
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -250,6 +254,7 @@ async def _api_context(app: web.Application) -> AsyncIterator[None]:
         statistics=StatisticsReport(engine),
         ministry=MinistryFigures(engine),
         reception=ReceptionLog(engine, app[PII]),
+        safeguarding=_safeguarding_desk(app),
         seats=SeatTokens(app[SCHEDULER_VIEWS], app[ROOMS]),
         room_store=RoomStore(engine),
         keyring=app[KEYRING],
@@ -269,6 +274,23 @@ async def _api_context(app: web.Application) -> AsyncIterator[None]:
         dev_mode=app[SETTINGS].dev,
     )
     yield
+
+
+def _safeguarding_desk(app: web.Application) -> SafeguardingDesk:
+    """Each change of an alert goes to its centre's coordinators; a pause is the room's own
+    technical pause (the office sees nothing else)."""
+    push, rooms = SafeguardingPush(app[SOCKETIO]), app[ROOMS]
+
+    async def tell_her_centre(alert: SafeguardingAlert) -> None:
+        await push(alert.device, notice_of(alert))
+
+    async def pause(room_id: str) -> None:
+        await rooms.act(room_id, RoomEvent(EventKind.PAUSE, "desk"))
+
+    undo = timedelta(seconds=app[SETTINGS].safeguarding_undo_s)
+    return SafeguardingDesk(
+        app[DB_ENGINE], app[PII], SafeguardingSettings(undo), tell_her_centre, pause
+    )
 
 
 async def _namespaces_context(app: web.Application) -> AsyncIterator[None]:

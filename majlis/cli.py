@@ -330,6 +330,7 @@ async def _rotate_keys(settings: Settings) -> None:
     from casework.pii import RELOAD_EVERY_S, add_data_key
     from casework.rekey import reencrypt_all
     from reception.tables import SEALED_ROWS
+    from safeguarding.tables import SEALED_ROWS as SAFEGUARDING_ROWS
 
     async with _database(settings) as engine:
         cipher = await asyncio.to_thread(pii_cipher, settings)  # creates keys on first use
@@ -339,8 +340,8 @@ async def _rotate_keys(settings: Settings) -> None:
         # under the old key, so one more pass leaves no row behind.
         await asyncio.sleep(RELOAD_EVERY_S + 0.5)
         cipher = await asyncio.to_thread(pii_cipher, settings)
-        first = await reencrypt_all(engine, cipher, SEALED_ROWS)
-        second = await reencrypt_all(engine, cipher, SEALED_ROWS)
+        first = await reencrypt_all(engine, cipher, (*SEALED_ROWS, *SAFEGUARDING_ROWS))
+        second = await reencrypt_all(engine, cipher, (*SEALED_ROWS, *SAFEGUARDING_ROWS))
         await audit_log(settings, engine).record(
             AuditEntry("operator", "keys.rotate", f"data-key:{new}", f"from {old}"),
             datetime.now(UTC),

@@ -166,6 +166,12 @@ class Settings(BaseSettings):
         ge=1,
         description="Requests closed this many days ago lose their personal data.",
     )
+    safeguarding_undo_s: float = Field(
+        default=8,
+        gt=0,
+        le=60,
+        description="How long the booth may take back a mistaken safeguarding press.",
+    )
     slot_minutes: float = Field(default=6, gt=0, description="Length of an audience slot.")
     slot_buffer_minutes: float = Field(
         default=2, ge=0, description="Gap between two slots of a sitting."

@@ -48,6 +48,7 @@ class Participant:
     frame_targets: dict[str, EncodedFrameTrack | None] = field(default_factory=dict)
     relay: MediaRelay | None = None
     flowing: bool = False
+    video_held: bool = False  # voice only: none of this participant's video is forwarded
     keyframe_tasks: set[asyncio.Task[None]] = field(default_factory=set)
     stats_snapshots: dict[str, tuple[float, int, int]] = field(default_factory=dict)
     dropping: bool = False
@@ -81,7 +82,7 @@ class Participant:
     def _frame_sink(self, kind: str) -> Callable[[Any, Any], None]:
         def sink(_codec: Any, encoded_frame: Any) -> None:
             target = self.frame_targets.get(kind)
-            if target is not None and self.flowing:
+            if target is not None and self.flowing and not (kind == "video" and self.video_held):
                 target.push(encoded_frame.data, encoded_frame.timestamp)
 
         return sink
@@ -137,6 +138,7 @@ class Participant:
                 route = RtpRoute(target_media, target.dtls, limits)
             route.attach_source(source_media, self.dtls)
             route.set_flowing(self.flowing)
+            route.set_held(self.video_held and kind == "video")
             self.passthrough.streams[kind].route = route
             target.passthrough.routes_to_here[target_media.sender_ssrc] = route
             routes[kind] = route
@@ -164,6 +166,17 @@ class Participant:
                 if stream.route is not None:
                     stream.route.set_flowing(flowing)
         if flowing:
+            self.request_keyframe()
+
+    def set_video_held(self, held: bool) -> None:
+        """Voice only (held) or video again: the RTP route or the frame sink of her video
+        forwards nothing while held; released, a keyframe is asked for at once."""
+        self.video_held = held
+        if self.passthrough is not None:
+            route = self.passthrough.streams["video"].route if "video" in self.media else None
+            if route is not None:
+                route.set_held(held)
+        if not held and self.flowing:
             self.request_keyframe()
 
     async def close(self) -> None:

@@ -88,6 +88,7 @@ class RtpRoute:
         self._source_dtls: RTCDtlsTransport | None = None
         self._extensions = extension_rewrite(target, target)
         self.flowing = False
+        self.held = False  # the source's voice only: nothing of this route leaves the server
         self._source_ssrc: int | None = None
         self._needs_rebase = True
         self._seq_offset = 0
@@ -114,8 +115,15 @@ class RtpRoute:
             self._needs_rebase = True
         self.flowing = flowing
 
+    def set_held(self, held: bool) -> None:
+        """Held: no packet is forwarded (her voice-only choice for video); released, the
+        target gets one continuous stream again from the next keyframe."""
+        if self.held and not held:
+            self._needs_rebase = True
+        self.held = held
+
     def forward(self, packet: bytes, sequence: int, timestamp: int, ssrc: int) -> None:
-        if not self.flowing:
+        if not self.flowing or self.held:
             self._needs_rebase = True
             return
         if self._needs_rebase or ssrc != self._source_ssrc:

@@ -77,6 +77,7 @@ class _Room:
     participants: dict[str, Participant] = field(default_factory=dict)
     routes: dict[tuple[str, str], dict[str, RtpRoute]] = field(default_factory=dict)
     flowing: bool = False
+    voice_only: set[str] = field(default_factory=set)  # participants whose video is held
 
 
 class MediaServer:
@@ -137,6 +138,7 @@ class MediaServer:
         previous = room.participants.get(participant_id)
         room.participants[participant_id] = participant
         participant.flowing = room.flowing
+        participant.video_held = participant_id in room.voice_only
         if previous is not None:
             await previous.close()
         for other in others:
@@ -340,6 +342,18 @@ class MediaServer:
         room.flowing = flowing
         for participant in room.participants.values():
             participant.set_flowing(flowing)
+
+    def set_voice_only(self, room_id: str, seat: str, voice_only: bool) -> None:
+        """Voice only for ``seat``: the server forwards none of its video packets (whatever
+        its browser still sends), across reconnects, until switched back."""
+        room = self._rooms.setdefault(room_id, _Room())
+        if voice_only:
+            room.voice_only.add(seat)
+        else:
+            room.voice_only.discard(seat)
+        participant = room.participants.get(seat)
+        if participant is not None:
+            participant.set_video_held(voice_only)
 
     async def stats(self, room_id: str) -> dict[str, ParticipantStats]:
         room = self._rooms.get(room_id)

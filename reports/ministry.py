@@ -1,7 +1,8 @@
 """The ministry's figures for a period, per centre and in total: visitors, requests registered
 and from women, SMS sent and their segments, calls handled, satisfaction (average and the
 count of each star), service time (average and median), audiences held and their average
-minutes, the no-show rate and the technical failures. Counts and durations only: no name, no
+minutes, the no-show rate and the technical failures, the safeguarding alerts raised at the
+booths and the audiences held in voice only (her choice). Counts and durations only: no name, no
 text, no tracking number.
 
 Every request counts as a woman's: Majlis serves the women's centres, and every applicant is
@@ -26,6 +27,9 @@ from foundation.scope import CentreScope, centre_of_device
 from foundation.tables import centres
 from reception.tables import enquiry_calls, visits
 from reports.periods import Period
+from rooms.state import EventKind
+from rooms.tables import room_events, rooms
+from safeguarding.tables import safeguarding_alerts
 from scheduler.status import AppointmentStatus
 from scheduler.tables import appointments
 
@@ -48,6 +52,8 @@ class Tally:
     no_shows: int = 0
     audience_minutes: list[float] = field(default_factory=list)
     technical_failures: int = 0
+    safeguarding_alerts: int = 0  # a count: never what happened
+    voice_only_audiences: int = 0  # held audiences in which she chose voice only
 
     def add(self, other: Tally) -> None:
         for name in ("visitors", "requests", "sms_sent", "sms_segments", "calls"):
@@ -59,6 +65,8 @@ class Tally:
         self.no_shows += other.no_shows
         self.audience_minutes.extend(other.audience_minutes)
         self.technical_failures += other.technical_failures
+        self.safeguarding_alerts += other.safeguarding_alerts
+        self.voice_only_audiences += other.voice_only_audiences
 
 
 @dataclass(frozen=True)
@@ -79,6 +87,8 @@ class CentreFigures:
     audience_minutes_average: float | None
     no_show_rate: float | None
     technical_failures: int
+    safeguarding_alerts: int = 0
+    voice_only_audiences: int = 0
 
 
 @dataclass(frozen=True)
@@ -111,6 +121,8 @@ def figures_of(centre: str, tally: Tally) -> CentreFigures:
         audience_minutes_average=round(sum(audience) / len(audience), 1) if audience else None,
         no_show_rate=round(tally.no_shows / attended, 3) if attended else None,
         technical_failures=tally.technical_failures,
+        safeguarding_alerts=tally.safeguarding_alerts,
+        voice_only_audiences=tally.voice_only_audiences,
     )
 
 
@@ -215,6 +227,13 @@ async def _count(
         centre = centre_of_device(row.device)
         if centre in tallies:
             tallies[centre].technical_failures += 1
+    for row in await connection.execute(
+        select(safeguarding_alerts.c.centre, func.count().label("n"))
+        .where(within(safeguarding_alerts.c.raised_at))
+        .group_by(safeguarding_alerts.c.centre)
+    ):
+        if row.centre in tallies:
+            tallies[row.centre].safeguarding_alerts = int(row.n)
 
 
 async def _count_audiences(
@@ -238,10 +257,23 @@ async def _count_audiences(
             scope.where(requests.c.centre),
         )
     )
+    voice_only = {
+        r.room_id
+        for r in await connection.execute(
+            select(room_events.c.room_id)
+            .select_from(room_events.join(rooms, rooms.c.id == room_events.c.room_id))
+            .where(
+                room_events.c.kind == EventKind.VOICE_ONLY.value,
+                _within(period, rooms.c.starts_at),
+            )
+        )
+    }
     for row in rows:
         tally = tallies.get(row.centre)
         if tally is None:
             continue
+        if row.status == held and row.room_id in voice_only:
+            tally.voice_only_audiences += 1
         if row.rating is not None:
             tally.stars[int(row.rating)] = tally.stars.get(int(row.rating), 0) + 1
         if row.status == held:

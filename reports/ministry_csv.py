@@ -30,6 +30,8 @@ FIGURES = (
     "audience_minutes_average",
     "no_show_rate",
     "technical_failures",
+    "safeguarding_alerts",
+    "voice_only_audiences",
 )
 
 

@@ -33,6 +33,7 @@ class CallerKind(StrEnum):
 # own staff session needs a signed-in person.
 CALLER_KIND_OF: dict[Permission, CallerKind] = {
     Permission.DEVICE_SELF: CallerKind.DEVICE,
+    Permission.SAFEGUARDING_RAISE: CallerKind.DEVICE,
     Permission.SIGNED_IN: CallerKind.PERSON,
 }
 

@@ -25,6 +25,11 @@ class Permission(StrEnum):
     STATISTICS_READ = "statistics.read"
     SIGNED_IN = "session.own"  # see and end one's own staff session
     HELP = "room.help"  # the applicant's discreet help button
+    VOICE_ONLY = "room.voice_only"  # the applicant's choice: no video of her leaves the booth
+    # Issue 16: the booth's discreet safeguarding alert, and its handling by the coordinators
+    # on duty for that centre (never a supervisor's overview, the office, another centre).
+    SAFEGUARDING_RAISE = "safeguarding.raise"
+    SAFEGUARDING_HANDLE = "safeguarding.handle"
     DEVICE_SELF = "device.self"  # an enrolled device: its assignment, join tokens, heartbeat
     DEVICE_MANAGE = "device.manage"  # enroll and revoke devices
     ALERT_HANDLE = "alert.handle"  # mark a booth's alert as handled
@@ -57,12 +62,20 @@ _COORDINATION = frozenset(
         Permission.REFERENCE_READ,
         Permission.DEVICE_SERVICE,
         Permission.RECEPTION,
+        Permission.SAFEGUARDING_HANDLE,
     }
 )
 
 PERMISSIONS: dict[str, frozenset[Permission]] = {
     "booth": frozenset(
-        {Permission.MEDIA_PUBLISH, Permission.PREFLIGHT, Permission.HELP, Permission.DEVICE_SELF}
+        {
+            Permission.MEDIA_PUBLISH,
+            Permission.PREFLIGHT,
+            Permission.HELP,
+            Permission.VOICE_ONLY,
+            Permission.DEVICE_SELF,
+            Permission.SAFEGUARDING_RAISE,
+        }
     ),
     "office": frozenset(
         {

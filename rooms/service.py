@@ -26,6 +26,9 @@ MEDIA_SEATS = ("booth", "office")
 class MediaPort(Protocol):
     def set_media_flow(self, room_id: str, flowing: bool) -> None: ...
 
+    def set_voice_only(self, room_id: str, seat: str, voice_only: bool) -> None:
+        """While set, no video packet from ``seat`` is forwarded in the room."""
+
     async def close_room(self, room_id: str) -> None: ...
 
 
@@ -33,6 +36,9 @@ class DetachedMedia:
     """For a process that schedules rooms and issues tokens but carries no media (the CLI)."""
 
     def set_media_flow(self, room_id: str, flowing: bool) -> None:
+        return None
+
+    def set_voice_only(self, room_id: str, seat: str, voice_only: bool) -> None:
         return None
 
     async def close_room(self, room_id: str) -> None:
@@ -92,6 +98,7 @@ class RoomService:
             room = stored.room
             self._rooms[room.room_id] = _Entry(room, stored.seats, stored.events, asyncio.Lock())
             self._media.set_media_flow(room.room_id, room.media_flows)
+            self._media.set_voice_only(room.room_id, "booth", room.voice_only)
             if room.state in (RoomState.LIVE, RoomState.PAUSED):
                 # Nobody is connected after a restart: both seats get their grace to return.
                 for seat in MEDIA_SEATS:
@@ -139,6 +146,18 @@ class RoomService:
         await self._after(change)
         return change.room
 
+    async def set_voice_only(self, room_id: str, voice_only: bool, by: str = "applicant") -> Room:
+        """The room's voice-only flag (``Room.voice_only_by``): on, none of the booth's video
+        leaves the server; ``by`` says why ("applicant": her choice). Setting it as it is
+        changes nothing."""
+        room = self.room(room_id)
+        if room.voice_only == voice_only and (not voice_only or room.voice_only_by == by):
+            return room
+        actor = "booth" if by == "applicant" else "system"
+        if voice_only:
+            return await self.act(room_id, RoomEvent(EventKind.VOICE_ONLY, actor, by))
+        return await self.act(room_id, RoomEvent(EventKind.VIDEO_BACK, actor))
+
     async def _apply_locked(self, entry: _Entry, event: RoomEvent) -> RoomChange:
         now = self._clock.now()
         after = apply(entry.room, event, now, self.timings)
@@ -147,6 +166,8 @@ class RoomService:
         before, entry.room = entry.room, after
         if before.media_flows != after.media_flows:
             self._media.set_media_flow(after.room_id, after.media_flows)
+        if before.voice_only != after.voice_only:
+            self._media.set_voice_only(after.room_id, "booth", after.voice_only)
         return RoomChange(after, event, now)
 
     async def _after(self, change: RoomChange) -> None:

@@ -57,6 +57,11 @@ class EventKind(StrEnum):
     END = "end"
     NO_SHOW = "no_show"
     ABORT = "abort"
+    # Issue 16: she goes on after a device check the server could not pass ("no face" is
+    # advice, not a gate), and she chooses voice only (detail: who chose it) or video again.
+    PREFLIGHT_WAIVED = "preflight_waived"
+    VOICE_ONLY = "voice_only"
+    VIDEO_BACK = "video_back"
 
 
 @dataclass(frozen=True)
@@ -99,6 +104,9 @@ class Room:
     paused_at: datetime | None = None  # while paused: since when (the clock stands still)
     paused_total: timedelta = timedelta(0)
     booth_back_by: datetime | None = None  # the booth dropped: its seat is held until then
+    # No video of her leaves the booth while set; says why ("applicant": her choice). The
+    # office cannot change it; ``MediaPort.set_voice_only`` keeps the forwarding in step.
+    voice_only_by: str | None = None
 
     @property
     def is_over(self) -> bool:
@@ -108,6 +116,10 @@ class Room:
     def media_flows(self) -> bool:
         return self.state in MEDIA_FLOWS
 
+    @property
+    def voice_only(self) -> bool:
+        return self.voice_only_by is not None
+
     def remaining(self, now: datetime) -> timedelta:
         """Time left of the audience; it stands still during a pause."""
         clock = self.paused_at if self.paused_at is not None else now
@@ -116,6 +128,8 @@ class Room:
 
 # A resume's detail when the office accepts an end at the next slot's start.
 ACCEPT_SHORTER = "accept_shorter"
+# ``last_preflight`` of a room whose booth went on without passing the check.
+WAIVED = "waived"
 
 
 def apply(room: Room, event: RoomEvent, now: datetime, timings: RoomTimings) -> Room:
@@ -158,6 +172,24 @@ def _preflight(room: Room, event: RoomEvent, _now: datetime, _t: RoomTimings) ->
         state=RoomState.LOBBY if passed else RoomState.OPEN,
         last_preflight="ok" if passed else event.detail,
     )
+
+
+def _preflight_waived(room: Room, event: RoomEvent, _now: datetime, _t: RoomTimings) -> Room:
+    """She goes on to her lobby after a check the server could not pass (a covered face, a
+    dark room): the verdict was advice. ``last_preflight`` keeps the verdict, marked waived."""
+    _expect(room, event, RoomState.OPEN, RoomState.LOBBY)
+    if not room.booth_present:
+        raise IllegalTransition("preflight without a booth")
+    return replace(room, state=RoomState.LOBBY, last_preflight=WAIVED)
+
+
+def _voice_only(room: Room, event: RoomEvent, _now: datetime, _t: RoomTimings) -> Room:
+    """From her device check to the end of her audience she may send her voice only; switching
+    twice to the same is no change (a repeated press, a second screen)."""
+    _expect(room, event, RoomState.OPEN, RoomState.LOBBY, RoomState.LIVE, RoomState.PAUSED)
+    if event.kind is EventKind.VIDEO_BACK:
+        return replace(room, voice_only_by=None)
+    return replace(room, voice_only_by=event.detail or "applicant")
 
 
 def _admit(room: Room, event: RoomEvent, now: datetime, _t: RoomTimings) -> Room:
@@ -263,6 +295,9 @@ _HANDLERS = {
     EventKind.END: _end,
     EventKind.NO_SHOW: _no_show,
     EventKind.ABORT: _abort,
+    EventKind.PREFLIGHT_WAIVED: _preflight_waived,
+    EventKind.VOICE_ONLY: _voice_only,
+    EventKind.VIDEO_BACK: _voice_only,
 }
 
 

@@ -8,6 +8,9 @@ from __future__ import annotations
 from foundation.scope import CentreScope, centre_of_device
 
 DESK_EVERY_CENTRE = "desk"  # the /desk connections of staff who serve every centre
+# The /desk connections of coordinators (safeguarding.handle) over every centre: they are on
+# duty for each centre's safeguarding alerts; a supervisor's overview never is.
+SAFEGUARDING_EVERY_CENTRE = "safeguarding"
 
 
 def room_channel(room_id: str) -> str:
@@ -34,3 +37,23 @@ def desks_watching(device: str) -> list[str]:
     without a centre is heard of by every-centre desks only."""
     centre = centre_of_device(device)
     return [DESK_EVERY_CENTRE] if centre is None else [DESK_EVERY_CENTRE, desk_channel(centre)]
+
+
+def safeguarding_channel(centre: str) -> str:
+    return f"safeguarding:{centre}"
+
+
+def safeguarding_channels_of(scope: CentreScope) -> list[str]:
+    """The safeguarding channels a coordinator's desk of ``scope`` listens on."""
+    if scope.everywhere:
+        return [SAFEGUARDING_EVERY_CENTRE]
+    return [safeguarding_channel(centre) for centre in sorted(scope.codes)]
+
+
+def safeguarding_watchers(device: str) -> list[str]:
+    """Who hears of a booth's safeguarding alert: the coordinators on duty for its centre (and
+    those over every centre); never the desk channels, which supervisors share."""
+    centre = centre_of_device(device)
+    if centre is None:
+        return [SAFEGUARDING_EVERY_CENTRE]
+    return [SAFEGUARDING_EVERY_CENTRE, safeguarding_channel(centre)]

@@ -12,8 +12,13 @@ from aiohttp import web
 
 from rooms.callers import Caller, require_caller
 from rooms.errors import UnknownRoom
-from rooms.permissions import Permission
-from signaling.channels import desk_channels_of, desks_watching, room_channel
+from rooms.permissions import Permission, allowed
+from signaling.channels import (
+    desk_channels_of,
+    desks_watching,
+    room_channel,
+    safeguarding_channels_of,
+)
 from signaling.dispatch import GuardedNamespace, Session, event
 from signaling.errors import DevTokenRefused, MissingToken
 from signaling.payloads import (
@@ -50,6 +55,9 @@ class CoordinationNamespace(GuardedNamespace):
     async def joined(self, session: Session) -> None:
         for channel in desk_channels_of(session.caller.scope):
             await self.enter_room(session.sid, channel)
+        if allowed(session.caller.role, Permission.SAFEGUARDING_HANDLE):
+            for channel in safeguarding_channels_of(session.caller.scope):
+                await self.enter_room(session.sid, channel)
         await self.emit("rooms", await self.on_rooms(session, Empty()), to=session.sid)
 
     @event(Empty, Permission.SEE_ALL_ROOMS)
@@ -68,7 +76,7 @@ class CoordinationNamespace(GuardedNamespace):
         self.rooms.room(data.room)  # UnknownRoom for a room that does not exist
         if not self._serves(session.caller, data.room):
             raise UnknownRoom(data.room)  # another centre's room: as if it did not exist
-        return quality(await self.media.stats(data.room))
+        return quality(await self.media.stats(data.room), self.media.route_counters(data.room))
 
     @event(HelpAnswer, Permission.ALERT_HANDLE)
     async def on_help_answer(self, session: Session, data: HelpAnswer) -> NoAnswer:

@@ -4,11 +4,11 @@ answer. Typed dicts, because they go out as JSON exactly as written (docs/PROTOC
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import TypedDict
 
-from media.stats import ParticipantStats
+from media.stats import ParticipantStats, RouteCounters
 from rooms.service import RoomService
 from rooms.state import Room
 
@@ -29,6 +29,7 @@ class RoomState(TypedDict):
     admitted_at: str | None  # the audience's length runs from here
     paused_at: str | None  # paused since (remaining_s stands still meanwhile)
     booth_back_by: str | None  # the booth's connection dropped: its seat is held until then
+    voice_only_by: str | None  # no video of her leaves the booth, and why ("applicant")
 
 
 class SeatGreeting(TypedDict):
@@ -79,6 +80,16 @@ class HelpAnswered(TypedDict):
     kind: str
 
 
+class DeskNote(TypedDict):
+    """``note``: something the desk may like to know, not an alert (a device check the server
+    could not pass: ``preflight_failed``)."""
+
+    device: str
+    room: str
+    kind: str
+    at: str
+
+
 class RoomAnswer(TypedDict):
     room: RoomState
 
@@ -112,8 +123,18 @@ class ParticipantQuality(TypedDict):
     inbound: dict[str, DirectionQuality]
 
 
+class ForwardedPackets(TypedDict):
+    """One route's count of RTP packets the server forwarded (``media.stats.RouteCounters``)."""
+
+    source: str
+    target: str
+    kind: str
+    forwarded: int
+
+
 class QualityAnswer(TypedDict):
     participants: dict[str, ParticipantQuality]
+    routes: list[ForwardedPackets]
 
 
 class NoAnswer(TypedDict):
@@ -135,6 +156,7 @@ def room_snapshot(room: Room, now: datetime) -> RoomState:
         "admitted_at": _iso(room.admitted_at),
         "paused_at": _iso(room.paused_at),
         "booth_back_by": _iso(room.booth_back_by),
+        "voice_only_by": room.voice_only_by,
     }
 
 
@@ -155,9 +177,16 @@ def office_queue(rooms: RoomService, office_device: str) -> QueueAnswer:
     }
 
 
-def quality(stats: Mapping[str, ParticipantStats]) -> QualityAnswer:
-    """Round trip and inbound loss, bitrate and frame rate of each participant of a room."""
+def quality(
+    stats: Mapping[str, ParticipantStats], routes: Sequence[RouteCounters] = ()
+) -> QualityAnswer:
+    """Round trip and inbound loss, bitrate and frame rate of each participant of a room, and
+    the packets forwarded on each route (none of her video while she is voice only)."""
     return {
+        "routes": [
+            {"source": r.source, "target": r.target, "kind": r.kind, "forwarded": r.forwarded}
+            for r in routes
+        ],
         "participants": {
             participant: {
                 "round_trip_ms": s.round_trip_ms,
@@ -171,5 +200,5 @@ def quality(stats: Mapping[str, ParticipantStats]) -> QualityAnswer:
                 },
             }
             for participant, s in stats.items()
-        }
+        },
     }

@@ -57,6 +57,10 @@ class Resume(Payload):
     accept_shorter: bool = False
 
 
+class VoiceOnly(Payload):
+    on: bool
+
+
 class RoomQuery(Payload):
     room: str = Field(min_length=1, max_length=64)
 

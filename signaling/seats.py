@@ -18,6 +18,7 @@ from signaling.dispatch import GuardedNamespace, Session, SignalingDeps, event
 from signaling.errors import NotConnected
 from signaling.payloads import (
     Alert,
+    DeskNote,
     NoAnswer,
     OfferAnswer,
     PreflightAnswer,
@@ -27,7 +28,7 @@ from signaling.payloads import (
     office_queue,
     room_snapshot,
 )
-from signaling.schemas import Candidate, Empty, Extend, HelpAsk, Offer, Resume
+from signaling.schemas import Candidate, Empty, Extend, HelpAsk, Offer, Resume, VoiceOnly
 
 # Room states in which a booth's arrival counts (before, it only waits; after, it is over).
 BOOTH_EXPECTED = (RoomState.OPEN, RoomState.LOBBY, RoomState.LIVE, RoomState.PAUSED)
@@ -159,18 +160,42 @@ class BoothNamespace(SeatNamespace):
         await self._push_alert(session, alert_id, "help", data.reason)
         return {}
 
+    async def _note(self, session: Session, kind: str) -> None:
+        """A quiet note to the desks of this booth's centre: nothing stored, no alert, no
+        sound (a device check the server could not pass is advice, not a fault)."""
+        note: DeskNote = {
+            "device": session.caller.name,
+            "room": session.room_id,
+            "kind": kind,
+            "at": self.rooms.clock.now().isoformat(),
+        }
+        await self.server.emit("note", note, to=desks_watching(note["device"]), namespace="/desk")
+
     @event(Empty, Permission.PREFLIGHT)
     async def on_preflight(self, session: Session, _data: Empty) -> PreflightAnswer:
         result = await self.media.preflight(session.room_id, "booth")
         kind = EventKind.PREFLIGHT_PASSED if result.passed else EventKind.PREFLIGHT_FAILED
         await self.rooms.act(session.room_id, RoomEvent(kind, "booth", result.verdict.value))
         if not result.passed:
-            await self._alert(session, "preflight_failed")
+            await self._note(session, "preflight_failed")
         return {
             "verdict": result.verdict.value,
             "message_key": result.message_key,
             "passed": result.passed,
         }
+
+    @event(Empty, Permission.PREFLIGHT)
+    async def on_preflight_waive(self, session: Session, _data: Empty) -> RoomAnswer:
+        """She goes on to her lobby without passing the check (video as it is, or voice
+        only): the server's verdict is advice, never a gate."""
+        room = await self.rooms.act(session.room_id, RoomEvent(EventKind.PREFLIGHT_WAIVED, "booth"))
+        return {"room": room_snapshot(room, self.rooms.clock.now())}
+
+    @event(VoiceOnly, Permission.VOICE_ONLY)
+    async def on_voice_only(self, session: Session, data: VoiceOnly) -> RoomAnswer:
+        """Her choice: voice only (no video of her leaves the server) or video again."""
+        room = await self.rooms.set_voice_only(session.room_id, data.on)
+        return {"room": room_snapshot(room, self.rooms.clock.now())}
 
 
 class OfficeNamespace(SeatNamespace):

@@ -7,6 +7,9 @@ import { AudienceCall, FINAL_REFUSALS } from "/static/shared/call.js";
 import { $, screens, wireEnrollment, clock } from "/static/shared/page.js";
 import { recordPristine } from "/static/booth/fresh_page.js";
 import { wireHelp, listenForAnswers, resetHelp } from "/static/booth/help.js";
+import {
+  wireSafety, safetyScreen, resetSafety, isVoiceOnly, continueWithoutCheck, checkStarted, checkAnswered,
+} from "/static/booth/safety.js";
 
 const POLL_MS = 2000;
 const HEARTBEAT_MS = 5000;
@@ -28,6 +31,7 @@ let restorePage = null;  // puts the page back as it was loaded (booth/fresh_pag
 function show(name) {
   screen = name;
   showScreen(name);
+  safetyScreen(name);
 }
 
 function showError(error) {
@@ -244,10 +248,22 @@ async function joinRoom() {
 
 $("preflight-check").addEventListener("click", async () => {
   $("preflight-check").disabled = true;
+  if (isVoiceOnly()) {  // no picture to check: she goes on to her lobby
+    try {
+      await continueWithoutCheck();
+      show("lobby");
+    } catch (error) {
+      $("preflight-status").textContent = t(error.message_key || "errors.internal");
+      $("preflight-check").disabled = false;
+    }
+    return;
+  }
   $("preflight-status").textContent = t("booth.preflight.checking");
+  checkStarted();
   try {
     const result = await call.request("preflight");
     $("preflight-status").textContent = t(result.message_key);
+    checkAnswered(result.passed);
     if (result.passed) show("lobby");
     else $("preflight-check").disabled = false;
   } catch (error) {
@@ -264,7 +280,7 @@ function onRoomState(state) {
   roomState.receivedAt = Date.now();
   if (state.state === "live" && ["lobby", "preflight"].includes(screen)) show("live");
   if (state.state === "paused" && ["live", "preflight"].includes(screen)) show("lobby");
-  if (screen === "preflight" && state.state === "lobby" && state.last_preflight === "ok") show("lobby");
+  if (screen === "preflight" && state.state === "lobby" && ["ok", "waived"].includes(state.last_preflight)) show("lobby");
   const paused = state.state === "paused";
   $("lobby-paused").hidden = !paused;
   $("lobby-waiting").hidden = paused;
@@ -286,12 +302,7 @@ function tick() {
   }
 }
 
-$("audio-only").addEventListener("click", () => {
-  const video = localStream.getVideoTracks()[0];
-  video.enabled = !video.enabled;
-  $("audio-only").setAttribute("aria-pressed", String(!video.enabled));
-  $("audio-only").textContent = t(video.enabled ? "booth.live.audio_only" : "booth.live.video_on");
-});
+wireSafety({ call: () => call });
 
 wireHelp(() => call);
 
@@ -335,6 +346,7 @@ async function forgetApplicant() {
   inFlow = false;
   if (restorePage) restorePage();
   resetHelp();
+  resetSafety();
   await applyLanguage("ar");
 }
 

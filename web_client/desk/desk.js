@@ -15,6 +15,7 @@ import { wireReferrals, fillReferralLists, renderReferrals, refreshOverdue } fro
 import { wireStandby, standbyOf, standbyPanel, offerButton, showOffer } from "/static/desk/standby.js";
 import { formatTracking, isolatedTracking, trackingNode } from "/static/shared/tracking.js";
 import { wireHelpAnswers, listenForHelpAnswers, helpParts } from "/static/desk/help.js";
+import { wireSafeguarding, refreshSafeguarding } from "/static/desk/safeguarding.js";
 import { io } from "/vendor/socket.io.esm.min.js";
 
 const show = screens();
@@ -100,6 +101,8 @@ function listen() {
   desk.on("alert", () => refreshBoard());
   desk.on("room_state", () => refreshBoard());
   listenForHelpAnswers(desk);
+  wireSafeguarding(desk, { boothName, failed, enabled: mayService });
+  refreshSafeguarding();
 }
 
 function failed(target) {

@@ -17,6 +17,7 @@ const FIGURES = [
   ["service_minutes_average", "decimal"], ["service_minutes_median", "decimal"],
   ["audiences_held", "count"], ["audience_minutes_average", "decimal"],
   ["no_show_rate", "share"], ["technical_failures", "count"],
+  ["safeguarding_alerts", "count"], ["voice_only_audiences", "count"],
 ];
 const STARS = [1, 2, 3, 4, 5];
 const charts = {};

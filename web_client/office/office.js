@@ -6,7 +6,8 @@ import { t, ready, formatDate, formatTime, onLanguageChange } from "/static/shar
 import { api, deviceIdentity, forgetDevice, whoAmI, DEVICE_REFUSALS } from "/static/shared/api.js";
 import { AudienceCall } from "/static/shared/call.js";
 import { $, screens, element, wireEnrollment, wireSignIn, clock, localMidnight } from "/static/shared/page.js";
-import { loadReference, categoryLabel, fillSelect, departmentChoices, deviceLabel } from "/static/shared/reference.js";
+import { showVoiceOnly } from "/static/office/voice_only.js";
+import { loadReference, centreName, categoryLabel, fillSelect, departmentChoices, deviceLabel } from "/static/shared/reference.js";
 
 const show = screens();
 let screen = "";
@@ -175,6 +176,7 @@ function onRoomState(state) {
   if (state.state === "paused" && screen !== "paused") go("paused");
   if (state.booth_present) awayChoiceDismissed = false;
   showAway();
+  showVoiceOnly(state, brief);
 }
 
 // The booth's connection dropped: the office sees it, how long the seat is still held, and may

@@ -26,6 +26,20 @@ export class AudienceCall extends EventTarget {
     this.serverOffsetMs = 0;
     this.closed = false;
     this.pending = new Set();  // requests still waiting for their acknowledgement
+    this.voiceOnly = false;  // no video leaves this seat (its sender carries no track)
+  }
+
+  // Voice only: the video sender stops (replaceTrack(null)), here and in every later
+  // negotiation; the server is told by the caller (the booth's "voice_only" event).
+  async sendVideo(on) {
+    this.voiceOnly = !on;
+    await this.applyVideoChoice();
+  }
+
+  async applyVideoChoice() {
+    if (!this.videoSender) return;
+    const video = this.localStream.getVideoTracks()[0] || null;
+    await this.videoSender.replaceTrack(this.voiceOnly ? null : video);
   }
 
   emitEvent(name, detail) {
@@ -101,7 +115,11 @@ export class AudienceCall extends EventTarget {
     if (this.pc) this.pc.close();
     const pc = new RTCPeerConnection({ iceServers: this.iceServers });
     this.pc = pc;
-    for (const track of this.localStream.getTracks()) pc.addTrack(track, this.localStream);
+    for (const track of this.localStream.getTracks()) {
+      const sender = pc.addTrack(track, this.localStream);
+      if (track.kind === "video") this.videoSender = sender;
+    }
+    if (this.voiceOnly) await this.applyVideoChoice();
     pc.ontrack = (event) => {
       for (const old of this.remoteStream.getTracks()) {
         if (old.kind === event.track.kind) this.remoteStream.removeTrack(old);

@@ -15,6 +15,7 @@ import pytest
 from stdnum import luhn
 from yarl import URL
 
+from api.edge import SERVICES
 from majlis.app import DEVICES
 from rooms.store import Seats
 from signaling.namespaces import KNOWN_EVENTS, NAMESPACES
@@ -63,6 +64,7 @@ class World:
     spare_staff_id: int  # an account an admin may change, disable, reset
     service_booth_id: int  # riyadh/booth-2: out of service and back in the rows that follow
     visit_id: int  # a walk-in visit at centre A's reception, not finished
+    safeguarding_id: int  # a safeguarding alert raised at riyadh/booth-1
 
 
 @dataclass
@@ -209,6 +211,24 @@ CALLS: dict[str, Call] = {
     "GET /api/calls": lambda w: (f"/api/calls?since={quote(minutes(-60).isoformat())}", None),
     "GET /api/board": lambda w: ("/api/board", None),
     "POST /api/alerts/{id}/handled": lambda w: (f"/api/alerts/{w.alert_id}/handled", {}),
+    "POST /api/device/safeguarding": lambda w: ("/api/device/safeguarding", {}),
+    "POST /api/device/safeguarding/{id}/undo": lambda w: (
+        f"/api/device/safeguarding/{w.safeguarding_id}/undo",
+        {},
+    ),
+    "GET /api/safeguarding": lambda w: ("/api/safeguarding", None),
+    "POST /api/safeguarding/{id}/acknowledge": lambda w: (
+        f"/api/safeguarding/{w.safeguarding_id}/acknowledge",
+        {},
+    ),
+    "POST /api/safeguarding/{id}/pause": lambda w: (
+        f"/api/safeguarding/{w.safeguarding_id}/pause",
+        {},
+    ),
+    "POST /api/safeguarding/{id}/handled": lambda w: (
+        f"/api/safeguarding/{w.safeguarding_id}/handled",
+        {"note": "handled"},
+    ),
     "GET /api/devices": lambda w: ("/api/devices", None),
     "POST /api/devices/{id}/enrollment": lambda w: (
         f"/api/devices/{w.spare_device_id}/enrollment",
@@ -402,6 +422,9 @@ async def build_world(live: LiveServer, coordinator: Client, admin: Client) -> W
     visit = await _ok(
         coordinator, "POST", "/api/visits", {"centre": "riyadh", "purpose": "enquiry"}
     )
+    safeguarding = await live.app[SERVICES].safeguarding.raise_alert(
+        "riyadh/booth-1", None, live.clock.now()
+    )
     return World(
         request_id=int(other_booking["id"]),
         tracking_number=str(details["tracking_number"]),
@@ -417,6 +440,7 @@ async def build_world(live: LiveServer, coordinator: Client, admin: Client) -> W
         spare_staff_id=int(spare_staff["id"]),
         service_booth_id=int(service_booth),
         visit_id=int(visit["visit"]["id"]),
+        safeguarding_id=safeguarding.id,
     )
 
 
@@ -586,6 +610,7 @@ EVENT_BODIES: dict[str, dict[str, Any]] = {
     "offer": {"sdp": "v=0\r\n"},
     "ice": {"candidate": "candidate:1 1 udp 1 127.0.0.1 9 typ host", "sdpMid": "0"},
     "extend": {"push_next": False},
+    "voice_only": {"on": False},
     "quality": {"room": "riyadh-room"},
     "help": {"reason": "sound"},
     "help_answer": {"alert": 1, "kind": "on_my_way"},

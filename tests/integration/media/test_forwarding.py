@@ -108,3 +108,24 @@ async def test_two_participants_joining_at_the_same_moment_are_wired_together(
     harness.server.set_media_flow("room-1", True)
     await wait_for(lambda: office.received["video"].frames > 10, 5, "booth video at the office")
     await wait_for(lambda: booth.received["video"].frames > 10, 5, "office video at the booth")
+
+
+async def test_voice_only_forwards_no_booth_video_even_if_the_booth_still_sends_it(
+    harness: Harness, video_short_gop: list[EncodedFrame]
+) -> None:
+    """Issue 16: the server's gate, not the browser's goodwill — this booth keeps sending."""
+    booth = await harness.connect("room-1", "booth", video_short_gop)
+    office = await harness.connect("room-1", "office", video_short_gop)
+    harness.server.set_media_flow("room-1", True)
+    await wait_for(lambda: office.assembled["video"].frames >= 10, 5, "video at the office")
+    harness.server.set_voice_only("room-1", "booth", True)
+    await asyncio.sleep(0.3)
+    held_at, audio_at = office.received["video"].frames, office.received["audio"].stamped
+    await asyncio.sleep(1.5)
+    assert office.received["video"].frames == held_at, "booth video passed a voice-only room"
+    assert office.received["audio"].stamped > audio_at + 20, "her voice stopped"
+    assert booth.assembled["video"].frames > 0  # the office's video still reaches her
+    harness.server.set_voice_only("room-1", "booth", False)
+    await wait_for(
+        lambda: office.received["video"].frames > held_at + 10, 2, "video back at the office"
+    )

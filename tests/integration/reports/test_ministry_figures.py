@@ -9,7 +9,7 @@ from dataclasses import asdict
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import insert, update
 
 from casework.tables import outbox
 from devices.service import DeviceService
@@ -20,6 +20,7 @@ from reception.log import NewCall, NewVisit, ReceptionLog
 from reports.ministry import MinistryFigures, MinistryReport
 from reports.ministry_csv import BOM, ministry_csv
 from reports.periods import day_range, hijri_year
+from safeguarding.tables import safeguarding_alerts
 from scheduler.tables import appointments
 from tests.integration.casework.conftest import Office, tomorrows_first_slot, valid_registration
 
@@ -99,6 +100,12 @@ async def seed(office: Office) -> None:
     await devices.raise_alert("riyadh/booth-1", None, "preflight_failed", NOV_30)
     await devices.raise_alert("riyadh/booth-2", None, "help", NOV_30)  # not a failure
     await devices.raise_alert("jeddah/booth-1", None, "disconnected", DEC_1)
+    async with office.engine.begin() as connection:  # counted, never read
+        await connection.execute(
+            insert(safeguarding_alerts).values(
+                device="riyadh/booth-2", centre="riyadh", raised_at=NOV_30, handling_note=""
+            )
+        )
 
 
 def figures(report: MinistryReport) -> dict[str, dict[str, object]]:
@@ -115,6 +122,7 @@ NONE_RATED = {
     "audiences_held": 0,
     "audience_minutes_average": None,
     "no_show_rate": None,
+    "voice_only_audiences": 0,
 }
 RIYADH_30_NOV = {
     "visitors": 4,
@@ -126,6 +134,7 @@ RIYADH_30_NOV = {
     "service_minutes_average": 7.0,  # 6, 4 and 11 minutes; the fourth is still being served
     "service_minutes_median": 6.0,
     "technical_failures": 1,
+    "safeguarding_alerts": 1,
 }
 JEDDAH_30_NOV = {
     "visitors": 1,
@@ -137,6 +146,7 @@ JEDDAH_30_NOV = {
     "service_minutes_average": 9.0,
     "service_minutes_median": 9.0,
     "technical_failures": 0,
+    "safeguarding_alerts": 0,
 }
 TOTAL_30_NOV = {
     "visitors": 5,
@@ -148,6 +158,7 @@ TOTAL_30_NOV = {
     "service_minutes_average": 7.5,  # 6, 4, 11 and 9
     "service_minutes_median": 7.5,
     "technical_failures": 1,
+    "safeguarding_alerts": 1,
 }
 RIYADH_AUDIENCES = {
     "satisfaction_average": 4.0,
@@ -156,6 +167,7 @@ RIYADH_AUDIENCES = {
     "audiences_held": 2,
     "audience_minutes_average": 7.0,
     "no_show_rate": 0.333,
+    "voice_only_audiences": 0,
 }
 
 

@@ -29,6 +29,8 @@ def test_the_booth_may_only_publish_run_preflight_call_for_help_and_use_its_own_
         Permission.MEDIA_PUBLISH,
         Permission.PREFLIGHT,
         Permission.HELP,
+        Permission.VOICE_ONLY,
+        Permission.SAFEGUARDING_RAISE,
         Permission.DEVICE_SELF,
     }
 
@@ -37,3 +39,9 @@ def test_only_the_admin_manages_devices_and_the_admin_never_reads_requests() -> 
     assert [role for role in PERMISSIONS if allowed(role, Permission.DEVICE_MANAGE)] == ["admin"]
     assert not allowed("admin", Permission.REQUEST_READ)
     assert [role for role in PERMISSIONS if allowed(role, Permission.OUTCOME_WRITE)] == ["office"]
+
+
+def test_safeguarding_is_handled_by_coordinators_only() -> None:
+    """Never by a supervisor's overview, the office or the booth itself."""
+    holders = {role for role in PERMISSIONS if allowed(role, Permission.SAFEGUARDING_HANDLE)}
+    assert holders == {"coordinator", "desk"}

@@ -20,6 +20,7 @@ from rooms.errors import (
 from rooms.state import (
     ACCEPT_SHORTER,
     TERMINAL,
+    WAIVED,
     EventKind,
     Room,
     RoomEvent,
@@ -259,3 +260,21 @@ def test_the_office_ends_as_a_technical_problem_only_an_audience_it_could_hold()
         apply(opened, event(EventKind.ABORT, "office", "technical_problem"), minutes(-5), T)
     room = apply(live_room(), event(EventKind.ABORT, "office", "technical_problem"), minutes(1), T)
     assert (room.state, room.reason) == (RoomState.ABORTED, "technical_problem")
+
+
+def test_voice_only_is_her_choice_until_she_turns_video_back_on() -> None:
+    """Issue 16: a room flag (who chose it), kept through a pause, undone by video_back."""
+    room = Room("r", START, END, state=RoomState.LIVE, booth_present=True)
+    chosen = apply(room, RoomEvent(EventKind.VOICE_ONLY, "booth", "applicant"), START, T)
+    assert chosen.voice_only_by == "applicant"
+    paused = apply(chosen, RoomEvent(EventKind.PAUSE, "desk"), START, T)
+    assert paused.voice_only
+    back = apply(paused, RoomEvent(EventKind.VIDEO_BACK, "booth"), START, T)
+    assert not back.voice_only
+
+
+def test_a_check_she_could_not_pass_still_takes_her_to_her_lobby() -> None:
+    room = Room("r", START, END, state=RoomState.OPEN, booth_present=True)
+    failed = apply(room, RoomEvent(EventKind.PREFLIGHT_FAILED, "booth", "no_face"), START, T)
+    waived = apply(failed, RoomEvent(EventKind.PREFLIGHT_WAIVED, "booth"), START, T)
+    assert (waived.state, waived.last_preflight) == (RoomState.LOBBY, WAIVED)
