@@ -88,6 +88,8 @@ class RtpRoute:
         self._source_dtls: RTCDtlsTransport | None = None
         self._extensions = extension_rewrite(target, target)
         self.flowing = False
+        # The room's video gate (voice only): nothing of this route is forwarded while set.
+        self.gated = False
         self._source_ssrc: int | None = None
         self._needs_rebase = True
         self._seq_offset = 0
@@ -99,8 +101,12 @@ class RtpRoute:
         self._cache_mask = limits.nack_cache_packets - 1
         self._last_pli = float("-inf")
         self.forwarded = 0
+        self.frames_forwarded = 0
         self.waiting_for_keyframe = self._is_video
         self.resent = 0
+        # The target's latest receiver report on this route (RTCP path, not per packet).
+        self.reported_fraction_lost = 0.0
+        self.reported_jitter_ms: float | None = None
 
     def attach_source(self, source: NegotiatedMedia, source_dtls: RTCDtlsTransport) -> None:
         """(Re)connect the publishing leg; the target sees one continuous stream."""
@@ -114,8 +120,14 @@ class RtpRoute:
             self._needs_rebase = True
         self.flowing = flowing
 
+    def set_gated(self, gated: bool) -> None:
+        """Close or open the gate; an opened video route restarts from a keyframe."""
+        if self.gated and not gated:
+            self._needs_rebase = True
+        self.gated = gated
+
     def forward(self, packet: bytes, sequence: int, timestamp: int, ssrc: int) -> None:
-        if not self.flowing:
+        if not self.flowing or self.gated:
             self._needs_rebase = True
             return
         if self._needs_rebase or ssrc != self._source_ssrc:
@@ -142,7 +154,9 @@ class RtpRoute:
         self._last_out_seq = out_seq
         self._last_out_ts = out_ts
         self.forwarded += 1
-        self._report.sent(out_ts, len(out) - 12, bool(packet[1] & 0x80))
+        end_of_frame = bool(packet[1] & 0x80)
+        self.frames_forwarded += end_of_frame
+        self._report.sent(out_ts, len(out) - 12, end_of_frame)
 
     def _rebase(self, sequence: int, timestamp: int, ssrc: int) -> None:
         now = self._monotonic_s()
@@ -190,6 +204,8 @@ class RtpRoute:
 
     def receiver_report(self, report: RtcpReceiverInfo) -> None:
         """Pass the target's reception quality back to the publisher, in its numbering."""
+        self.reported_fraction_lost = report.fraction_lost / 256
+        self.reported_jitter_ms = report.jitter * 1000 / self.target.clock_rate
         if self._source_ssrc is None:
             return
         highest = (report.highest_sequence & ~0xFFFF) | (

@@ -52,6 +52,7 @@ from media.passthrough import ForwardingLimits, RtpRoute
 from media.preflight import PreflightResult
 from media.preflight_capture import capture_frames
 from media.process_patch import PatchHold
+from media.quality import DirectionQuality, StreamReading, sample_participant
 from media.stats import ParticipantStats, RouteCounters, participant_stats
 from media.tracks import EncodedFrameTrack, IdleTrack, PendingTrack
 
@@ -63,6 +64,9 @@ REQUIRED_CODECS = {"audio": "audio/opus", "video": "video/vp8"}
 MAX_PARTICIPANTS = 2
 
 GoneCallback = Callable[[str, str, str], Awaitable[None]]
+# Every quality interval, per room: (room id, the roles connected, each direction's quality).
+QualityCallback = Callable[[str, frozenset[str], list[DirectionQuality]], Awaitable[None]]
+AUDIO_ONLY_ROLE = "booth"  # voice only stops the video of this role, never the office's
 
 
 @dataclass(frozen=True)
@@ -77,13 +81,21 @@ class _Room:
     participants: dict[str, Participant] = field(default_factory=dict)
     routes: dict[tuple[str, str], dict[str, RtpRoute]] = field(default_factory=dict)
     flowing: bool = False
+    # Voice only: no booth video packet is forwarded (``MediaServer.set_audio_only``).
+    audio_only: bool = False
+    readings: dict[str, dict[str, StreamReading]] = field(default_factory=dict)
 
 
 class MediaServer:
     """Built, then ``await start()``: it checks aiortc's hooks and takes the process's ICE
     host addresses, which ``close()`` gives back."""
 
-    def __init__(self, config: MediaConfig, on_participant_gone: GoneCallback | None = None):
+    def __init__(
+        self,
+        config: MediaConfig,
+        on_participant_gone: GoneCallback | None = None,
+        on_quality: QualityCallback | None = None,
+    ):
         self._config = config
         self._limits = ForwardingLimits(
             nack_cache_packets=config.nack_cache_packets,
@@ -94,6 +106,8 @@ class MediaServer:
         self._on_gone = on_participant_gone
         self._tasks: set[asyncio.Task[None]] = set()
         self._watchdog: asyncio.Task[None] | None = None
+        self._on_quality = on_quality
+        self._quality_task: asyncio.Task[None] | None = None
         self._host_addresses: PatchHold[tuple[str, ...]] | None = None
         self._negotiations = SlidingWindow(config.max_negotiations_per_minute, 60.0)
 
@@ -122,6 +136,8 @@ class MediaServer:
         self._count_negotiation(room_id, participant_id)
         if self._watchdog is None:
             self._watchdog = asyncio.create_task(self._watch_liveness())
+        if self._quality_task is None and self._on_quality is not None:
+            self._quality_task = asyncio.create_task(self._watch_quality(self._on_quality))
         room = self._rooms.setdefault(room_id, _Room())
         if len(self._others(room, participant_id)) >= MAX_PARTICIPANTS:
             raise RoomFull(room_id)
@@ -238,6 +254,9 @@ class MediaServer:
     def _wire(self, room: _Room, source: Participant, target: Participant) -> None:
         key = (source.participant_id, target.participant_id)
         room.routes[key] = source.forward_to(target, self._limits, room.routes.get(key, {}))
+        video = room.routes[key].get("video")
+        if video is not None:
+            video.set_gated(room.audio_only and source.role == AUDIO_ONLY_ROLE)
 
     def _watch_connection(self, participant: Participant) -> None:
         @participant.pc.on("connectionstatechange")
@@ -318,10 +337,11 @@ class MediaServer:
 
     async def close(self) -> None:
         try:
-            if self._watchdog is not None:
-                self._watchdog.cancel()
-                await asyncio.gather(self._watchdog, return_exceptions=True)
-                self._watchdog = None
+            for task in (self._watchdog, self._quality_task):
+                if task is not None:
+                    task.cancel()
+                    await asyncio.gather(task, return_exceptions=True)
+            self._watchdog = self._quality_task = None
             for room_id in list(self._rooms):
                 await self.close_room(room_id)
             for task in list(self._tasks):
@@ -340,6 +360,46 @@ class MediaServer:
         room.flowing = flowing
         for participant in room.participants.values():
             participant.set_flowing(flowing)
+
+    def set_audio_only(self, room_id: str, audio_only: bool) -> None:
+        """Voice only: while on, no video packet of the room's booth is forwarded (whoever
+        asked: the applicant, or degraded mode); off, her video restarts from a keyframe."""
+        room = self._rooms.setdefault(room_id, _Room())
+        room.audio_only = audio_only
+        for (source_id, _target_id), routes in room.routes.items():
+            source = room.participants.get(source_id)
+            video = routes.get("video")
+            if video is not None and source is not None and source.role == AUDIO_ONLY_ROLE:
+                video.set_gated(audio_only)
+
+    def audio_only(self, room_id: str) -> bool:
+        room = self._rooms.get(room_id)
+        return room is not None and room.audio_only
+
+    async def quality(self, room_id: str) -> tuple[frozenset[str], list[DirectionQuality]]:
+        """The roles present and each direction's quality since the previous call."""
+        room = self._rooms.get(room_id)
+        if room is None:
+            return frozenset(), []
+        now = time.monotonic()
+        samples: list[DirectionQuality] = []
+        present = frozenset(p.role for p in room.participants.values())
+        for participant_id, participant in list(room.participants.items()):
+            previous = room.readings.setdefault(participant_id, {})
+            samples += await sample_participant(participant, now, previous)
+        return present, samples
+
+    async def _watch_quality(self, report: QualityCallback) -> None:
+        """Every ``quality_interval_s``: each room's quality to ``report`` (its failure is
+        logged; the loop goes on)."""
+        while True:
+            await asyncio.sleep(self._config.quality_interval_s)
+            for room_id in list(self._rooms):
+                try:
+                    present, samples = await self.quality(room_id)
+                    await report(room_id, present, samples)
+                except Exception:
+                    log.exception("quality report failed for %s", room_id)
 
     async def stats(self, room_id: str) -> dict[str, ParticipantStats]:
         room = self._rooms.get(room_id)
