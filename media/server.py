@@ -121,6 +121,11 @@ class MediaServer:
             raise AiortcHooksMissing(missing)
         self._host_addresses = gather_only_on(self._config.host_addresses)
 
+    def report_quality_to(self, report: QualityCallback) -> None:
+        """Every room's quality goes to ``report`` each ``quality_interval_s`` (one receiver:
+        the composition root wires degraded mode here)."""
+        self._on_quality = report
+
     @property
     def running(self) -> bool:
         """Started and not closed: it can take a participant (``/readyz`` asks)."""
