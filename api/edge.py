@@ -96,6 +96,7 @@ from scheduler.errors import (
 )
 from scheduler.outages import BoothOutages
 from scheduler.outcome import AudienceOutcomes
+from scheduler.rebooking import PriorityRebooking
 from scheduler.seats import SeatTokens
 from scheduler.standby import StandbyList
 from scheduler.views import SchedulerViews
@@ -143,6 +144,7 @@ class ApiServices:
     casework_views: CaseworkViews
     follow_up: FollowUp  # closing a request, overdue referrals, the desk's notices
     standby: StandbyList
+    priority_rebooking: PriorityRebooking
     rooms: RoomService
     reference: ReferenceData
     enrollment_attempts: SlidingWindow  # per client address: one-time codes cannot be guessed

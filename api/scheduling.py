@@ -42,13 +42,21 @@ async def add_standby(request: web.Request) -> web.Response:
 
 
 async def standby_list(request: web.Request) -> web.Response:
-    entries = await services_of(request).standby.entries(
-        path_id(request), scope=caller_of(request).scope
-    )
+    """The sitting's standby list, after the priority rebooking list of the caller's centres
+    (technical failures: called before every standby)."""
+    services, scope = services_of(request), caller_of(request).scope
+    entries = await services.standby.entries(path_id(request), scope=scope)
+    priority = await services.priority_rebooking.entries(scope=scope)
     if not identified(request):
-        return json_answer({"waiting": len(entries)})
+        return json_answer({"waiting": len(entries), "priority_waiting": len(priority)})
     return json_answer(
-        {"requests": [e.request for e in entries], "entries": entries, "waiting": len(entries)}
+        {
+            "priority": priority,
+            "requests": [e.request for e in entries],
+            "entries": entries,
+            "waiting": len(entries),
+            "priority_waiting": len(priority),
+        }
     )
 
 

@@ -46,6 +46,7 @@ class SmsKind(StrEnum):
     REFERRED = "referred"
     DEPARTMENT_REPLIED = "department_replied"
     CONTACT_CHANGED = "contact_changed"
+    TECHNICAL_FAILURE = "technical_failure"  # an apology: she will be called to rebook
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,7 @@ from majlis.components import (
     AuditedHelp,
     SealedHelpTexts,
     audit_log,
+    degraded_thresholds,
     load_keyring,
     pii_cipher,
     retention_job,
@@ -57,7 +58,7 @@ from majlis.errors import problem_middleware
 from majlis.health import health_handler, readiness_handler
 from majlis.http_security import security_header_hook
 from majlis.logs import quiet_malformed_http_requests
-from majlis.metrics import HttpMetrics, scrape_handler
+from majlis.metrics import HttpMetrics, MediaQualityMetrics, scrape_handler
 from majlis.migrate import require_migrated
 from majlis.settings import Settings
 from majlis.web_pages import add_web_client_routes
@@ -68,6 +69,7 @@ from reference.service import ReferenceData
 from reports.ministry import MinistryFigures
 from reports.statistics import StatisticsReport
 from rooms.callers import Caller
+from rooms.quality_watch import QualityWatch
 from rooms.service import RoomChange, RoomService
 from rooms.state import EventKind, RoomEvent
 from rooms.store import RoomStore
@@ -79,11 +81,13 @@ from scheduler.commands import SchedulerCommands, SlotLengths
 from scheduler.device_names import named_in_schedule
 from scheduler.outages import BoothOutages
 from scheduler.outcome import AudienceOutcomes
+from scheduler.rebooking import PriorityRebooking
 from scheduler.seats import SeatTokens
 from scheduler.standby import StandbyList
 from scheduler.views import SchedulerViews
 from signaling.dispatch import RateLimits, SignalingDeps, TurnSettings
 from signaling.namespaces import register_namespaces
+from signaling.quality import QualityBroadcaster
 from signaling.safeguarding import SafeguardingPush
 from signaling.server import create_socketio_server
 
@@ -106,6 +110,7 @@ SCHEDULER = web.AppKey("scheduler", SchedulerCommands)
 SCHEDULER_VIEWS = web.AppKey("scheduler_views", SchedulerViews)
 APPOINTMENT_CLOCK = web.AppKey("appointment_clock", AppointmentClock)
 RETENTION = web.AppKey("retention", RetentionJob)
+QUALITY_WATCH = web.AppKey("quality_watch", QualityWatch)
 
 EngineFactory = Callable[[str], AsyncEngine]
 CleanupContext = Callable[[web.Application], AsyncIterator[None]]
@@ -179,7 +184,11 @@ async def _keys_context(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _media_context(app: web.Application) -> AsyncIterator[None]:
-    config = MediaConfig(host_addresses=tuple(app[SETTINGS].media_host_addresses))
+    settings = app[SETTINGS]
+    config = MediaConfig(
+        host_addresses=tuple(settings.media_host_addresses),
+        quality_interval_s=settings.quality_interval_s,
+    )
     media = MediaServer(config)
     await media.start()  # refuses to start (AiortcHooksMissing) if an aiortc hook moved
     app[MEDIA] = media
@@ -268,6 +277,7 @@ async def _api_context(app: web.Application) -> AsyncIterator[None]:
         casework_views=app[CASEWORK_VIEWS],
         follow_up=app[FOLLOW_UP],
         standby=StandbyList(engine),
+        priority_rebooking=PriorityRebooking(engine),
         rooms=app[ROOMS],
         reference=ReferenceData(engine),
         enrollment_attempts=SlidingWindow(limit=10, window_s=60.0),
@@ -339,6 +349,16 @@ async def _namespaces_context(app: web.Application) -> AsyncIterator[None]:
             await namespace.cut_signed_out(account_id)
 
     app[ACCOUNTS].on_sign_out(cut_signed_out)
+    yield
+
+
+async def _quality_context(app: web.Application) -> AsyncIterator[None]:
+    """Degraded mode: every room's quality to the desks, the metrics and its rules."""
+    metrics = MediaQualityMetrics(app[METRICS].registry)
+    notifier = QualityBroadcaster(app[SOCKETIO], app[ROOMS], metrics)
+    watch = QualityWatch(app[ROOMS], notifier, degraded_thresholds(app[SETTINGS]))
+    app[QUALITY_WATCH] = watch
+    app[MEDIA].report_quality_to(watch.on_quality)
     yield
 
 
@@ -446,6 +466,7 @@ CONTEXTS: tuple[CleanupContext, ...] = (
     _scheduler_context,
     _api_context,
     _namespaces_context,
+    _quality_context,
     _retention_context,
     _periodic(
         "rooms",

@@ -27,6 +27,7 @@ from devices.service import DeviceService
 from foundation.scope import CentreScope
 from majlis.settings import Settings
 from reception.log import empty_notes_before
+from rooms.degraded import DegradedThresholds
 from rooms.state import RoomTimings
 from rooms.store import RoomStore
 from rooms.tokens import Keyring
@@ -72,6 +73,19 @@ def room_timings(settings: Settings) -> RoomTimings:
         end_grace=timedelta(seconds=settings.room_end_grace_s),
         no_show_after=timedelta(minutes=settings.room_no_show_after_min),
         seat_grace=timedelta(seconds=settings.seat_grace_s),
+    )
+
+
+def degraded_thresholds(settings: Settings) -> DegradedThresholds:
+    return DegradedThresholds(
+        video_min_fps=settings.quality_video_min_fps,
+        video_max_loss=settings.quality_video_max_loss,
+        video_unusable_for_s=settings.quality_video_unusable_s,
+        video_off_after_offer_s=settings.quality_video_off_after_s,
+        audio_max_loss=settings.quality_audio_max_loss,
+        audio_min_kbps=settings.quality_audio_min_kbps,
+        audio_unusable_for_s=settings.quality_audio_unusable_s,
+        failure_after_pause_s=settings.quality_failure_after_pause_s,
     )
 
 

@@ -86,3 +86,65 @@ def scrape_handler(metrics: HttpMetrics, secret: str | None, refused: ScrapeRefu
 def _route_label(request: web.Request) -> str:
     resource = request.match_info.route.resource
     return resource.canonical if resource is not None else "unmatched"
+
+
+class MediaQualityMetrics:
+    """Each live direction's quality sample, one observation a second, in the app's registry:
+    labelled by source role (booth/office) and kind only (bounded cardinality)."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        labels = ["source", "kind"]
+        self.frames_per_second = Histogram(
+            "majlis_media_frames_per_second",
+            "Delivered video frame rate of a live direction",
+            labels,
+            buckets=(1, 5, 10, 15, 20, 25, 30),
+            registry=registry,
+        )
+        self.bitrate = Histogram(
+            "majlis_media_bitrate_kbps",
+            "Bitrate of a live direction",
+            labels,
+            buckets=(8, 16, 32, 64, 128, 256, 500, 1000, 2000),
+            registry=registry,
+        )
+        self.loss = Histogram(
+            "majlis_media_loss_ratio",
+            "Share of packets lost in a live direction",
+            labels,
+            buckets=(0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0),
+            registry=registry,
+        )
+        self.jitter = Histogram(
+            "majlis_media_jitter_seconds",
+            "Interarrival jitter the receiver reports",
+            labels,
+            buckets=(0.005, 0.01, 0.02, 0.05, 0.1, 0.2),
+            registry=registry,
+        )
+        self.round_trip = Histogram(
+            "majlis_media_round_trip_seconds",
+            "Round trip between the server and the source",
+            labels,
+            buckets=(0.01, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5, 1.0),
+            registry=registry,
+        )
+
+    def observe(
+        self,
+        source: str,
+        kind: str,
+        frames_per_second: float | None,
+        bitrate_kbps: float,
+        loss: float,
+        jitter_ms: float | None,
+        round_trip_ms: float | None,
+    ) -> None:
+        if frames_per_second is not None:
+            self.frames_per_second.labels(source, kind).observe(frames_per_second)
+        self.bitrate.labels(source, kind).observe(bitrate_kbps)
+        self.loss.labels(source, kind).observe(loss)
+        if jitter_ms is not None:
+            self.jitter.labels(source, kind).observe(jitter_ms / 1000)
+        if round_trip_ms is not None:
+            self.round_trip.labels(source, kind).observe(round_trip_ms / 1000)

@@ -136,6 +136,35 @@ class Settings(BaseSettings):
         description="A lost booth/office seat is held this long (a reload at a human pace), "
         "then the room is aborted.",
     )
+    quality_interval_s: float = Field(
+        default=1.0, gt=0, le=10, description="How often each live room's quality is sampled."
+    )
+    quality_video_min_fps: float = Field(
+        default=10.0, ge=0, description="Booth video below this frame rate is unusable."
+    )
+    quality_video_max_loss: float = Field(
+        default=0.10, ge=0, le=1, description="Booth video losing more than this is unusable."
+    )
+    quality_video_unusable_s: float = Field(
+        default=10.0, gt=0, description="Unusable video this long: voice only is offered."
+    )
+    quality_video_off_after_s: float = Field(
+        default=10.0, gt=0, description="Then this long: the booth's video is switched off."
+    )
+    quality_audio_max_loss: float = Field(
+        default=0.20, ge=0, le=1, description="Audio losing more than this is unusable."
+    )
+    quality_audio_min_kbps: float = Field(
+        default=6.0, ge=0, description="Audio arriving below this bitrate is unusable."
+    )
+    quality_audio_unusable_s: float = Field(
+        default=20.0, gt=0, description="Unusable audio this long: automatic technical pause."
+    )
+    quality_failure_after_pause_s: float = Field(
+        default=10.0,
+        gt=0,
+        description="That pause not recovered this long: the audience ends as technical_failure.",
+    )
     sms_provider: Literal["console", "http"] = Field(
         default="console", description="console: log + outbox table; http: a JSON SMS gateway."
     )

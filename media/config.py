@@ -36,5 +36,8 @@ class MediaConfig:
     connect_timeout_s: float = 10.0
     silence_timeout_s: float = 3.0
     watchdog_interval_s: float = 0.5
+    # Each room's live quality (frame rate, bitrate, loss, jitter, round trip) is sampled
+    # this often and handed to the server's ``on_quality`` callback.
+    quality_interval_s: float = 1.0
     preflight_frames: int = 6
     preflight_timeout_s: float = 5.0

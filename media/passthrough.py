@@ -100,8 +100,12 @@ class RtpRoute:
         self._cache_mask = limits.nack_cache_packets - 1
         self._last_pli = float("-inf")
         self.forwarded = 0
+        self.frames_forwarded = 0
         self.waiting_for_keyframe = self._is_video
         self.resent = 0
+        # The target's latest receiver report on this route (RTCP path, not per packet).
+        self.reported_fraction_lost = 0.0
+        self.reported_jitter_ms: float | None = None
 
     def attach_source(self, source: NegotiatedMedia, source_dtls: RTCDtlsTransport) -> None:
         """(Re)connect the publishing leg; the target sees one continuous stream."""
@@ -150,7 +154,9 @@ class RtpRoute:
         self._last_out_seq = out_seq
         self._last_out_ts = out_ts
         self.forwarded += 1
-        self._report.sent(out_ts, len(out) - 12, bool(packet[1] & 0x80))
+        end_of_frame = bool(packet[1] & 0x80)
+        self.frames_forwarded += end_of_frame
+        self._report.sent(out_ts, len(out) - 12, end_of_frame)
 
     def _rebase(self, sequence: int, timestamp: int, ssrc: int) -> None:
         now = self._monotonic_s()
@@ -198,6 +204,8 @@ class RtpRoute:
 
     def receiver_report(self, report: RtcpReceiverInfo) -> None:
         """Pass the target's reception quality back to the publisher, in its numbering."""
+        self.reported_fraction_lost = report.fraction_lost / 256
+        self.reported_jitter_ms = report.jitter * 1000 / self.target.clock_rate
         if self._source_ssrc is None:
             return
         highest = (report.highest_sequence & ~0xFFFF) | (

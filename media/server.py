@@ -52,6 +52,7 @@ from media.passthrough import ForwardingLimits, RtpRoute
 from media.preflight import PreflightResult
 from media.preflight_capture import capture_frames
 from media.process_patch import PatchHold
+from media.quality import DirectionQuality, StreamReading, sample_participant
 from media.stats import ParticipantStats, RouteCounters, participant_stats
 from media.tracks import EncodedFrameTrack, IdleTrack, PendingTrack
 
@@ -63,6 +64,8 @@ REQUIRED_CODECS = {"audio": "audio/opus", "video": "video/vp8"}
 MAX_PARTICIPANTS = 2
 
 GoneCallback = Callable[[str, str, str], Awaitable[None]]
+# Every quality interval, per room: (room id, the roles connected, each direction's quality).
+QualityCallback = Callable[[str, frozenset[str], list[DirectionQuality]], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -78,13 +81,19 @@ class _Room:
     routes: dict[tuple[str, str], dict[str, RtpRoute]] = field(default_factory=dict)
     flowing: bool = False
     voice_only: set[str] = field(default_factory=set)  # participants whose video is held
+    readings: dict[str, dict[str, StreamReading]] = field(default_factory=dict)
 
 
 class MediaServer:
     """Built, then ``await start()``: it checks aiortc's hooks and takes the process's ICE
     host addresses, which ``close()`` gives back."""
 
-    def __init__(self, config: MediaConfig, on_participant_gone: GoneCallback | None = None):
+    def __init__(
+        self,
+        config: MediaConfig,
+        on_participant_gone: GoneCallback | None = None,
+        on_quality: QualityCallback | None = None,
+    ):
         self._config = config
         self._limits = ForwardingLimits(
             nack_cache_packets=config.nack_cache_packets,
@@ -95,6 +104,8 @@ class MediaServer:
         self._on_gone = on_participant_gone
         self._tasks: set[asyncio.Task[None]] = set()
         self._watchdog: asyncio.Task[None] | None = None
+        self._on_quality = on_quality
+        self._quality_task: asyncio.Task[None] | None = None
         self._host_addresses: PatchHold[tuple[str, ...]] | None = None
         self._negotiations = SlidingWindow(config.max_negotiations_per_minute, 60.0)
 
@@ -107,6 +118,11 @@ class MediaServer:
         if missing:
             raise AiortcHooksMissing(missing)
         self._host_addresses = gather_only_on(self._config.host_addresses)
+
+    def report_quality_to(self, report: QualityCallback) -> None:
+        """Every room's quality goes to ``report`` each ``quality_interval_s`` (one receiver:
+        the composition root wires degraded mode here)."""
+        self._on_quality = report
 
     @property
     def running(self) -> bool:
@@ -123,6 +139,8 @@ class MediaServer:
         self._count_negotiation(room_id, participant_id)
         if self._watchdog is None:
             self._watchdog = asyncio.create_task(self._watch_liveness())
+        if self._quality_task is None and self._on_quality is not None:
+            self._quality_task = asyncio.create_task(self._watch_quality(self._on_quality))
         room = self._rooms.setdefault(room_id, _Room())
         if len(self._others(room, participant_id)) >= MAX_PARTICIPANTS:
             raise RoomFull(room_id)
@@ -320,10 +338,11 @@ class MediaServer:
 
     async def close(self) -> None:
         try:
-            if self._watchdog is not None:
-                self._watchdog.cancel()
-                await asyncio.gather(self._watchdog, return_exceptions=True)
-                self._watchdog = None
+            for task in (self._watchdog, self._quality_task):
+                if task is not None:
+                    task.cancel()
+                    await asyncio.gather(task, return_exceptions=True)
+            self._watchdog = self._quality_task = None
             for room_id in list(self._rooms):
                 await self.close_room(room_id)
             for task in list(self._tasks):
@@ -354,6 +373,31 @@ class MediaServer:
         participant = room.participants.get(seat)
         if participant is not None:
             participant.set_video_held(voice_only)
+
+    async def quality(self, room_id: str) -> tuple[frozenset[str], list[DirectionQuality]]:
+        """The roles present and each direction's quality since the previous call."""
+        room = self._rooms.get(room_id)
+        if room is None:
+            return frozenset(), []
+        now = time.monotonic()
+        samples: list[DirectionQuality] = []
+        present = frozenset(p.role for p in room.participants.values())
+        for participant_id, participant in list(room.participants.items()):
+            previous = room.readings.setdefault(participant_id, {})
+            samples += await sample_participant(participant, now, previous)
+        return present, samples
+
+    async def _watch_quality(self, report: QualityCallback) -> None:
+        """Every ``quality_interval_s``: each room's quality to ``report`` (its failure is
+        logged; the loop goes on)."""
+        while True:
+            await asyncio.sleep(self._config.quality_interval_s)
+            for room_id in list(self._rooms):
+                try:
+                    present, samples = await self.quality(room_id)
+                    await report(room_id, present, samples)
+                except Exception:
+                    log.exception("quality report failed for %s", room_id)
 
     async def stats(self, room_id: str) -> dict[str, ParticipantStats]:
         room = self._rooms.get(room_id)

@@ -20,6 +20,7 @@ from casework.history import change_status_in
 from casework.lifecycle import RequestStatus
 from casework.pii import PiiCipher
 from casework.sms import SmsKind
+from rooms.degraded import TECHNICAL_FAILURE
 from rooms.errors import UnknownRoom
 from rooms.state import RoomState
 from scheduler.appointment_rooms import RoomPort, ensure_room, room_id_for
@@ -97,6 +98,8 @@ def room_outcome(rooms: RoomPort, appointment: Appointment) -> AppointmentStatus
         room = rooms.room(room_id_for(appointment.id))
     except UnknownRoom:
         return None  # not created yet: nothing to take
+    if room.state is RoomState.ABORTED and room.reason == TECHNICAL_FAILURE:
+        return AppointmentStatus.TECHNICAL_FAILURE
     return OUTCOME_OF_ROOM.get(room.state)
 
 
@@ -124,7 +127,8 @@ async def take_outcome_in(
     cipher: PiiCipher,
 ) -> bool:
     """If the appointment's room has finished, write its outcome into the appointment and the
-    request (heard, or back under review) with the request's SMS. True if it did."""
+    request (heard, or back under review) with the request's SMS — after a technical failure,
+    an apology saying she will be called to rebook. True if it did."""
     outcome = room_outcome(rooms, appointment)
     if outcome is None:
         return False
@@ -139,6 +143,7 @@ async def take_outcome_in(
     if changed.rowcount != 1:
         return False  # taken on an earlier tick
     heard = outcome is AppointmentStatus.HEARD
+    failed = outcome is AppointmentStatus.TECHNICAL_FAILURE
     await change_status_in(
         connection,
         appointment.request_id,
@@ -148,5 +153,7 @@ async def take_outcome_in(
         note=outcome.value,
         cipher=cipher,
         sms_key=f"outcome:{appointment.id}",
+        # Back under review and first on the priority rebooking list (``rebooking``).
+        kind=SmsKind.TECHNICAL_FAILURE if failed else None,
     )
     return True

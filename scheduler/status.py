@@ -18,6 +18,8 @@ class AppointmentStatus(StrEnum):
     HEARD = "heard"  # the room ended
     NO_SHOW = "no_show"
     ABORTED = "aborted"
+    # The audience ended on a failed connection (degraded mode): she is rebooked first.
+    TECHNICAL_FAILURE = "tech_failure"  # the column holds 16 characters
 
 
 ACTIVE_APPOINTMENT = frozenset({AppointmentStatus.BOOKED, AppointmentStatus.CONFIRMED})

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from media.bench.client import MediaClient
+from media.bench.impairment import ImpairmentProxy
 from media.bench.pattern import EncodedFrame
 from media.config import MediaConfig
 from media.server import MediaServer
@@ -20,6 +21,7 @@ class Harness:
     audio: list[EncodedFrame]
     gone: list[tuple[str, str, str]] = field(default_factory=list)
     clients: list[MediaClient] = field(default_factory=list)
+    proxies: list[ImpairmentProxy] = field(default_factory=list)
 
     async def connect(
         self,
@@ -33,6 +35,20 @@ class Harness:
         answer = await self.server.join(room, participant, participant, await client.offer())
         await client.accept(answer)
         return client
+
+    async def connect_through(
+        self, room: str, participant: str, video: list[EncodedFrame]
+    ) -> tuple[MediaClient, ImpairmentProxy]:
+        """A participant whose every datagram to and from the server crosses a proxy."""
+        proxy = ImpairmentProxy()
+        await proxy.start()
+        self.proxies.append(proxy)
+        client = MediaClient(video, self.audio)
+        self.clients.append(client)
+        offer = proxy.client_offer(await client.offer())
+        answer = await self.server.join(room, participant, participant, offer)
+        await client.accept(proxy.server_answer(answer))
+        return client, proxy
 
 
 @pytest.fixture
@@ -50,4 +66,6 @@ async def harness(audio: list[EncodedFrame]) -> AsyncIterator[Harness]:
     finally:
         for client in harness.clients:
             await client.close()
+        for proxy in harness.proxies:
+            proxy.close()
         await server.close()
