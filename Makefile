@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 PIP := $(BIN)/pip install --quiet --disable-pip-version-check
 PACKAGES := foundation reports majlis rooms scheduler casework signaling media certs api audit accounts typed_errors devices limits reference reception safeguarding
 
-.PHONY: run test lint typecheck pytest lock clean screenshots fuzz
+.PHONY: run test lint typecheck pytest pytest-sqlite pytest-postgresql lock clean screenshots fuzz
 
 $(VENV)/.run-installed: requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,11 +41,26 @@ lint:
 typecheck:
 	$(BIN)/mypy $(PACKAGES)
 
-# In a shuffled order (pytest-randomly), so a test that needs another to have run fails. The
-# seed is printed at the top: repeat an order with PYTEST_ARGS=--randomly-seed=N, or keep the
-# file order with PYTEST_ARGS="-p no:randomly".
-pytest:
+# Two passes: every test on SQLite, then the suites that touch the database again on PostgreSQL
+# (a temporary cluster of Debian's postgresql, tests/postgres.py; which suites and why, and how
+# long each pass takes: README.md, "Tests"). In a shuffled order (pytest-randomly), so a test
+# that needs another to have run fails. The seed is printed at the top: repeat an order with
+# PYTEST_ARGS=--randomly-seed=N, or keep the file order with PYTEST_ARGS="-p no:randomly".
+POSTGRESQL_SUITES := \
+	$(filter-out %/media/ %/api/ %/__pycache__/,$(wildcard tests/integration/*/)) \
+	$(wildcard tests/integration/test_*.py) \
+	tests/integration/api/test_authorization_matrix.py tests/integration/api/test_fuzz_http.py \
+	tests/integration/api/test_edge_input.py tests/integration/api/test_sessions.py \
+	tests/e2e \
+	--deselect tests/e2e/test_cli.py::test_bench_media_compare_prints_the_figures_as_one_json_line
+
+pytest: pytest-sqlite pytest-postgresql
+
+pytest-sqlite:
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+pytest-postgresql:
+	$(BIN)/pytest --database=postgresql $(POSTGRESQL_SUITES) $(PYTEST_ARGS)
 
 # Re-pin the lock files after changing dependencies in pyproject.toml.
 lock: $(VENV)/.test-installed

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite needs, only when they are missing.
-# chromium drives the browser tests; fonts-noto-core gives it Arabic glyphs (Noto Sans Arabic).
+# chromium drives the browser tests; fonts-noto-core gives it Arabic glyphs (Noto Sans Arabic);
+# postgresql (Debian's, version 15 on bookworm) is the server of the PostgreSQL test pass, which
+# starts a temporary cluster of its own (tests/postgres.py): the package's own cluster may stay
+# down.
 set -euo pipefail
 
-packages=(openssl curl chromium fonts-noto-core)
+packages=(openssl curl chromium fonts-noto-core postgresql)
 
 missing=()
 for package in "${packages[@]}"; do

@@ -73,7 +73,9 @@ class TemporaryCluster:
     def start(cls) -> TemporaryCluster:
         binaries = server_binaries()
         account = SERVER_ACCOUNT if os.geteuid() == 0 else None
-        directory = Path(tempfile.mkdtemp(prefix="majlis-pg-"))
+        # Under /tmp when root: the server's user must reach the directory, and a TMPDIR of
+        # root's own (under /root) would not let it.
+        directory = Path(tempfile.mkdtemp(prefix="majlis-pg-", dir="/tmp" if account else None))
         if account is not None:
             entry = pwd.getpwnam(account)
             os.chown(directory, entry.pw_uid, entry.pw_gid)
@@ -149,7 +151,9 @@ class TemporaryCluster:
             check=False,
             timeout=60,
             cwd=self.directory,
-            **self._as_account(),  # type: ignore[arg-type]
+            user=self.account,
+            group=self.account,
+            extra_groups=None if self.account is None else [],
         )
         if result.returncode != 0:
             log = self.directory / "server.log"
@@ -192,11 +196,6 @@ class TemporaryCluster:
         self.sql("CHECKPOINT")  # the pages still only in shared buffers, written to the files
         files = sorted(path for path in (self.data_dir / "base" / oid).iterdir() if path.is_file())
         return dump.encode() + b"".join(path.read_bytes() for path in files)
-
-    def _as_account(self) -> dict[str, object]:
-        if self.account is None:
-            return {}
-        return {"user": self.account, "group": self.account, "extra_groups": []}
 
 
 @contextmanager
