@@ -42,7 +42,7 @@ DEMO_CATEGORIES = (  # code, Arabic and English labels
     ("health", "الصحة", "Health"),
     ("education", "التعليم", "Education"),
     ("legal", "الشؤون القانونية", "Legal"),
-    ("other", "أخرى", "Other"),
+    ("general", "أخرى", "Other"),
 )
 DEMO_DEPARTMENTS = (  # the departments an office refers a request to
     ("housing", "الإسكان", "Housing"),

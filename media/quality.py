@@ -12,7 +12,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from foundation.media_quality import DirectionQuality
 from media.participant import Participant
+
+__all__ = ["KINDS", "DirectionQuality", "StreamReading"]  # DirectionQuality: the one value
 
 KINDS = ("audio", "video")
 
@@ -26,19 +29,6 @@ class StreamReading:
     octets: int
     frames: int
     expected: int  # packets the sequence numbers say were sent
-
-
-@dataclass(frozen=True)
-class DirectionQuality:
-    """One second of one kind of media from ``source`` (a role: booth or office)."""
-
-    source: str
-    kind: str
-    frames_per_second: float | None  # video only
-    bitrate_kbps: float
-    loss: float  # 0..1
-    jitter_ms: float | None
-    round_trip_ms: float | None
 
 
 def reading_of(participant: Participant, kind: str, now: float) -> StreamReading | None:

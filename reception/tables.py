@@ -1,9 +1,9 @@
 """The reception tables as SQLAlchemy Core objects (created by migration 0015).
 
 ``note`` columns hold AES-GCM ciphertext bound to their row (``casework.pii``; the ``SEALED``
-places below), or "" for no note. ``appointment_id`` points at ``appointments.id`` in the
-database (the migration's foreign key); it is not declared here because the scheduler, above
-this package, owns that table.
+places below), or "" for no note. ``appointment_id`` points at ``appointments.id``: the key
+is declared by the table's name only (the one ``metadata`` resolves it), so this package does
+not import the scheduler above it.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ visits = Table(
     Column("purpose", String(16), nullable=False),
     Column("request_id", Integer, ForeignKey("requests.id"), nullable=True, index=True),
     # A booth check-in's visit: one per appointment, however often she is checked in.
-    Column("appointment_id", Integer, nullable=True, unique=True),
+    Column("appointment_id", Integer, ForeignKey("appointments.id"), nullable=True, unique=True),
     Column("served_by", String(64), nullable=False),
     Column("arrived_at", UtcDateTime(), nullable=False, index=True),
     Column("finished_at", UtcDateTime(), nullable=True),

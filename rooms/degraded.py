@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
-from media.quality import DirectionQuality
+from foundation.media_quality import DirectionQuality
 
 TECHNICAL_FAILURE = "technical_failure"  # the abort's reason, and the appointment's outcome
 QUALITY_PAUSE = "audio_unusable"  # the reason of the pause degraded mode starts

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, field
 
-from media.quality import DirectionQuality
+from foundation.media_quality import DirectionQuality
 from rooms.degraded import Verdict
 
 WORST_WINDOW = 10  # samples (seconds)

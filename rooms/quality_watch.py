@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from typing import Protocol
 
-from media.quality import DirectionQuality
+from foundation.media_quality import DirectionQuality
 from rooms.degraded import (
     QUALITY_PAUSE,
     TECHNICAL_FAILURE,

@@ -4,18 +4,32 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 import socketio
 
-from majlis.metrics import MediaQualityMetrics
-from media.quality import DirectionQuality
+from foundation.media_quality import DirectionQuality
 from rooms.degraded import Verdict
 from rooms.service import RoomService
 from signaling.broadcast import SEAT_NAMESPACES
 from signaling.channels import desks_watching, room_channel
 
 VIDEO_UNUSABLE = "video_unusable"  # the reason the seats are told
+
+
+class QualityMetrics(Protocol):
+    """Where each sample is observed (``majlis.metrics.MediaQualityMetrics`` in the app)."""
+
+    def observe(
+        self,
+        source: str,
+        kind: str,
+        frames_per_second: float | None,
+        bitrate_kbps: float,
+        loss: float,
+        jitter_ms: float | None,
+        round_trip_ms: float | None,
+    ) -> None: ...
 
 
 def quality_payload(
@@ -45,7 +59,7 @@ class QualityBroadcaster:
     """``rooms.quality_watch.QualityNotifier`` over Socket.IO."""
 
     def __init__(
-        self, server: socketio.AsyncServer, rooms: RoomService, metrics: MediaQualityMetrics
+        self, server: socketio.AsyncServer, rooms: RoomService, metrics: QualityMetrics
     ) -> None:
         self._server = server
         self._rooms = rooms

@@ -34,10 +34,10 @@ def web_client_files() -> list[Path]:
 def test_the_search_finds_the_lists_the_apps_once_held() -> None:
     old_page = '<option value="riyadh" data-i18n="centre.riyadh"></option>'
     old_script = 'for (const code of ["housing", "social_security", "health"]) {'
-    old_catalog = '"category.other": "Other",'
+    old_catalog = '"category.general": "Other",'
     assert codes_in(old_page) == ["riyadh"]
     assert codes_in(old_script) == ["health", "housing", "social_security"]
-    assert codes_in(old_catalog) == ["other"]
+    assert codes_in(old_catalog) == ["general"]
     assert codes_in('const CENTRE_TIME_ZONE = "Asia/Riyadh"; // any other centre') == []
 
 

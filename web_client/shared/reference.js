@@ -49,7 +49,7 @@ export const categoryChoices = () => reference.categories.map((c) => [c.code, ca
 export const departmentChoices = () => reference.departments.map((d) => [d.code, departmentLabel(d.code)]);
 export const officeChoices = () => reference.office_terminals.map((o) => [o.name, deviceLabel(o.name)]);
 
-// A device in words of the page's language: "riyadh/booth-2" is "الرياض · الكشك 2", "office-1"
+// A device in words of the page's language: "<centre>/booth-2" is "<centre name> · الكشك 2", "office-1"
 // is "مكتب الوزير 1" (the number written in the language's numerals).
 export function deviceLabel(name) {
   const booth = /^([^/]+)\/booth-(\d+)$/.exec(name || "");

@@ -23,7 +23,7 @@ async def stored(office: Office) -> list[int]:
         ({"centre": "mecca"}, UnknownCentre),
         ({"centre": "Riyadh"}, UnknownCentre),
         ({"category": "space_travel"}, UnknownCategory),
-        ({"category": "other"}, UnknownCategory),  # made inactive below
+        ({"category": "general"}, UnknownCategory),  # made inactive below
     ],
 )
 async def test_a_registration_naming_what_does_not_exist_stores_nothing(
@@ -32,7 +32,7 @@ async def test_a_registration_naming_what_does_not_exist_stores_nothing(
     async with office.engine.begin() as connection:
         await connection.execute(
             update(request_categories)
-            .where(request_categories.c.code == "other")
+            .where(request_categories.c.code == "general")
             .values(active=False)
         )
     before = await stored(office)
