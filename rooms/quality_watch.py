@@ -77,6 +77,12 @@ class QualityWatch:
         if watched:
             self._summaries.setdefault(room_id, QualitySummary()).add(seen, samples)
         await self._notifier.quality(room_id, present, samples, seen)
+        if room.booth_back_by is not None:
+            # Her booth's connection dropped and its seat is held (the grace of a reload or a
+            # lost network, docs/PROTOCOL.md): that rule decides, not the quality of a seat
+            # that is not there; the watch starts afresh when she is back.
+            self._states.pop(room_id, None)
+            return
         if not watched:
             if room.is_over:
                 self._states.pop(room_id, None)

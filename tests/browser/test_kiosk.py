@@ -65,6 +65,7 @@ def nothing_left_of_the_one_before(booth: Page) -> None:
     expect(booth.locator("#warning")).to_be_hidden()
     expect(booth.locator("#warning")).to_have_text("")
     expect(booth.locator("#help-sent")).to_be_hidden()
+    expect(booth.locator("#help-choices")).to_be_hidden()
     expect(booth.locator("#audio-only")).to_have_attribute("aria-pressed", "false")
     expect(booth.locator("#audio-only")).to_have_text("الصوت فقط")
     expect(booth.locator("#rating-block")).not_to_have_attribute("hidden", "")
@@ -131,6 +132,7 @@ def test_five_women_in_a_row_on_one_kiosk_page_each_greeted_afresh_and_each_rate
         expect(booth.locator("#warning")).to_have_text(re.compile("^بقيت (دقيقتان|دقيقة واحدة)$"))
         if n == 0:  # the first woman leaves every choice the kiosk offers set
             booth.click("#help")
+            booth.click("[data-help-reason=sound]")
             expect(booth.locator("#help-sent")).to_be_visible()
             booth.click("#audio-only")
             expect(booth.locator("#audio-only")).to_have_attribute("aria-pressed", "true")

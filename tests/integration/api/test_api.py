@@ -11,6 +11,7 @@ from urllib.parse import quote
 import aiohttp
 import pytest
 from sqlalchemy import select
+from stdnum import damm
 
 from audit.log import audit_log, verify
 from majlis.app import AUDIT, DB_ENGINE
@@ -196,11 +197,15 @@ async def test_the_status_lookup_reveals_only_the_stage_and_is_rate_limited(api:
         token="",
     )
     assert (status, missing["code"]) == (404, "invalid_tracking_number")
-    wrong_digit = tracking[:-1] + str((int(tracking[-1]) + 1) % 10)
+    # A number no request has, with a right check digit (a wrong one is told as a typing
+    # mistake, which says nothing about who exists).
+    digits = tracking.replace(" ", "")
+    body = f"{(int(digits[:9]) + 1) % 10**9:09d}"
+    unknown_number = body + damm.calc_check_digit(body)
     status, unknown = await api.call(
         "POST",
         "/api/status-lookup",
-        {"tracking_number": wrong_digit, "phone_last_four": "4567"},
+        {"tracking_number": unknown_number, "phone_last_four": "4567"},
         token="",
     )
     assert (status, unknown) == (404, missing)  # a wrong pair and an unknown number alike
