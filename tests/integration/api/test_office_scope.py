@@ -234,7 +234,10 @@ async def test_a_supervisor_sees_no_tracking_number_and_no_request_id(
     ]
     assert held
     assert all((h["request"], h["tracking_number"]) == (None, None) for h in held)
-    assert answers[f"/api/sittings/{office.sitting}/standby"] == {"waiting": 1, "priority_waiting": 0}
+    assert answers[f"/api/sittings/{office.sitting}/standby"] == {
+        "waiting": 1,
+        "priority_waiting": 0,
+    }
 
     # The coordinator, who runs the requests, sees them all.
     status, standby = await office.coordinator.call(
