@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import dataclasses
 import json
+import logging
 import sys
 import tempfile
 from collections.abc import AsyncIterator, Coroutine, Sequence
@@ -88,6 +89,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     media.add_argument("--loop", choices=["uvloop", "asyncio"], default=None)
     media.add_argument("--json", action="store_true", help="end with one JSON line")
+    impaired = media.add_argument_group(
+        "impaired network",
+        "any of these runs one audience with the booth behind a UDP impairment proxy (both "
+        "directions) and prints frame rate, freezes, blackout recovery and the sender's bitrate",
+    )
+    impaired.add_argument("--loss", type=float, metavar="PERCENT", help="datagrams dropped")
+    impaired.add_argument("--delay", type=float, metavar="MS", help="added one-way delay")
+    impaired.add_argument("--jitter", type=float, metavar="MS", help="delay varies by ± this")
+    impaired.add_argument("--cap-kbps", type=float, metavar="KBPS", help="bitrate cap")
+    impaired.add_argument("--blackout", type=float, metavar="S", help="nothing passes for S s")
+    impaired.add_argument(
+        "--silence-timeout",
+        type=float,
+        metavar="S",
+        help="the media server drops a silent leg after this (default: the server's)",
+    )
     demo = commands.add_parser("demo", help="demo helpers for the embedded set-up")
     room = demo.add_subparsers(dest="demo_command", required=True).add_parser(
         "room", help="schedule an audience room now and print its dev sign-in tokens"
@@ -235,11 +252,34 @@ async def _bench_desk_on_fresh_database(
 def _bench_media(arguments: argparse.Namespace, event_loop: str) -> None:
     from media.bench.run import bench_media
 
+    impairments = ("loss", "delay", "jitter", "cap_kbps", "blackout", "silence_timeout")
+    if any(getattr(arguments, name) is not None for name in impairments):
+        _bench_media_impaired(arguments)
+        return
     if arguments.audiences < 1 or arguments.seconds <= 0:
         raise ValueError("--audiences and --seconds must be positive")
     summary = bench_media(arguments.mode, arguments.audiences, arguments.seconds, event_loop)
     if arguments.json:
         print(json.dumps(summary))
+
+
+def _bench_media_impaired(arguments: argparse.Namespace) -> None:
+    from media.bench.impaired import ImpairedPlan, bench_impaired, report
+
+    logging.getLogger("aioice").setLevel(logging.WARNING)  # every ICE check, otherwise
+    plan = ImpairedPlan(
+        loss=(arguments.loss or 0.0) / 100,
+        delay_ms=arguments.delay or 0.0,
+        jitter_ms=arguments.jitter or 0.0,
+        cap_kbps=arguments.cap_kbps or 0.0,
+        blackout_s=arguments.blackout or 0.0,
+        seconds=arguments.seconds,
+        **({"silence_timeout_s": arguments.silence_timeout} if arguments.silence_timeout else {}),
+    )
+    result = asyncio.run(bench_impaired(plan))
+    report(result)
+    if arguments.json:
+        print(json.dumps(result))
 
 
 async def _db_upgrade(settings: Settings) -> None:

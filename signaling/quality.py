@@ -33,10 +33,15 @@ class QualityMetrics(Protocol):
 
 
 def quality_payload(
-    room_id: str, present: frozenset[str], samples: list[DirectionQuality], seen: Verdict
+    room_id: str,
+    booth_device: str,
+    present: frozenset[str],
+    samples: list[DirectionQuality],
+    seen: Verdict,
 ) -> dict[str, Any]:
     return {
         "room": room_id,
+        "booth": booth_device,  # the board's row
         "present": sorted(present),
         "video_usable": seen.video_usable,
         "audio_usable": seen.audio_usable,
@@ -78,8 +83,9 @@ class QualityBroadcaster:
                 s.jitter_ms,
                 s.round_trip_ms,
             )
-        desks = desks_watching(self._rooms.seats(room_id).booth_device)
-        payload = quality_payload(room_id, present, samples, seen)
+        booth_device = self._rooms.seats(room_id).booth_device
+        desks = desks_watching(booth_device)
+        payload = quality_payload(room_id, booth_device, present, samples, seen)
         await self._server.emit("quality", payload, to=desks, namespace="/desk")
 
     async def notice(self, room_id: str, notice: str) -> None:

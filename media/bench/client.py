@@ -18,6 +18,7 @@ from typing import Any
 import av
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
+from aiortc.rtp import RTCP_PSFB_APP, RtcpPacket, RtcpPsfbPacket, unpack_remb_fci
 
 from media.aiortc_hooks import (
     dtls_transport,
@@ -97,9 +98,12 @@ class Reception:
     first_at: float | None = None
     last_at: float | None = None
     longest_gap_s: float = 0.0
+    arrivals: list[float] = field(default_factory=list)  # each frame's time (playback)
+    keyframe_arrivals: list[float] = field(default_factory=list)  # assembled VP8 keyframes
 
     def add(self, data: bytes | memoryview) -> None:
         now = time.time()
+        self.arrivals.append(now)
         if self.last_at is not None:
             self.longest_gap_s = max(self.longest_gap_s, now - self.last_at)
         self.first_at = self.first_at or now
@@ -170,6 +174,7 @@ class MediaClient:
         self._loss, self._seed = loss, seed
         self.lossy_queue: LossyQueue | None = None
         self._window_start = time.time()
+        self.bandwidth_estimates: list[tuple[float, int]] = []  # (time, REMB bits/s)
 
     async def offer(self) -> str:
         self.pc.addTrack(self.audio_track)
@@ -200,11 +205,30 @@ class MediaClient:
                         self.received[kind].add(payload_of(data))
             await deliver(data, arrival_time_ms)
 
-        route_packets_to(dtls, count_then_deliver, deliver_rtcp)
+        async def note_then_deliver_rtcp(data: bytes) -> None:
+            self._note_bandwidth_estimate(data)
+            await deliver_rtcp(data)
+
+        route_packets_to(dtls, count_then_deliver, note_then_deliver_rtcp)
+
+    def _note_bandwidth_estimate(self, data: bytes) -> None:
+        """Keeps each REMB the sender is told (what a real encoder would follow)."""
+        try:
+            packets = RtcpPacket.parse(data)
+        except ValueError:
+            return
+        for packet in packets:
+            if isinstance(packet, RtcpPsfbPacket) and packet.fmt == RTCP_PSFB_APP:
+                with contextlib.suppress(ValueError):
+                    self.bandwidth_estimates.append((time.time(), unpack_remb_fci(packet.fci)[0]))
 
     def _assembled_sink(self, kind: str) -> Callable[[Any, Any], None]:
         def sink(_codec: Any, encoded_frame: Any) -> None:
-            self.assembled[kind].add(encoded_frame.data)
+            reception = self.assembled[kind]
+            reception.add(encoded_frame.data)
+            # A VP8 frame tag's lowest bit is 0 on a keyframe: the picture is whole again.
+            if kind == "video" and encoded_frame.data and not encoded_frame.data[0] & 1:
+                reception.keyframe_arrivals.append(reception.arrivals[-1])
 
         return sink
 

@@ -41,7 +41,8 @@ class Impairment:
 class DirectionCounters:
     passed: int = 0
     dropped: int = 0
-    octets: int = 0
+    octets: int = 0  # passed on
+    offered_octets: int = 0  # what the sender put on the wire, dropped or not
 
 
 class _Side(asyncio.DatagramProtocol):
@@ -71,6 +72,7 @@ class _Forward:
     def __call__(self, data: bytes) -> None:
         now = self._loop.time()
         rule = self.impairment
+        self.counters.offered_octets += len(data)
         if now < rule.blackout_until or self._lost(data, rule):
             self.counters.dropped += 1
             return

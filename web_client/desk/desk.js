@@ -16,6 +16,7 @@ import { wireStandby, standbyOf, standbyPanel, offerButton, showOffer } from "/s
 import { formatTracking, isolatedTracking, trackingNode } from "/static/shared/tracking.js";
 import { wireHelpAnswers, listenForHelpAnswers, helpParts } from "/static/desk/help.js";
 import { wireSafeguarding, refreshSafeguarding } from "/static/desk/safeguarding.js";
+import { listenForQuality, qualityParts } from "/static/desk/quality.js";
 import { io } from "/vendor/socket.io.esm.min.js";
 
 const show = screens();
@@ -100,6 +101,7 @@ function listen() {
   desk = io("/desk", { transports: ["websocket"], reconnectionDelayMax: 5000 });
   desk.on("alert", () => refreshBoard());
   desk.on("room_state", () => refreshBoard());
+  listenForQuality(desk);
   listenForHelpAnswers(desk);
   wireSafeguarding(desk, { boothName, failed, enabled: mayService });
   refreshSafeguarding();
@@ -145,14 +147,13 @@ async function refreshBoard() {
   const rows = $("board-rows");
   rows.replaceChildren();
   for (const booth of board.booths) {
-    const quality = booth.round_trip_ms === null ? "—" : t("desk.board.rtt", { count: booth.round_trip_ms });
     rows.append(element("tr", { attrs: { "data-device": booth.device } }, [
       element("th", { text: boothName(booth.device), attrs: { scope: "row" } }),
       element("td", {}, [
         element("span", { text: t(`board.state.${booth.state}`), className: `badge state-${booth.state}` }),
         ...awayNotice(board.away && board.away[booth.device], board.server_time),
       ]),
-      element("td", { text: quality }),
+      element("td", { className: "quality" }, qualityParts(booth.device, booth.round_trip_ms)),
       element("td", { text: booth.last_seen ? formatTime(booth.last_seen) : "—" }),
       serviceCell(booth),
       actionsCell(booth, mayService),
