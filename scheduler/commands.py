@@ -33,6 +33,7 @@ from scheduler.appointments import (
 from scheduler.booking import cut_slots
 from scheduler.errors import NotConfirmable, NotOnStandby, UnknownOfficeTerminal
 from scheduler.occupancy import check_in_in, check_out_in
+from scheduler.rebooking import priority_entries_in
 from scheduler.reservations import book_in
 from scheduler.standby import entries_in, take_off_in
 from scheduler.status import ACTIVE_APPOINTMENT, AppointmentStatus, CallOutcome, values
@@ -257,15 +258,18 @@ class SchedulerCommands:
         *,
         scope: CentreScope,
     ) -> int:
-        """The desk called a standby applicant and she takes the freed slot: booked, off the
-        list, and the call noted in her request's history — one action, one transaction."""
+        """The desk called a standby applicant (or one on the priority rebooking list) and she
+        takes the freed slot: booked, off the list, and the call noted in her request's history
+        — one action, one transaction."""
         async with self._serial.begin() as connection:
             await load_request_in(connection, request_id, scope)
             sitting_id = (
                 await connection.execute(select(slots.c.sitting_id).where(slots.c.id == slot_id))
             ).scalar_one_or_none()
             waiting = [] if sitting_id is None else await entries_in(connection, sitting_id, scope)
-            if sitting_id is None or request_id not in {e.request for e in waiting}:
+            on_standby = request_id in {e.request for e in waiting}
+            again = request_id in {e.request for e in await priority_entries_in(connection, scope)}
+            if sitting_id is None or not (on_standby or again):
                 raise NotOnStandby(f"{request_id} is not on the slot's standby list")
             appointment_id = await book_in(
                 connection, request_id, slot_id, booth, now, ignoring=None, scope=scope
@@ -278,7 +282,9 @@ class SchedulerCommands:
                 connection,
                 request_id,
                 actor,
-                "standby call: took a freed slot",
+                "standby call: took a freed slot"
+                if on_standby
+                else "priority rebooking call: took a freed slot",
                 now,
                 cipher=self._cipher,
             )

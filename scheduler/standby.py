@@ -20,6 +20,7 @@ from casework.tables import requests
 from casework.tracking import format_tracking_number
 from foundation.scope import CentreScope
 from scheduler.errors import InvalidSitting, NotOnStandby
+from scheduler.rebooking import priority_entries_in
 from scheduler.status import ACTIVE_APPOINTMENT, values
 from scheduler.tables import appointments, sittings, slots, standby
 
@@ -33,13 +34,16 @@ class StandbyEntry:
 
 @dataclass(frozen=True)
 class StandbyOffer:
-    """A free slot and the first applicant on its sitting's standby list."""
+    """A free slot and whom to call for it: the first on the priority rebooking list (an
+    audience that failed technically, oldest first), else the first on the sitting's standby
+    list."""
 
     slot: int
     sitting: int
     starts_at: datetime
     request: int
     tracking_number: str
+    priority: bool = False  # from the priority rebooking list
 
 
 class StandbyList:
@@ -135,8 +139,20 @@ class StandbyList:
                     )
                 )
             ).first()
+            first_again = next(iter(await priority_entries_in(connection, scope)), None)
             waiting = await entries_in(connection, slot.sitting_id, scope)
-        if held is not None or not waiting:
+        if held is not None:
+            return None
+        if first_again is not None:  # before every standby (issue 16: nothing of hers is lost)
+            return StandbyOffer(
+                slot_id,
+                slot.sitting_id,
+                slot.starts_at,
+                first_again.request,
+                first_again.tracking_number,
+                priority=True,
+            )
+        if not waiting:
             return None
         first = waiting[0]
         return StandbyOffer(

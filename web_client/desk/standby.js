@@ -65,7 +65,7 @@ export function showOffer(answer, booth) {
   const book = element("button", { key: "desk.standby.book_called", className: "primary", attrs: { type: "button", "data-action": "offer-book" } });
   book.addEventListener("click", () => fill(offer.slot, offer.request, booth, "request-error"));
   panel.append(
-    element("p", { text: t("desk.standby.freed", { time: formatTime(offer.starts_at), tracking: isolatedTracking(offer.tracking_number) }) }),
+    element("p", { text: t(offer.priority ? "desk.standby.freed_priority" : "desk.standby.freed", { time: formatTime(offer.starts_at), tracking: isolatedTracking(offer.tracking_number) }) }),
     book,
   );
 }

@@ -8,13 +8,16 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 
 from casework.follow_up import local_day
+from casework.lifecycle import RequestStatus
+from casework.tables import requests
 from foundation.tables import staff_accounts, staff_centres
 from majlis.app import DB_ENGINE, FOLLOW_UP
 from majlis.demo import DemoSignIn
-from scheduler.tables import slots
+from scheduler.status import AppointmentStatus
+from scheduler.tables import appointments, slots
 from tests.integration.api.test_api import REGISTRATION
 from tests.integration.api.test_booth_outages import SECOND_APPLICANT, booked, sitting
 from tests.integration.api.test_devices import Client, signed_in
@@ -235,3 +238,46 @@ async def test_an_applicant_is_booked_only_at_a_booth_of_her_centre(
         json={"request_id": request, "slot_id": slots[0], "booth": "riyadh/booth-1"},
     )
     assert status == 201
+
+
+async def test_a_freed_slot_is_offered_first_to_her_whose_audience_failed_technically(
+    live: LiveServer, coordinator: Client
+) -> None:
+    slots = await sitting(coordinator)
+    failed_request, failed, _ = await booked(coordinator, REGISTRATION, slots[0])
+    async with live.app[DB_ENGINE].begin() as connection:  # as degraded mode leaves it
+        await connection.execute(
+            update(appointments)
+            .where(appointments.c.id == failed)
+            .values(status=AppointmentStatus.TECHNICAL_FAILURE.value)
+        )
+        await connection.execute(
+            update(requests)
+            .where(requests.c.id == failed_request)
+            .values(status=RequestStatus.UNDER_REVIEW.value)
+        )
+    waiting = await registered(coordinator, SECOND_APPLICANT)
+    sitting_id = await sitting_of(live, slots[1])
+    status, _ = await coordinator.call(
+        "POST", f"/api/sittings/{sitting_id}/standby", json={"request_id": waiting}
+    )
+    assert status == 200
+    _, third, _ = await booked(coordinator, THIRD_APPLICANT, slots[1])
+
+    status, cancelled = await coordinator.call("POST", f"/api/appointments/{third}/cancel")
+
+    assert status == 200, cancelled
+    assert (cancelled["offer"]["request"], cancelled["offer"]["priority"]) == (
+        failed_request,
+        True,
+    )
+    status, filled = await coordinator.call(
+        "POST",
+        f"/api/slots/{slots[1]}/standby-fill",
+        json={"request_id": failed_request, "booth": "riyadh/booth-1"},
+    )
+    assert status == 201, filled
+    _, details = await coordinator.call("GET", f"/api/requests/{failed_request}")
+    assert details["history"][-1]["note"] == "priority rebooking call: took a freed slot"
+    _, still = await coordinator.call("GET", f"/api/sittings/{sitting_id}/standby")
+    assert (still["requests"], still["priority"]) == ([waiting], [])
