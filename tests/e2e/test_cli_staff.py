@@ -127,3 +127,23 @@ def test_staff_commands_refuse_with_one_clear_line(data_dir: Path) -> None:  # n
     assert last_line(duplicate) == "majlis: a staff account 'admin' exists already"
     assert last_line(nobody) == "majlis: no staff account 'nobody'"
     assert "sara" not in run(["staff", "list"], env).stdout
+
+
+def test_staff_enable_lets_a_disabled_account_back_but_never_disables_the_last_admin(
+    data_dir: Path,  # noqa: F811
+) -> None:
+    env = environment(data_dir, free_port())
+    assert run(["init", "--demo"], env).returncode == 0  # one administrator: admin
+
+    last = run(["staff", "disable", "admin"], env)
+    assert last.returncode == 1
+    assert last_line(last) == "majlis: the last active administrator is not disabled"
+    assert run(["staff", "disable", "coordinator1"], env).returncode == 0
+    enabled = run(["staff", "enable", "coordinator1"], env)
+
+    assert (enabled.returncode, enabled.stdout.strip()) == (0, "coordinator1 enabled")
+    listing = run(["staff", "list"], env).stdout
+    coordinator = next(line for line in listing.splitlines() if line.startswith("coordinator1 "))
+    assert coordinator.split()[3] == "yes"  # active again
+    rows = sql(env, "SELECT actor, action, subject FROM audit_log ORDER BY seq")
+    assert rows[-1] == ("operator", "staff.enabled", "staff:coordinator1")
