@@ -74,6 +74,11 @@ class QualityWatch:
         watched = room.state is RoomState.LIVE or (
             room.state is RoomState.PAUSED and state.paused_at is not None
         )
+        if watched and self._rooms.seat_away(room_id):
+            # A seat whose connection went away is held by the seat grace (the room aborts
+            # only when it runs out): no media then is not bad media. Judged afresh on return.
+            self._states.pop(room_id, None)
+            watched = False
         if watched:
             self._summaries.setdefault(room_id, QualitySummary()).add(seen, samples)
         await self._notifier.quality(room_id, present, samples, seen)

@@ -106,7 +106,7 @@ def test_an_admin_adds_a_centre_a_booth_with_its_enrollment_qr_and_a_category(
     page.fill("#outage-reason", "الشاشة لا تعمل")
     page.click("#outage-form button[type=submit]")
     expect(page.locator("#outage-affected")).to_have_text(
-        ARABIC["admin.devices.affected"].replace("{count}", "0")
+        ARABIC["admin.devices.affected"].replace("{n}", "0")
     )
     expect(booth).to_contain_text("الشاشة لا تعمل")
     booth.locator("[data-action=in-service]").click()
