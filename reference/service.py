@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from foundation.scope import CentreScope
-from foundation.tables import centres, departments, devices, request_categories
+from foundation.tables import centres, departments, devices, request_categories, staff_accounts
 from reference.errors import DuplicateCode, UnknownEntry
 from reference.hours import require_opening_hours
 
@@ -91,6 +91,14 @@ class OfficeTerminal:
 
 
 @dataclass(frozen=True)
+class StaffName:
+    """How a member of staff is named on screens (a request's history, a visit's served-by)."""
+
+    username: str
+    display_name: str
+
+
+@dataclass(frozen=True)
 class Reference:
     """Everything the apps' lists and labels come from."""
 
@@ -98,6 +106,7 @@ class Reference:
     categories: list[Label]
     departments: list[Label]
     office_terminals: list[OfficeTerminal]
+    staff: list[StaffName]
 
 
 class ReferenceData:
@@ -106,7 +115,8 @@ class ReferenceData:
 
     async def snapshot(self, *, scope: CentreScope) -> Reference:
         """The centres ``scope`` covers, the active categories and departments, every office
-        terminal; each list in the order its entries were made."""
+        terminal, every staff member's display name; each list in the order its entries were
+        made."""
         terminals = (
             select(devices.c.label, centres.c.code)
             .select_from(devices.outerjoin(centres, centres.c.id == devices.c.centre_id))
@@ -131,7 +141,17 @@ class ReferenceData:
                 OfficeTerminal(f"{r.code}/{r.label}" if r.code else r.label, r.label)
                 for r in await connection.execute(terminals)
             ]
-        return Reference(found, lists[ListKind.CATEGORIES], lists[ListKind.DEPARTMENTS], offices)
+            staff = [
+                StaffName(r.username, r.display_name)
+                for r in await connection.execute(
+                    select(staff_accounts.c.username, staff_accounts.c.display_name).order_by(
+                        staff_accounts.c.id
+                    )
+                )
+            ]
+        return Reference(
+            found, lists[ListKind.CATEGORIES], lists[ListKind.DEPARTMENTS], offices, staff
+        )
 
     # -- centres --------------------------------------------------------------------------------
 

@@ -74,15 +74,14 @@ class QualityWatch:
         watched = room.state is RoomState.LIVE or (
             room.state is RoomState.PAUSED and state.paused_at is not None
         )
+        if watched and self._rooms.seat_away(room_id):
+            # A seat whose connection went away is held by the seat grace (the room aborts
+            # only when it runs out): no media then is not bad media. Judged afresh on return.
+            self._states.pop(room_id, None)
+            watched = False
         if watched:
             self._summaries.setdefault(room_id, QualitySummary()).add(seen, samples)
         await self._notifier.quality(room_id, present, samples, seen)
-        if room.booth_back_by is not None:
-            # Her booth's connection dropped and its seat is held (the grace of a reload or a
-            # lost network, docs/PROTOCOL.md): that rule decides, not the quality of a seat
-            # that is not there; the watch starts afresh when she is back.
-            self._states.pop(room_id, None)
-            return
         if not watched:
             if room.is_over:
                 self._states.pop(room_id, None)

@@ -227,6 +227,10 @@ class RoomService:
     def seat_taken(self, room_id: str, seat: str) -> None:
         self._seat_lost_at.pop((room_id, seat), None)
 
+    def seat_away(self, room_id: str) -> bool:
+        """A participant's connection is gone and her seat's grace is running."""
+        return any(room == room_id for room, _ in self._seat_lost_at)
+
     def seat_lost(self, room_id: str, seat: str) -> None:
         """A participant's connection went away: the seat is held for the grace period."""
         room = self._rooms.get(room_id)

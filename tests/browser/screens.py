@@ -14,7 +14,9 @@ SERIOUS = {"serious", "critical"}
 CHECKED: list[str] = []
 
 
-def check_screen(page: Page, name: str, direction: str = "rtl") -> None:
+def check_screen(page: Page, name: str, direction: str = "rtl", photograph: bool = True) -> None:
+    """axe on the page as it is; its screenshot too when it is Arabic and ``photograph`` (a
+    screen photographed elsewhere under another name is not photographed twice)."""
     page.wait_for_timeout(300)  # let the screen's text and layout settle
     if not page.evaluate("typeof window.axe === 'object'"):
         page.evaluate(AXE.read_text(encoding="utf-8"))
@@ -27,6 +29,6 @@ def check_screen(page: Page, name: str, direction: str = "rtl") -> None:
     assert page.evaluate("document.documentElement.dir") == direction, name
     CHECKED.append(name)
     folder = os.environ.get("SCREENSHOTS_DIR")
-    if folder and direction == "rtl":
+    if folder and direction == "rtl" and photograph:
         Path(folder).mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(Path(folder) / f"{name}.png"))

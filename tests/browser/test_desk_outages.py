@@ -114,7 +114,7 @@ def test_the_booth_says_it_is_out_of_service_until_it_is_back(
     expect(booth.locator("#out-of-service-text")).to_have_text(
         ARABIC["errors.scheduler.booth_out_of_service"]
     )
-    check_screen(booth, "booth-9-out-of-service")
+    check_screen(booth, "booth-10-out-of-service")
     status, answer = admin.call("POST", f"/api/devices/{device}/in-service")
     assert status == 200, answer
     expect(booth.locator("section[data-screen=idle]")).to_be_visible()

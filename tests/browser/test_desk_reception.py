@@ -5,6 +5,8 @@ passes axe."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
@@ -34,13 +36,13 @@ def test_a_visit_and_a_call_recorded_at_reception_feed_the_report(
 
     desk.click("[data-tab=reception]")
     expect(desk.locator("#visits-empty")).to_be_visible()
-    check_screen(desk, "desk-11-reception")
+    check_screen(desk, "desk-17-reception")
     desk.fill("#visit-tracking", tracking)
     desk.click("#visit-purposes [data-purpose=follow_up]")
     row = desk.locator("#visit-rows tr[data-purpose=follow_up]")
     expect(row).to_have_count(1)
     expect(row).to_contain_text(tracking)
-    expect(row).to_contain_text("coordinator1")
+    expect(row).to_contain_text("منسقة 1")  # her display name, not her username
     row.locator("[data-action=finish-visit]").click()
     expect(row.locator("[data-action=finish-visit]")).to_have_count(0)
 
@@ -57,7 +59,7 @@ def test_a_visit_and_a_call_recorded_at_reception_feed_the_report(
     call = desk.locator("#call-rows tr")
     expect(call).to_have_count(1)
     expect(desk.locator("#call-status")).not_to_be_empty()
-    check_screen(desk, "desk-12-reception-recorded")
+    check_screen(desk, "desk-18-reception-recorded")
 
     desk.click("[data-tab=statistics]")
     desk.select_option("#report-kind", "range")  # from the 1st of this month to today
@@ -73,8 +75,8 @@ def test_a_visit_and_a_call_recorded_at_reception_feed_the_report(
     expect(desk.locator("#report-rows td[data-figure=visitors]")).to_have_count(2)  # hers only
     assert desk.evaluate("document.getElementById('chart-centres').width") > 0  # Chart.js drew
     csv_link = desk.locator("#report-csv")
-    assert "period=range" in (csv_link.get_attribute("href") or "")
-    check_screen(desk, "desk-13-report")
+    expect(csv_link).to_have_attribute("href", re.compile("period=range"))  # once redrawn
+    check_screen(desk, "desk-19-report")
 
     desk.select_option("#report-kind", "hijri_year")
     desk.click("#report-form button[type=submit]")

@@ -77,7 +77,7 @@ def test_each_app_is_right_to_left_in_arabic_and_left_to_right_in_english(
     page = new_page(browser, contexts, server)
     page.goto(f"/{app}")
     expect(page.locator("h1")).to_have_text(ARABIC[f"{app}.title"])
-    check_screen(page, f"{app}-start", direction="rtl")
+    check_screen(page, f"{app}-start", photograph=False)  # booth-1-enroll, desk-1-sign-in…
     page.click("[data-language-switch]")
     expect(page.locator("h1")).to_have_text(ENGLISH[f"{app}.title"])
     assert page.evaluate("[document.documentElement.lang, document.documentElement.dir]") == [

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import ssl
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -36,6 +37,9 @@ HESSA = {
 }
 
 
+Screen = Callable[[Page, str], None]  # what a test does with each screen it reaches
+
+
 def video_plays(page: Page, selector: str) -> None:
     """The <video> has a size and its clock advances (functions, not strings: the CSP
     forbids eval, and the test runs under the same CSP as users)."""
@@ -58,18 +62,20 @@ def register_and_book(
     booth: str,
     lead_minutes: int = 1,
     sitting_minutes: int = 6,
+    screen: Screen = check_screen,
 ) -> str:
     """Intake, a sitting starting ``lead_minutes`` ahead, booking its first slot, the
-    confirmation call, check-in. Returns the tracking number."""
+    confirmation call, check-in; each screen on the way looked at by ``screen``. Returns the
+    tracking number."""
     desk.goto("/desk")
-    check_screen(desk, "desk-1-sign-in")
+    screen(desk, "desk-1-sign-in")
     sign_in(desk, "coordinator1", server.passwords["coordinator1"])
     expect(desk.locator("section[data-screen=board]")).to_be_visible()
-    check_screen(desk, "desk-2-day-board")
+    screen(desk, "desk-2-day-board")
     desk.click("[data-tab=intake]")
     for selector, value in applicant.items():
         desk.fill(selector, value)
-    check_screen(desk, "desk-3-intake")
+    screen(desk, "desk-3-intake")
     desk.click("#intake-form button[type=submit]")
     expect(desk.locator("#req-status")).to_have_attribute("data-status", "registered")
     tracking = desk.inner_text("#req-tracking")
@@ -84,52 +90,60 @@ def register_and_book(
     desk.click("#sitting-form button[type=submit]")
     desk.select_option("#booth-choice", booth)
     expect(desk.locator("[data-action=book]").first).to_be_visible()
-    check_screen(desk, "desk-4-calendar")
+    screen(desk, "desk-4-calendar")
     desk.locator("[data-action=book]").first.click()
     expect(desk.locator("#req-status")).to_have_attribute("data-status", "audience_booked")
     desk.click("[data-action=call-confirmed]")
     expect(desk.locator("#req-status")).to_have_attribute("data-status", "confirmed")
     desk.click("[data-action=check-in]")
     expect(desk.locator("[data-action=check-in]")).to_have_count(1)
-    check_screen(desk, "desk-5-request")
+    screen(desk, "desk-5-request")
     return tracking
 
 
-def booth_to_lobby(booth: Page, server: Server, applicant: dict[str, str], device: str) -> None:
+def booth_to_lobby(
+    booth: Page,
+    server: Server,
+    applicant: dict[str, str],
+    device: str,
+    screen: Screen = check_screen,
+) -> None:
     code = server.client().sign_in("admin").enrollment_code(device)
     booth.goto("/booth")
-    check_screen(booth, "booth-1-enroll")
+    screen(booth, "booth-1-enroll")
     enroll(booth, code)
     expect(booth.locator("#greeting")).to_contain_text(applicant["#full_name"].split()[0])
-    check_screen(booth, "booth-2-check-in")
+    screen(booth, "booth-2-check-in")
     booth.click("#start")
     expect(booth.locator("#request-text")).to_have_text(applicant["#text"])
-    check_screen(booth, "booth-3-review")
+    screen(booth, "booth-3-review")
     booth.click("#review-ok")
-    check_screen(booth, "booth-4-rules-and-consent")
+    screen(booth, "booth-4-rules-and-consent")
     booth.check("#consent-box")
     booth.click("#consent-ok")
     expect(booth.locator("#preflight-check")).to_be_enabled(timeout=30_000)
-    check_screen(booth, "booth-5-device-check")
+    screen(booth, "booth-5-device-check")
     booth.click("#preflight-check")
     expect(booth.locator("section[data-screen=lobby]")).to_be_visible(timeout=30_000)
-    check_screen(booth, "booth-6-lobby")
+    screen(booth, "booth-6-lobby")
 
 
-def office_admits(office: Page, server: Server, applicant: dict[str, str]) -> None:
+def office_admits(
+    office: Page, server: Server, applicant: dict[str, str], screen: Screen = check_screen
+) -> None:
     code = server.client().sign_in("admin").enrollment_code("office-1")
     office.goto("/office")
-    check_screen(office, "office-1-enroll")
+    screen(office, "office-1-enroll")
     enroll(office, code)
     expect(office.locator("section[data-screen=signin]")).to_be_visible()
-    check_screen(office, "office-2-sign-in")
+    screen(office, "office-2-sign-in")
     sign_in(office, "office", server.passwords["office"])
     item = office.locator(".queue-item.state-lobby button")
     expect(item).to_contain_text("الرياض")
     expect(item).to_contain_text("جاهزة")
     item.click()
     expect(office.locator("#brief-text")).to_have_text(applicant["#text"])
-    check_screen(office, "office-3-queue-and-brief")
+    screen(office, "office-3-queue-and-brief")
     office.click("#admit")
     expect(office.locator("section[data-screen=live]")).to_be_visible(timeout=30_000)
 

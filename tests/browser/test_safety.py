@@ -15,6 +15,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect
 
 from tests.browser.conftest import CHROMIUM, Server, new_page, sign_in, spki_hash
+from tests.browser.screens import check_screen
 from tests.browser.test_journey import (
     HESSA,
     NOURA,
@@ -95,6 +96,8 @@ def test_the_safeguarding_alert_reaches_her_centres_coordinators_only_and_voice_
     expect(alert).to_be_visible(timeout=1_000)
     assert time.monotonic() - pressed < 1.5  # 1 s, and the test's own round trip
     expect(booth.locator("#comfort-saved")).to_contain_text("حُفظت الإعدادات")  # nothing alarming
+    check_screen(booth, "booth-7b-comfort-saved")
+    check_screen(desk, "desk-8b-safeguarding-raised")
     booth.wait_for_timeout(2_000)  # anything sent elsewhere would have arrived by now
     for name, wire in wires.items():
         assert "safeguarding" not in wire.names(), name
@@ -104,6 +107,7 @@ def test_the_safeguarding_alert_reaches_her_centres_coordinators_only_and_voice_
     # She is acknowledged, her audience paused (the office sees a technical pause), handled.
     alert.locator("[data-action=acknowledge]").click()
     expect(desk.locator("#safeguarding-alerts li[data-stage=acknowledged]")).to_be_visible()
+    check_screen(desk, "desk-8c-safeguarding-acknowledged")
     desk.locator("#safeguarding-alerts [data-action=pause]").click()
     expect(office.locator("section[data-screen=paused]")).to_be_visible()
     expect(booth.locator("#lobby-paused")).to_be_visible()
@@ -136,6 +140,7 @@ def test_the_safeguarding_alert_reaches_her_centres_coordinators_only_and_voice_
     expect(office.locator("#voice-only")).to_be_visible()
     expect(office.locator("#voice-only")).to_contain_text("بالصوت فقط، باختيار المراجِعة")
     expect(office.locator("#voice-only-initial")).to_have_text(NOURA_SAFE["#full_name"][0])
+    check_screen(office, "office-4a-voice-only")
     booth.wait_for_timeout(1_000)
     video_before = forwarded(desk, room, "booth", "video")
     audio_before = forwarded(desk, room, "booth", "audio")
@@ -194,12 +199,20 @@ def test_a_camera_without_a_face_lets_her_go_on_and_the_desk_gets_a_note(
     booth.check("#consent-box")
     booth.click("#consent-ok")
     expect(booth.locator("#preflight-check")).to_be_enabled(timeout=30_000)
+    booth.click("[data-send-video=voice]")  # the choice before she goes in, and back
+    expect(booth.locator("#voice-only-note")).to_be_visible()
+    check_screen(booth, "booth-5a-device-check-voice-only")
+    booth.click("[data-send-video=video]")
+    expect(booth.locator("#voice-only-note")).to_be_hidden()
     booth.click("#preflight-check")
     pressed = time.monotonic()
     expect(booth.locator("#preflight-advice")).to_be_visible(timeout=10_000)
+    waited = time.monotonic() - pressed
+    check_screen(booth, "booth-5b-device-check-no-face")  # not her time: the test's look
+    chosen = time.monotonic()
     booth.click("#advice-voice")
     expect(booth.locator("section[data-screen=lobby]")).to_be_visible()
-    assert time.monotonic() - pressed < 10.0
+    assert waited + time.monotonic() - chosen < 10.0
     expect(desk.locator("#desk-notes-list li[data-note=preflight_failed]")).to_be_visible()
     assert "note" in desk_wire.names()
     assert "alert" not in desk_wire.names()  # a note, not an alert

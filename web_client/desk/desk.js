@@ -9,6 +9,7 @@ import { wireReception, refreshReception } from "/static/desk/reception.js";
 import { wireReport, refreshReport, redrawReport } from "/static/desk/report.js";
 import {
   loadReference, centreName, categoryLabel, fillSelect, centreChoices, categoryChoices, officeChoices, deviceLabel,
+  staffName,
 } from "/static/shared/reference.js";
 import { wireOutages, serviceCell, actionsCell, reloadAffected } from "/static/desk/outages.js";
 import { wireReferrals, fillReferralLists, renderReferrals, refreshOverdue } from "/static/desk/referrals.js";
@@ -321,7 +322,7 @@ async function openRequest(id) {
   for (const step of details.history) {
     const from = step.from ? t(`status.${step.from}`) : "—";
     const note = step.note ? ` · ${step.note}` : "";
-    history.append(element("li", { text: `${formatDate(step.at)} · ${from} ${t("history.arrow")} ${t(`status.${step.to}`)} · ${label("actor", step.actor)}${note}` }));
+    history.append(element("li", { text: `${formatDate(step.at)} · ${from} ${t("history.arrow")} ${t(`status.${step.to}`)} · ${staffName(step.actor)}${note}` }));
   }
   const sms = $("req-sms");
   sms.replaceChildren();
@@ -351,7 +352,7 @@ function renderAppointments(list) {
     ]);
     const calls = element("ul", { className: "calls" });
     for (const call of appointment.calls) {
-      calls.append(element("li", { text: `${formatDate(call.at)} · ${t(`call.${call.outcome}`)} · ${call.actor}` }));
+      calls.append(element("li", { text: `${formatDate(call.at)} · ${t(`call.${call.outcome}`)} · ${staffName(call.actor)}` }));
     }
     item.append(calls);
     const actions = element("div", { className: "actions" });
@@ -530,7 +531,7 @@ function renderSittings(sittings, standby) {
       slots.append(item);
     }
     const card = element("article", { className: "card", attrs: { "data-sitting": sitting.sitting } }, [
-      element("h3", { text: `${formatTime(sitting.starts_at)}–${formatTime(sitting.ends_at)} · ${sitting.office_device}` }),
+      element("h3", { text: `${formatTime(sitting.starts_at)}–${formatTime(sitting.ends_at)} · ${deviceLabel(sitting.office_device)}` }),
       slots,
     ]);
     if (mayService) card.append(standbyPanel(sitting.sitting, waiting));

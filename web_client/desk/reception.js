@@ -7,7 +7,7 @@ import { t, formatTime } from "/static/shared/i18n.js";
 import { api } from "/static/shared/api.js";
 import { $, element } from "/static/shared/page.js";
 import { centreMidnight } from "/static/shared/centre_time.js";
-import { centreName, centreChoices, fillSelect } from "/static/shared/reference.js";
+import { centreName, centreChoices, fillSelect, staffName } from "/static/shared/reference.js";
 
 const VISIT_PURPOSES = ["new_request", "follow_up", "audience", "enquiry"];
 const CALL_CHOICES = {
@@ -135,7 +135,7 @@ function renderVisits(visits) {
       element("td", { text: centreName(visit.centre) }),
       element("td", { text: t(`reception.purpose.${visit.purpose}`) }),
       element("td", { text: visit.tracking_number || "—", attrs: { dir: "ltr" } }),
-      element("td", { text: visit.served_by }),
+      element("td", { text: staffName(visit.served_by) }),
       state,
     ]));
   }

@@ -3,7 +3,7 @@
 // A4 in Arabic, the charts people would rather look at (Chart.js, served from npm), and the
 // same figures as a spreadsheet with Arabic headers.
 
-import { t, currentLanguage, formatDate } from "/static/shared/i18n.js";
+import { t, formatDate, formatNumber, numberLocale } from "/static/shared/i18n.js";
 import { api } from "/static/shared/api.js";
 import { $, element } from "/static/shared/page.js";
 import { centreToday, centreMoment } from "/static/shared/centre_time.js";
@@ -96,9 +96,9 @@ function render() {
 
 function number(value, how) {
   if (value === null || value === undefined) return "—";
-  const lang = currentLanguage() === "ar" ? "ar-SA" : "en";
-  if (how === "share") return new Intl.NumberFormat(lang, { style: "percent", maximumFractionDigits: 1 }).format(value);
-  return new Intl.NumberFormat(lang, { maximumFractionDigits: how === "decimal" ? 2 : 0 }).format(value);
+  // The apps' one numeral system (shared/i18n.js), as in every other figure and timer.
+  if (how === "share") return formatNumber(value, { style: "percent", maximumFractionDigits: 1 });
+  return formatNumber(value, { maximumFractionDigits: how === "decimal" ? 2 : 0 });
 }
 
 function renderTable(report) {
@@ -134,7 +134,7 @@ function draw(id, config) {
   Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
   charts[id] = new Chart($(id), {
     ...config,
-    options: { animation: false, responsive: true, maintainAspectRatio: false, locale: currentLanguage(), ...config.options },
+    options: { animation: false, responsive: true, maintainAspectRatio: false, locale: numberLocale(), ...config.options },
   });
 }
 

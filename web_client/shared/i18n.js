@@ -19,6 +19,11 @@ export async function loadCatalog(lang) {
 // "Arabic text"), so that what she reads on a screen or in an SMS is what she types on a keypad.
 const NUMBERING_SYSTEM = { ar: "latn", en: "latn" };
 
+// The language's locale with its numeral system, for Intl formatters elsewhere (Chart.js).
+export function numberLocale(lang = currentLanguage()) {
+  return `${locale(lang)}-u-nu-${NUMBERING_SYSTEM[lang]}`;
+}
+
 function locale(lang = currentLanguage()) {
   return `${lang}-SA`;
 }

@@ -4,10 +4,10 @@
 // language (a code it does not hold, such as a retired category, is shown as the code).
 
 import { api } from "/static/shared/api.js";
-import { currentLanguage, t } from "/static/shared/i18n.js";
+import { currentLanguage, label, t } from "/static/shared/i18n.js";
 import { element } from "/static/shared/page.js";
 
-export const reference = { centres: [], categories: [], departments: [], office_terminals: [] };
+export const reference = { centres: [], categories: [], departments: [], office_terminals: [], staff: [] };
 
 export async function loadReference({ asDevice = false } = {}) {
   Object.assign(reference, await api("GET", "/api/reference", undefined, { asDevice }));
@@ -35,6 +35,13 @@ export function categoryLabel(code) {
 export function departmentLabel(code) {
   const department = find(reference.departments, code);
   return department ? inLanguage(department, "label_ar", "label_en") : code;
+}
+
+// A member of staff by her display name (a request's history, a visit's served-by); a name the
+// reference does not hold (the scheduler, the system) is looked up in the catalog's actors.
+export function staffName(username) {
+  const member = reference.staff.find((item) => item.username === username);
+  return member ? member.display_name : label("actor", username);
 }
 
 // A <select> filled with [value, text] pairs; the choice made before is kept if still offered.

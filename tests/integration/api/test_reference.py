@@ -84,6 +84,8 @@ async def test_a_coordinator_reads_her_centres_and_every_list_the_desk_offers(
     assert codes(reference["categories"]) == [c[0] for c in DEMO_CATEGORIES]
     assert codes(reference["departments"]) == [d[0] for d in DEMO_DEPARTMENTS]
     assert reference["office_terminals"] == [{"name": "office-1", "label": "office-1"}]
+    # Staff by display name, for a request's history and a visit's served-by (shared/reference.js).
+    assert {"username": "coordinator1", "display_name": "منسقة 1"} in reference["staff"]
 
 
 @pytest.mark.parametrize("username", ["supervisor", "admin"])
