@@ -15,6 +15,7 @@ from api.edge import Route, audit, caller_of, json_answer, now_of, read_body, se
 from foundation.scope import EVERY_CENTRE
 from reference.errors import UnknownEntry
 from reference.service import Centre, CentreChange, Entry, EntryChange, ListKind
+from rooms.callers import CallerKind
 from rooms.permissions import Permission, allowed
 
 _CENTRE_CODE = re.compile(r"[a-z0-9_-]{1,32}")
@@ -29,7 +30,11 @@ async def reference(request: web.Request) -> web.Response:
     caller = caller_of(request)
     manages = allowed(caller.role, Permission.REFERENCE_MANAGE)
     scope = EVERY_CENTRE if manages else caller.scope
-    return json_answer(await services_of(request).reference.snapshot(scope=scope))
+    # Names of people only for a person reading her centres' histories and logs.
+    staff_of = scope if caller.kind is CallerKind.PERSON else None
+    return json_answer(
+        await services_of(request).reference.snapshot(scope=scope, staff_of=staff_of)
+    )
 
 
 def _code_in_path(request: web.Request, pattern: re.Pattern[str], what: str) -> str:

@@ -14,12 +14,19 @@ from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Row, Table, insert, select, update
+from sqlalchemy import Row, Table, exists, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from foundation.scope import CentreScope
-from foundation.tables import centres, departments, devices, request_categories, staff_accounts
+from foundation.tables import (
+    centres,
+    departments,
+    devices,
+    request_categories,
+    staff_accounts,
+    staff_centres,
+)
 from reference.errors import DuplicateCode, UnknownEntry
 from reference.hours import require_opening_hours
 
@@ -113,10 +120,14 @@ class ReferenceData:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
 
-    async def snapshot(self, *, scope: CentreScope) -> Reference:
+    async def snapshot(
+        self, *, scope: CentreScope, staff_of: CentreScope | None = None
+    ) -> Reference:
         """The centres ``scope`` covers, the active categories and departments, every office
-        terminal, every staff member's display name; each list in the order its entries were
-        made."""
+        terminal, and the display names of the active coordinators and office members who
+        serve a centre of ``staff_of`` (none without it: a terminal names nobody) — the people
+        a history or a reception log of those centres names; each list in the order its
+        entries were made."""
         terminals = (
             select(devices.c.label, centres.c.code)
             .select_from(devices.outerjoin(centres, centres.c.id == devices.c.centre_id))
@@ -141,14 +152,7 @@ class ReferenceData:
                 OfficeTerminal(f"{r.code}/{r.label}" if r.code else r.label, r.label)
                 for r in await connection.execute(terminals)
             ]
-            staff = [
-                StaffName(r.username, r.display_name)
-                for r in await connection.execute(
-                    select(staff_accounts.c.username, staff_accounts.c.display_name).order_by(
-                        staff_accounts.c.id
-                    )
-                )
-            ]
+            staff = [] if staff_of is None else await _staff_names(connection, staff_of)
         return Reference(
             found, lists[ListKind.CATEGORIES], lists[ListKind.DEPARTMENTS], offices, staff
         )
@@ -224,3 +228,20 @@ def _centre(row: Row[tuple[object, ...]]) -> Centre:
 
 def _entry(row: Row[tuple[object, ...]]) -> Entry:
     return Entry(row.code, row.label_ar, row.label_en, bool(row.active))
+
+
+async def _staff_names(connection: AsyncConnection, scope: CentreScope) -> list[StaffName]:
+    serves = exists().where(
+        staff_centres.c.account_id == staff_accounts.c.id,
+        scope.where(staff_centres.c.centre_code),
+    )
+    rows = await connection.execute(
+        select(staff_accounts.c.username, staff_accounts.c.display_name)
+        .where(
+            staff_accounts.c.active.is_(True),
+            staff_accounts.c.role.in_(("coordinator", "office")),
+            or_(staff_accounts.c.all_centres.is_(True), serves),
+        )
+        .order_by(staff_accounts.c.id)
+    )
+    return [StaffName(r.username, r.display_name) for r in rows]

@@ -84,8 +84,22 @@ async def test_a_coordinator_reads_her_centres_and_every_list_the_desk_offers(
     assert codes(reference["categories"]) == [c[0] for c in DEMO_CATEGORIES]
     assert codes(reference["departments"]) == [d[0] for d in DEMO_DEPARTMENTS]
     assert reference["office_terminals"] == [{"name": "office-1", "label": "office-1"}]
-    # Staff by display name, for a request's history and a visit's served-by (shared/reference.js).
-    assert {"username": "coordinator1", "display_name": "منسقة 1"} in reference["staff"]
+    # Staff by display name, for a request's history and a visit's served-by (shared/reference.js):
+    # only the coordinators and office members who serve her centres — no other centre's team,
+    # no administrator or supervisor.
+    assert reference["staff"] == [
+        {"username": "coordinator2", "display_name": "منسقة 2"},
+        {"username": "office", "display_name": "مكتب الوزير"},
+    ]
+
+
+async def test_a_terminal_alone_is_named_nobody(
+    live: LiveServer, staff: Staff, clients: list[Client]
+) -> None:
+    admin = await signed_in(live, clients, staff, "admin")
+    terminal = await enrolled(live, clients, await enrollment_code(admin, "office-1"))
+    status, reference = await terminal.call("GET", "/api/reference")
+    assert (status, reference["staff"]) == (200, [])
 
 
 @pytest.mark.parametrize("username", ["supervisor", "admin"])
