@@ -31,6 +31,7 @@ from rooms.degraded import DegradedThresholds
 from rooms.state import RoomTimings
 from rooms.store import RoomStore
 from rooms.tokens import Keyring
+from safeguarding.alerts import empty_handling_notes_before
 from signaling.help import HelpRoute
 
 RETENTION_EVERY_S = 6 * 3600
@@ -150,6 +151,10 @@ def retention_job(settings: Settings, engine: AsyncEngine, audit: AuditLog) -> R
             ),
             # Coordinators' answers to a booth's help: the kinds stay, the texts go.
             "help_texts_emptied": lambda now: empty_help_texts_before(
+                engine, now - timedelta(days=settings.retention_days)
+            ),
+            # How a safeguarding alert was handled: the alert and its count stay, the note goes.
+            "safeguarding_notes_emptied": lambda now: empty_handling_notes_before(
                 engine, now - timedelta(days=settings.retention_days)
             ),
         },

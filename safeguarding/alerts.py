@@ -279,3 +279,18 @@ async def count_by_centre(
         .group_by(safeguarding_alerts.c.centre)
     )
     return {str(r.centre): int(r.n) for r in rows if r.centre is not None}
+
+
+async def empty_handling_notes_before(engine: AsyncEngine, cutoff: datetime) -> int:
+    """Retention: the handling notes of alerts raised before ``cutoff`` become "" (the alert,
+    its stages and its count stay for the figures)."""
+    async with engine.begin() as connection:
+        emptied = await connection.execute(
+            update(safeguarding_alerts)
+            .where(
+                safeguarding_alerts.c.raised_at < cutoff,
+                safeguarding_alerts.c.handling_note != "",
+            )
+            .values(handling_note="")
+        )
+        return int(emptied.rowcount or 0)
