@@ -176,3 +176,37 @@ def test_the_intake_offers_her_centres_and_the_categories_in_the_language_of_the
     desk.click("[data-language-switch]")
     expect(desk.locator("#req-category")).to_have_text(widows["label_ar"])
     expect(desk.locator("#req-centre")).to_have_text("مركز الرياض النسائي")
+
+
+def test_a_slot_that_has_begun_offers_no_booking_and_the_new_sitting_is_marked(
+    browser: Browser, contexts: list[BrowserContext], server: Server
+) -> None:
+    """The calendar holds the sittings of earlier hours too: a free slot whose time has begun
+    reads "passed" with no button (booking it could only fail with slot_in_past), and the
+    sitting the coordinator has just added is the one marked as new."""
+    desk = desk_signed_in(browser, contexts, server)
+    desk.click("[data-tab=intake]")
+    for field in ("full_name", "national_id", "phone", "text"):
+        desk.fill(f"#{field}", {**HER, "national_id": "1020304117", "phone": "0507771122"}[field])
+    desk.click("#intake-form button[type=submit]")
+    expect(desk.locator("#req-status")).to_have_attribute("data-status", "registered")
+    desk.click("#req-book")
+    # Ten minutes from four minutes before this minute: 2-minute slots at -4, -2, 0 (begun)
+    # and +2, +4 minutes.
+    start = (datetime.now(UTC) + timedelta(hours=3)).replace(second=0, microsecond=0) - timedelta(
+        minutes=4
+    )
+    desk.fill("#sitting-start", start.strftime("%H:%M"))
+    desk.fill("#sitting-end", (start + timedelta(minutes=10)).strftime("%H:%M"))
+    desk.fill("#day", start.strftime("%Y-%m-%d"))
+    desk.click("#sitting-form button[type=submit]")
+    created = desk.locator("article[data-new]")
+    expect(created).to_have_count(1)
+    expect(created.locator("li.slot-row")).to_have_count(5)
+    passed = created.locator("li.slot-row:has([data-state=passed])")
+    expect(passed).to_have_count(3)
+    expect(passed.locator("[data-action=book]")).to_have_count(0)
+    expect(passed.first).to_contain_text(ARABIC["desk.calendar.passed"])
+    expect(created.locator("[data-action=book]")).to_have_count(2)
+    created.locator("[data-action=book]").first.click()
+    expect(desk.locator("#req-status")).to_have_attribute("data-status", "audience_booked")

@@ -135,8 +135,8 @@ def coordinator_registers_and_books(page: Page, one_time: str) -> None:
     page.select_option("#sitting-office", "office-1")
     page.click("#sitting-form button[type=submit]")
     page.select_option("#booth-choice", "abha/booth-1")
-    expect(page.locator("[data-action=book]").first).to_be_visible()
-    page.locator("[data-action=book]").first.click()
+    expect(page.locator("article[data-new] [data-action=book]").first).to_be_visible()
+    page.locator("article[data-new] [data-action=book]").first.click()
     expect(page.locator("#req-status")).to_have_attribute("data-status", "audience_booked")
     check_screen(page, "first-3-booked")
 

@@ -425,16 +425,19 @@ $("sitting-form").addEventListener("submit", async (event) => {
   $("calendar-error").textContent = "";
   const day = $("day").value;
   try {
-    await api("POST", "/api/sittings", {
+    const { sitting } = await api("POST", "/api/sittings", {
       office_device: $("sitting-office").value,
       starts_at: centreMoment(day, $("sitting-start").value),
       ends_at: centreMoment(day, $("sitting-end").value),
     });
+    createdSitting = sitting;  // marked and brought into view, among the day's others
     refreshCalendar();
   } catch (error) {
     failed("calendar-error")(error);
   }
 });
+
+let createdSitting = null;
 
 async function refreshCalendar() {
   if (!$("day").value) $("day").value = centreToday();
@@ -481,6 +484,8 @@ function renderSittings(sittings, standby) {
     const waiting = standby[index] || [];
     const slots = element("ul", { className: "slots" });
     for (const slot of sitting.slots) {
+      // A slot that has begun cannot be booked (the server says slot_in_past): no button for it.
+      const bookable = slot.free && new Date(slot.starts_at) > new Date();
       const when = `${formatTime(slot.starts_at)}–${formatTime(slot.ends_at)}`;
       // Time, state and applicant each in a cell of their own (never run together).
       const item = element("li", { className: "slot-row", attrs: { "data-slot": slot.slot } }, [
@@ -495,6 +500,8 @@ function renderSittings(sittings, standby) {
         const open = element("button", { key: "desk.calendar.open", attrs: { type: "button" } });
         open.addEventListener("click", () => openRequest(slot.appointment.request));
         item.append(open);
+      } else if (slot.free && !bookable) {
+        item.append(element("span", { key: "desk.calendar.passed", className: "muted slot-state", attrs: { "data-state": "passed" } }));
       } else if (slot.free && rescheduling) {
         const here = element("button", { key: "desk.calendar.reschedule_here", className: "primary", attrs: { type: "button", "data-action": "reschedule-here" } });
         here.addEventListener("click", async () => {
@@ -523,7 +530,7 @@ function renderSittings(sittings, standby) {
           }
         });
         item.append(book);
-      } else if (slot.free && waiting.length > 0 && new Date(slot.starts_at) > new Date()) {
+      } else if (slot.free && waiting.length > 0) {
         item.append(element("span", { key: "desk.calendar.free", className: "muted slot-state" }), offerButton(slot, waiting[0]));
       } else {
         item.append(element("span", { key: "desk.calendar.free", className: "muted slot-state" }));
@@ -536,6 +543,11 @@ function renderSittings(sittings, standby) {
     ]);
     if (mayService) card.append(standbyPanel(sitting.sitting, waiting));
     box.append(card);
+    if (sitting.sitting === createdSitting) {
+      card.classList.add("card-new");
+      card.setAttribute("data-new", "");
+      card.scrollIntoView({ block: "nearest" });
+    }
   });
 }
 
