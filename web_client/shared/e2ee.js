@@ -19,7 +19,8 @@ const VERIFYING = { name: "ECDSA", hash: "SHA-256" };
 const CONTEXT = "majlis-e2ee-v1";
 const GRACE_MS = 10_000;  // an old key still opens frames this long after a new one
 const RESPONDER_DELAY_MS = 1_000;  // the answering side seals under a new key once the other has it
-const AGREEMENT_TIMEOUT_MS = 20_000;  // no verified key by then: a security error, not a wait
+const AGREEMENT_TIMEOUT_MS = 20_000;  // no confirmed key by then: a security error, not a wait
+const ROTATE_MS = 5 * 60_000;  // the office starts a new agreement this often (a fresh key)
 
 export function e2eeSupported() {
   return typeof RTCRtpScriptTransform === "function";
@@ -69,6 +70,7 @@ export class EndToEnd extends EventTarget {
     this.keyId = null;
     this.failed = null;
     this.timer = null;
+    this.rotation = null;
   }
 
   // Whether frames may go out in clear before any key (the booth's device check only, which
@@ -91,6 +93,10 @@ export class EndToEnd extends EventTarget {
     this.socket = socket;
     this.room = room;
     await this.sendShare(false);
+    clearInterval(this.rotation);
+    if (this.side === "office") {
+      this.rotation = setInterval(() => this.failed || this.sendShare(false), ROTATE_MS);
+    }
     clearTimeout(this.timer);
     if (this.keyId === null) {
       this.timer = setTimeout(() => this.keyId === null && this.fail("e2ee_no_key"), AGREEMENT_TIMEOUT_MS);
@@ -151,8 +157,14 @@ export class EndToEnd extends EventTarget {
     this.keyId = 1 + (transcript[0] % 255);  // 0 is the worker's own, shared with nobody
     const number = new DataView(transcript.buffer).getUint32(1) % 1_000_000;
     this.code = String(number).padStart(6, "0");
-    clearTimeout(this.timer);
     this.worker.postMessage({ type: "key", key, keyId: this.keyId, sendAfterMs, graceMs: GRACE_MS });
+    // A key is confirmed by the first frame of the other end that opens under it: an end whose
+    // share the other refused (a substitution on the way) holds a key nobody shares.
+    clearTimeout(this.timer);
+    const keyId = this.keyId;
+    this.timer = setTimeout(() => {
+      if (this.keyId === keyId && this.counts.receivedKeyId !== keyId) this.fail("e2ee_no_key");
+    }, AGREEMENT_TIMEOUT_MS);
     this.dispatchEvent(new CustomEvent("key", { detail: { keyId: this.keyId, code: this.code } }));
   }
 
@@ -164,6 +176,7 @@ export class EndToEnd extends EventTarget {
 
   close() {
     clearTimeout(this.timer);
+    clearInterval(this.rotation);
     this.worker.terminate();
   }
 }
