@@ -160,12 +160,18 @@ export class EndToEnd extends EventTarget {
     this.worker.postMessage({ type: "key", key, keyId: this.keyId, sendAfterMs, graceMs: GRACE_MS });
     // A key is confirmed by the first frame of the other end that opens under it: an end whose
     // share the other refused (a substitution on the way) holds a key nobody shares.
-    clearTimeout(this.timer);
-    const keyId = this.keyId;
-    this.timer = setTimeout(() => {
-      if (this.keyId === keyId && this.counts.receivedKeyId !== keyId) this.fail("e2ee_no_key");
-    }, AGREEMENT_TIMEOUT_MS);
+    // Only frames that arrive and do not open count against it: nothing arrives in a pause.
+    this.confirm(this.keyId, this.counts.dropped ?? 0);
     this.dispatchEvent(new CustomEvent("key", { detail: { keyId: this.keyId, code: this.code } }));
+  }
+
+  confirm(keyId, droppedBefore) {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      if (this.keyId !== keyId || this.counts.receivedKeyId === keyId) return;
+      if ((this.counts.dropped ?? 0) > droppedBefore) this.fail("e2ee_no_key");
+      else this.confirm(keyId, droppedBefore);
+    }, AGREEMENT_TIMEOUT_MS);
   }
 
   fail(code) {
