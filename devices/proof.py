@@ -74,6 +74,17 @@ class DeviceKey:
         )
         return cls(base64.urlsafe_b64encode(der).decode().rstrip("="))
 
+    def jwk(self) -> dict[str, str]:
+        """The key as WebCrypto imports it (the JWK's EC fields)."""
+        key = serialization.load_der_public_key(_unbase64url(self.spki))
+        assert isinstance(key, ec.EllipticCurvePublicKey)  # only P-256 keys are stored
+        numbers = key.public_numbers()
+        x, y = (
+            base64.urlsafe_b64encode(n.to_bytes(_COORDINATE_BYTES)).decode().rstrip("=")
+            for n in (numbers.x, numbers.y)
+        )
+        return {"kty": "EC", "crv": "P-256", "x": x, "y": y}
+
     def signed(self, message: bytes, raw_signature: bytes) -> bool:
         """Whether ``raw_signature`` (WebCrypto's ``r‖s``) signs ``message`` with this key."""
         if len(raw_signature) != _SIGNATURE_BYTES:

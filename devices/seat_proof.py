@@ -36,12 +36,13 @@ class SeatProofs:
 
     async def prove_seat(
         self, device: str, credential: object, proof: object, namespace: str, now: datetime
-    ) -> None:
+    ) -> bool:
         """Accept the connect of a seat of ``device`` on ``namespace``, or raise
-        ``device_revoked``, ``proof_required`` or ``proof_invalid``."""
+        ``device_revoked``, ``proof_required`` or ``proof_invalid``; whether the device is
+        enrolled (False: never enrolled, the token alone seats it)."""
         self._devices.check_not_revoked(device)
         if not await self._devices.is_enrolled(device):
-            return  # never enrolled: the seat token alone (transitional)
+            return False  # never enrolled: the seat token alone (transitional)
         if not isinstance(credential, str) or not credential.startswith(CREDENTIAL_PREFIX):
             raise ProofRequired("this seat's device is enrolled: send its credential and proof")
         if not isinstance(proof, str) or not proof:
@@ -50,3 +51,9 @@ class SeatProofs:
         if found.name != device:
             raise ProofInvalid("the credential is another device's")
         self._proofs.check(device, key, proof, CONNECT_METHOD, connect_target(namespace), now)
+        return True
+
+    async def registered_key(self, device: str) -> dict[str, str] | None:
+        """The public key (JWK) ``device`` registered at enrollment, or None."""
+        key = await self._devices.registered_key(device)
+        return key.jwk() if key is not None else None

@@ -304,6 +304,22 @@ class DeviceService:
         device = await self.by_name(row.device)
         return device, DeviceKey(row.public_key) if row.public_key else None
 
+    async def registered_key(self, device: str) -> DeviceKey | None:
+        """The key ``device`` registered with its newest live credential (None: none, or
+        enrolled before device keys): what its audience key shares are checked against. A
+        browser still holding an older live credential signs shares the other end refuses."""
+        async with self._engine.connect() as connection:
+            found = await connection.execute(
+                select(device_credentials.c.public_key)
+                .where(
+                    device_credentials.c.device == device,
+                    device_credentials.c.revoked_at.is_(None),
+                )
+                .order_by(device_credentials.c.created_at.desc())
+            )
+            row = found.first()
+        return DeviceKey(row.public_key) if row is not None and row.public_key else None
+
     async def is_enrolled(self, device: str) -> bool:
         """Whether ``device`` holds a live credential (its seats must then prove its key)."""
         async with self._engine.connect() as connection:

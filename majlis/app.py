@@ -335,6 +335,7 @@ async def _namespaces_context(app: web.Application) -> AsyncIterator[None]:
         ),
         turn=turn,
         dev_mode=app[SETTINGS].dev,
+        e2ee_required=app[SETTINGS].e2ee_required,
     )
     namespaces = register_namespaces(app[SOCKETIO], signaling)
 

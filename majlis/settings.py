@@ -81,6 +81,11 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="INFO", description="Lowest level of log records written."
     )
+    e2ee_required: bool = Field(
+        default=True,
+        description="Audiences are end-to-end encrypted: a booth or office whose browser "
+        "cannot encrypt frames is refused (0: let it in, in clear, for a transition period).",
+    )
     dev: bool = Field(
         default=False,
         description="Development mode: the HTTP API also takes the signed dev terminal tokens "

@@ -65,9 +65,14 @@ class SeatProofPort(Protocol):
 
     async def prove_seat(
         self, device: str, credential: object, proof: object, namespace: str, now: datetime
-    ) -> None:
+    ) -> bool:
         """Raise the registry's typed error (``device_revoked``, ``proof_required``,
-        ``proof_invalid``) unless ``proof`` shows that ``device``'s key signed this connect."""
+        ``proof_invalid``) unless ``proof`` shows that ``device``'s key signed this connect;
+        whether the device is enrolled (False: a never-enrolled dev seat, token alone)."""
+
+    async def registered_key(self, device: str) -> dict[str, str] | None:
+        """The public key (JWK) ``device`` registered at enrollment, or None: relayed with its
+        audience key shares so the other end can check their signature."""
 
 
 # Records a refused connect or event in the audit log: (actor, what was refused, code).
@@ -109,6 +114,8 @@ class SignalingDeps:
     help: HelpPort  # a booth's help and the coordinators' answers (devices.help)
     turn: TurnSettings | None = None  # None: no TURN relay configured
     dev_mode: bool = False  # MAJLIS_DEV: /desk also takes the signed dev terminal tokens
+    # MAJLIS_E2EE_REQUIRED: an enrolled seat whose browser cannot seal frames is refused.
+    e2ee_required: bool = False
 
 
 @dataclass(frozen=True)

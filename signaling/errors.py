@@ -24,6 +24,14 @@ class NotConnected(SignalingError):
     message_key = "errors.signaling.not_connected"
 
 
+class EndToEndUnsupported(SignalingError):
+    """A seat whose browser cannot seal frames end to end, while that is required
+    (``MAJLIS_E2EE_REQUIRED``)."""
+
+    code = "e2ee_unsupported"
+    message_key = "errors.e2ee.e2ee_unsupported"
+
+
 class MissingToken(SignalingError):
     code = "token_missing"
     message_key = "errors.token.missing"

@@ -32,6 +32,17 @@ class RoomState(TypedDict):
     voice_only_by: str | None  # no video of her leaves the booth, and why ("applicant")
 
 
+class RelayedKeyShare(TypedDict):
+    """An ``e2ee_share`` relayed to the other seat: the share as sent, the sending device and
+    the public key (JWK) it registered at enrollment (None: no key registered)."""
+
+    public: str
+    signature: str
+    reply: bool
+    device: str
+    device_key: dict[str, str] | None
+
+
 class SeatGreeting(TypedDict):
     """The ``session`` event a seat gets on connecting."""
 

@@ -48,6 +48,15 @@ class Candidate(Payload):
         return self
 
 
+class KeyShare(Payload):
+    """One end's ECDH P-256 public key (raw, base64url) for the audience's frame key, signed
+    with its device key (raw r||s, base64url; empty from a device without a key)."""
+
+    public: str = Field(pattern=r"^[A-Za-z0-9_-]{87}$")  # 65 bytes
+    signature: str = Field(pattern=r"^([A-Za-z0-9_-]{86})?$")  # 64 bytes
+    reply: bool
+
+
 class Extend(Payload):
     push_next: bool = False
 

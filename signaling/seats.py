@@ -15,7 +15,7 @@ from rooms.tokens import TokenClaims
 from rooms.turn import turn_credentials
 from signaling.channels import desks_watching, office_channel, room_channel
 from signaling.dispatch import GuardedNamespace, Session, SignalingDeps, event
-from signaling.errors import NotConnected
+from signaling.errors import EndToEndUnsupported, NotConnected
 from signaling.payloads import (
     Alert,
     DeskNote,
@@ -23,12 +23,22 @@ from signaling.payloads import (
     OfferAnswer,
     PreflightAnswer,
     QueueAnswer,
+    RelayedKeyShare,
     RoomAnswer,
     SeatGreeting,
     office_queue,
     room_snapshot,
 )
-from signaling.schemas import Candidate, Empty, Extend, HelpAsk, Offer, Resume, VoiceOnly
+from signaling.schemas import (
+    Candidate,
+    Empty,
+    Extend,
+    HelpAsk,
+    KeyShare,
+    Offer,
+    Resume,
+    VoiceOnly,
+)
 
 # Room states in which a booth's arrival counts (before, it only waits; after, it is over).
 BOOTH_EXPECTED = (RoomState.OPEN, RoomState.LOBBY, RoomState.LIVE, RoomState.PAUSED)
@@ -37,6 +47,8 @@ BOOTH_EXPECTED = (RoomState.OPEN, RoomState.LOBBY, RoomState.LIVE, RoomState.PAU
 class SeatNamespace(GuardedNamespace):
     """A media seat (booth or office): offer/answer and trickle ICE to the media server."""
 
+    peer_namespace: str  # the other seat's namespace, where key shares are relayed
+
     def __init__(self, deps: SignalingDeps) -> None:
         super().__init__(deps)
         self._seated: dict[str, str] = {}  # room id -> sid holding the seat
@@ -44,13 +56,17 @@ class SeatNamespace(GuardedNamespace):
     async def prove_seat(self, claims: TokenClaims, auth: Mapping[str, object]) -> None:
         """The device the token seats proves its key: a copied token (or credential) from
         another client takes over no seat (docs/PROTOCOL.md, "Connecting")."""
-        await self.deps.seat_proofs.prove_seat(
+        enrolled = await self.deps.seat_proofs.prove_seat(
             claims.device,
             auth.get("credential"),
             auth.get("proof"),
             self.namespace,
             self.rooms.clock.now(),
         )
+        # An enrolled booth or office signs its key shares with its device key; its browser
+        # says whether it can seal frames (a dev seat, never enrolled, has no key to sign with).
+        if enrolled and self.deps.e2ee_required and auth.get("e2ee") is not True:
+            raise EndToEndUnsupported("this browser cannot encrypt the audience end to end")
 
     async def joined(self, session: Session) -> None:
         previous = self._seated.get(session.room_id)
@@ -105,6 +121,25 @@ class SeatNamespace(GuardedNamespace):
         await self.media.add_ice_candidate(session.room_id, self.role, candidate)
         return {}
 
+    @event(KeyShare, Permission.MEDIA_PUBLISH)
+    async def on_e2ee_share(self, session: Session, data: KeyShare) -> NoAnswer:
+        """Relays this end's key share to the other seat of the room, with the key this
+        device registered at enrollment (the other end checks the share's signature with it).
+        Nothing is stored: the server never learns the frame key (docs/SECURITY.md)."""
+        if not self.holds_seat(session):
+            return {}  # a seat taken over by a newer connection speaks no more
+        share: RelayedKeyShare = {
+            "public": data.public,
+            "signature": data.signature,
+            "reply": data.reply,
+            "device": session.caller.name,
+            "device_key": await self.deps.seat_proofs.registered_key(session.caller.name),
+        }
+        await self.server.emit(
+            "e2ee_share", share, to=room_channel(session.room_id), namespace=self.peer_namespace
+        )
+        return {}
+
 
 def _seat_token(session: Session) -> TokenClaims:
     if session.seat_token is None:
@@ -116,6 +151,7 @@ class BoothNamespace(SeatNamespace):
     """``/booth``: the applicant's kiosk."""
 
     role = "booth"
+    peer_namespace = "/office"
 
     async def joined(self, session: Session) -> None:
         await super().joined(session)
@@ -202,6 +238,7 @@ class OfficeNamespace(SeatNamespace):
     """``/office``: the minister's terminal, which runs the audience and reads its queue."""
 
     role = "office"
+    peer_namespace = "/booth"
 
     async def joined(self, session: Session) -> None:
         await super().joined(session)

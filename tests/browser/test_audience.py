@@ -59,15 +59,27 @@ def no_error_shown(office: Page) -> None:
     assert "حدث خطأ غير متوقع" not in office.inner_text("body")
 
 
-def test_a_reloaded_booth_comes_back_a_minute_later_into_the_same_audience(
-    browser: Browser, contexts: list[BrowserContext], server: Server
-) -> None:
+def admitted(
+    browser: Browser,
+    contexts: list[BrowserContext],
+    server: Server,
+    applicant: dict[str, str],
+    device: str,
+) -> tuple[Page, Page, Page]:
+    """The desk that booked her, her booth and the office, her audience just admitted."""
     desk = new_page(browser, contexts, server)
     booth = new_page(browser, contexts, server)
     office = new_page(browser, contexts, server)
-    register_and_book(desk, server, NOURA, "riyadh/booth-1")
-    booth_to_lobby(booth, server, NOURA, "riyadh/booth-1")
-    office_admits(office, server, NOURA)
+    register_and_book(desk, server, applicant, device)
+    booth_to_lobby(booth, server, applicant, device)
+    office_admits(office, server, applicant)
+    return desk, booth, office
+
+
+def test_a_reloaded_booth_comes_back_a_minute_later_into_the_same_audience(
+    browser: Browser, contexts: list[BrowserContext], server: Server
+) -> None:
+    desk, booth, office = admitted(browser, contexts, server, NOURA, "riyadh/booth-1")
     video_plays(booth, "#remote")
 
     # She reloads the kiosk, wanders off and comes back at a human pace, a minute later.

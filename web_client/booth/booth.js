@@ -4,6 +4,8 @@
 import { t, ready, formatDate, applyLanguage, currentLanguage } from "/static/shared/i18n.js";
 import { api, ApiError, deviceIdentity, forgetDevice } from "/static/shared/api.js";
 import { AudienceCall, FINAL_REFUSALS } from "/static/shared/call.js";
+import { e2eeSupported } from "/static/shared/e2ee.js";
+import { showEndToEnd } from "/static/shared/e2ee_view.js";
 import { $, screens, wireEnrollment, clock } from "/static/shared/page.js";
 import { recordPristine } from "/static/booth/fresh_page.js";
 import { wireHelp, listenForAnswers, resetHelp } from "/static/booth/help.js";
@@ -30,6 +32,8 @@ let restorePage = null;  // puts the page back as it was loaded (booth/fresh_pag
 
 function show(name) {
   screen = name;
+  // Her picture leaves in clear only for the server's device check, before any key.
+  if (call && call.e2ee) call.e2ee.allowClear(name === "preflight");
   showScreen(name);
   safetyScreen(name);
 }
@@ -201,6 +205,10 @@ async function joinRoom() {
     }
   }
   call = new AudienceCall("/booth", token, localStream);
+  if (e2eeSupported()) {
+    showEndToEnd(call, $("e2ee-code"), $("page-error"));
+    call.e2ee.allowClear(screen === "preflight");
+  }
   call.addEventListener("connected", (event) => {
     sessionStorage.setItem(SEAT_KEY, JSON.stringify({ room: event.detail.room, token: event.detail.resume_token }));
     $("reconnecting").hidden = true;
@@ -225,7 +233,7 @@ async function joinRoom() {
   });
   call.addEventListener("refused", (event) => {
     if (event.detail.code === "token_not_yet_valid") return;
-    if (resuming && event.detail.code !== "not_permitted") {
+    if (resuming && !["not_permitted", "e2ee_unsupported"].includes(event.detail.code)) {
       // The kept resume token no longer seats her (expired, another window): a new join token.
       sessionStorage.removeItem(SEAT_KEY);
       call.close();

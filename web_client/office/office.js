@@ -5,6 +5,8 @@
 import { t, ready, formatDate, formatTime, onLanguageChange } from "/static/shared/i18n.js";
 import { api, deviceIdentity, forgetDevice, whoAmI, DEVICE_REFUSALS } from "/static/shared/api.js";
 import { AudienceCall } from "/static/shared/call.js";
+import { e2eeSupported } from "/static/shared/e2ee.js";
+import { showEndToEnd } from "/static/shared/e2ee_view.js";
 import { $, screens, element, wireEnrollment, wireSignIn, clock, localMidnight } from "/static/shared/page.js";
 import { showVoiceOnly } from "/static/office/voice_only.js";
 import { loadReference, centreName, categoryLabel, fillSelect, departmentChoices, deviceLabel } from "/static/shared/reference.js";
@@ -142,6 +144,7 @@ async function joinRoom(room) {
   $("self-view").srcObject = localStream;
   const { token } = await api("POST", "/api/device/join-token", { room }, { asDevice: true });
   call = new AudienceCall("/office", token, localStream);
+  if (e2eeSupported()) showEndToEnd(call, $("e2ee-code"), $("live-error"));
   call.addEventListener("connected", () => { $("reconnecting").hidden = true; });
   call.addEventListener("reconnecting", () => { $("reconnecting").hidden = false; });
   call.addEventListener("remote", () => { $("remote").srcObject = call.remoteStream; });

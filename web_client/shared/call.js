@@ -5,6 +5,7 @@
 
 import { io } from "/vendor/socket.io.esm.min.js";
 import { seatProof } from "/static/shared/api.js";
+import { EndToEnd } from "/static/shared/e2ee.js";
 
 const GATHER_TIMEOUT_MS = 3000;
 const ACK_WAIT_MS = 2000;  // after "ended", how long the answers of requests in flight are awaited
@@ -12,6 +13,7 @@ const ACK_WAIT_MS = 2000;  // after "ended", how long the answers of requests in
 export const FINAL_REFUSALS = new Set([
   "token_reused", "token_expired", "token_wrong_role", "token_wrong_room", "token_bad_signature",
   "token_malformed", "not_permitted", "unknown_room", "device_revoked", "proof_required",
+  "e2ee_unsupported",
 ]);  // proof_invalid is retried: a clock learned anew from the next answer signs the next proof
 
 export class AudienceCall extends EventTarget {
@@ -27,6 +29,16 @@ export class AudienceCall extends EventTarget {
     this.closed = false;
     this.pending = new Set();  // requests still waiting for their acknowledgement
     this.voiceOnly = false;  // no video leaves this seat (its sender carries no track)
+    // Frames sealed end to end (shared/e2ee.js); null where a transition setting lets a
+    // browser without the Encoded Transform API in, in clear.
+    this.e2ee = null;
+  }
+
+  encryptEndToEnd() {
+    this.e2ee = new EndToEnd(this.namespace.slice(1));
+    this.e2ee.addEventListener("key", (event) => this.emitEvent("e2ee_key", event.detail));
+    this.e2ee.addEventListener("security", (event) => this.emitEvent("security", event.detail));
+    return this.e2ee;
   }
 
   // Voice only: the video sender stops (replaceTrack(null)), here and in every later
@@ -51,8 +63,8 @@ export class AudienceCall extends EventTarget {
       // Called by Socket.IO before each connect and reconnect: a new proof every time.
       auth: (send) => {
         seatProof(this.namespace).then(
-          (proof) => send({ token: this.token, ...proof }),
-          () => send({ token: this.token }),
+          (proof) => send({ token: this.token, e2ee: this.e2ee !== null, ...proof }),
+          () => send({ token: this.token, e2ee: this.e2ee !== null }),
         );
       },
       transports: ["websocket"],
@@ -66,7 +78,11 @@ export class AudienceCall extends EventTarget {
       this.iceServers = session.ice_servers || [];
       this.serverOffsetMs = Date.parse(session.server_time) - Date.now();
       this.emitEvent("connected", session);
+      if (this.e2ee) this.e2ee.start(socket, session.room).catch((error) => this.emitEvent("failure", { code: "e2ee", error }));
       this.negotiate().catch((error) => this.emitEvent("failure", { code: "media", error }));
+    });
+    socket.on("e2ee_share", (share) => {
+      if (this.e2ee) this.e2ee.received(share).catch((error) => this.emitEvent("failure", { code: "e2ee", error }));
     });
     socket.on("room_state", (state) => this.emitEvent("state", state));
     socket.on("admitted", (state) => this.emitEvent("state", state));
@@ -120,6 +136,7 @@ export class AudienceCall extends EventTarget {
       if (track.kind === "video") this.videoSender = sender;
     }
     if (this.voiceOnly) await this.applyVideoChoice();
+    if (this.e2ee) this.e2ee.protect(pc);
     pc.ontrack = (event) => {
       for (const old of this.remoteStream.getTracks()) {
         if (old.kind === event.track.kind) this.remoteStream.removeTrack(old);
@@ -153,6 +170,7 @@ export class AudienceCall extends EventTarget {
   close() {
     this.closed = true;
     if (this.pc) this.pc.close();
+    if (this.e2ee) this.e2ee.close();
     if (this.socket) this.socket.disconnect();
   }
 }

@@ -71,3 +71,11 @@ export async function deviceProof(method, path, nowMs) {
   const signature = await crypto.subtle.sign(SIGNING, cached.privateKey, new TextEncoder().encode(payload));
   return `${payload}.${base64url(signature)}`;
 }
+
+// The device key's signature (raw r‖s) over bytes, or null when this browser holds no key:
+// the audience's key shares are signed with it (shared/e2ee.js).
+export async function signWithDeviceKey(bytes) {
+  cached = cached || await inStore("readonly", (store) => store.get(ENTRY)) || null;
+  if (!cached) return null;
+  return crypto.subtle.sign(SIGNING, cached.privateKey, bytes);
+}

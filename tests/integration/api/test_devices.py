@@ -49,12 +49,13 @@ class Client:
                 return response.status, await response.text()
             return response.status, await response.json()
 
-    def seat_auth(self, namespace: str) -> dict[str, str]:
-        """What this device adds to a seat's Socket.IO ``auth``: its credential and a fresh
-        proof of its key for ``CONNECT /socket.io<namespace>``."""
+    def seat_auth(self, namespace: str, *, e2ee: bool = True) -> dict[str, object]:
+        """What this device adds to a seat's Socket.IO ``auth``: its credential, a fresh proof
+        of its key for ``CONNECT /socket.io<namespace>``, and whether its browser seals frames
+        end to end (the kiosk's browser can)."""
         assert self.key is not None
         proof = self.key.proof("CONNECT", f"/socket.io{namespace}", self.live.clock.now())
-        return {"credential": self.credential, "proof": proof}
+        return {"credential": self.credential, "proof": proof, "e2ee": e2ee}
 
     @property
     def credential(self) -> str:

@@ -37,14 +37,14 @@ async def open_room(live: LiveServer) -> None:
     await live.at(minutes(-5), "open")
 
 
-async def seated(live: LiveServer, token: str, auth: dict[str, str]) -> Participant:
+async def seated(live: LiveServer, token: str, auth: dict[str, object]) -> Participant:
     seat = live.participant("/booth")
     await seat.connect(token, auth)
     await wait_for(lambda: bool(seat.received["session"]), 3, "the booth's session")
     return seat
 
 
-async def refusal(live: LiveServer, token: str, auth: dict[str, str]) -> str:
+async def refusal(live: LiveServer, token: str, auth: dict[str, object]) -> str:
     """The code a connect to /booth from another client is refused with."""
     thief = live.participant("/booth")
     with pytest.raises(socketio.exceptions.ConnectionError):
@@ -110,3 +110,50 @@ async def test_a_device_never_enrolled_still_connects_with_its_token_alone(
 ) -> None:
     # No credential was ever issued for BOOTH here (no `booth` fixture): the transitional rule.
     await seated(live, live.rooms.issue_join_token("room-1", "booth"), {})
+
+
+async def test_a_browser_that_cannot_encrypt_end_to_end_takes_no_seat(
+    live: LiveServer,
+    booth: Client,  # noqa: F811
+) -> None:
+    join = live.rooms.issue_join_token("room-1", "booth")
+    before = await denials(live)
+    assert await refusal(live, join, booth.seat_auth("/booth", e2ee=False)) == "e2ee_unsupported"
+    assert await denials(live) == before + 1
+    await seated(live, join, booth.seat_auth("/booth"))  # the token was not spent
+
+
+@pytest.mark.parametrize("live", [{"e2ee_required": False}], indirect=True)
+async def test_the_transition_setting_lets_a_browser_that_cannot_encrypt_in(
+    live: LiveServer,
+    booth: Client,  # noqa: F811
+) -> None:
+    join = live.rooms.issue_join_token("room-1", "booth")
+    await seated(live, join, booth.seat_auth("/booth", e2ee=False))
+
+
+async def test_a_key_share_reaches_the_other_seat_with_the_key_its_device_registered(
+    live: LiveServer,
+    booth: Client,  # noqa: F811
+) -> None:
+    booth_seat = await seated(
+        live, live.rooms.issue_join_token("room-1", "booth"), booth.seat_auth("/booth")
+    )
+    office = live.participant("/office")
+    await office.connect(live.rooms.issue_join_token("room-1", "office"))  # never enrolled
+    share = {"public": "A" * 87, "signature": "B" * 86, "reply": False}
+
+    assert await booth_seat.call("e2ee_share", share) == {"ok": True}
+    await wait_for(lambda: bool(office.received["e2ee_share"]), 3, "the relayed share")
+    assert booth.key is not None
+    (relayed,) = office.received["e2ee_share"]
+    assert relayed == {**share, "device": BOOTH, "device_key": booth.key.public_jwk()}
+    assert not booth_seat.received["e2ee_share"]  # not echoed to its sender
+
+    assert await office.call("e2ee_share", {**share, "signature": "", "reply": True}) == {
+        "ok": True
+    }
+    await wait_for(lambda: bool(booth_seat.received["e2ee_share"]), 3, "the answer")
+    assert booth_seat.received["e2ee_share"][0]["device_key"] is None  # no key registered
+    bad = await office.call("e2ee_share", {**share, "public": "not a key"})
+    assert bad["ok"] is False

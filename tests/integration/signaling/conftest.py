@@ -65,7 +65,7 @@ class Participant:
 
         return client
 
-    async def connect(self, token: str, device_proof: Mapping[str, str] | None = None) -> None:
+    async def connect(self, token: str, device_proof: Mapping[str, object] | None = None) -> None:
         """Take the seat with ``token``; an enrolled device adds its credential and a fresh
         proof of its key (``Client.seat_auth`` in tests/integration/api/test_devices.py)."""
         await self.sio.connect(

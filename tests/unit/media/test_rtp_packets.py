@@ -170,6 +170,18 @@ def test_vp8_keyframe_start_is_read_through_every_descriptor_shape(
     assert is_vp8_keyframe_start(bytes(continuation) + frame_header) is False
 
 
+@given(st.booleans(), st.binary(min_size=16, max_size=200), st.integers(0, 0x7FFF))
+def test_vp8_keyframe_start_is_read_from_the_clear_header_of_an_end_to_end_sealed_frame(
+    keyframe: bool, sealed: bytes, picture_id: int
+) -> None:
+    # web_client/shared/e2ee_worker.js leaves 10 bytes of a keyframe clear (3 of a delta
+    # frame) and the rest is AES-GCM ciphertext: random-looking bytes the server cannot read.
+    clear = bytes([0x10, 0x02, 0x00, 0x9D, 0x01, 0x2A, 0x80, 0x02, 0xE0, 0x01])
+    header = clear if keyframe else bytes([0x11, 0x02, 0x00])
+    descriptor = bytes(VpxPayloadDescriptor(1, 0, picture_id, None, None, None))
+    assert is_vp8_keyframe_start(descriptor + header + sealed) is keyframe
+
+
 def test_vp8_keyframe_start_of_a_truncated_payload_is_false() -> None:
     assert is_vp8_keyframe_start(b"") is False
     assert is_vp8_keyframe_start(b"\x90") is False

@@ -27,7 +27,7 @@ def documented_events() -> dict[str, tuple[set[str], str]]:
         cells = [cell.strip() for cell in row.strip("|").split("|")]
         namespaces = {f"/{name.strip()}" for name in cells[1].split(",")}
         permission = cells[-1].strip("`")
-        for name in re.findall(r"`([a-z_]+)`", cells[0]):
+        for name in re.findall(r"`([a-z0-9_]+)`", cells[0]):
             events[name] = (namespaces, permission)
     return events
 

@@ -1,0 +1,37 @@
+// What a screen shows of its audience's end-to-end encryption: the verification code both
+// ends show (the office reads it aloud when in doubt; a different code means another key, so
+// someone in between), and a security error when the other end's key share fails its check.
+// The element's data-* attributes carry the frame counters (tests read them).
+
+import { formatNumber, t } from "/static/shared/i18n.js";
+
+export function showEndToEnd(call, codeElement, errorElement) {
+  const e2ee = call.encryptEndToEnd();
+  let code = null;
+  const render = () => {
+    if (code === null) return;
+    const groups = [code.slice(0, 3), code.slice(3)].map(
+      (group) => formatNumber(Number(group), { minimumIntegerDigits: 3, useGrouping: false }),
+    );
+    codeElement.textContent = t("e2ee.code", { code: groups.join(" ") });
+  };
+  call.addEventListener("e2ee_key", (event) => {
+    code = event.detail.code;
+    codeElement.dataset.code = code;
+    codeElement.dataset.keyId = String(event.detail.keyId);
+    render();
+  });
+  call.addEventListener("security", (event) => {
+    code = null;
+    codeElement.textContent = "";
+    errorElement.textContent = t(event.detail.message_key);
+    errorElement.dataset.code = event.detail.code;
+  });
+  const counting = setInterval(() => {
+    if (call.closed) clearInterval(counting);
+    for (const name of ["encrypted", "withheld", "clear", "decrypted", "dropped", "failed", "receivedKeyId"]) {
+      codeElement.dataset[name] = String(e2ee.counts[name] ?? "");
+    }
+  }, 500);
+  return render;
+}
