@@ -43,9 +43,13 @@ typecheck:
 
 # Two passes: every test on SQLite, then the suites that touch the database again on PostgreSQL
 # (a temporary cluster of Debian's postgresql, tests/postgres.py; which suites and why, and how
-# long each pass takes: README.md, "Tests"). In a shuffled order (pytest-randomly), so a test
-# that needs another to have run fails. The seed is printed at the top: repeat an order with
-# PYTEST_ARGS=--randomly-seed=N, or keep the file order with PYTEST_ARGS="-p no:randomly".
+# long each pass takes: README.md, "Tests"). The tests without a browser run in $(WORKERS)
+# pytest-xdist workers (each its own server, data directory and PostgreSQL cluster); the browser
+# tests one at a time, alone on the machine (Chromium and the media server are timing-sensitive
+# under load). In a shuffled order (pytest-randomly), so a test that needs another to have run
+# fails. The seed is printed at the top: repeat an order with PYTEST_ARGS=--randomly-seed=N, or
+# keep the file order with PYTEST_ARGS="-p no:randomly".
+WORKERS ?= 2
 POSTGRESQL_SUITES := \
 	$(filter-out %/media/ %/api/ %/__pycache__/,$(wildcard tests/integration/*/)) \
 	$(wildcard tests/integration/test_*.py) \
@@ -57,10 +61,11 @@ POSTGRESQL_SUITES := \
 pytest: pytest-sqlite pytest-postgresql
 
 pytest-sqlite:
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(WORKERS) --ignore=tests/browser $(PYTEST_ARGS)
+	$(BIN)/pytest tests/browser $(PYTEST_ARGS)
 
 pytest-postgresql:
-	$(BIN)/pytest --database=postgresql $(POSTGRESQL_SUITES) $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(WORKERS) --database=postgresql $(POSTGRESQL_SUITES) $(PYTEST_ARGS)
 
 # Re-pin the lock files after changing dependencies in pyproject.toml.
 lock: $(VENV)/.test-installed

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import gc
 import itertools
-import logging
 import socket
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -32,6 +31,7 @@ from media.bench.pattern import (
     encode_video_pattern,
 )
 from tests.fakes.sms_gateway import FakeGateway
+from tests.loop_guard import held_callbacks
 from tests.postgres import TemporaryCluster, temporary_cluster
 
 SLOW_CALLBACK_S = 0.5
@@ -117,20 +117,11 @@ async def migrated_settings(settings: Settings) -> AsyncIterator[Settings]:
     return settings
 
 
-class _SlowCallbackRecorder(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(level=logging.WARNING)
-        self.messages: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        message = record.getMessage()
-        if message.startswith("Executing ") and " took " in message:
-            self.messages.append(message)
-
-
 @pytest.fixture(autouse=True)
 async def _fail_on_blocked_event_loop() -> AsyncIterator[None]:
-    """A callback that holds the event loop longer than SLOW_CALLBACK_S fails the test.
+    """A callback that holds the event loop longer than SLOW_CALLBACK_S fails the test; time
+    its thread only waited for a CPU (other workers, PostgreSQL, Chromium) is not counted
+    (tests/loop_guard.py).
 
     The garbage earlier tests left is collected first and what survives is frozen out of the
     collector's sight: otherwise a full collection of the whole test session's heap (late in
@@ -139,17 +130,12 @@ async def _fail_on_blocked_event_loop() -> AsyncIterator[None]:
     gc.collect()
     gc.freeze()
     loop = asyncio.get_running_loop()
-    loop.set_debug(True)
-    loop.slow_callback_duration = SLOW_CALLBACK_S
-    recorder = _SlowCallbackRecorder()
-    asyncio_logger = logging.getLogger("asyncio")
-    asyncio_logger.addHandler(recorder)
-    try:
+    loop.set_debug(True)  # handles name the line that created them
+    loop.slow_callback_duration = 3600  # judged by held_callbacks, not by the wall clock alone
+    with held_callbacks(SLOW_CALLBACK_S) as held:
         yield
-    finally:
-        asyncio_logger.removeHandler(recorder)
-    if recorder.messages:
-        pytest.fail("event loop blocked: " + "; ".join(recorder.messages[:3]))
+    if held:
+        pytest.fail("event loop blocked: " + "; ".join(held[:3]))
 
 
 # -- media the simulated participants send (encoded once per test session) --
