@@ -81,8 +81,10 @@ def register_and_book(
     tracking = desk.inner_text("#req-tracking")
 
     desk.click("#req-book")
-    start = (datetime.now(UTC) + RIYADH + timedelta(minutes=lead_minutes)).replace(
-        second=0, microsecond=0
+    # From the next whole minute on: the first slot is at least lead_minutes ahead when booked,
+    # however slowly the screens went (a slot that has begun cannot be booked).
+    start = (datetime.now(UTC) + RIYADH).replace(second=0, microsecond=0) + timedelta(
+        minutes=lead_minutes + 1
     )
     desk.fill("#sitting-start", start.strftime("%H:%M"))
     desk.fill("#sitting-end", (start + timedelta(minutes=sitting_minutes)).strftime("%H:%M"))
