@@ -17,7 +17,7 @@ import { wireStandby, standbyOf, standbyPanel, offerButton, showOffer } from "/s
 import { formatTracking, isolatedTracking, trackingNode } from "/static/shared/tracking.js";
 import { wireHelpAnswers, listenForHelpAnswers, helpParts } from "/static/desk/help.js";
 import { wireSafeguarding, refreshSafeguarding } from "/static/desk/safeguarding.js";
-import { listenForQuality, qualityParts } from "/static/desk/quality.js";
+import { listenForQuality, qualityParts, keptQualityLine } from "/static/desk/quality.js";
 import { io } from "/vendor/socket.io.esm.min.js";
 
 const show = screens();
@@ -350,6 +350,7 @@ function renderAppointments(list) {
     const item = element("li", { attrs: { "data-appointment": appointment.appointment } }, [
       element("p", { text: `${formatDate(appointment.starts_at)} · ${boothName(appointment.booth)} · ${t(`appointment.${appointment.status}`)}` }),
     ]);
+    if (appointment.quality) item.append(keptQualityLine(appointment.quality));
     const calls = element("ul", { className: "calls" });
     for (const call of appointment.calls) {
       calls.append(element("li", { text: `${formatDate(call.at)} · ${t(`call.${call.outcome}`)} · ${staffName(call.actor)}` }));
