@@ -14,6 +14,7 @@ import {
 import { wireOutages, serviceCell, actionsCell, reloadAffected } from "/static/desk/outages.js";
 import { wireReferrals, fillReferralLists, renderReferrals, refreshOverdue } from "/static/desk/referrals.js";
 import { wireStandby, standbyOf, standbyPanel, offerButton, showOffer } from "/static/desk/standby.js";
+import { refreshRebooking } from "/static/desk/rebooking.js";
 import { formatTracking, isolatedTracking, trackingNode } from "/static/shared/tracking.js";
 import { wireHelpAnswers, listenForHelpAnswers, helpParts } from "/static/desk/help.js";
 import { wireSafeguarding, refreshSafeguarding } from "/static/desk/safeguarding.js";
@@ -144,7 +145,10 @@ async function refreshBoard() {
     return failed("page-error")(error);
   }
   booths = board.booths;
-  if (mayService) refreshOverdue();
+  if (mayService) {
+    refreshOverdue();
+    refreshRebooking({ openRequest, failed });
+  }
   const rows = $("board-rows");
   rows.replaceChildren();
   for (const booth of board.booths) {
