@@ -60,6 +60,13 @@ async def standby_list(request: web.Request) -> web.Response:
     )
 
 
+async def priority_rebooking(request: web.Request) -> web.Response:
+    """The priority rebooking list of the caller's centres: audiences ended by a technical
+    failure, oldest first, whose applicants are to be called and rebooked before anyone."""
+    priority = await services_of(request).priority_rebooking.entries(scope=caller_of(request).scope)
+    return json_answer({"priority": priority})
+
+
 async def remove_standby(request: web.Request) -> web.Response:
     body = await read_body(request, models.Standby)
     await services_of(request).standby.remove(
@@ -197,6 +204,7 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/api/sittings/{id}/standby/remove", Permission.BOOKING_WRITE, remove_standby),
     Route("POST", "/api/sittings/{id}/standby/order", Permission.BOOKING_WRITE, order_standby),
     Route("GET", "/api/slots/{id}/standby-offer", Permission.BOOKING_WRITE, standby_offer),
+    Route("GET", "/api/priority-rebooking", Permission.REQUEST_READ, priority_rebooking),
     Route("POST", "/api/slots/{id}/standby-fill", Permission.BOOKING_WRITE, fill_from_standby),
     Route("POST", "/api/appointments", Permission.BOOKING_WRITE, book),
     Route("POST", "/api/appointments/{id}/reschedule", Permission.BOOKING_WRITE, reschedule),

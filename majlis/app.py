@@ -76,6 +76,7 @@ from rooms.store import RoomStore
 from rooms.tokens import Keyring
 from safeguarding.alerts import SafeguardingAlert, SafeguardingDesk, notice_of
 from safeguarding.rules import SafeguardingSettings
+from scheduler.audience_quality import AudienceQualityKeeper
 from scheduler.clock import AppointmentClock
 from scheduler.commands import SchedulerCommands, SlotLengths
 from scheduler.device_names import named_in_schedule
@@ -354,12 +355,15 @@ async def _namespaces_context(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _quality_context(app: web.Application) -> AsyncIterator[None]:
-    """Degraded mode: every room's quality to the desks, the metrics and its rules."""
+    """Degraded mode: every room's quality to the desks, the metrics and its rules; each
+    audience's summary kept with its appointment when it is over."""
     metrics = MediaQualityMetrics(app[METRICS].registry)
     notifier = QualityBroadcaster(app[SOCKETIO], app[ROOMS], metrics)
-    watch = QualityWatch(app[ROOMS], notifier, degraded_thresholds(app[SETTINGS]))
+    keeper = AudienceQualityKeeper(app[DB_ENGINE])  # each summary kept with its appointment
+    watch = QualityWatch(app[ROOMS], notifier, degraded_thresholds(app[SETTINGS]), keeper)
     app[QUALITY_WATCH] = watch
     app[MEDIA].report_quality_to(watch.on_quality)
+    app[ROOMS].subscribe(watch.on_room_change)
     yield
 
 

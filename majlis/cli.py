@@ -105,6 +105,15 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="S",
         help="the media server drops a silent leg after this (default: the server's)",
     )
+    browser = benches.add_parser(
+        "browser",
+        help="a headless Chromium booth behind a capped uplink: does its encoder follow REMB?",
+    )
+    browser.add_argument("--cap-kbps", type=float, default=500.0, help="the booth's uplink cap")
+    browser.add_argument("--warmup", type=float, default=40.0, help="seconds uncapped first")
+    browser.add_argument("--seconds", type=float, default=30.0, help="seconds capped")
+    browser.add_argument("--chromium", default="/usr/bin/chromium", help="the browser to run")
+    browser.add_argument("--json", action="store_true", help="end with one JSON line")
     demo = commands.add_parser("demo", help="demo helpers for the embedded set-up")
     room = demo.add_subparsers(dest="demo_command", required=True).add_parser(
         "room", help="schedule an audience room now and print its dev sign-in tokens"
@@ -173,6 +182,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             asyncio.run(_db_upgrade(settings))
         elif arguments.command == "bench" and arguments.bench_command == "desk":
             _bench_desk(arguments)
+        elif arguments.command == "bench" and arguments.bench_command == "browser":
+            _bench_browser(arguments)
         elif arguments.command == "bench":
             _bench_media(arguments, arguments.loop or settings.event_loop)
         elif arguments.command == "audit":
@@ -277,6 +288,17 @@ def _bench_media_impaired(arguments: argparse.Namespace) -> None:
         **({"silence_timeout_s": arguments.silence_timeout} if arguments.silence_timeout else {}),
     )
     result = asyncio.run(bench_impaired(plan))
+    report(result)
+    if arguments.json:
+        print(json.dumps(result))
+
+
+def _bench_browser(arguments: argparse.Namespace) -> None:
+    from media.bench.browser import BrowserPlan, bench_browser, report
+
+    logging.getLogger("aioice").setLevel(logging.WARNING)  # every ICE check, otherwise
+    plan = BrowserPlan(arguments.cap_kbps, arguments.warmup, arguments.seconds, arguments.chromium)
+    result = asyncio.run(bench_browser(plan))
     report(result)
     if arguments.json:
         print(json.dumps(result))

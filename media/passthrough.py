@@ -106,6 +106,7 @@ class RtpRoute:
         # The target's latest receiver report on this route (RTCP path, not per packet).
         self.reported_fraction_lost = 0.0
         self.reported_jitter_ms: float | None = None
+        self.last_estimate_bps = 0  # the target's latest REMB, passed back to the publisher
 
     def attach_source(self, source: NegotiatedMedia, source_dtls: RTCDtlsTransport) -> None:
         """(Re)connect the publishing leg; the target sees one continuous stream."""
@@ -192,6 +193,7 @@ class RtpRoute:
             self._request_keyframe(self._source_ssrc, self._limits.pli_min_interval_s)
 
     def bandwidth_estimate(self, bitrate: int) -> None:
+        self.last_estimate_bps = bitrate
         if self._source_ssrc is None:
             return
         remb = RtcpPsfbPacket(

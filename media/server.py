@@ -411,7 +411,13 @@ class MediaServer:
             return []
         return [
             RouteCounters(
-                source, target, kind, route.forwarded, route.resent, route.waiting_for_keyframe
+                source,
+                target,
+                kind,
+                route.forwarded,
+                route.resent,
+                route.waiting_for_keyframe,
+                route.last_estimate_bps,
             )
             for (source, target), routes in room.routes.items()
             for kind, route in routes.items()

@@ -37,6 +37,7 @@ class RouteCounters:
     forwarded: int
     resent: int  # answered from the NACK cache
     waiting_for_keyframe: bool
+    last_estimate_bps: int = 0  # the target's latest REMB, passed back to the source
 
 
 async def participant_stats(participant: Participant) -> ParticipantStats:

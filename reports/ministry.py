@@ -2,8 +2,10 @@
 and from women, SMS sent and their segments, calls handled, satisfaction (average and the
 count of each star), service time (average and median), audiences held and their average
 minutes, the no-show rate and the technical failures, the safeguarding alerts raised at the
-booths and the audiences held in voice only (her choice). Counts and durations only: no name, no
-text, no tracking number.
+booths, the audiences held in voice only (her choice), and the connection quality of the
+audiences measured (the share with poor quality more than a tenth of the time, the median share
+of time in poor quality). Counts, durations and rates only: no name, no text, no tracking
+number.
 
 Every request counts as a woman's: Majlis serves the women's centres, and every applicant is
 registered by them (docs/API.md, "The ministry's figures"). Each figure is dated by its own
@@ -30,11 +32,15 @@ from reports.periods import Period
 from rooms.state import EventKind
 from rooms.tables import room_events, rooms
 from safeguarding.tables import safeguarding_alerts
+from scheduler.audience_quality import poor_share
 from scheduler.status import AppointmentStatus
-from scheduler.tables import appointments
+from scheduler.tables import appointments, audience_quality
 
 STARS = (1, 2, 3, 4, 5)
 TECHNICAL_ALERTS = ("preflight_failed", "disconnected")  # not "help": the applicant asked
+# An audience in poor quality: video or sound unusable more than this share of its measured
+# time (a minute of a ten-minute audience). A definition the ministry reads, not a tunable.
+POOR_AUDIENCE_SHARE = 0.10
 
 
 @dataclass
@@ -54,6 +60,7 @@ class Tally:
     technical_failures: int = 0
     safeguarding_alerts: int = 0  # a count: never what happened
     voice_only_audiences: int = 0  # held audiences in which she chose voice only
+    poor_shares: list[float] = field(default_factory=list)  # one per audience measured
 
     def add(self, other: Tally) -> None:
         for name in ("visitors", "requests", "sms_sent", "sms_segments", "calls"):
@@ -67,6 +74,7 @@ class Tally:
         self.technical_failures += other.technical_failures
         self.safeguarding_alerts += other.safeguarding_alerts
         self.voice_only_audiences += other.voice_only_audiences
+        self.poor_shares.extend(other.poor_shares)
 
 
 @dataclass(frozen=True)
@@ -89,6 +97,9 @@ class CentreFigures:
     technical_failures: int
     safeguarding_alerts: int = 0
     voice_only_audiences: int = 0
+    quality_measured_audiences: int = 0
+    poor_quality_rate: float | None = None  # of those measured: poor > POOR_AUDIENCE_SHARE
+    poor_share_median: float | None = None
 
 
 @dataclass(frozen=True)
@@ -104,6 +115,8 @@ def figures_of(centre: str, tally: Tally) -> CentreFigures:
     service = [seconds / 60 for seconds in tally.service_seconds]
     attended = tally.audiences_held + tally.no_shows
     audience = tally.audience_minutes
+    shares = tally.poor_shares
+    poor = sum(share > POOR_AUDIENCE_SHARE for share in shares)
     return CentreFigures(
         centre=centre,
         visitors=tally.visitors,
@@ -123,6 +136,9 @@ def figures_of(centre: str, tally: Tally) -> CentreFigures:
         technical_failures=tally.technical_failures,
         safeguarding_alerts=tally.safeguarding_alerts,
         voice_only_audiences=tally.voice_only_audiences,
+        quality_measured_audiences=len(shares),
+        poor_quality_rate=round(poor / len(shares), 3) if shares else None,
+        poor_share_median=round(statistics.median(shares), 3) if shares else None,
     )
 
 
@@ -250,8 +266,14 @@ async def _count_audiences(
             appointments.c.status,
             appointments.c.rating,
             appointments.c.room_id,
+            audience_quality.c.seconds.label("quality_seconds"),
+            audience_quality.c.poor_seconds,
         )
-        .select_from(appointments.join(requests, requests.c.id == appointments.c.request_id))
+        .select_from(
+            appointments.join(requests, requests.c.id == appointments.c.request_id).outerjoin(
+                audience_quality, audience_quality.c.appointment_id == appointments.c.id
+            )
+        )
         .where(
             _within(period, appointments.c.starts_at),
             scope.where(requests.c.centre),
@@ -274,6 +296,8 @@ async def _count_audiences(
             continue
         if row.status == held and row.room_id in voice_only:
             tally.voice_only_audiences += 1
+        if row.quality_seconds:  # held, ended early or failed: each audience measured
+            tally.poor_shares.append(poor_share(row.quality_seconds, row.poor_seconds))
         if row.rating is not None:
             tally.stars[int(row.rating)] = tally.stars.get(int(row.rating), 0) + 1
         if row.status == held:

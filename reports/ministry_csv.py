@@ -32,6 +32,9 @@ FIGURES = (
     "technical_failures",
     "safeguarding_alerts",
     "voice_only_audiences",
+    "quality_measured_audiences",
+    "poor_quality_rate",
+    "poor_share_median",
 )
 
 

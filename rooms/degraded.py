@@ -45,20 +45,25 @@ class Verdict:
 
 
 def verdict(
-    present: Iterable[str], samples: list[DirectionQuality], thresholds: DegradedThresholds
+    present: Iterable[str],
+    samples: list[DirectionQuality],
+    thresholds: DegradedThresholds,
+    *,
+    voice_only: bool = False,
 ) -> Verdict:
     """Audio must be usable both ways (a seat that is gone is not); video is judged on the
-    booth's, the one the audience is about. A stream not yet measured counts as usable."""
+    booth's, the one the audience is about. A stream not yet measured counts as usable. In
+    voice only no video of her is sent: its silence is not poor video, only sound is judged."""
     roles = set(present)
     audio = all(role in roles for role in SEAT_ROLES)
-    video = "booth" in roles
+    video = "booth" in roles or voice_only
     for sample in samples:
         if sample.kind == "audio" and (
             sample.loss > thresholds.audio_max_loss
             or sample.bitrate_kbps < thresholds.audio_min_kbps
         ):
             audio = False
-        if sample.kind == "video" and sample.source == "booth":
+        if sample.kind == "video" and sample.source == "booth" and not voice_only:
             fps = sample.frames_per_second or 0.0
             if fps < thresholds.video_min_fps or sample.loss > thresholds.video_max_loss:
                 video = False

@@ -1,6 +1,7 @@
 """An audience's quality in a few numbers, kept with it: seconds measured, seconds in poor
-quality (video or audio unusable), and its worst 10 seconds (most poor seconds, then the
-lowest booth frame rate and the highest loss seen in them)."""
+quality (video or audio unusable), seconds in voice only, and its worst 10 seconds (most poor
+seconds, then the lowest booth frame rate and the highest loss seen in them). Counts and
+rates only: nothing about who was in it."""
 
 from __future__ import annotations
 
@@ -28,10 +29,18 @@ class QualitySummary:
     worst_poor: int = -1
     worst_min_fps: float | None = None
     worst_max_loss: float = 0.0
+    voice_only_seconds: int = 0  # seconds measured while no video of her left the booth
     _window: deque[Second] = field(default_factory=lambda: deque(maxlen=WORST_WINDOW))
 
-    def add(self, seen: Verdict, samples: list[DirectionQuality]) -> None:
+    def add(
+        self, seen: Verdict, samples: list[DirectionQuality], *, voice_only: bool = False
+    ) -> None:
+        """One second of the audience (``voice_only``: no video of her was sent in it, so her
+        video's silence is neither its frame rate nor its loss)."""
+        if voice_only:
+            samples = [s for s in samples if not (s.source == "booth" and s.kind == "video")]
         poor = not (seen.video_usable and seen.audio_usable)
+        self.voice_only_seconds += voice_only
         fps = [
             s.frames_per_second
             for s in samples
@@ -52,15 +61,3 @@ class QualitySummary:
     @property
     def poor_share(self) -> float:
         return round(self.poor_seconds / self.seconds, 3) if self.seconds else 0.0
-
-    def as_dict(self) -> dict[str, object]:
-        return {
-            "seconds": self.seconds,
-            "poor_share": self.poor_share,
-            "worst_10s": {
-                "start_s": self.worst_start,
-                "poor_s": max(self.worst_poor, 0),
-                "min_booth_fps": self.worst_min_fps,
-                "max_loss": self.worst_max_loss,
-            },
-        }

@@ -1,7 +1,8 @@
 """Degraded mode at work: each room's quality samples go through ``rooms.degraded`` and what
 it calls for is done — voice only offered to both seats, the booth's video switched off, a
 technical pause, a resume, or the end of the audience as a technical failure. Every sample
-also goes to the desks (``QualityNotifier.quality``) and into the audience's summary.
+also goes to the desks (``QualityNotifier.quality``) and into the audience's summary, which is
+handed to a ``SummaryKeeper`` when the audience is over (however it ended) and then forgotten.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from rooms.degraded import (
 )
 from rooms.errors import ResumeOverrunsNextSlot, RoomError, UnknownRoom
 from rooms.quality_summary import QualitySummary
-from rooms.service import RoomService
+from rooms.service import RoomChange, RoomService
 from rooms.state import ACCEPT_SHORTER, EventKind, RoomEvent, RoomState
 
 log = logging.getLogger(__name__)
@@ -43,24 +44,43 @@ class QualityNotifier(Protocol):
         """Both seats: voice only is offered, or the booth's video was switched off."""
 
 
+class SummaryKeeper(Protocol):
+    async def keep(self, room_id: str, summary: QualitySummary) -> None:
+        """An audience is over: store its quality (with its appointment, in the app)."""
+
+
 class QualityWatch:
     def __init__(
         self,
         rooms: RoomService,
         notifier: QualityNotifier,
         thresholds: DegradedThresholds,
+        keeper: SummaryKeeper,
         monotonic_s: Callable[[], float] = time.monotonic,
     ) -> None:
         self._rooms = rooms
         self._notifier = notifier
         self._thresholds = thresholds
+        self._keeper = keeper
         self._monotonic_s = monotonic_s
         self._states: dict[str, DegradedState] = {}
         self._summaries: dict[str, QualitySummary] = {}
 
     def summary(self, room_id: str) -> QualitySummary | None:
-        """The audience's quality so far (kept after it ends, until the process stops)."""
+        """The quality of an audience under way so far."""
         return self._summaries.get(room_id)
+
+    async def on_room_change(self, change: RoomChange) -> None:
+        """A ``RoomService`` listener: an audience that is over (ended, aborted, a technical
+        failure) has its summary kept, and nothing of it stays here. One never measured (a
+        no-show, one aborted before it began) has none."""
+        room_id = change.room.room_id
+        if not change.room.is_over:
+            return
+        self._states.pop(room_id, None)
+        summary = self._summaries.pop(room_id, None)
+        if summary is not None and summary.seconds:
+            await self._keeper.keep(room_id, summary)
 
     async def on_quality(
         self, room_id: str, present: frozenset[str], samples: list[DirectionQuality]
@@ -69,7 +89,7 @@ class QualityWatch:
             room = self._rooms.room(room_id)
         except UnknownRoom:
             return  # a media room without a scheduled room (the benchmark's)
-        seen = verdict(present, samples, self._thresholds)
+        seen = verdict(present, samples, self._thresholds, voice_only=room.voice_only)
         state = self._states.get(room_id, DegradedState())
         watched = room.state is RoomState.LIVE or (
             room.state is RoomState.PAUSED and state.paused_at is not None
@@ -80,11 +100,13 @@ class QualityWatch:
             self._states.pop(room_id, None)
             watched = False
         if watched:
-            self._summaries.setdefault(room_id, QualitySummary()).add(seen, samples)
+            summary = self._summaries.setdefault(room_id, QualitySummary())
+            summary.add(seen, samples, voice_only=room.voice_only)
         await self._notifier.quality(room_id, present, samples, seen)
+        if self._rooms.room(room_id).is_over:  # perhaps while the desks were told
+            self._states.pop(room_id, None)
+            return
         if not watched:
-            if room.is_over:
-                self._states.pop(room_id, None)
             return
         state, actions = assess(state, seen, self._monotonic_s(), self._thresholds)
         self._states[room_id] = state

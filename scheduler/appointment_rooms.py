@@ -40,8 +40,17 @@ class RoomPort(Protocol):
 UNDER_WAY = frozenset({RoomState.LOBBY, RoomState.LIVE, RoomState.PAUSED})
 
 
+ROOM_PREFIX = "appt-"
+
+
 def room_id_for(appointment_id: int) -> str:
-    return f"appt-{appointment_id}"
+    return f"{ROOM_PREFIX}{appointment_id}"
+
+
+def appointment_of_room(room_id: str) -> int | None:
+    """The appointment whose room this is; None for a room of no appointment (a demo's)."""
+    number = room_id.removeprefix(ROOM_PREFIX)
+    return int(number) if number != room_id and number.isascii() and number.isdigit() else None
 
 
 def audience_over(rooms: RoomPort, appointment_id: int) -> bool:

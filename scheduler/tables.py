@@ -1,10 +1,11 @@
 """The scheduler's tables as SQLAlchemy Core objects (created by migration 0003): sittings,
-the slots cut from them, appointments, the confirmation call log and the standby list.
+the slots cut from them, appointments, the confirmation call log and the standby list; and
+each audience's connection quality, kept with its appointment (migration 0019).
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, text
+from sqlalchemy import Column, Float, ForeignKey, Index, Integer, String, Table, text
 
 import casework.tables  # noqa: F401  (requests and applicants: the foreign keys below point there)
 from foundation.columns import UtcDateTime
@@ -81,4 +82,18 @@ standby = Table(
     Column("request_id", Integer, ForeignKey("requests.id"), primary_key=True),
     Column("added_at", UtcDateTime(), nullable=False),
     Column("position", Integer, nullable=False, server_default="0"),  # migration 0016
+)
+
+# Seconds and rates only (``scheduler.audience_quality``): nothing about who was in it.
+audience_quality = Table(
+    "audience_quality",
+    metadata,
+    Column("appointment_id", Integer, ForeignKey("appointments.id"), primary_key=True),
+    Column("seconds", Integer, nullable=False),  # measured while live
+    Column("poor_seconds", Integer, nullable=False),  # video or sound unusable
+    Column("voice_only_seconds", Integer, nullable=False),
+    Column("worst_start_s", Integer, nullable=True),  # where its worst 10 s began
+    Column("worst_poor_s", Integer, nullable=False),
+    Column("worst_min_booth_fps", Float, nullable=True),
+    Column("worst_max_loss", Float, nullable=False),
 )

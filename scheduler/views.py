@@ -24,6 +24,7 @@ from scheduler.appointments import (
     load_appointment_in,
     load_appointments,
 )
+from scheduler.audience_quality import AudienceQuality, quality_of
 from scheduler.errors import UnknownAppointment
 from scheduler.reservations import booth_in_service
 from scheduler.status import ACTIVE_APPOINTMENT, AppointmentStatus, values
@@ -118,6 +119,7 @@ class AppointmentCalls:
     rating: int | None
     checked_in: bool  # seated at the booth: checked in and not checked out
     calls: tuple[CallRecord, ...]
+    quality: AudienceQuality | None  # kept when its audience was over; None if never measured
 
 
 @dataclass(frozen=True)
@@ -291,7 +293,8 @@ class SchedulerViews:
             ]
 
     async def calls_of(self, request_id: int, *, scope: CentreScope) -> list[AppointmentCalls]:
-        """Every appointment of a request with its confirmation-call log."""
+        """Every appointment of a request with its confirmation-call log and, once its
+        audience is over, its connection quality."""
         async with self._engine.connect() as connection:
             await load_request_in(connection, request_id, scope)  # UnknownRequest if not hers
             booked = (
@@ -309,6 +312,7 @@ class SchedulerViews:
                     .order_by(confirmation_calls.c.id)
                 )
             ).all()
+            quality = await quality_of(connection, [a.id for a in booked])
         return [
             AppointmentCalls(
                 appointment=a.id,
@@ -321,6 +325,7 @@ class SchedulerViews:
                 calls=tuple(
                     CallRecord(c.outcome, c.actor, c.at) for c in calls if c.appointment_id == a.id
                 ),
+                quality=quality.get(a.id),
             )
             for a in booked
         ]

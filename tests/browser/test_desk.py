@@ -1,11 +1,14 @@
 """The coordinators' desk in Chromium: a national ID already registered is shown as such and
 her contact changes only by the explicit update the desk offers; a seated applicant is
-checked out of her booth with the button next to her appointment; the intake's centres and
-categories are the database's, labelled in the page's language."""
+checked out of her booth with the button next to her appointment, and when that audience
+ended as a technical failure the board lists her to rebook first and her request shows its
+connection quality; the intake's centres and categories are the database's, labelled in the
+page's language."""
 
 from __future__ import annotations
 
 import json
+import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote
@@ -104,11 +107,32 @@ def seated_appointment(client: ApiClient) -> tuple[int, str]:
     return appointment, created["tracking_number"]
 
 
+def ended_as_technical_failure(server: Server, appointment: int) -> None:
+    now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    with sqlite3.connect(server.data_dir / "majlis.db") as database:
+        database.execute(
+            "UPDATE appointments SET status = 'tech_failure', starts_at = ? WHERE id = ?",
+            (now, appointment),
+        )
+        database.execute(
+            "UPDATE requests SET status = 'under_review' WHERE id ="
+            " (SELECT request_id FROM appointments WHERE id = ?)",
+            (appointment,),
+        )
+        database.execute(
+            "INSERT INTO audience_quality (appointment_id, seconds, poor_seconds,"
+            " voice_only_seconds, worst_start_s, worst_poor_s, worst_min_booth_fps,"
+            " worst_max_loss) VALUES (?, 300, 60, 0, 120, 10, 3.0, 0.4)",
+            (appointment,),
+        )
+
+
 def test_a_seated_applicant_is_checked_out_from_her_request_page(
     browser: Browser, contexts: list[BrowserContext], server: Server
 ) -> None:
     client = server.client().sign_in("coordinator1")
     appointment, tracking = seated_appointment(client)
+    [request] = requests_of_phone(client, "0501112299")
     desk = desk_signed_in(browser, contexts, server)
     desk.click("[data-tab=search]")
     desk.fill("#search-q", tracking)
@@ -124,6 +148,16 @@ def test_a_seated_applicant_is_checked_out_from_her_request_page(
     expect(desk.locator(f"[data-appointment='{appointment}'] [data-seated]")).to_have_count(0)
     status, again = client.call("POST", f"/api/appointments/{appointment}/check-out")
     assert (status, again["code"]) == (409, "not_checked_in")  # it was done, and recorded once
+
+    # Her audience then ends as a technical failure, poor 20 % of its time: set in the
+    # database where the room clock and the quality watch would set it.
+    ended_as_technical_failure(server, appointment)
+    desk.click("[data-tab=board]")
+    entry = desk.locator(f"#rebooking-list li[data-rebooking='{request}']")
+    expect(entry.locator("[data-today]")).to_have_text(ARABIC["desk.rebooking.today"])
+    entry.locator("button").click()
+    line = desk.locator(f"[data-appointment='{appointment}'] .kept-quality")
+    expect(line).to_have_text("جودة الاتصال: ضعيفة في 20٪ من الوقت")
 
 
 def test_a_supervisor_sees_no_intake_or_search_and_anyone_signs_out_with_one_press(

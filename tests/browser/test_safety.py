@@ -19,6 +19,8 @@ from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expec
 
 from tests.browser.conftest import CHROMIUM, Server, new_page, sign_in, spki_hash
 from tests.browser.screens import check_screen
+from tests.browser.test_desk import ARABIC
+from tests.browser.test_desk_casework import open_request
 from tests.browser.test_journey import (
     HESSA,
     NOURA,
@@ -83,7 +85,7 @@ def test_the_safeguarding_alert_reaches_her_centres_coordinators_only_and_voice_
     office = new_page(browser, contexts, server)
     jeddah = new_page(browser, contexts, server)
     wires = {"booth": Wire(booth), "office": Wire(office), "jeddah": Wire(jeddah)}
-    register_and_book(desk, server, NOURA_SAFE, "riyadh/booth-1")
+    tracking = register_and_book(desk, server, NOURA_SAFE, "riyadh/booth-1")
     coordinator_desk(jeddah, server, "coordinator2")
     booth_to_lobby(booth, server, NOURA_SAFE, "riyadh/booth-1")
     office_admits(office, server, NOURA_SAFE)
@@ -161,6 +163,13 @@ def test_the_safeguarding_alert_reaches_her_centres_coordinators_only_and_voice_
     video_plays(office, "#remote")
     office.click("#end")
     office.click("#confirm-yes")
+
+    # Her audience's connection quality was kept with her appointment: her request says so.
+    expect(office.locator("section[data-screen=live]")).to_be_hidden()
+    open_request(desk, "".join(c for c in tracking if c.isdigit()))
+    line = desk.locator("#req-appointments .kept-quality")
+    expect(line).to_contain_text(ARABIC["desk.board.quality"])
+    expect(line).to_contain_text(ARABIC["desk.request.quality_voice_only"])
 
 
 def faceless_video_file(path: Path) -> Path:

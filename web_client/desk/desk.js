@@ -14,10 +14,11 @@ import {
 import { wireOutages, serviceCell, actionsCell, reloadAffected } from "/static/desk/outages.js";
 import { wireReferrals, fillReferralLists, renderReferrals, refreshOverdue } from "/static/desk/referrals.js";
 import { wireStandby, standbyOf, standbyPanel, offerButton, showOffer } from "/static/desk/standby.js";
+import { refreshRebooking } from "/static/desk/rebooking.js";
 import { formatTracking, isolatedTracking, trackingNode } from "/static/shared/tracking.js";
 import { wireHelpAnswers, listenForHelpAnswers, helpParts } from "/static/desk/help.js";
 import { wireSafeguarding, refreshSafeguarding } from "/static/desk/safeguarding.js";
-import { listenForQuality, qualityParts } from "/static/desk/quality.js";
+import { listenForQuality, qualityParts, keptQualityLine } from "/static/desk/quality.js";
 import { io } from "/vendor/socket.io.esm.min.js";
 
 const show = screens();
@@ -144,7 +145,10 @@ async function refreshBoard() {
     return failed("page-error")(error);
   }
   booths = board.booths;
-  if (mayService) refreshOverdue();
+  if (mayService) {
+    refreshOverdue();
+    refreshRebooking({ openRequest, failed });
+  }
   const rows = $("board-rows");
   rows.replaceChildren();
   for (const booth of board.booths) {
@@ -350,6 +354,7 @@ function renderAppointments(list) {
     const item = element("li", { attrs: { "data-appointment": appointment.appointment } }, [
       element("p", { text: `${formatDate(appointment.starts_at)} · ${boothName(appointment.booth)} · ${t(`appointment.${appointment.status}`)}` }),
     ]);
+    if (appointment.quality) item.append(keptQualityLine(appointment.quality));
     const calls = element("ul", { className: "calls" });
     for (const call of appointment.calls) {
       calls.append(element("li", { text: `${formatDate(call.at)} · ${t(`call.${call.outcome}`)} · ${staffName(call.actor)}` }));

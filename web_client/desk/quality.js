@@ -46,3 +46,17 @@ export function qualityParts(device, roundTripMs) {
     ...(details ? [element("small", { text: ` ${details}`, className: "quality-details" })] : []),
   ];
 }
+
+// An audience that is over keeps its quality with its appointment (GET
+// /api/requests/{id}/appointments): one short line on the request page — good throughout, or
+// poor for a share of the time — and whether she spoke in voice only for part of it.
+export function keptQualityLine(quality) {
+  const percent = Math.round(quality.poor_share * 100);
+  const parts = [percent === 0 ? t("desk.request.quality_good") : t("desk.request.quality_poor", { count: percent })];
+  if (quality.voice_only_seconds > 0) parts.push(t("desk.request.quality_voice_only"));
+  return element("p", {
+    text: parts.join(" · "),
+    className: "kept-quality muted",
+    attrs: { "data-poor-share": String(quality.poor_share) },
+  });
+}

@@ -18,6 +18,7 @@ const FIGURES = [
   ["audiences_held", "count"], ["audience_minutes_average", "decimal"],
   ["no_show_rate", "share"], ["technical_failures", "count"],
   ["safeguarding_alerts", "count"], ["voice_only_audiences", "count"],
+  ["quality_measured_audiences", "count"], ["poor_quality_rate", "share"], ["poor_share_median", "share"],
 ];
 const STARS = [1, 2, 3, 4, 5];
 const charts = {};

@@ -102,6 +102,7 @@ CALLS: dict[str, Call] = {
     ),
     "GET /api/referrals/overdue": lambda w: ("/api/referrals/overdue", None),
     "GET /api/notices": lambda w: ("/api/notices", None),
+    "GET /api/priority-rebooking": lambda w: ("/api/priority-rebooking", None),
     "POST /api/applicants/by-request/{id}/contact": lambda w: (
         f"/api/applicants/by-request/{w.request_id}/contact",
         {"language": "ar"},

@@ -22,6 +22,7 @@ from majlis.database import create_engine
 from majlis.demo import seed_demo
 from majlis.settings import Settings
 from rooms.service import DetachedMedia, RoomService
+from rooms.state import EventKind, RoomEvent
 from rooms.store import RoomStore
 from scheduler.clock import AppointmentClock
 from scheduler.commands import SchedulerCommands, SlotLengths
@@ -168,3 +169,14 @@ async def confirmed_appointment(office: Office) -> tuple[int, int]:
     )
     await office.scheduler.record_call(appointment, "confirmed", "c1", now(), scope=EVERY_CENTRE)
     return registered.request_id, appointment
+
+
+async def admitted(office: Office, appointment: int) -> str:
+    """The appointment's audience under way: its room opened, the booth in, checked and
+    admitted; the room's id."""
+    room = f"appt-{appointment}"
+    office.clock.set(SITTING_START - timedelta(minutes=5))
+    await office.rooms.tick()  # opens it
+    for kind in (EventKind.BOOTH_JOINED, EventKind.PREFLIGHT_PASSED, EventKind.ADMIT):
+        await office.rooms.act(room, RoomEvent(kind, "office"))
+    return room

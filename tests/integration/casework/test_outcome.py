@@ -17,16 +17,13 @@ from scheduler.status import AppointmentStatus
 from tests.integration.casework.conftest import (
     SITTING_START,
     Office,
+    admitted,
     confirmed_appointment,
 )
 
 
 async def hold_the_audience(office: Office, appointment: int) -> None:
-    room = f"appt-{appointment}"
-    office.clock.set(SITTING_START - timedelta(minutes=5))
-    await office.rooms.tick()  # opens it
-    for kind in (EventKind.BOOTH_JOINED, EventKind.PREFLIGHT_PASSED, EventKind.ADMIT):
-        await office.rooms.act(room, RoomEvent(kind, "office"))
+    room = await admitted(office, appointment)
     await office.rooms.act(room, RoomEvent(EventKind.END, "office"))
 
 

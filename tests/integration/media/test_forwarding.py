@@ -129,3 +129,26 @@ async def test_voice_only_forwards_no_booth_video_even_if_the_booth_still_sends_
     await wait_for(
         lambda: office.received["video"].frames > held_at + 10, 2, "video back at the office"
     )
+
+
+async def test_the_receivers_bandwidth_estimate_reaches_the_publisher(
+    harness: Harness, video_short_gop: list[EncodedFrame]
+) -> None:
+    booth = await harness.connect("room-1", "booth", video_short_gop)
+    await harness.connect("room-1", "office", video_short_gop)
+    harness.server.set_media_flow("room-1", True)
+
+    def passed_on() -> int:
+        [route] = [
+            c
+            for c in harness.server.route_counters("room-1")
+            if (c.source, c.target, c.kind) == ("booth", "office", "video")
+        ]
+        return route.last_estimate_bps
+
+    def booth_told_the_latest() -> bool:
+        told = booth.bandwidth_estimates
+        return bool(told) and told[-1][1] == passed_on()
+
+    await wait_for(lambda: passed_on() > 0, 5, "the office's REMB at the server")
+    await wait_for(booth_told_the_latest, 3, "the booth told the office's latest estimate")

@@ -21,7 +21,7 @@ from reports.ministry import MinistryFigures, MinistryReport
 from reports.ministry_csv import BOM, ministry_csv
 from reports.periods import day_range, hijri_year
 from safeguarding.tables import safeguarding_alerts
-from scheduler.tables import appointments
+from scheduler.tables import appointments, audience_quality
 from tests.integration.casework.conftest import Office, tomorrows_first_slot, valid_registration
 
 NOV_30 = datetime(2026, 11, 30, 7, 0, tzinfo=UTC)  # 10:00 in Riyadh; Hijri year 1448
@@ -83,9 +83,11 @@ async def seed(office: Office) -> None:
     await call(log, "riyadh", NOV_30)
     await call(log, "riyadh", NOV_30 + 5 * minute)
     await call(log, "jeddah", NOV_30 + 5 * minute)
-    # Three audiences on 1 December at Riyadh: two held (5 and 3 stars), one no-show.
+    # Three audiences on 1 December at Riyadh: two held (5 and 3 stars; poor quality 5 % and
+    # 25 % of their measured time), one no-show (never measured).
     first_slot = await tomorrows_first_slot(office)
     outcomes = (("heard", 5, "room-heard-5"), ("heard", 3, "room-heard-3"), ("no_show", None, None))
+    measured = {0: (600, 30), 1: (400, 100)}
     for n, (status, stars, room) in enumerate(outcomes):
         booked = await office.scheduler.book(
             request_ids[n], first_slot + n, "riyadh/booth-1", "c1", NOV_30, scope=EVERY_CENTRE
@@ -96,6 +98,18 @@ async def seed(office: Office) -> None:
                 .where(appointments.c.id == booked)
                 .values(status=status, rating=stars, room_id=room)
             )
+            if n in measured:
+                seconds, poor = measured[n]
+                await connection.execute(
+                    insert(audience_quality).values(
+                        appointment_id=booked,
+                        seconds=seconds,
+                        poor_seconds=poor,
+                        voice_only_seconds=0,
+                        worst_poor_s=10,
+                        worst_max_loss=0.3,
+                    )
+                )
     devices = DeviceService(office.engine)
     await devices.raise_alert("riyadh/booth-1", None, "preflight_failed", NOV_30)
     await devices.raise_alert("riyadh/booth-2", None, "help", NOV_30)  # not a failure
@@ -123,6 +137,9 @@ NONE_RATED = {
     "audience_minutes_average": None,
     "no_show_rate": None,
     "voice_only_audiences": 0,
+    "quality_measured_audiences": 0,
+    "poor_quality_rate": None,
+    "poor_share_median": None,
 }
 RIYADH_30_NOV = {
     "visitors": 4,
@@ -168,6 +185,9 @@ RIYADH_AUDIENCES = {
     "audience_minutes_average": 7.0,
     "no_show_rate": 0.333,
     "voice_only_audiences": 0,
+    "quality_measured_audiences": 2,
+    "poor_quality_rate": 0.5,  # one of the two was poor more than a tenth of the time
+    "poor_share_median": 0.15,  # 0.05 and 0.25
 }
 
 

@@ -95,7 +95,8 @@ async def test_heavy_video_loss_turns_video_off_and_a_blackout_rebooks_her_first
         video_type = negotiated_media(client.pc, client.pc.remoteDescription.sdp)["video"]
         proxy.upstream.loss_payload_types = frozenset({video_type.payload_type})
         proxy.upstream.loss = 0.4
-        await wait_for(lambda: bool(booth.received["degraded"]), 6, "voice only offered")
+        offered = lambda: bool(booth.received["degraded"] and office.received["degraded"])  # noqa: E731
+        await wait_for(offered, 6, "voice only offered to both seats")
         assert booth.received["degraded"][0]["notice"] == "voice_only_offered"
         assert office.received["degraded"][0]["notice"] == "voice_only_offered"
         await wait_for(lambda: live.rooms.room(room).voice_only, 4, "her video switched off")

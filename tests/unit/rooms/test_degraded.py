@@ -78,3 +78,12 @@ def test_booth_video_below_10_fps_or_above_10_percent_loss_is_unusable() -> None
     assert verdict(present, lossy, RULES) == NO_VIDEO
     assert verdict(present, fine, RULES) == GOOD
     assert verdict(present, office_slow, RULES) == GOOD
+
+
+def test_in_voice_only_her_unsent_video_is_not_poor_video() -> None:
+    audio = [sample(role, "audio", None, 32.0, 0.0) for role in ("booth", "office")]
+    unsent = [*audio, sample("booth", "video", 0.0, 0.0, 0.0)]
+    present = {"booth", "office"}
+    assert verdict(present, unsent, RULES) == NO_VIDEO
+    assert verdict(present, unsent, RULES, voice_only=True) == GOOD
+    assert verdict({"office"}, audio, RULES, voice_only=True).audio_usable is False
