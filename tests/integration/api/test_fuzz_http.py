@@ -290,7 +290,9 @@ def any_route_with_any_input_gets_a_typed_answer_and_refusals_change_nothing(
     path = route.path.replace("{id}", ids[0] or "1").replace("{code}", ids[1] or "riyadh")
     url = world.live.base_url + path
     if query:
-        url += "?" + "&".join(f"{k}={quote(v, safe='')}" for k, v in query.items())
+        url += "?" + "&".join(
+            f"{k}={quote(v, safe='', errors='surrogatepass')}" for k, v in query.items()
+        )
     before = world.thread.run(_counts(world))
     status, payload, _ = world.thread.run(
         _send(world, caller, route.method, url, body, raw, content_type), timeout=30
