@@ -39,6 +39,7 @@ class RelayedKeyShare(TypedDict):
     public: str
     signature: str
     reply: bool
+    answers: str
     device: str
     device_key: dict[str, str] | None
 

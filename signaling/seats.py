@@ -6,6 +6,7 @@ the preflight check and can ask for help; the office admits, extends, pauses and
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 
 from media.server import IceCandidate
@@ -52,6 +53,9 @@ class SeatNamespace(GuardedNamespace):
     def __init__(self, deps: SignalingDeps) -> None:
         super().__init__(deps)
         self._seated: dict[str, str] = {}  # room id -> sid holding the seat
+        # Key shares leave in the order they came (each event is its own task, and a share
+        # waits for its device's key): the ends' agreement depends on that order.
+        self._relaying = asyncio.Lock()
 
     async def prove_seat(self, claims: TokenClaims, auth: Mapping[str, object]) -> None:
         """The device the token seats proves its key: a copied token (or credential) from
@@ -126,18 +130,23 @@ class SeatNamespace(GuardedNamespace):
         """Relays this end's key share to the other seat of the room, with the key this
         device registered at enrollment (the other end checks the share's signature with it).
         Nothing is stored: the server never learns the frame key (docs/SECURITY.md)."""
-        if not self.holds_seat(session):
-            return {}  # a seat taken over by a newer connection speaks no more
-        share: RelayedKeyShare = {
-            "public": data.public,
-            "signature": data.signature,
-            "reply": data.reply,
-            "device": session.caller.name,
-            "device_key": await self.deps.seat_proofs.registered_key(session.caller.name),
-        }
-        await self.server.emit(
-            "e2ee_share", share, to=room_channel(session.room_id), namespace=self.peer_namespace
-        )
+        async with self._relaying:
+            if not self.holds_seat(session):
+                return {}  # a seat taken over by a newer connection speaks no more
+            share: RelayedKeyShare = {
+                "public": data.public,
+                "signature": data.signature,
+                "reply": data.reply,
+                "answers": data.answers,
+                "device": session.caller.name,
+                "device_key": await self.deps.seat_proofs.registered_key(session.caller.name),
+            }
+            await self.server.emit(
+                "e2ee_share",
+                share,
+                to=room_channel(session.room_id),
+                namespace=self.peer_namespace,
+            )
         return {}
 
 

@@ -5,6 +5,7 @@ no seat from another client. A device never enrolled still connects with its tok
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -141,7 +142,7 @@ async def test_a_key_share_reaches_the_other_seat_with_the_key_its_device_regist
     )
     office = live.participant("/office")
     await office.connect(live.rooms.issue_join_token("room-1", "office"))  # never enrolled
-    share = {"public": "A" * 87, "signature": "B" * 86, "reply": False}
+    share = {"public": "A" * 87, "signature": "B" * 86, "reply": False, "answers": ""}
 
     assert await booth_seat.call("e2ee_share", share) == {"ok": True}
     await wait_for(lambda: bool(office.received["e2ee_share"]), 3, "the relayed share")
@@ -150,10 +151,16 @@ async def test_a_key_share_reaches_the_other_seat_with_the_key_its_device_regist
     assert relayed == {**share, "device": BOOTH, "device_key": booth.key.public_jwk()}
     assert not booth_seat.received["e2ee_share"]  # not echoed to its sender
 
-    assert await office.call("e2ee_share", {**share, "signature": "", "reply": True}) == {
-        "ok": True
-    }
+    answer = {**share, "public": "C" * 87, "signature": "", "reply": True, "answers": "A" * 87}
+    assert await office.call("e2ee_share", answer) == {"ok": True}
     await wait_for(lambda: bool(booth_seat.received["e2ee_share"]), 3, "the answer")
     assert booth_seat.received["e2ee_share"][0]["device_key"] is None  # no key registered
+    assert booth_seat.received["e2ee_share"][0]["answers"] == "A" * 87  # the offer it answers
+
+    # Shares sent back to back arrive in their order (the ends' agreement depends on it).
+    sent = [{**share, "public": letter * 87} for letter in "DEFGH"]
+    await asyncio.gather(*(booth_seat.call("e2ee_share", s) for s in sent))
+    await wait_for(lambda: len(office.received["e2ee_share"]) == 6, 3, "the shares")
+    assert [s["public"] for s in office.received["e2ee_share"][1:]] == [s["public"] for s in sent]
     bad = await office.call("e2ee_share", {**share, "public": "not a key"})
     assert bad["ok"] is False
