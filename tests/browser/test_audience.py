@@ -65,11 +65,16 @@ def admitted(
     server: Server,
     applicant: dict[str, str],
     device: str,
+    seat_script: str = "",
 ) -> tuple[Page, Page, Page]:
-    """The desk that booked her, her booth and the office, her audience just admitted."""
+    """The desk that booked her, her booth and the office, her audience just admitted
+    (``seat_script``: run in the booth's and the office's pages before their own scripts)."""
     desk = new_page(browser, contexts, server)
     booth = new_page(browser, contexts, server)
     office = new_page(browser, contexts, server)
+    if seat_script:
+        booth.add_init_script(seat_script)
+        office.add_init_script(seat_script)
     register_and_book(desk, server, applicant, device)
     booth_to_lobby(booth, server, applicant, device)
     office_admits(office, server, applicant)
