@@ -70,7 +70,20 @@ class SeatNamespace(GuardedNamespace):
         # An enrolled booth or office signs its key shares with its device key; its browser
         # says whether it can seal frames (a dev seat, never enrolled, has no key to sign with).
         if enrolled and self.deps.e2ee_required and auth.get("e2ee") is not True:
+            # Its screen says so; the desks hear of it too: someone has to change the browser.
+            await self._note(claims.device, claims.room, "e2ee_unsupported")
             raise EndToEndUnsupported("this browser cannot encrypt the audience end to end")
+
+    async def _note(self, device: str, room_id: str, kind: str) -> None:
+        """A quiet note to the desks of this device's centre: nothing stored, no alert, no
+        sound (advice, or a fault its own screen already shows)."""
+        note: DeskNote = {
+            "device": device,
+            "room": room_id,
+            "kind": kind,
+            "at": self.rooms.clock.now().isoformat(),
+        }
+        await self.server.emit("note", note, to=desks_watching(device), namespace="/desk")
 
     async def joined(self, session: Session) -> None:
         previous = self._seated.get(session.room_id)
@@ -205,24 +218,13 @@ class BoothNamespace(SeatNamespace):
         await self._push_alert(session, alert_id, "help", data.reason)
         return {}
 
-    async def _note(self, session: Session, kind: str) -> None:
-        """A quiet note to the desks of this booth's centre: nothing stored, no alert, no
-        sound (a device check the server could not pass is advice, not a fault)."""
-        note: DeskNote = {
-            "device": session.caller.name,
-            "room": session.room_id,
-            "kind": kind,
-            "at": self.rooms.clock.now().isoformat(),
-        }
-        await self.server.emit("note", note, to=desks_watching(note["device"]), namespace="/desk")
-
     @event(Empty, Permission.PREFLIGHT)
     async def on_preflight(self, session: Session, _data: Empty) -> PreflightAnswer:
         result = await self.media.preflight(session.room_id, "booth")
         kind = EventKind.PREFLIGHT_PASSED if result.passed else EventKind.PREFLIGHT_FAILED
         await self.rooms.act(session.room_id, RoomEvent(kind, "booth", result.verdict.value))
         if not result.passed:
-            await self._note(session, "preflight_failed")
+            await self._note(session.caller.name, session.room_id, "preflight_failed")
         return {
             "verdict": result.verdict.value,
             "message_key": result.message_key,

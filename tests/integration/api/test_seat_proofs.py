@@ -6,6 +6,9 @@ no seat from another client. A device never enrolled still connects with its tok
 from __future__ import annotations
 
 import asyncio
+import json
+from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -36,6 +39,9 @@ async def open_room(live: LiveServer) -> None:
         "room-1", Seats(BOOTH, "office-1"), SLOT_START, minutes(6), minutes(8)
     )
     await live.at(minutes(-5), "open")
+
+
+WEB_CATALOGS = Path(__file__).parents[3] / "web_client" / "i18n"
 
 
 async def seated(live: LiveServer, token: str, auth: dict[str, object]) -> Participant:
@@ -113,15 +119,25 @@ async def test_a_device_never_enrolled_still_connects_with_its_token_alone(
     await seated(live, live.rooms.issue_join_token("room-1", "booth"), {})
 
 
-async def test_a_browser_that_cannot_encrypt_end_to_end_takes_no_seat(
+@pytest.mark.parametrize("live", [{"dev": True}], indirect=True)  # the desk's dev token
+async def test_a_browser_that_cannot_encrypt_end_to_end_takes_no_seat_and_the_desk_hears(
     live: LiveServer,
     booth: Client,  # noqa: F811
 ) -> None:
+    desk = live.participant("/desk")
+    await desk.connect(live.rooms.issue_terminal_token("desk", "desk-1", timedelta(hours=8)))
     join = live.rooms.issue_join_token("room-1", "booth")
     before = await denials(live)
     assert await refusal(live, join, booth.seat_auth("/booth", e2ee=False)) == "e2ee_unsupported"
     assert await denials(live) == before + 1
+    await wait_for(lambda: bool(desk.received["note"]), 3, "the desk's note")
+    (note,) = desk.received["note"]
+    assert (note["device"], note["room"], note["kind"]) == (BOOTH, "room-1", "e2ee_unsupported")
+    for language in ("ar", "en"):  # what the desk shows of it
+        texts = json.loads((WEB_CATALOGS / f"{language}.json").read_text("utf-8"))
+        assert "{booth}" in texts["desk.note.e2ee_unsupported"]
     await seated(live, join, booth.seat_auth("/booth"))  # the token was not spent
+    assert len(desk.received["note"]) == 1  # a seat that can encrypt is no news
 
 
 @pytest.mark.parametrize("live", [{"e2ee_required": False}], indirect=True)
