@@ -23,7 +23,10 @@ const VERIFYING = { name: "ECDSA", hash: "SHA-256" };
 const CONTEXT = "majlis-e2ee-v1";
 const GRACE_MS = 10_000;  // an old key still opens frames this long after a new one
 const RESPONDER_DELAY_MS = 1_000;  // the answering side seals under a new key once the other has it
-const AGREEMENT_TIMEOUT_MS = 20_000;  // no confirmed key by then: a security error, not a wait
+// Frames of the other end that keep arriving this long without one opening: no shared key
+// (a share refused on the way, or never answered), a security error rather than a wait.
+const AGREEMENT_TIMEOUT_MS = 20_000;
+const WATCH_MS = 1_000;
 const ROTATE_MS = 5 * 60_000;  // the office starts a new agreement this often (a fresh key)
 
 export function e2eeSupported() {
@@ -75,7 +78,9 @@ export class EndToEnd extends EventTarget {
     this.keyId = null;
     this.mediaSince = null;  // when the latest peer connection connected (tests measure from it)
     this.failed = null;
-    this.timer = null;
+    this.watch = null;
+    this.seen = { opened: 0, unopened: 0 };
+    this.unopenedSince = null;
     this.rotation = null;
   }
 
@@ -116,10 +121,7 @@ export class EndToEnd extends EventTarget {
       const rotate = () => this.failed || this.serially(() => this.sendShare(null)).catch(() => {});
       this.rotation = setInterval(rotate, ROTATE_MS);
     }
-    clearTimeout(this.timer);
-    if (this.keyId === null) {
-      this.timer = setTimeout(() => this.keyId === null && this.fail("e2ee_no_key"), AGREEMENT_TIMEOUT_MS);
-    }
+    if (this.watch === null) this.watch = setInterval(() => this.watchFrames(), WATCH_MS);
   }
 
   // A fresh key pair's share: an offer (answers null), or the answer to the peer's offer
@@ -195,30 +197,34 @@ export class EndToEnd extends EventTarget {
     const number = new DataView(transcript.buffer).getUint32(1) % 1_000_000;
     this.code = String(number).padStart(6, "0");
     this.worker.postMessage({ type: "key", key, keyId: this.keyId, sendAfterMs, graceMs: GRACE_MS });
-    // A key is confirmed by the first frame of the other end that opens under it: an end whose
-    // share the other refused (a substitution on the way) holds a key nobody shares.
-    // Only frames that arrive and do not open count against it: nothing arrives in a pause.
-    this.confirm(this.keyId, this.counts.dropped ?? 0);
     this.dispatchEvent(new CustomEvent("key", { detail: { keyId: this.keyId, code: this.code } }));
   }
 
-  confirm(keyId, droppedBefore) {
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      if (this.keyId !== keyId || this.counts.receivedKeyId === keyId) return;
-      if ((this.counts.dropped ?? 0) > droppedBefore) this.fail("e2ee_no_key");
-      else this.confirm(keyId, droppedBefore);
-    }, AGREEMENT_TIMEOUT_MS);
+  // The proof of a shared key is a frame of the other end that opens. Only frames that arrive
+  // and do not open count against it, and only while they keep arriving: nothing arrives in
+  // the lobby, in a pause or while the other end is away (a reloaded booth, whose frames
+  // under the newest key may never have come), and that is no reason to give up.
+  watchFrames() {
+    const opened = this.counts.decrypted ?? 0;
+    const unopened = (this.counts.dropped ?? 0) + (this.counts.failed ?? 0);
+    if (opened > this.seen.opened || unopened === this.seen.unopened) {
+      this.unopenedSince = null;
+    } else if (this.unopenedSince === null) {
+      this.unopenedSince = Date.now();
+    } else if (Date.now() - this.unopenedSince >= AGREEMENT_TIMEOUT_MS) {
+      this.fail("e2ee_no_key");
+    }
+    this.seen = { opened, unopened };
   }
 
   fail(code) {
     this.failed = code;
-    clearTimeout(this.timer);
+    clearInterval(this.watch);
     this.dispatchEvent(new CustomEvent("security", { detail: { code, message_key: `errors.e2ee.${code}` } }));
   }
 
   close() {
-    clearTimeout(this.timer);
+    clearInterval(this.watch);
     clearInterval(this.rotation);
     this.worker.terminate();
   }
