@@ -189,6 +189,7 @@ async def _media_context(app: web.Application) -> AsyncIterator[None]:
     config = MediaConfig(
         host_addresses=tuple(settings.media_host_addresses),
         quality_interval_s=settings.quality_interval_s,
+        capture_dir=settings.data_dir / "capture" if settings.dev_capture_video else None,
     )
     media = MediaServer(config)
     await media.start()  # refuses to start (AiortcHooksMissing) if an aiortc hook moved

@@ -88,6 +88,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--mode", choices=["passthrough", "frame", "relay", "compare"], default="compare"
     )
     media.add_argument("--loop", choices=["uvloop", "asyncio"], default=None)
+    media.add_argument(
+        "--e2ee",
+        action="store_true",
+        help="the clients seal every frame end to end as the browsers do (compare: passthrough "
+        "in clear and sealed, the relay in clear)",
+    )
     media.add_argument("--json", action="store_true", help="end with one JSON line")
     impaired = media.add_argument_group(
         "impaired network",
@@ -269,7 +275,9 @@ def _bench_media(arguments: argparse.Namespace, event_loop: str) -> None:
         return
     if arguments.audiences < 1 or arguments.seconds <= 0:
         raise ValueError("--audiences and --seconds must be positive")
-    summary = bench_media(arguments.mode, arguments.audiences, arguments.seconds, event_loop)
+    summary = bench_media(
+        arguments.mode, arguments.audiences, arguments.seconds, event_loop, arguments.e2ee
+    )
     if arguments.json:
         print(json.dumps(summary))
 

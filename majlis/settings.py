@@ -11,7 +11,7 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -90,6 +90,11 @@ class Settings(BaseSettings):
         default=False,
         description="Development mode: the HTTP API also takes the signed dev terminal tokens "
         "of `majlis demo room` (never in production).",
+    )
+    dev_capture_video: bool = Field(
+        default=False,
+        description="Development only (needs MAJLIS_DEV): the booth video the server forwards "
+        "in each audience is written to <data dir>/capture/<room>.ivf (tests of encryption).",
     )
     metrics_token: str | None = Field(
         default=None,
@@ -238,6 +243,12 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
+
+    @model_validator(mode="after")
+    def _capture_only_in_development(self) -> Settings:
+        if self.dev_capture_video and not self.dev:
+            raise ValueError("MAJLIS_DEV_CAPTURE_VIDEO needs MAJLIS_DEV (development only)")
+        return self
 
     @classmethod
     def settings_customise_sources(

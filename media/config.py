@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
 
 ForwardingMode = Literal["passthrough", "frame", "relay"]
@@ -41,3 +42,6 @@ class MediaConfig:
     quality_interval_s: float = 1.0
     preflight_frames: int = 6
     preflight_timeout_s: float = 5.0
+    # Development only (MAJLIS_DEV_CAPTURE_VIDEO): the booth's forwarded video of each room is
+    # written here as VP8 frames (media/capture.py). None: nothing is captured.
+    capture_dir: Path | None = None

@@ -103,6 +103,8 @@ class RtpRoute:
         self.frames_forwarded = 0
         self.waiting_for_keyframe = self._is_video
         self.resent = 0
+        # Development only (media/capture.py): every forwarded packet is also handed here.
+        self.tap: Callable[[bytes], None] | None = None
         # The target's latest receiver report on this route (RTCP path, not per packet).
         self.reported_fraction_lost = 0.0
         self.reported_jitter_ms: float | None = None
@@ -152,6 +154,8 @@ class RtpRoute:
             self._needs_rebase = True  # the target leg is not up (yet, or any more)
             return
         self._cache[out_seq & self._cache_mask] = out
+        if self.tap is not None:
+            self.tap(packet)
         self._last_out_seq = out_seq
         self._last_out_ts = out_ts
         self.forwarded += 1

@@ -31,6 +31,7 @@ from media.aiortc_hooks import (
     gather_only_on,
     missing_hooks,
 )
+from media.capture import ForwardedVideoCapture, capture_path
 from media.config import MediaConfig
 from media.errors import (
     AiortcHooksMissing,
@@ -82,6 +83,7 @@ class _Room:
     flowing: bool = False
     voice_only: set[str] = field(default_factory=set)  # participants whose video is held
     readings: dict[str, dict[str, StreamReading]] = field(default_factory=dict)
+    capture: ForwardedVideoCapture | None = None  # development only (MediaConfig.capture_dir)
 
 
 class MediaServer:
@@ -258,6 +260,12 @@ class MediaServer:
     def _wire(self, room: _Room, source: Participant, target: Participant) -> None:
         key = (source.participant_id, target.participant_id)
         room.routes[key] = source.forward_to(target, self._limits, room.routes.get(key, {}))
+        video = room.routes[key].get("video")
+        if self._config.capture_dir is not None and source.role == "booth" and video:
+            if room.capture is None:
+                path = capture_path(self._config.capture_dir, source.room_id)
+                room.capture = ForwardedVideoCapture(path)
+            video.tap = room.capture.packet
 
     def _watch_connection(self, participant: Participant) -> None:
         @participant.pc.on("connectionstatechange")
@@ -335,6 +343,8 @@ class MediaServer:
         if room is None:
             return
         await asyncio.gather(*(p.close() for p in room.participants.values()))
+        if room.capture is not None:
+            room.capture.close()
 
     async def close(self) -> None:
         try:

@@ -39,6 +39,7 @@ class RelayedKeyShare(TypedDict):
     public: str
     signature: str
     reply: bool
+    answers: str
     device: str
     device_key: dict[str, str] | None
 
@@ -93,7 +94,8 @@ class HelpAnswered(TypedDict):
 
 class DeskNote(TypedDict):
     """``note``: something the desk may like to know, not an alert (a device check the server
-    could not pass: ``preflight_failed``)."""
+    could not pass: ``preflight_failed``; a seat refused because its browser cannot encrypt
+    the audience end to end: ``e2ee_unsupported``)."""
 
     device: str
     room: str

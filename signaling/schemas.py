@@ -50,11 +50,13 @@ class Candidate(Payload):
 
 class KeyShare(Payload):
     """One end's ECDH P-256 public key (raw, base64url) for the audience's frame key, signed
-    with its device key (raw r||s, base64url; empty from a device without a key)."""
+    with its device key (raw r||s, base64url; empty from a device without a key). An answer
+    (``reply``) names the offer it answers by that offer's public key."""
 
     public: str = Field(pattern=r"^[A-Za-z0-9_-]{87}$")  # 65 bytes
     signature: str = Field(pattern=r"^([A-Za-z0-9_-]{86})?$")  # 64 bytes
     reply: bool
+    answers: str = Field(default="", pattern=r"^([A-Za-z0-9_-]{87})?$")
 
 
 class Extend(Payload):

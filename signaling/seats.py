@@ -6,6 +6,7 @@ the preflight check and can ask for help; the office admits, extends, pauses and
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 
 from media.server import IceCandidate
@@ -52,6 +53,9 @@ class SeatNamespace(GuardedNamespace):
     def __init__(self, deps: SignalingDeps) -> None:
         super().__init__(deps)
         self._seated: dict[str, str] = {}  # room id -> sid holding the seat
+        # Key shares leave in the order they came (each event is its own task, and a share
+        # waits for its device's key): the ends' agreement depends on that order.
+        self._relaying = asyncio.Lock()
 
     async def prove_seat(self, claims: TokenClaims, auth: Mapping[str, object]) -> None:
         """The device the token seats proves its key: a copied token (or credential) from
@@ -66,7 +70,20 @@ class SeatNamespace(GuardedNamespace):
         # An enrolled booth or office signs its key shares with its device key; its browser
         # says whether it can seal frames (a dev seat, never enrolled, has no key to sign with).
         if enrolled and self.deps.e2ee_required and auth.get("e2ee") is not True:
+            # Its screen says so; the desks hear of it too: someone has to change the browser.
+            await self._note(claims.device, claims.room, "e2ee_unsupported")
             raise EndToEndUnsupported("this browser cannot encrypt the audience end to end")
+
+    async def _note(self, device: str, room_id: str, kind: str) -> None:
+        """A quiet note to the desks of this device's centre: nothing stored, no alert, no
+        sound (advice, or a fault its own screen already shows)."""
+        note: DeskNote = {
+            "device": device,
+            "room": room_id,
+            "kind": kind,
+            "at": self.rooms.clock.now().isoformat(),
+        }
+        await self.server.emit("note", note, to=desks_watching(device), namespace="/desk")
 
     async def joined(self, session: Session) -> None:
         previous = self._seated.get(session.room_id)
@@ -126,18 +143,23 @@ class SeatNamespace(GuardedNamespace):
         """Relays this end's key share to the other seat of the room, with the key this
         device registered at enrollment (the other end checks the share's signature with it).
         Nothing is stored: the server never learns the frame key (docs/SECURITY.md)."""
-        if not self.holds_seat(session):
-            return {}  # a seat taken over by a newer connection speaks no more
-        share: RelayedKeyShare = {
-            "public": data.public,
-            "signature": data.signature,
-            "reply": data.reply,
-            "device": session.caller.name,
-            "device_key": await self.deps.seat_proofs.registered_key(session.caller.name),
-        }
-        await self.server.emit(
-            "e2ee_share", share, to=room_channel(session.room_id), namespace=self.peer_namespace
-        )
+        async with self._relaying:
+            if not self.holds_seat(session):
+                return {}  # a seat taken over by a newer connection speaks no more
+            share: RelayedKeyShare = {
+                "public": data.public,
+                "signature": data.signature,
+                "reply": data.reply,
+                "answers": data.answers,
+                "device": session.caller.name,
+                "device_key": await self.deps.seat_proofs.registered_key(session.caller.name),
+            }
+            await self.server.emit(
+                "e2ee_share",
+                share,
+                to=room_channel(session.room_id),
+                namespace=self.peer_namespace,
+            )
         return {}
 
 
@@ -196,24 +218,13 @@ class BoothNamespace(SeatNamespace):
         await self._push_alert(session, alert_id, "help", data.reason)
         return {}
 
-    async def _note(self, session: Session, kind: str) -> None:
-        """A quiet note to the desks of this booth's centre: nothing stored, no alert, no
-        sound (a device check the server could not pass is advice, not a fault)."""
-        note: DeskNote = {
-            "device": session.caller.name,
-            "room": session.room_id,
-            "kind": kind,
-            "at": self.rooms.clock.now().isoformat(),
-        }
-        await self.server.emit("note", note, to=desks_watching(note["device"]), namespace="/desk")
-
     @event(Empty, Permission.PREFLIGHT)
     async def on_preflight(self, session: Session, _data: Empty) -> PreflightAnswer:
         result = await self.media.preflight(session.room_id, "booth")
         kind = EventKind.PREFLIGHT_PASSED if result.passed else EventKind.PREFLIGHT_FAILED
         await self.rooms.act(session.room_id, RoomEvent(kind, "booth", result.verdict.value))
         if not result.passed:
-            await self._note(session, "preflight_failed")
+            await self._note(session.caller.name, session.room_id, "preflight_failed")
         return {
             "verdict": result.verdict.value,
             "message_key": result.message_key,

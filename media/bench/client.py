@@ -31,11 +31,13 @@ from media.aiortc_hooks import (
 from media.bench.pattern import (
     AUDIO_CLOCK_RATE,
     AUDIO_FRAME_SAMPLES,
+    TRAILER,
     VIDEO_CLOCK_RATE,
     EncodedFrame,
     read_stamp,
     stamp,
 )
+from media.bench.sealing import FrameSealer
 from media.negotiation import negotiated_media
 from media.rtp_packets import MalformedRtp, payload_of
 
@@ -43,12 +45,16 @@ VIDEO_FPS = 30
 
 
 class ReplayTrack(MediaStreamTrack):
-    """Replays pre-encoded frames in real time, each stamped with a counter and send time."""
+    """Replays pre-encoded frames in real time, each stamped with a counter and send time
+    (after sealing it end to end, with a ``sealer``: the stamp stays readable)."""
 
-    def __init__(self, kind: str, frames: list[EncodedFrame]) -> None:
+    def __init__(
+        self, kind: str, frames: list[EncodedFrame], sealer: FrameSealer | None = None
+    ) -> None:
         super().__init__()
         self.kind = kind
         self._frames = frames
+        self._sealer = sealer
         self._keyframes = [i for i, f in enumerate(frames) if f.keyframe] or [0]
         if kind == "video":
             self._interval, self._ticks = 1 / VIDEO_FPS, VIDEO_CLOCK_RATE // VIDEO_FPS
@@ -78,7 +84,8 @@ class ReplayTrack(MediaStreamTrack):
             await asyncio.sleep(max(0.0, self._start + self.counter * self._interval - time.time()))
         frame = self._frames[self._index]
         self._index = (self._index + 1) % len(self._frames)
-        packet = av.Packet(stamp(frame.data, self.counter))
+        data = frame.data if self._sealer is None else self._sealer.seal(self.kind, frame.data)
+        packet = av.Packet(stamp(data, self.counter))
         packet.pts = self.counter * self._ticks
         packet.time_base = self._time_base
         self.counter += 1
@@ -164,10 +171,14 @@ class MediaClient:
         audio: list[EncodedFrame],
         loss: float = 0.0,
         seed: int = 1,
+        sealer: FrameSealer | None = None,
     ) -> None:
         self.pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
-        self.video_track = ReplayTrack("video", video)
-        self.audio_track = ReplayTrack("audio", audio)
+        self.video_track = ReplayTrack("video", video, sealer)
+        self.audio_track = ReplayTrack("audio", audio, sealer)
+        # Sealed end to end: each frame out of the jitter buffer is opened, as a browser would.
+        self._sealer = sealer
+        self.unopened = 0
         self.received = {"audio": Reception(), "video": Reception()}
         # Frames the receiver's jitter buffer completed (what a decoder would get).
         self.assembled = {"audio": Reception(), "video": Reception()}
@@ -226,6 +237,9 @@ class MediaClient:
         def sink(_codec: Any, encoded_frame: Any) -> None:
             reception = self.assembled[kind]
             reception.add(encoded_frame.data)
+            if self._sealer is not None:
+                sealed = bytes(encoded_frame.data[: -TRAILER.size])  # the bench's stamp off
+                self.unopened += self._sealer.open(kind, sealed) is None
             # A VP8 frame tag's lowest bit is 0 on a keyframe: the picture is whole again.
             if kind == "video" and encoded_frame.data and not encoded_frame.data[0] & 1:
                 reception.keyframe_arrivals.append(reception.arrivals[-1])
@@ -235,11 +249,13 @@ class MediaClient:
     def start_window(self) -> None:
         self.received = {"audio": Reception(), "video": Reception()}
         self.assembled = {"audio": Reception(), "video": Reception()}
+        self.unopened = 0
         self._window_start = time.time()
 
     def summary(self) -> dict[str, Any]:
         window = time.time() - self._window_start
-        return {kind: reception.summary(window) for kind, reception in self.received.items()}
+        summary = {kind: reception.summary(window) for kind, reception in self.received.items()}
+        return {**summary, "unopened": self.unopened}
 
     async def close(self) -> None:
         await self.pc.close()

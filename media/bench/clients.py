@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
 import json
 import sys
 import time
@@ -19,6 +20,7 @@ import aiohttp
 from media.aiortc_hooks import gather_only_on
 from media.bench.client import MediaClient
 from media.bench.pattern import encode_audio_pattern, encode_video_pattern
+from media.bench.sealing import FrameSealer
 
 READY_TIMEOUT_S = 20.0
 
@@ -31,10 +33,23 @@ async def run(arguments: argparse.Namespace) -> dict[str, Any]:
         loopback_only.release()
 
 
+def bench_sealer(audience: int, role: str) -> FrameSealer:
+    """The frame key both simulated ends of one audience hold (a fixed one: the server never
+    takes part in the browsers' key agreement beyond relaying two events)."""
+    key = hashlib.sha256(f"majlis bench audience {audience}".encode()).digest()
+    return FrameSealer(key, 1 + audience % 255, role)
+
+
 async def _measure(arguments: argparse.Namespace) -> dict[str, Any]:
     video, audio = encode_video_pattern(), encode_audio_pattern()
     clients = [
-        MediaClient(video, audio, loss=arguments.loss, seed=index)
+        MediaClient(
+            video,
+            audio,
+            loss=arguments.loss,
+            seed=index,
+            sealer=bench_sealer(index, arguments.role) if arguments.e2ee else None,
+        )
         for index in range(arguments.audiences)
     ]
     async with aiohttp.ClientSession() as session:
@@ -84,6 +99,7 @@ def main() -> None:
     parser.add_argument("--role", choices=["booth", "office"], required=True)
     parser.add_argument("--audiences", type=int, required=True)
     parser.add_argument("--loss", type=float, default=0.0)
+    parser.add_argument("--e2ee", action="store_true", help="frames sealed end to end")
     arguments = parser.parse_args()
     print(json.dumps(asyncio.run(run(arguments))), flush=True)
 

@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 BENCH_SERVER = (sys.executable, "-m", "media.bench.server")
@@ -33,6 +33,8 @@ class BenchRun:
     out_of_order: int
     decoders: int
     encoders: int
+    e2ee: bool = False  # the clients sealed every frame end to end (media/bench/sealing.py)
+    unopened: int = 0  # sealed frames a client received that did not open
 
     @property
     def cpu_per_audience_s(self) -> float:
@@ -63,7 +65,9 @@ class BenchRun:
         return round(ordered[int(quantile * (len(ordered) - 1))], 2)
 
 
-def run_once(mode: str, audiences: int, seconds: float, loop: str = "uvloop") -> BenchRun:
+def run_once(
+    mode: str, audiences: int, seconds: float, loop: str = "uvloop", e2ee: bool = False
+) -> BenchRun:
     server = subprocess.Popen(
         [*BENCH_SERVER, "--mode", mode, "--flow-on-join", "--loop", loop],
         stdin=subprocess.PIPE,
@@ -82,6 +86,7 @@ def run_once(mode: str, audiences: int, seconds: float, loop: str = "uvloop") ->
                 [
                     *BENCH_CLIENTS,
                     *("--server", url, "--role", role, "--audiences", str(audiences)),
+                    *(["--e2ee"] if e2ee else []),
                 ],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
@@ -114,7 +119,8 @@ def run_once(mode: str, audiences: int, seconds: float, loop: str = "uvloop") ->
         server.wait(timeout=30)
         if server.stdout is not None:
             server.stdout.close()
-    return _summarise(mode, audiences, after["wall_s"] - before["wall_s"], before, after, reports)
+    run = _summarise(mode, audiences, after["wall_s"] - before["wall_s"], before, after, reports)
+    return replace(run, e2ee=e2ee)
 
 
 def _usage(url: str) -> dict[str, Any]:
@@ -135,10 +141,11 @@ def _summarise(
     direction = {"office": "booth_to_office", "booth": "office_to_booth"}
     fps: dict[str, list[float]] = {}
     latencies: list[float] = []
-    out_of_order = 0
+    out_of_order = unopened = 0
     for report in reports:
         name = direction[report["role"]]
         for audience in report["audiences"]:
+            unopened += audience["unopened"]
             video = audience["video"]
             fps.setdefault(f"{name}_video", []).append(video["fps"])
             fps.setdefault(f"{name}_audio", []).append(audience["audio"]["fps"])
@@ -154,23 +161,31 @@ def _summarise(
         out_of_order=out_of_order,
         decoders=after["decoders"],
         encoders=after["encoders"],
+        unopened=unopened,
     )
 
 
-def report(runs: list[BenchRun]) -> dict[str, Any]:
-    """Print one human line per run; return the JSON summary (the first run leads)."""
-    for run in runs:
+def report(
+    main: BenchRun, relay: BenchRun | None = None, sealed: BenchRun | None = None
+) -> dict[str, Any]:
+    """Print one human line per run; return the JSON summary (``main`` leads; ``relay``: the
+    baseline of ``compare``; ``sealed``: ``main``'s mode again with frames sealed end to end)."""
+    for run in (main, sealed, relay):
+        if run is None:
+            continue
         video_fps = {k: min(v) for k, v in run.fps_by_direction.items() if k.endswith("video")}
+        name = f"{run.mode}{' e2ee' if run.e2ee else ''}"
         print(
-            f"{run.mode:>11}: {run.audiences} audiences x {run.seconds:.1f} s, "
+            f"{name:>16}: {run.audiences} audiences x {run.seconds:.1f} s, "
             f"server CPU {run.cpu_per_audience_s * 1000:.1f} ms per audience-second "
             f"(~{1 / run.cpu_per_audience_s if run.cpu_per_audience_s else 0:.0f} audiences/core), "
             f"worst video fps {video_fps}, latency p50 {run.latency(0.5)} ms "
             f"p95 {run.latency(0.95)} ms, decoders {run.decoders}, encoders {run.encoders}"
+            + (f", unopened frames {run.unopened}" if run.e2ee else "")
         )
-    main = runs[0]
     summary: dict[str, Any] = {
         "mode": main.mode,
+        "e2ee": main.e2ee,
         "audiences": main.audiences,
         "seconds": round(main.seconds, 2),
         "server_cpu_per_audience_s": round(main.cpu_per_audience_s, 5),
@@ -185,8 +200,19 @@ def report(runs: list[BenchRun]) -> dict[str, Any]:
         "server_decoders": main.decoders,
         "server_encoders": main.encoders,
     }
-    if len(runs) > 1:
-        relay = runs[1]
+    if main.e2ee:
+        summary["unopened"] = main.unopened
+    if sealed is not None:
+        summary["e2ee_server_cpu_per_audience_s"] = round(sealed.cpu_per_audience_s, 5)
+        summary["e2ee_fps_min"] = sealed.fps_min
+        summary["e2ee_latency_p95_ms"] = sealed.latency(0.95)
+        summary["e2ee_unopened"] = sealed.unopened
+        summary["e2ee_cpu_ratio"] = round(sealed.cpu_per_audience_s / main.cpu_per_audience_s, 4)
+        print(
+            f"sealed / clear server CPU per audience-second: {summary['e2ee_cpu_ratio']} "
+            f"({sealed.unopened} sealed frames did not open)"
+        )
+    if relay is not None:
         summary["relay_server_cpu_per_audience_s"] = round(relay.cpu_per_audience_s, 5)
         summary["relay_fps_min"] = relay.fps_min
         summary["relay_audiences"] = relay.audiences
@@ -200,15 +226,25 @@ def report(runs: list[BenchRun]) -> dict[str, Any]:
             f"(per delivered frame: {summary['cpu_ratio_per_frame']}; relay measured with "
             f"{relay.audiences} audiences at {relay.video_fps_mean:.1f} fps)"
         )
+        if sealed is not None:
+            summary["e2ee_relay_cpu_ratio"] = round(
+                sealed.cpu_per_audience_s / relay.cpu_per_audience_s, 4
+            )
     return summary
 
 
-def bench_media(mode: str, audiences: int, seconds: float, loop: str = "uvloop") -> dict[str, Any]:
-    if mode == "compare":
-        runs = [run_once("passthrough", audiences, seconds, loop)]
-        # The relay decodes and encodes every frame: beyond two audiences it saturates this
-        # kind of machine and starves (fewer frames, less CPU), which would flatter it.
-        runs.append(run_once("relay", min(audiences, RELAY_MAX_AUDIENCES), seconds, loop))
-    else:
-        runs = [run_once(mode, audiences, seconds, loop)]
-    return report(runs)
+def bench_media(
+    mode: str, audiences: int, seconds: float, loop: str = "uvloop", e2ee: bool = False
+) -> dict[str, Any]:
+    """``e2ee``: the clients seal their frames end to end; with ``compare``, passthrough runs
+    in clear and sealed, and the relay (which would have to decode) in clear."""
+    if e2ee and mode == "relay":
+        raise ValueError("the relay decodes every frame: sealed frames cannot be relayed")
+    if mode != "compare":
+        return report(run_once(mode, audiences, seconds, loop, e2ee))
+    main = run_once("passthrough", audiences, seconds, loop)
+    sealed = run_once("passthrough", audiences, seconds, loop, e2ee=True) if e2ee else None
+    # The relay decodes and encodes every frame: beyond two audiences it saturates this
+    # kind of machine and starves (fewer frames, less CPU), which would flatter it.
+    relay = run_once("relay", min(audiences, RELAY_MAX_AUDIENCES), seconds, loop)
+    return report(main, relay, sealed)

@@ -139,9 +139,10 @@ def spki_hash(pem_file: Path) -> str:
 
 
 @contextlib.contextmanager
-def served(root: Path, init: list[str]) -> Iterator[Server]:
+def served(root: Path, init: list[str], **settings_env: str) -> Iterator[Server]:
     """``majlis init`` with ``init``'s arguments in a new data directory, then ``majlis
-    serve`` in its own process until the block ends; what init printed is kept."""
+    serve`` in its own process until the block ends, with ``settings_env`` (``MAJLIS_*``
+    variables) beside the tests' own; what init printed is kept."""
     data_dir, port = root / "data", free_port()
     hop = Forwarder(port)  # a second way in, which the reconnect test cuts
     env = environment(
@@ -152,6 +153,7 @@ def served(root: Path, init: list[str]) -> Iterator[Server]:
         MAJLIS_SLOT_BUFFER_MINUTES="0",
         MAJLIS_SCHEDULER_TICK_S="1",
         MAJLIS_SMS_DISPATCH_S="1",
+        **settings_env,
     )
     initialised = run(init, env)
     assert initialised.returncode == 0, initialised.stderr

@@ -65,13 +65,22 @@ def admitted(
     server: Server,
     applicant: dict[str, str],
     device: str,
+    seat_script: str = "",
+    lobby_wait_ms: int = 0,
 ) -> tuple[Page, Page, Page]:
-    """The desk that booked her, her booth and the office, her audience just admitted."""
+    """The desk that booked her, her booth and the office, her audience just admitted
+    (``seat_script``: run in the booth's and the office's pages before their own scripts;
+    ``lobby_wait_ms``: how long she waits in her lobby before the office comes)."""
     desk = new_page(browser, contexts, server)
     booth = new_page(browser, contexts, server)
     office = new_page(browser, contexts, server)
+    if seat_script:
+        booth.add_init_script(seat_script)
+        office.add_init_script(seat_script)
     register_and_book(desk, server, applicant, device)
     booth_to_lobby(booth, server, applicant, device)
+    if lobby_wait_ms:
+        booth.wait_for_timeout(lobby_wait_ms)
     office_admits(office, server, applicant)
     return desk, booth, office
 

@@ -302,11 +302,34 @@ def copied_seat_refused(booth: Page, server: Server, wire: SeatWire) -> None:
             assert other_thread.submit(asyncio.run, _seat_refusal(server, auth)).result(30) == code
 
 
+def e2ee_state(page: Page) -> dict[str, str]:
+    """The page's end-to-end state (shared/e2ee_view.js): its code and key id, the key the
+    other end's picture opens under (``pictureKeyId``, this worker's ``pictureSerial``) and
+    since when, when media last connected (both times: ms since the epoch, one machine)."""
+    state: dict[str, str] = page.eval_on_selector("#e2ee-code", "(e) => ({...e.dataset})")
+    return state
+
+
+def picture_rotated(page: Page, before: dict[str, str]) -> dict[str, str]:
+    """Waits until the page's picture opens under a key agreed after ``before``."""
+    page.wait_for_function(
+        """(old) => {
+          const d = document.querySelector("#e2ee-code").dataset;
+          return d.code !== old.code && Number(d.pictureSerial) > Number(old.pictureSerial)
+            && d.pictureKeyId === d.keyId;
+        }""",
+        arg=before,
+        timeout=10_000,
+    )
+    return e2ee_state(page)
+
+
 def test_the_booth_comes_back_into_the_same_audience_after_a_network_drop(
     browser: Browser, contexts: list[BrowserContext], server: Server
 ) -> None:
-    """Its reconnect proves the device's key afresh; its seat copied out of the page (the
-    credential, join and resume tokens, a proof) seats nobody elsewhere."""
+    """Its reconnect proves the device's key afresh and agrees a new frame key: both pictures
+    resume under it within 2 s of the booth's media (issue 17); its seat copied out of the
+    page (the credential, join and resume tokens, a proof) seats nobody elsewhere."""
     hop = server.hop
     try:
         desk = new_page(browser, contexts, server)
@@ -317,12 +340,15 @@ def test_the_booth_comes_back_into_the_same_audience_after_a_network_drop(
         booth_to_lobby(booth, server, HESSA, "riyadh/booth-2")
         office_admits(office, server, HESSA)
         video_plays(booth, "#remote")
+        video_plays(office, "#remote")
+        sides = {"booth": booth, "office": office}
+        before = {side: e2ee_state(page) for side, page in sides.items()}
 
         hop.cut()  # the booth's network is gone: signalling, page requests, everything TCP
         booth.context.set_offline(True)
         expect(booth.locator("#reconnecting")).to_be_visible(timeout=10_000)
         expect(booth.locator("#page-error")).to_have_text("")  # "reconnecting", not an error
-        booth.wait_for_timeout(5_000)
+        booth.wait_for_timeout(3_000)
         booth.context.set_offline(False)
         hop.restore()
 
@@ -330,6 +356,19 @@ def test_the_booth_comes_back_into_the_same_audience_after_a_network_drop(
         expect(booth.locator("section[data-screen=live]")).to_be_visible()
         video_plays(booth, "#remote")
         video_plays(office, "#remote")
+        # Each picture resumed under the key the reconnect agreed, soon after media resumed
+        # (the booth's new peer connection).
+        after = {side: picture_rotated(page, before[side]) for side, page in sides.items()}
+        resumed = int(e2ee_state(booth)["mediaSince"])
+        assert resumed > int(before["booth"]["mediaSince"])
+        for side, state in after.items():
+            assert state["code"] == after["booth"]["code"]  # one key, one code on both screens
+            delay_ms = int(state["pictureSince"]) - resumed
+            print(
+                f"{side}: picture under key {state['pictureKeyId']} (was "
+                f"{before[side]['pictureKeyId']}) {delay_ms} ms after media resumed"
+            )
+            assert delay_ms <= 2_000, (side, delay_ms)
         expect(office.locator("section[data-screen=live]")).to_be_visible()  # the same audience
         assert len(wire.connects) >= 2  # the reconnect, with a proof of its own
         assert len({c["proof"] for c in wire.connects}) == len(wire.connects)

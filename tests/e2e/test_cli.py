@@ -187,14 +187,13 @@ def test_json_logs_are_one_object_a_line(data_dir: Path) -> None:
 def test_bench_media_compare_prints_the_figures_as_one_json_line(data_dir: Path) -> None:
     import json
 
-    result = run(
-        ["bench", "media", "--mode", "compare", "--audiences", "1", "--seconds", "2", "--json"],
-        environment(data_dir, free_port()),
-    )
+    command = ["bench", "media", "--mode", "compare", "--audiences", "1", "--seconds", "2"]
+    result = run([*command, "--e2ee", "--json"], environment(data_dir, free_port()))
     assert result.returncode == 0, result.stderr
-    lines = result.stdout.strip().splitlines()
+    lines = [line.strip() for line in result.stdout.strip().splitlines()]
     assert any(line.startswith("passthrough:") for line in lines)
-    assert any(line.strip().startswith("relay:") for line in lines)
+    assert any(line.startswith("passthrough e2ee:") for line in lines)  # frames sealed
+    assert any(line.startswith("relay:") for line in lines)
     figures = json.loads(lines[-1])
     for key in (
         "server_cpu_per_audience_s",
@@ -203,9 +202,13 @@ def test_bench_media_compare_prints_the_figures_as_one_json_line(data_dir: Path)
         "fps_min",
         "latency_p50_ms",
         "latency_p95_ms",
+        "e2ee_server_cpu_per_audience_s",
+        "e2ee_cpu_ratio",
     ):
         assert figures[key] is not None, key
     assert figures["server_decoders"] == figures["server_encoders"] == 0
+    assert figures["e2ee_unopened"] == 0  # every sealed frame opened at the other end
+    assert figures["e2ee_fps_min"] > 20
     # Loose bounds (one audience, two seconds, a shared machine); the real figures are in
     # docs/PERFORMANCE.md. The relay decodes and encodes: passthrough must be far cheaper.
     assert figures["cpu_ratio"] < 0.25

@@ -3,11 +3,15 @@
 // (e2ee_worker.js) through the WebRTC Encoded Transform API.
 //
 // Key agreement: on every connect each side makes a fresh ECDH P-256 key pair and sends its
-// public half, signed with its device key, in an "e2ee_share" event; the server relays it to
-// the other seat with the public key that device registered at enrollment, and stores
-// nothing. A side that gets a first share ("reply" false) answers with a fresh share of its
-// own; both then hold ECDH(mine, theirs) and the transcript hash of the two shares, from which
-// HKDF makes the AES-GCM frame key, its key id and the verification code both screens show.
+// public half, signed with its device key, in an "e2ee_share" event (an offer); the server
+// relays it to the other seat with the public key that device registered at enrollment, and
+// stores nothing. A side that gets an offer answers with a fresh share of its own that names
+// the offer it answers; both then hold ECDH(mine, theirs) and the transcript hash of the two
+// shares, from which HKDF makes the AES-GCM frame key, its key id and the verification code
+// both screens show. An answer is taken only for the side's latest offer (a reconnect makes a
+// new one; an answer to an older offer would pair the wrong key halves), and when both sides
+// offer at once (both reconnect, or a reconnect meets the office's rotation) the office's
+// offer wins: the booth withdraws its own when it answers the office's.
 // A share whose signature the peer's registered key does not verify is refused: no key, no
 // picture, a security error — the server can substitute a share only by enrolling the device
 // anew, which the audit log shows.
@@ -19,7 +23,10 @@ const VERIFYING = { name: "ECDSA", hash: "SHA-256" };
 const CONTEXT = "majlis-e2ee-v1";
 const GRACE_MS = 10_000;  // an old key still opens frames this long after a new one
 const RESPONDER_DELAY_MS = 1_000;  // the answering side seals under a new key once the other has it
-const AGREEMENT_TIMEOUT_MS = 20_000;  // no confirmed key by then: a security error, not a wait
+// Frames of the other end that keep arriving this long without one opening: no shared key
+// (a share refused on the way, or never answered), a security error rather than a wait.
+const AGREEMENT_TIMEOUT_MS = 20_000;
+const WATCH_MS = 1_000;
 const ROTATE_MS = 5 * 60_000;  // the office starts a new agreement this often (a fresh key)
 
 export function e2eeSupported() {
@@ -65,11 +72,15 @@ export class EndToEnd extends EventTarget {
     this.worker.onmessage = ({ data }) => {
       if (data.type === "counts") this.counts = data;
     };
-    this.pair = null;
+    this.offered = null;  // our latest offer's key pair, until it is answered or withdrawn
+    this.steps = Promise.resolve();  // shares are made and taken one at a time, in order
     this.code = null;
     this.keyId = null;
+    this.mediaSince = null;  // when the latest peer connection connected (tests measure from it)
     this.failed = null;
-    this.timer = null;
+    this.watch = null;
+    this.seen = { opened: 0, unopened: 0 };
+    this.unopenedSince = null;
     this.rotation = null;
   }
 
@@ -86,38 +97,58 @@ export class EndToEnd extends EventTarget {
       transceiver.sender.transform = new RTCRtpScriptTransform(this.worker, { operation: "encrypt", kind });
       transceiver.receiver.transform = new RTCRtpScriptTransform(this.worker, { operation: "decrypt", kind });
     }
-  }
-
-  // A new connect: a fresh share to the peer (the old key stays until the new one is agreed).
-  async start(socket, room) {
-    this.socket = socket;
-    this.room = room;
-    await this.sendShare(false);
-    clearInterval(this.rotation);
-    if (this.side === "office") {
-      this.rotation = setInterval(() => this.failed || this.sendShare(false), ROTATE_MS);
-    }
-    clearTimeout(this.timer);
-    if (this.keyId === null) {
-      this.timer = setTimeout(() => this.keyId === null && this.fail("e2ee_no_key"), AGREEMENT_TIMEOUT_MS);
-    }
-  }
-
-  async sendShare(reply) {
-    const pair = await crypto.subtle.generateKey(ECDH, false, ["deriveBits"]);
-    const publicRaw = new Uint8Array(await crypto.subtle.exportKey("raw", pair.publicKey));
-    this.pair = { ...pair, publicRaw };
-    const signature = await signWithDeviceKey(signedShare(this.room, this.side, publicRaw));
-    this.socket.emit("e2ee_share", {
-      public: base64url(publicRaw),
-      signature: signature ? base64url(signature) : "",
-      reply,
+    pc.addEventListener("connectionstatechange", () => {
+      if (pc.connectionState === "connected") this.mediaSince = Date.now();
     });
   }
 
-  // A share relayed from the peer: {public, signature, reply, device_key} (device_key: the JWK
-  // the peer's device registered at enrollment, added by the server).
-  async received(share) {
+  // One step of the agreement after the other: the order of the shares sent is the order in
+  // which the peer takes them (the glare rule above depends on it).
+  serially(step) {
+    const run = this.steps.then(step);
+    this.steps = run.catch(() => {});
+    return run;
+  }
+
+  // A new connect: a fresh offer to the peer (the old key stays until the new one is agreed).
+  async start(socket, room) {
+    this.socket = socket;
+    this.room = room;
+    await this.serially(() => this.sendShare(null));
+    clearInterval(this.rotation);
+    if (this.side === "office") {
+      // A rotation that fails (the socket down) keeps the current key: the next one retries.
+      const rotate = () => this.failed || this.serially(() => this.sendShare(null)).catch(() => {});
+      this.rotation = setInterval(rotate, ROTATE_MS);
+    }
+    if (this.watch === null) this.watch = setInterval(() => this.watchFrames(), WATCH_MS);
+  }
+
+  // A fresh key pair's share: an offer (answers null), or the answer to the peer's offer
+  // whose public key ``answers`` is. Returns the pair.
+  async sendShare(answers) {
+    const pair = await crypto.subtle.generateKey(ECDH, false, ["deriveBits"]);
+    const publicRaw = new Uint8Array(await crypto.subtle.exportKey("raw", pair.publicKey));
+    const mine = { privateKey: pair.privateKey, publicRaw, public: base64url(publicRaw), used: false };
+    const signature = await signWithDeviceKey(signedShare(this.room, this.side, publicRaw));
+    if (answers === null) this.offered = mine;
+    else if (this.side === "booth") this.offered = null;  // both offered: the office's wins
+    this.socket.emit("e2ee_share", {
+      public: mine.public,
+      signature: signature ? base64url(signature) : "",
+      reply: answers !== null,
+      answers: answers ?? "",
+    });
+    return mine;
+  }
+
+  // A share relayed from the peer: {public, signature, reply, answers, device_key}
+  // (device_key: the JWK the peer's device registered at enrollment, added by the server).
+  received(share) {
+    return this.serially(() => this.take(share));
+  }
+
+  async take(share) {
     if (this.failed) return;
     let peerRaw;
     try {
@@ -135,17 +166,25 @@ export class EndToEnd extends EventTarget {
       this.fail("e2ee_peer_unverified");
       return;
     }
-    if (!share.reply) await this.sendShare(true);
-    await this.derive(peerRaw, share.reply ? 0 : RESPONDER_DELAY_MS);
+    if (!share.reply) {
+      await this.derive(await this.sendShare(share.public), peerRaw, RESPONDER_DELAY_MS);
+      return;
+    }
+    const offered = this.offered;
+    // An answer to an offer we no longer stand by (an earlier connect's, or one withdrawn)
+    // would pair the wrong halves: the answer to the latest one follows.
+    if (offered === null || share.answers !== offered.public) return;
+    this.offered = null;
+    await this.derive(offered, peerRaw, 0);
   }
 
-  async derive(peerRaw, sendAfterMs) {
-    // One key per key pair of ours: a replayed reply must never restart a key's counters.
-    if (this.pair.used) return;
-    this.pair.used = true;
+  async derive(mine, peerRaw, sendAfterMs) {
+    // One key per key pair of ours: a replayed answer must never restart a key's counters.
+    if (mine.used) return;
+    mine.used = true;
     const peerKey = await crypto.subtle.importKey("raw", peerRaw, ECDH, false, []);
-    const secret = await crypto.subtle.deriveBits({ name: "ECDH", public: peerKey }, this.pair.privateKey, 256);
-    const [boothRaw, officeRaw] = this.side === "booth" ? [this.pair.publicRaw, peerRaw] : [peerRaw, this.pair.publicRaw];
+    const secret = await crypto.subtle.deriveBits({ name: "ECDH", public: peerKey }, mine.privateKey, 256);
+    const [boothRaw, officeRaw] = this.side === "booth" ? [mine.publicRaw, peerRaw] : [peerRaw, mine.publicRaw];
     const transcript = new Uint8Array(await crypto.subtle.digest(
       "SHA-256", concat(encode(`${CONTEXT}|${this.room}|`), boothRaw, officeRaw),
     ));
@@ -158,30 +197,34 @@ export class EndToEnd extends EventTarget {
     const number = new DataView(transcript.buffer).getUint32(1) % 1_000_000;
     this.code = String(number).padStart(6, "0");
     this.worker.postMessage({ type: "key", key, keyId: this.keyId, sendAfterMs, graceMs: GRACE_MS });
-    // A key is confirmed by the first frame of the other end that opens under it: an end whose
-    // share the other refused (a substitution on the way) holds a key nobody shares.
-    // Only frames that arrive and do not open count against it: nothing arrives in a pause.
-    this.confirm(this.keyId, this.counts.dropped ?? 0);
     this.dispatchEvent(new CustomEvent("key", { detail: { keyId: this.keyId, code: this.code } }));
   }
 
-  confirm(keyId, droppedBefore) {
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      if (this.keyId !== keyId || this.counts.receivedKeyId === keyId) return;
-      if ((this.counts.dropped ?? 0) > droppedBefore) this.fail("e2ee_no_key");
-      else this.confirm(keyId, droppedBefore);
-    }, AGREEMENT_TIMEOUT_MS);
+  // The proof of a shared key is a frame of the other end that opens. Only frames that arrive
+  // and do not open count against it, and only while they keep arriving: nothing arrives in
+  // the lobby, in a pause or while the other end is away (a reloaded booth, whose frames
+  // under the newest key may never have come), and that is no reason to give up.
+  watchFrames() {
+    const opened = this.counts.decrypted ?? 0;
+    const unopened = (this.counts.dropped ?? 0) + (this.counts.failed ?? 0);
+    if (opened > this.seen.opened || unopened === this.seen.unopened) {
+      this.unopenedSince = null;
+    } else if (this.unopenedSince === null) {
+      this.unopenedSince = Date.now();
+    } else if (Date.now() - this.unopenedSince >= AGREEMENT_TIMEOUT_MS) {
+      this.fail("e2ee_no_key");
+    }
+    this.seen = { opened, unopened };
   }
 
   fail(code) {
     this.failed = code;
-    clearTimeout(this.timer);
+    clearInterval(this.watch);
     this.dispatchEvent(new CustomEvent("security", { detail: { code, message_key: `errors.e2ee.${code}` } }));
   }
 
   close() {
-    clearTimeout(this.timer);
+    clearInterval(this.watch);
     clearInterval(this.rotation);
     this.worker.terminate();
   }

@@ -1,7 +1,8 @@
 // What a screen shows of its audience's end-to-end encryption: the verification code both
 // ends show (the office reads it aloud when in doubt; a different code means another key, so
 // someone in between), and a security error when the other end's key share fails its check.
-// The element's data-* attributes carry the frame counters (tests read them).
+// The element's data-* attributes carry the frame counters, the key the other end's picture
+// opens under and since when, and when media last connected (tests read them).
 
 import { formatNumber, t } from "/static/shared/i18n.js";
 
@@ -29,9 +30,12 @@ export function showEndToEnd(call, codeElement, errorElement) {
   });
   const counting = setInterval(() => {
     if (call.closed) clearInterval(counting);
-    for (const name of ["encrypted", "withheld", "clear", "decrypted", "dropped", "failed", "receivedKeyId"]) {
-      codeElement.dataset[name] = String(e2ee.counts[name] ?? "");
-    }
+    const counters = [
+      "encrypted", "withheld", "clear", "decrypted", "dropped", "failed", "receivedKeyId",
+      "pictureKeyId", "pictureSerial", "pictureSince",
+    ];
+    for (const name of counters) codeElement.dataset[name] = String(e2ee.counts[name] ?? "");
+    codeElement.dataset.mediaSince = String(e2ee.mediaSince ?? "");
   }, 500);
   return render;
 }

@@ -15,35 +15,42 @@ const TAG = 16;
 const SENDERS = { booth: 1, office: 2 };
 const KINDS = { audio: 1, video: 2 };
 
-const keys = new Map();  // key id -> { key: CryptoKey, counters: {audio, video} }
+// The keys this end holds, newest first: { keyId, key, serial, counters }. Two keys may share
+// a key id (1 in 255 for two agreements): a receiver tries each in turn, newest first.
+let keys = [];
+let serials = 0;  // this worker's own numbering of the keys it was given, in order
 // Before the two ends hold a key, frames still leave (the server drops a seat whose media
 // goes silent for a few seconds), sealed under a key made here and never shared: key id 0,
 // which no agreed key takes (e2ee.js), so receivers drop them unread.
 const WITHHELD_KEY_ID = 0;
 const withheld = crypto.subtle.generateKey({ name: "AES-GCM", length: 256 }, false, ["encrypt"])
-  .then((key) => ({ key, counters: { audio: 0n, video: 0n } }));
-let sendingKeyId = null;
-let newestKeyId = null;  // a key whose switch is delayed never overtakes a newer one
+  .then((key) => ({ keyId: WITHHELD_KEY_ID, key, serial: 0, counters: { audio: 0n, video: 0n } }));
+let sending = null;
+let newest = null;  // a key whose switch is delayed never overtakes a newer one
 let sender = 0;
 let clearAllowed = false;  // the booth's device check, before any key: the server reads it
+let pictureSerial = 0;
 const counts = {
   encrypted: 0, withheld: 0, clear: 0, decrypted: 0, dropped: 0, failed: 0, keyId: null, receivedKeyId: null,
+  // The newest key a video frame of the other end opened under, and since when (ms since the
+  // epoch): the picture's key, which a rotation changes.
+  pictureKeyId: null, pictureSerial: null, pictureSince: null,
 };
 
 onmessage = ({ data: message }) => {
   if (message.type === "side") sender = SENDERS[message.side];
   if (message.type === "clear") clearAllowed = message.allowed;
   if (message.type === "key") {
-    keys.set(message.keyId, { key: message.key, counters: { audio: 0n, video: 0n } });
-    newestKeyId = message.keyId;
+    serials += 1;
+    const entry = { keyId: message.keyId, key: message.key, serial: serials, counters: { audio: 0n, video: 0n } };
+    keys.unshift(entry);
+    newest = entry;
     const send = () => {
-      if (newestKeyId !== message.keyId) return;
-      const previous = sendingKeyId;
-      sendingKeyId = message.keyId;
-      counts.keyId = message.keyId;
-      if (previous !== null && previous !== message.keyId) {
-        setTimeout(() => sendingKeyId !== previous && keys.delete(previous), message.graceMs);
-      }
+      if (newest !== entry) return;
+      sending = entry;
+      counts.keyId = entry.keyId;
+      // Older keys open frames still in flight a while, then go.
+      setTimeout(() => { keys = keys.filter((k) => k.serial >= entry.serial); }, message.graceMs);
     };
     if (message.sendAfterMs > 0) setTimeout(send, message.sendAfterMs);
     else send();
@@ -66,8 +73,7 @@ function clearLength(frame, kind) {
 }
 
 async function encrypt(frame, controller, kind) {
-  let keyId = sendingKeyId;
-  let entry = keyId === null ? null : keys.get(keyId);
+  let entry = sending;
   if (!entry) {
     if (clearAllowed) {
       counts.clear += 1;
@@ -75,7 +81,6 @@ async function encrypt(frame, controller, kind) {
       return;
     }
     counts.withheld += 1;
-    keyId = WITHHELD_KEY_ID;
     entry = await withheld;
   } else {
     counts.encrypted += 1;
@@ -95,36 +100,44 @@ async function encrypt(frame, controller, kind) {
   out.set(header);
   out.set(sealed, clear);
   out.set(iv, clear + sealed.length);
-  out[out.length - 1] = keyId;
+  out[out.length - 1] = entry.keyId;
   frame.data = out.buffer;
   controller.enqueue(frame);
 }
 
 async function decrypt(frame, controller, kind) {
   const data = new Uint8Array(frame.data);
-  const entry = data.length >= TAG + TRAILER ? keys.get(data[data.length - 1]) : undefined;
-  if (!entry) {
+  const keyId = data.length >= TAG + TRAILER ? data[data.length - 1] : WITHHELD_KEY_ID;
+  const candidates = keys.filter((entry) => entry.keyId === keyId);
+  if (candidates.length === 0) {
     counts.dropped += 1;  // no key (yet, or any more), or a frame that was never sealed
     return;
   }
   const end = data.length - TRAILER;
   const clear = Math.min(clearLength(frame, kind), end - TAG);
   const header = data.subarray(0, clear);
-  let plain;
-  try {
-    plain = new Uint8Array(await crypto.subtle.decrypt(
-      { name: "AES-GCM", iv: data.subarray(end, end + 12), additionalData: header },
-      entry.key, data.subarray(clear, end),
-    ));
-  } catch {
-    counts.failed += 1;  // forged, damaged, or sealed under another key with this id
+  for (const entry of candidates) {
+    let plain;
+    try {
+      plain = new Uint8Array(await crypto.subtle.decrypt(
+        { name: "AES-GCM", iv: data.subarray(end, end + 12), additionalData: header },
+        entry.key, data.subarray(clear, end),
+      ));
+    } catch {
+      continue;  // sealed under another key with this id
+    }
+    const out = new Uint8Array(clear + plain.length);
+    out.set(header);
+    out.set(plain, clear);
+    frame.data = out.buffer;
+    counts.decrypted += 1;
+    counts.receivedKeyId = keyId;
+    if (kind === "video" && entry.serial > pictureSerial) {
+      pictureSerial = entry.serial;
+      Object.assign(counts, { pictureKeyId: keyId, pictureSerial, pictureSince: Date.now() });
+    }
+    controller.enqueue(frame);
     return;
   }
-  const out = new Uint8Array(clear + plain.length);
-  out.set(header);
-  out.set(plain, clear);
-  frame.data = out.buffer;
-  counts.decrypted += 1;
-  counts.receivedKeyId = data[data.length - 1];
-  controller.enqueue(frame);
+  counts.failed += 1;  // forged, damaged, or sealed under a key this end does not hold
 }

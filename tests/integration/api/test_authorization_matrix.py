@@ -610,7 +610,7 @@ ROLE_OF_NAMESPACE = {"/booth": "booth", "/office": "office", "/desk": None}
 EVENT_BODIES: dict[str, dict[str, Any]] = {
     "offer": {"sdp": "v=0\r\n"},
     "ice": {"candidate": "candidate:1 1 udp 1 127.0.0.1 9 typ host", "sdpMid": "0"},
-    "e2ee_share": {"public": "A" * 87, "signature": "", "reply": False},
+    "e2ee_share": {"public": "A" * 87, "signature": "", "reply": False, "answers": ""},
     "extend": {"push_next": False},
     "voice_only": {"on": False},
     "quality": {"room": "riyadh-room"},

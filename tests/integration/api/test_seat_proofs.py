@@ -5,6 +5,10 @@ no seat from another client. A device never enrolled still connects with its tok
 
 from __future__ import annotations
 
+import asyncio
+import json
+from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -35,6 +39,9 @@ async def open_room(live: LiveServer) -> None:
         "room-1", Seats(BOOTH, "office-1"), SLOT_START, minutes(6), minutes(8)
     )
     await live.at(minutes(-5), "open")
+
+
+WEB_CATALOGS = Path(__file__).parents[3] / "web_client" / "i18n"
 
 
 async def seated(live: LiveServer, token: str, auth: dict[str, object]) -> Participant:
@@ -112,15 +119,25 @@ async def test_a_device_never_enrolled_still_connects_with_its_token_alone(
     await seated(live, live.rooms.issue_join_token("room-1", "booth"), {})
 
 
-async def test_a_browser_that_cannot_encrypt_end_to_end_takes_no_seat(
+@pytest.mark.parametrize("live", [{"dev": True}], indirect=True)  # the desk's dev token
+async def test_a_browser_that_cannot_encrypt_end_to_end_takes_no_seat_and_the_desk_hears(
     live: LiveServer,
     booth: Client,  # noqa: F811
 ) -> None:
+    desk = live.participant("/desk")
+    await desk.connect(live.rooms.issue_terminal_token("desk", "desk-1", timedelta(hours=8)))
     join = live.rooms.issue_join_token("room-1", "booth")
     before = await denials(live)
     assert await refusal(live, join, booth.seat_auth("/booth", e2ee=False)) == "e2ee_unsupported"
     assert await denials(live) == before + 1
+    await wait_for(lambda: bool(desk.received["note"]), 3, "the desk's note")
+    (note,) = desk.received["note"]
+    assert (note["device"], note["room"], note["kind"]) == (BOOTH, "room-1", "e2ee_unsupported")
+    for language in ("ar", "en"):  # what the desk shows of it
+        texts = json.loads((WEB_CATALOGS / f"{language}.json").read_text("utf-8"))
+        assert "{booth}" in texts["desk.note.e2ee_unsupported"]
     await seated(live, join, booth.seat_auth("/booth"))  # the token was not spent
+    assert len(desk.received["note"]) == 1  # a seat that can encrypt is no news
 
 
 @pytest.mark.parametrize("live", [{"e2ee_required": False}], indirect=True)
@@ -141,7 +158,7 @@ async def test_a_key_share_reaches_the_other_seat_with_the_key_its_device_regist
     )
     office = live.participant("/office")
     await office.connect(live.rooms.issue_join_token("room-1", "office"))  # never enrolled
-    share = {"public": "A" * 87, "signature": "B" * 86, "reply": False}
+    share = {"public": "A" * 87, "signature": "B" * 86, "reply": False, "answers": ""}
 
     assert await booth_seat.call("e2ee_share", share) == {"ok": True}
     await wait_for(lambda: bool(office.received["e2ee_share"]), 3, "the relayed share")
@@ -150,10 +167,16 @@ async def test_a_key_share_reaches_the_other_seat_with_the_key_its_device_regist
     assert relayed == {**share, "device": BOOTH, "device_key": booth.key.public_jwk()}
     assert not booth_seat.received["e2ee_share"]  # not echoed to its sender
 
-    assert await office.call("e2ee_share", {**share, "signature": "", "reply": True}) == {
-        "ok": True
-    }
+    answer = {**share, "public": "C" * 87, "signature": "", "reply": True, "answers": "A" * 87}
+    assert await office.call("e2ee_share", answer) == {"ok": True}
     await wait_for(lambda: bool(booth_seat.received["e2ee_share"]), 3, "the answer")
     assert booth_seat.received["e2ee_share"][0]["device_key"] is None  # no key registered
+    assert booth_seat.received["e2ee_share"][0]["answers"] == "A" * 87  # the offer it answers
+
+    # Shares sent back to back arrive in their order (the ends' agreement depends on it).
+    sent = [{**share, "public": letter * 87} for letter in "DEFGH"]
+    await asyncio.gather(*(booth_seat.call("e2ee_share", s) for s in sent))
+    await wait_for(lambda: len(office.received["e2ee_share"]) == 6, 3, "the shares")
+    assert [s["public"] for s in office.received["e2ee_share"][1:]] == [s["public"] for s in sent]
     bad = await office.call("e2ee_share", {**share, "public": "not a key"})
     assert bad["ok"] is False

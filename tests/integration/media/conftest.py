@@ -11,6 +11,7 @@ import pytest
 from media.bench.client import MediaClient
 from media.bench.impairment import ImpairmentProxy
 from media.bench.pattern import EncodedFrame
+from media.bench.sealing import FrameSealer
 from media.config import MediaConfig
 from media.server import MediaServer
 
@@ -29,8 +30,9 @@ class Harness:
         participant: str,
         video: list[EncodedFrame],
         loss: float = 0.0,
+        sealer: FrameSealer | None = None,
     ) -> MediaClient:
-        client = MediaClient(video, self.audio, loss=loss)
+        client = MediaClient(video, self.audio, loss=loss, sealer=sealer)
         self.clients.append(client)
         answer = await self.server.join(room, participant, participant, await client.offer())
         await client.accept(answer)

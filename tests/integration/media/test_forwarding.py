@@ -7,6 +7,7 @@ import asyncio
 import pytest
 
 from media.bench.client import MediaClient
+from media.bench.clients import bench_sealer
 from media.bench.pattern import EncodedFrame
 from media.bench.run import run_once
 from tests.integration.conftest import wait_for
@@ -66,6 +67,26 @@ async def test_a_late_receiver_sees_its_first_frame_within_a_second(
     )
     assert waited < 1.0
     assert booth.video_track.keyframes_requested >= 1
+
+
+async def test_frames_sealed_end_to_end_cross_as_they_are_and_a_late_receiver_gets_a_keyframe(
+    harness: Harness, video_long_gop: list[EncodedFrame]
+) -> None:
+    """The browsers' frame format (media/bench/sealing.py): the server finds the keyframe in
+    the clear header, forwards the rest untouched, and every frame opens at the other end."""
+    booth = await harness.connect(
+        "room-1", "booth", video_long_gop, sealer=bench_sealer(0, "booth")
+    )
+    harness.server.set_media_flow("room-1", True)
+    await asyncio.sleep(1.5)  # the booth's camera is well past its only keyframe
+    office_sealer = bench_sealer(0, "office")
+    office = await harness.connect("room-1", "office", video_long_gop, sealer=office_sealer)
+    await wait_for(lambda: office.assembled["video"].stamped >= 30, 3, "30 frames at the office")
+    await wait_for(lambda: booth.assembled["video"].stamped >= 30, 3, "30 frames at the booth")
+    assert booth.video_track.keyframes_requested >= 1
+    assert (booth.unopened, office.unopened) == (0, 0)
+    assert office.assembled["audio"].stamped > 0
+    assert harness.server.route_counters("room-1")  # forwarded, never decoded
 
 
 async def test_video_keeps_flowing_with_five_percent_loss_on_one_leg(

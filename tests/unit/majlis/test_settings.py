@@ -67,6 +67,15 @@ def test_bad_value_is_one_line_naming_the_variable(
     assert repr(value) in message
 
 
+def test_the_video_capture_is_for_development_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert load_settings().dev_capture_video is False  # never on by default
+    monkeypatch.setenv("MAJLIS_DEV_CAPTURE_VIDEO", "1")
+    with pytest.raises(SettingsError, match="MAJLIS_DEV_CAPTURE_VIDEO needs MAJLIS_DEV"):
+        load_settings()
+    monkeypatch.setenv("MAJLIS_DEV", "1")
+    assert load_settings().dev_capture_video is True
+
+
 def test_unknown_key_in_toml_file_is_refused(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
