@@ -64,6 +64,15 @@ async def pause_audience(request: web.Request) -> web.Response:
     return json_answer({"alert": notice_of(alert)})
 
 
+async def resume_audience(request: web.Request) -> web.Response:
+    alert_id = path_id(request)
+    alert = await services_of(request).safeguarding.resume_audience(
+        alert_id, now_of(request), scope=caller_of(request).scope
+    )
+    await audit(request, "safeguarding.resumed", f"safeguarding:{alert_id}", f"room:{alert.room}")
+    return json_answer({"alert": notice_of(alert)})
+
+
 async def handled(request: web.Request) -> web.Response:
     alert_id = path_id(request)
     body = await read_body(request, models.SafeguardingHandling)
@@ -87,5 +96,6 @@ ROUTES: tuple[Route, ...] = (
         acknowledge,
     ),
     Route("POST", "/api/safeguarding/{id}/pause", Permission.SAFEGUARDING_HANDLE, pause_audience),
+    Route("POST", "/api/safeguarding/{id}/resume", Permission.SAFEGUARDING_HANDLE, resume_audience),
     Route("POST", "/api/safeguarding/{id}/handled", Permission.SAFEGUARDING_HANDLE, handled),
 )

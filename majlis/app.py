@@ -71,7 +71,7 @@ from reports.statistics import StatisticsReport
 from rooms.callers import Caller
 from rooms.quality_watch import QualityWatch
 from rooms.service import RoomChange, RoomService
-from rooms.state import EventKind, RoomEvent
+from rooms.state import ACCEPT_SHORTER, EventKind, RoomEvent
 from rooms.store import RoomStore
 from rooms.tokens import Keyring
 from safeguarding.alerts import SafeguardingAlert, SafeguardingDesk, notice_of
@@ -299,9 +299,12 @@ def _safeguarding_desk(app: web.Application) -> SafeguardingDesk:
     async def pause(room_id: str) -> None:
         await rooms.act(room_id, RoomEvent(EventKind.PAUSE, "desk"))
 
+    async def resume(room_id: str) -> None:  # her safety first: up to the next slot's start
+        await rooms.act(room_id, RoomEvent(EventKind.RESUME, "desk", ACCEPT_SHORTER))
+
     undo = timedelta(seconds=app[SETTINGS].safeguarding_undo_s)
     return SafeguardingDesk(
-        app[DB_ENGINE], app[PII], SafeguardingSettings(undo), tell_her_centre, pause
+        app[DB_ENGINE], app[PII], SafeguardingSettings(undo), tell_her_centre, pause, resume
     )
 
 

@@ -38,6 +38,14 @@ class ResumeOverrunsNextSlot(RoomError):
     message_key = "errors.room.resume_overruns_next_slot"
 
 
+class PausedByDesk(RoomError):
+    """A coordinator's pause (a safeguarding alert's) is lifted by the coordinators only: not
+    by the office, not by degraded mode."""
+
+    code = "paused_by_desk"
+    message_key = "errors.room.paused_by_desk"
+
+
 class NotPermitted(RoomError):
     """The actor's role does not carry the permission this action needs."""
 

@@ -23,6 +23,7 @@ from rooms.errors import (
     ExtensionLimit,
     ExtensionOverlapsNextSlot,
     IllegalTransition,
+    PausedByDesk,
     ResumeOverrunsNextSlot,
     TooEarly,
 )
@@ -103,6 +104,7 @@ class Room:
     admitted_at: datetime | None = None
     paused_at: datetime | None = None  # while paused: since when (the clock stands still)
     paused_total: timedelta = timedelta(0)
+    paused_by: str | None = None  # while paused: who paused ("office", "desk", "system")
     booth_back_by: datetime | None = None  # the booth dropped: its seat is held until then
     # No video of her leaves the booth while set; says why ("applicant": her choice). The
     # office cannot change it; ``MediaPort.set_voice_only`` keeps the forwarding in step.
@@ -230,13 +232,15 @@ def _extend(room: Room, event: RoomEvent, _now: datetime, timings: RoomTimings) 
 
 def _pause(room: Room, event: RoomEvent, now: datetime, _t: RoomTimings) -> Room:
     _expect(room, event, RoomState.LIVE)
-    return replace(room, state=RoomState.PAUSED, paused_at=now)
+    return replace(room, state=RoomState.PAUSED, paused_at=now, paused_by=event.actor)
 
 
 def _resume(room: Room, event: RoomEvent, now: datetime, timings: RoomTimings) -> Room:
     """The paused time is given back, up to the next slot's start; giving back less needs the
     office's say (``ACCEPT_SHORTER``)."""
     _expect(room, event, RoomState.PAUSED)
+    if room.paused_by == "desk" and event.actor != "desk":
+        raise PausedByDesk("the coordinators paused this audience; they resume it")
     paused = now - room.paused_at if room.paused_at is not None else timedelta(0)
     ends_at = room.ends_at + paused
     next_start = room.next_slot_starts_at
@@ -248,6 +252,7 @@ def _resume(room: Room, event: RoomEvent, now: datetime, timings: RoomTimings) -
         room,
         state=RoomState.LIVE,
         paused_at=None,
+        paused_by=None,
         paused_total=room.paused_total + paused,
         ends_at=ends_at,
         warnings_sent=_warnings_passed(room.warnings_sent, ends_at, now, timings),

@@ -19,6 +19,7 @@ from foundation.scope import CentreScope, centre_of_device
 from safeguarding.errors import (
     AlreadyHandled,
     NoAudienceToPause,
+    NotPaused,
     UndoTooLate,
     UnknownSafeguardingAlert,
 )
@@ -73,7 +74,8 @@ def notice_of(alert: SafeguardingAlert) -> SafeguardingNotice:
 
 # Told of every change of an alert (the signalling layer's push to its centre's desks).
 Listener = Callable[[SafeguardingAlert], Awaitable[None]]
-# Puts a room into a technical pause (the rooms service, wired by the composition root).
+# Puts a room into a technical pause, or takes it out of the pause the desk put it in (the
+# rooms service, wired by the composition root).
 PauseRoom = Callable[[str], Awaitable[None]]
 
 
@@ -99,12 +101,14 @@ class SafeguardingDesk:
         settings: SafeguardingSettings,
         listener: Listener,
         pause_room: PauseRoom,
+        resume_room: PauseRoom,
     ) -> None:
         self._engine = engine
         self._cipher = cipher
         self._settings = settings
         self._listener = listener
         self._pause_room = pause_room
+        self._resume_room = resume_room
 
     # -- the booth ----------------------------------------------------------------------------
 
@@ -189,6 +193,22 @@ class SafeguardingDesk:
             if alert.acknowledged_by is None:
                 values.update(acknowledged_at=now, acknowledged_by=actor[:64])
             await self._set(connection, alert_id, **values)
+            alert = await self._load(connection, alert_id)
+        await self._listener(alert)
+        return alert
+
+    async def resume_audience(
+        self, alert_id: int, now: datetime, *, scope: CentreScope
+    ) -> SafeguardingAlert:
+        """Her audience goes on after the coordinators' pause (only they lift it: the office
+        cannot); the paused time is given back up to the next slot's start."""
+        async with self._engine.connect() as connection:
+            alert = await self._hers(connection, alert_id, scope)
+        if not alert.paused or alert.room is None:
+            raise NotPaused(str(alert_id))
+        await self._resume_room(alert.room)  # a room no longer paused refuses (typed, 409)
+        async with self._engine.begin() as connection:
+            await self._set(connection, alert_id, paused_at=None)
             alert = await self._load(connection, alert_id)
         await self._listener(alert)
         return alert

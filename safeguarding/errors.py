@@ -30,6 +30,13 @@ class AlreadyHandled(SafeguardingError):
     message_key = "errors.safeguarding.already_handled"
 
 
+class NotPaused(SafeguardingError):
+    """Resume asked of an alert whose audience the coordinators did not pause."""
+
+    code = "safeguarding_not_paused"
+    message_key = "errors.safeguarding.not_paused"
+
+
 class NoAudienceToPause(SafeguardingError):
     """The alert was raised before her audience had a room (at check-in)."""
 

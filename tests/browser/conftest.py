@@ -108,6 +108,13 @@ class ApiClient:
         self.csrf = body["csrf_token"]
         return self
 
+    def add_booth(self, centre: str, label: str) -> str:
+        """A new booth of ``centre``; its device name."""
+        body = {"kind": "booth", "centre": centre, "label": label}
+        status, body = self.call("POST", "/api/devices", body)
+        assert status == 201, body
+        return str(body["name"])
+
     def enrollment_code(self, device: str) -> str:
         status, body = self.call("GET", "/api/devices")
         assert status == 200, body

@@ -144,7 +144,7 @@ def test_the_working_day_screens_hold_no_latin_letter(
     expect(desk.locator("#report-period")).not_to_be_empty()
     look(desk, "desk-report")
     booth_to_lobby(booth, server, MARYAM, "riyadh/booth-2", screen=look)
-    office_admits(office, server, MARYAM, screen=look)
+    office_admits(office, server, MARYAM, "riyadh/booth-2", screen=look)
     expect(booth.locator("section[data-screen=live]")).to_be_visible(timeout=30_000)
     look(booth, "booth-audience")
     look(office, "office-audience")

@@ -81,7 +81,7 @@ def admitted(
     booth_to_lobby(booth, server, applicant, device)
     if lobby_wait_ms:
         booth.wait_for_timeout(lobby_wait_ms)
-    office_admits(office, server, applicant)
+    office_admits(office, server, applicant, device)
     return desk, booth, office
 
 
@@ -137,7 +137,7 @@ def test_an_early_audience_keeps_its_length_and_a_pause_gives_its_time_back(
     # A one-slot sitting six minutes ahead: admitted about five minutes early.
     register_and_book(desk, server, HESSA, "riyadh/booth-2", lead_minutes=6, sitting_minutes=2)
     booth_to_lobby(booth, server, HESSA, "riyadh/booth-2")
-    office_admits(office, server, HESSA)
+    office_admits(office, server, HESSA, "riyadh/booth-2")
     video_plays(booth, "#remote")
 
     live = wire.last("live")
@@ -179,12 +179,16 @@ def test_after_an_outcome_the_office_sees_the_next_ready_audience(
     first_booth = new_page(browser, contexts, server)
     next_booth = new_page(browser, contexts, server)
     office = new_page(browser, contexts, server)
-    register_and_book(desk, server, NOURA_AGAIN, "riyadh/booth-1")
+    # Two booths of their own: the other tests of the module (in any order) leave bookings
+    # at booths 1 and 2 that this test's times would run into.
+    admin = server.client().sign_in("admin")
+    first, second = (admin.add_booth("riyadh", label) for label in ("next-1", "next-2"))
+    register_and_book(desk, server, NOURA_AGAIN, first)
     other_desk = new_page(browser, contexts, server)  # another coordinator's session
-    register_and_book(other_desk, server, HESSA_AGAIN, "riyadh/booth-2", lead_minutes=8)
-    booth_to_lobby(first_booth, server, NOURA_AGAIN, "riyadh/booth-1")
-    office_admits(office, server, NOURA_AGAIN)
-    booth_to_lobby(next_booth, server, HESSA_AGAIN, "riyadh/booth-2")  # in her lobby meanwhile
+    register_and_book(other_desk, server, HESSA_AGAIN, second, lead_minutes=8)
+    booth_to_lobby(first_booth, server, NOURA_AGAIN, first)
+    office_admits(office, server, NOURA_AGAIN, first)
+    booth_to_lobby(next_booth, server, HESSA_AGAIN, second)  # in her lobby meanwhile
     office.click("#end")
     office.click("#confirm-yes")
     expect(office.locator("section[data-screen=outcome]")).to_be_visible()

@@ -6,14 +6,27 @@ same server the office's refusal was not seen in time (not yet understood)."""
 
 from __future__ import annotations
 
+import base64
 import json
 
 import pytest
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from playwright.sync_api import Browser, BrowserContext, Page, WebSocketRoute, expect
 
 from tests.browser.conftest import Server, new_page
+from tests.browser.test_desk import ARABIC
 from tests.browser.test_e2ee import e2ee_counts, office_ends
-from tests.browser.test_journey import HESSA, booth_to_lobby, office_admits, register_and_book
+from tests.browser.test_journey import (
+    HESSA,
+    NOURA,
+    booth_to_lobby,
+    enroll_office,
+    office_admits,
+    register_and_book,
+)
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.timeout(600)]
 
@@ -47,7 +60,7 @@ def test_a_substituted_key_share_is_refused_at_both_ends_and_no_picture_shows(
     substitute_key_shares(office)
     register_and_book(desk, server, HESSA, "riyadh/booth-2")
     booth_to_lobby(booth, server, HESSA, "riyadh/booth-2")
-    office_admits(office, server, HESSA)
+    office_admits(office, server, HESSA, "riyadh/booth-2")
 
     expect(office.locator("#live-error")).to_contain_text(
         "تعذّر التحقق من هوية الطرف الآخر", timeout=15_000
@@ -58,4 +71,96 @@ def test_a_substituted_key_share_is_refused_at_both_ends_and_no_picture_shows(
         expect(page.locator("#e2ee-code")).to_have_text("")
         assert e2ee_counts(page)["decrypted"] == "0"
         assert page.evaluate("document.querySelector('#remote').videoWidth") == 0
+    office_ends(office)
+
+
+class ForgingRelay:
+    """A malicious server that swaps everything it relays of the office's key shares to the
+    booth: another ECDH public key, signed with another device key, and that device key in
+    place of the registered one — a share whose signature verifies. Only a key the booth
+    pinned earlier can tell it from the real office."""
+
+    def __init__(self, page: Page) -> None:
+        self.room = ""
+        self.forged = 0
+        self.device_key = ec.generate_private_key(ec.SECP256R1())
+        page.route_web_socket("**/socket.io/**", self._route)
+
+    def _share(self, share: dict[str, object]) -> dict[str, object]:
+        ecdh = ec.generate_private_key(ec.SECP256R1()).public_key()
+        public = ecdh.public_bytes(Encoding.X962, PublicFormat.UncompressedPoint)
+        signed = f"majlis-e2ee-v1|{self.room}|office|".encode() + public
+        r, s = decode_dss_signature(self.device_key.sign(signed, ec.ECDSA(hashes.SHA256())))
+        numbers = self.device_key.public_key().public_numbers()
+        self.forged += 1
+        return {
+            **share,
+            "public": b64url(public),
+            "signature": b64url(r.to_bytes(32, "big") + s.to_bytes(32, "big")),
+            "device_key": {
+                "kty": "EC",
+                "crv": "P-256",
+                "x": b64url(numbers.x.to_bytes(32, "big")),
+                "y": b64url(numbers.y.to_bytes(32, "big")),
+            },
+        }
+
+    def _tampered(self, message: str | bytes) -> str | bytes:
+        if not isinstance(message, str) or not message.startswith("42/booth,"):
+            return message
+        name, *rest = json.loads(message.removeprefix("42/booth,"))
+        if name == "session":
+            self.room = str(rest[0]["room"])
+        if name != "e2ee_share":
+            return message
+        return "42/booth," + json.dumps([name, self._share(rest[0])])
+
+    def _route(self, socket: WebSocketRoute) -> None:
+        server = socket.connect_to_server()
+        server.on_message(lambda message: socket.send(self._tampered(message)))
+        socket.on_message(server.send)
+
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def test_a_forged_share_that_verifies_is_refused_by_a_booth_that_met_the_real_office(
+    browser: Browser, contexts: list[BrowserContext], server: Server
+) -> None:
+    """The adversary's finding: the server adds the device key the share is checked with, so
+    it can swap key and signature together. The booth pinned office-1's key when it first met
+    it (here: the key office-1 holds, pinned as an earlier audience would have); the forged
+    share names office-1 under another key and is refused, with no picture."""
+    desk = new_page(browser, contexts, server)
+    booth = new_page(browser, contexts, server)
+    office = new_page(browser, contexts, server)
+    relay = ForgingRelay(booth)
+    enroll_office(office, server)
+    expect(office.locator("section[data-screen=signin]")).to_be_visible()
+    office_key = office.evaluate(
+        """async () => {
+            const db = await new Promise((ok) => {
+              const r = indexedDB.open("majlis.device", 1); r.onsuccess = () => ok(r.result);
+            });
+            const keys = await new Promise((ok) => {
+              const r = db.transaction("keys").objectStore("keys").get("device");
+              r.onsuccess = () => ok(r.result);
+            });
+            const { x, y } = await crypto.subtle.exportKey("jwk", keys.publicKey);
+            return `${x}.${y}`;
+        }"""
+    )
+    register_and_book(desk, server, NOURA, "riyadh/booth-1")
+    booth_to_lobby(booth, server, NOURA, "riyadh/booth-1")
+    pin = "(k) => import('/static/shared/device_key.js').then((m) => m.pinPeerKey('office-1', k))"
+    booth.evaluate(pin, office_key)
+    office_admits(office, server, NOURA, "riyadh/booth-1", enrolled=True)
+
+    changed = ARABIC["errors.e2ee.e2ee_peer_key_changed"]
+    expect(booth.locator("#page-error")).to_contain_text(changed, timeout=15_000)
+    assert relay.forged >= 1
+    for page in (booth, office):
+        expect(page.locator("#e2ee-code")).to_have_text("")
+        assert e2ee_counts(page)["decrypted"] == "0"
     office_ends(office)

@@ -88,7 +88,7 @@ def test_the_safeguarding_alert_reaches_her_centres_coordinators_only_and_voice_
     tracking = register_and_book(desk, server, NOURA_SAFE, "riyadh/booth-1")
     coordinator_desk(jeddah, server, "coordinator2")
     booth_to_lobby(booth, server, NOURA_SAFE, "riyadh/booth-1")
-    office_admits(office, server, NOURA_SAFE)
+    office_admits(office, server, NOURA_SAFE, "riyadh/booth-1")
     video_plays(booth, "#remote")
     desk.click("[data-tab=board]")
 
@@ -116,11 +116,18 @@ def test_the_safeguarding_alert_reaches_her_centres_coordinators_only_and_voice_
     desk.locator("#safeguarding-alerts [data-action=pause]").click()
     expect(office.locator("section[data-screen=paused]")).to_be_visible()
     expect(booth.locator("#lobby-paused")).to_be_visible()
+    # The coordinators' pause is theirs to lift: the office has no resume, and its own resume
+    # event is refused (the adversary's finding: it used to resume, the alert still "paused").
+    expect(office.locator("#resume")).to_be_hidden()
+    expect(office.locator("#paused-why")).to_contain_text("من مكتب التنسيق")
+    office.evaluate("document.getElementById('resume').hidden = false")  # as if it were there
     office.click("#resume")
-    office.wait_for_timeout(1_000)
-    if office.locator("#confirm").is_visible():  # the next slot is near: end at its start
-        office.click("#confirm-yes")
+    expect(office.locator("#paused-error")).to_have_text(ARABIC["errors.room.paused_by_desk"])
+    expect(office.locator("section[data-screen=paused]")).to_be_visible()
+    desk.locator("#safeguarding-alerts [data-action=resume]").click()
     expect(office.locator("section[data-screen=live]")).to_be_visible()
+    expect(booth.locator("section[data-screen=live]")).to_be_visible()
+    expect(desk.locator("#safeguarding-alerts [data-action=pause]")).to_be_visible()  # not paused
     desk.locator("#safeguarding-alerts textarea").fill("تحدثت معها على انفراد بعد المقابلة")
     desk.locator("#safeguarding-alerts [data-action=handled]").click()
     expect(desk.locator("#safeguarding-alerts li")).to_have_count(0)
@@ -133,6 +140,7 @@ def test_the_safeguarding_alert_reaches_her_centres_coordinators_only_and_voice_
         "safeguarding.raised",
         "safeguarding.acknowledged",
         "safeguarding.paused",
+        "safeguarding.resumed",
         "safeguarding.handled",
     ]
     assert ("coordinator1", "safeguarding.handled", "") in audited

@@ -355,6 +355,8 @@ async function forgetApplicant() {
   if (restorePage) restorePage();
   resetHelp();
   resetSafety();
+  delete $("page-error").dataset.sticky;  // her audience's security error goes with her
+  $("page-error").textContent = "";
   await applyLanguage("ar");
 }
 

@@ -53,8 +53,9 @@ function item(alert) {
   } else {
     parts.push(action("desk.safeguarding.acknowledge", "acknowledge", alert));
   }
-  if (alert.paused) parts.push(element("p", { key: "desk.safeguarding.paused" }));
-  else if (alert.room) parts.push(action("desk.safeguarding.pause", "pause", alert));
+  if (alert.paused) {
+    parts.push(element("p", { key: "desk.safeguarding.paused" }), action("desk.safeguarding.resume", "resume", alert));
+  } else if (alert.room) parts.push(action("desk.safeguarding.pause", "pause", alert));
   const noteId = `safeguarding-note-${alert.id}`;
   const note = element("textarea", { attrs: { id: noteId, rows: "2", maxlength: "2000" } });
   const close = element("button", { key: "desk.safeguarding.handled", attrs: { type: "button", "data-action": "handled" } });

@@ -81,7 +81,7 @@ function renderQueue() {
   $("queue-empty").hidden = queue.length > 0;
   for (const item of queue) {
     const where = `${deviceLabel(item.booth)} · ${t(stateKey(item))}`;
-    const button = element("button", { text: `${formatTime(item.starts_at)} — ${where}`, attrs: { type: "button", "data-appointment": item.appointment } });
+    const button = element("button", { text: `${formatTime(item.starts_at)} — ${where}`, attrs: { type: "button", "data-appointment": item.appointment, "data-booth": item.booth } });
     if (selected && selected.appointment === item.appointment) button.setAttribute("aria-current", "true");
     button.addEventListener("click", () => select(item));
     list.append(element("li", { className: `queue-item state-${item.room_state ? item.room_state.state : item.status}` }, [button]));
@@ -177,6 +177,12 @@ function onRoomState(state) {
   roomState = { ...state, receivedAt: Date.now() };
   if (state.state === "live" && screen !== "live") go("live");
   if (state.state === "paused" && screen !== "paused") go("paused");
+  // The coordinators' pause is theirs to lift: the office waits, told so in neutral words.
+  const deskPause = state.state === "paused" && state.paused_by === "desk";
+  $("resume").hidden = deskPause;
+  const why = deskPause ? "office.paused.by_desk" : "office.paused.why";
+  $("paused-why").dataset.i18n = why;  // kept when the language changes
+  $("paused-why").textContent = t(why);
   if (state.booth_present) awayChoiceDismissed = false;
   showAway();
   showVoiceOnly(state, brief);

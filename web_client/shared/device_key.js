@@ -42,12 +42,28 @@ function base64url(bytes) {
 }
 
 // A new key pair, kept in place of any earlier one; its public key as the server takes it.
+// A new enrollment also forgets the peers' pinned keys (below): trust starts afresh with it.
 export async function newDeviceKey() {
   const keys = await crypto.subtle.generateKey(ALGORITHM, false, ["sign", "verify"]);
-  await inStore("readwrite", (store) => store.put(keys, ENTRY));
+  await inStore("readwrite", (store) => {
+    store.clear();
+    return store.put(keys, ENTRY);
+  });
   cached = keys;
   const { kty, crv, x, y } = await crypto.subtle.exportKey("jwk", keys.publicKey);
   return { kty, crv, x, y };
+}
+
+// The device keys of the other ends of audiences, pinned the first time this device met each
+// (shared/e2ee.js): "<device name>" → "<x>.<y>" of its public key, or null if never met.
+const PIN = (device) => `pin:${device}`;
+
+export async function pinnedPeerKey(device) {
+  return (await inStore("readonly", (store) => store.get(PIN(device)))) ?? null;
+}
+
+export async function pinPeerKey(device, fingerprint) {
+  await inStore("readwrite", (store) => store.put(fingerprint, PIN(device)));
 }
 
 export async function forgetDeviceKey() {

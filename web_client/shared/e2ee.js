@@ -13,10 +13,12 @@
 // offer at once (both reconnect, or a reconnect meets the office's rotation) the office's
 // offer wins: the booth withdraws its own when it answers the office's.
 // A share whose signature the peer's registered key does not verify is refused: no key, no
-// picture, a security error — the server can substitute a share only by enrolling the device
-// anew, which the audit log shows.
+// picture, a security error. The registered key comes from the server, so it is pinned: the
+// first key seen for a peer device is kept (IndexedDB), and a later share of that device under
+// another key is refused (e2ee_peer_key_changed) — a server that swaps the key and the
+// signature together is caught at every device that met the real one (docs/SECURITY.md).
 
-import { signWithDeviceKey } from "/static/shared/device_key.js";
+import { pinnedPeerKey, pinPeerKey, signWithDeviceKey } from "/static/shared/device_key.js";
 
 const ECDH = { name: "ECDH", namedCurve: "P-256" };
 const VERIFYING = { name: "ECDSA", hash: "SHA-256" };
@@ -166,6 +168,10 @@ export class EndToEnd extends EventTarget {
       this.fail("e2ee_peer_unverified");
       return;
     }
+    if (!(await this.pinned(share))) {
+      this.fail("e2ee_peer_key_changed");
+      return;
+    }
     if (!share.reply) {
       await this.derive(await this.sendShare(share.public), peerRaw, RESPONDER_DELAY_MS);
       return;
@@ -176,6 +182,22 @@ export class EndToEnd extends EventTarget {
     if (offered === null || share.answers !== offered.public) return;
     this.offered = null;
     await this.derive(offered, peerRaw, 0);
+  }
+
+  // The peer device's key is the one pinned when this device first met it (pinned now if
+  // never met). A device without storage (a private window) pins for the page's life only.
+  async pinned(share) {
+    const fingerprint = `${share.device_key.x}.${share.device_key.y}`;
+    const device = String(share.device || "");
+    try {
+      const known = await pinnedPeerKey(device);
+      if (known === null) await pinPeerKey(device, fingerprint);
+      return known === null || known === fingerprint;
+    } catch {
+      this.pins = this.pins || new Map();
+      if (!this.pins.has(device)) this.pins.set(device, fingerprint);
+      return this.pins.get(device) === fingerprint;
+    }
   }
 
   async derive(mine, peerRaw, sendAfterMs) {

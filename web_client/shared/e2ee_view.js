@@ -9,6 +9,7 @@ import { formatNumber, t } from "/static/shared/i18n.js";
 export function showEndToEnd(call, codeElement, errorElement) {
   const e2ee = call.encryptEndToEnd();
   let code = null;
+  delete errorElement.dataset.sticky;  // a new audience: an earlier one's failure is gone
   const render = () => {
     if (code === null) return;
     const groups = [code.slice(0, 3), code.slice(3)].map(
@@ -27,6 +28,7 @@ export function showEndToEnd(call, codeElement, errorElement) {
     codeElement.textContent = "";
     errorElement.textContent = t(event.detail.message_key);
     errorElement.dataset.code = event.detail.code;
+    errorElement.dataset.sticky = "security";  // the next screen of this audience keeps it
   });
   const counting = setInterval(() => {
     if (call.closed) clearInterval(counting);

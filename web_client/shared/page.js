@@ -13,7 +13,7 @@ export function screens() {
     for (const section of sections) section.hidden = section.dataset.screen !== name;
     document.body.dataset.screen = name;
     const error = $("page-error");
-    if (error) error.textContent = "";
+    if (error && !error.dataset.sticky) error.textContent = "";
   };
 }
 

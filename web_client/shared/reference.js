@@ -62,5 +62,7 @@ export function deviceLabel(name) {
   const booth = /^([^/]+)\/booth-(\d+)$/.exec(name || "");
   if (booth) return `${centreName(booth[1])} · ${t("office.queue.booth", { n: Number(booth[2]) })}`;
   const office = /^office-(\d+)$/.exec(name || "");
-  return office ? t("device.office", { n: Number(office[1]) }) : name;
+  if (office) return t("device.office", { n: Number(office[1]) });
+  const other = /^([^/]+)\/(.+)$/.exec(name || "");  // a booth an administrator named freely
+  return other ? `${centreName(other[1])} · ${other[2]}` : name;
 }

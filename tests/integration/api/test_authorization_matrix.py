@@ -226,6 +226,10 @@ CALLS: dict[str, Call] = {
         f"/api/safeguarding/{w.safeguarding_id}/pause",
         {},
     ),
+    "POST /api/safeguarding/{id}/resume": lambda w: (
+        f"/api/safeguarding/{w.safeguarding_id}/resume",
+        {},
+    ),
     "POST /api/safeguarding/{id}/handled": lambda w: (
         f"/api/safeguarding/{w.safeguarding_id}/handled",
         {"note": "handled"},

@@ -13,6 +13,7 @@ from rooms.errors import (
     ExtensionLimit,
     ExtensionOverlapsNextSlot,
     IllegalTransition,
+    PausedByDesk,
     ResumeOverrunsNextSlot,
     RoomError,
     TooEarly,
@@ -190,6 +191,19 @@ def test_a_pause_stops_the_clock_and_gives_the_time_back() -> None:
     assert room.ends_at == END + timedelta(minutes=1.5)
     assert room.paused_total == timedelta(minutes=1.5)
     assert room.remaining(minutes(2.5)) == timedelta(minutes=5)
+
+
+def test_a_pause_the_desk_made_is_lifted_by_the_desk_only() -> None:
+    """A safeguarding pause: neither the office nor degraded mode resumes it."""
+    room = apply(live_room(), event(EventKind.PAUSE, "desk"), minutes(1), T)
+    assert room.paused_by == "desk"
+    for actor in ("office", "system"):
+        with pytest.raises(PausedByDesk):
+            apply(room, event(EventKind.RESUME, actor), minutes(1.5), T)
+    room = apply(room, event(EventKind.RESUME, "desk"), minutes(1.5), T)
+    assert (room.state, room.paused_by) == (RoomState.LIVE, None)
+    office_pause = apply(room, event(EventKind.PAUSE, "office"), minutes(2), T)
+    assert apply(office_pause, event(EventKind.RESUME, "office"), minutes(2), T).is_over is False
 
 
 def test_a_resume_that_would_overrun_the_next_slot_needs_the_offices_say() -> None:
