@@ -19,6 +19,7 @@ from api.edge import (
     services_of,
 )
 from casework.commands import ContactChange, Registration
+from casework.errors import ApplicantExists
 from casework.follow_up import Closing
 from casework.lifecycle import RequestStatus
 from rooms.permissions import Permission
@@ -27,12 +28,18 @@ from rooms.permissions import Permission
 async def register(request: web.Request) -> web.Response:
     body = await read_body(request, models.RegisterRequest)
     casework = services_of(request).casework
-    registered = await casework.register(
-        Registration(**body.model_dump()),
-        actor_of(request),
-        now_of(request),
-        scope=caller_of(request).scope,
-    )
+    try:
+        registered = await casework.register(
+            Registration(**body.model_dump()),
+            actor_of(request),
+            now_of(request),
+            scope=caller_of(request).scope,
+        )
+    except ApplicantExists:
+        # The refusal tells her that the national ID is registered (perhaps at another
+        # centre): each one is audited, so a run of them is seen (never the ID itself).
+        await audit(request, "request.register_refused", "applicant", "applicant_exists")
+        raise
     await audit(request, "request.register", f"request:{registered.request_id}")
     return json_answer(
         {"id": registered.request_id, "tracking_number": registered.tracking_number}, status=201

@@ -18,7 +18,7 @@ from __future__ import annotations
 import statistics
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -41,6 +41,9 @@ TECHNICAL_ALERTS = ("preflight_failed", "disconnected")  # not "help": the appli
 # An audience in poor quality: video or sound unusable more than this share of its measured
 # time (a minute of a ten-minute audience). A definition the ministry reads, not a tunable.
 POOR_AUDIENCE_SHARE = 0.10
+# The safeguarding alerts are counted for a month or longer only (the shortest month): a
+# shorter period's count, next to its audiences, could point at the woman who pressed.
+SAFEGUARDING_MIN_DAYS = 28
 
 
 @dataclass
@@ -95,7 +98,9 @@ class CentreFigures:
     audience_minutes_average: float | None
     no_show_rate: float | None
     technical_failures: int
-    safeguarding_alerts: int = 0
+    # None for a period shorter than SAFEGUARDING_MIN_DAYS: a day's count, next to that day's
+    # audiences, could point at the woman who pressed.
+    safeguarding_alerts: int | None = 0
     voice_only_audiences: int = 0
     quality_measured_audiences: int = 0
     poor_quality_rate: float | None = None  # of those measured: poor > POOR_AUDIENCE_SHARE
@@ -109,7 +114,7 @@ class MinistryReport:
     total: CentreFigures
 
 
-def figures_of(centre: str, tally: Tally) -> CentreFigures:
+def figures_of(centre: str, tally: Tally, safeguarding_shown: bool = True) -> CentreFigures:
     ratings = sum(tally.stars.values())
     stars_given = sum(stars * n for stars, n in tally.stars.items())
     service = [seconds / 60 for seconds in tally.service_seconds]
@@ -134,7 +139,7 @@ def figures_of(centre: str, tally: Tally) -> CentreFigures:
         audience_minutes_average=round(sum(audience) / len(audience), 1) if audience else None,
         no_show_rate=round(tally.no_shows / attended, 3) if attended else None,
         technical_failures=tally.technical_failures,
-        safeguarding_alerts=tally.safeguarding_alerts,
+        safeguarding_alerts=tally.safeguarding_alerts if safeguarding_shown else None,
         voice_only_audiences=tally.voice_only_audiences,
         quality_measured_audiences=len(shares),
         poor_quality_rate=round(poor / len(shares), 3) if shares else None,
@@ -168,10 +173,12 @@ class MinistryFigures:
             total.add(tally)
         if scope.everywhere:
             total.add(unattributed)
+        days = (period.last_day - period.first_day) + timedelta(days=1)
+        shown = days >= timedelta(days=SAFEGUARDING_MIN_DAYS)
         return MinistryReport(
             period=period,
-            centres=tuple(figures_of(code, tally) for code, tally in tallies.items()),
-            total=figures_of("", total),
+            centres=tuple(figures_of(code, tally, shown) for code, tally in tallies.items()),
+            total=figures_of("", total, shown),
         )
 
 

@@ -17,6 +17,7 @@ from audit.log import audit_log
 from casework.tables import requests
 from majlis.app import DB_ENGINE, DEVICES
 from majlis.demo import DemoSignIn
+from tests.integration.api.helpers import audited
 from tests.integration.api.test_devices import Client, signed_in
 from tests.integration.casework.conftest import valid_registration
 from tests.integration.conftest import wait_for
@@ -263,7 +264,7 @@ async def test_a_jeddah_desk_hears_nothing_of_a_riyadh_room_or_alert(
 
 
 async def test_a_jeddah_coordinator_cannot_take_over_a_riyadh_applicants_contact(
-    desks: Desks,
+    live: LiveServer, desks: Desks
 ) -> None:
     """Her national ID is one identity in every centre: a Jeddah coordinator may register a
     request for her (she is in front of her, with her name and phone), but the refusal of a
@@ -275,6 +276,11 @@ async def test_a_jeddah_coordinator_cannot_take_over_a_riyadh_applicants_contact
         "POST", "/api/requests", json={**jeddah_copy, "phone": "0561231234"}
     )
     assert (status, refused["code"], refused["details"]) == (409, "applicant_exists", "")
+    # That refusal says the ID is registered somewhere: audited (without the ID), so a
+    # coordinator trying IDs one after another is seen by the supervisors.
+    assert await audited(live, "request.register_refused") == [
+        ("coordinator2", "applicant", "applicant_exists")
+    ]
 
     her_jeddah_request = await register(desks.jeddah, jeddah_copy)
     status, refused = await desks.jeddah.call(

@@ -196,11 +196,29 @@ async def test_a_range_of_one_day_counts_that_day_only(office: Office) -> None:
     report = await MinistryFigures(office.engine).report(
         day_range(date(2026, 11, 30), date(2026, 11, 30)), ROOM_MINUTES, scope=EVERY_CENTRE
     )
+    unsaid = {"safeguarding_alerts": None}  # a day's count could point at her (below)
     assert figures(report) == {
-        "riyadh": {**RIYADH_30_NOV, **NONE_RATED},
-        "jeddah": {**JEDDAH_30_NOV, **NONE_RATED},
-        "total": {**TOTAL_30_NOV, **NONE_RATED},
+        "riyadh": {**RIYADH_30_NOV, **NONE_RATED, **unsaid},
+        "jeddah": {**JEDDAH_30_NOV, **NONE_RATED, **unsaid},
+        "total": {**TOTAL_30_NOV, **NONE_RATED, **unsaid},
     }
+
+
+@pytest.mark.parametrize(
+    ("last_day", "counted"), [(date(2026, 12, 26), None), (date(2026, 12, 27), 1)]
+)
+async def test_safeguarding_alerts_are_counted_for_28_days_or_more_only(
+    office: Office, last_day: date, counted: int | None
+) -> None:
+    """The adversary's finding: one day's count next to that day's audiences could point at
+    the woman who pressed. 27 days: no count, anywhere; 28 days (the shortest month): counted."""
+    await seed(office)
+    report = await MinistryFigures(office.engine).report(
+        day_range(date(2026, 11, 30), last_day), ROOM_MINUTES, scope=EVERY_CENTRE
+    )
+    rows = figures(report)
+    assert [rows[c]["safeguarding_alerts"] for c in ("riyadh", "total")] == [counted, counted]
+    assert rows["jeddah"]["safeguarding_alerts"] == (None if counted is None else 0)
 
 
 async def test_a_hijri_year_counts_its_days_and_no_other_year(office: Office) -> None:
