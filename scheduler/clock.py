@@ -111,11 +111,13 @@ async def settle_in(
     *,
     cipher: PiiCipher,
 ) -> Appointment:
-    """``AppointmentClock.settle`` inside the caller's transaction."""
+    """``AppointmentClock.settle`` inside the caller's transaction. The appointment is read
+    again afterwards whether or not this call took the outcome: the clock's own settle may
+    have taken it between the first read and the update (the office's outcome then found the
+    stale "confirmed" and was refused as not over, although the room had ended)."""
     appointment = await load_appointment(connection, appointment_id)
-    if await take_outcome_in(connection, rooms, appointment, now, cipher=cipher):
-        return await load_appointment(connection, appointment_id)
-    return appointment
+    await take_outcome_in(connection, rooms, appointment, now, cipher=cipher)
+    return await load_appointment(connection, appointment_id)
 
 
 async def take_outcome_in(

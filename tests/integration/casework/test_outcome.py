@@ -6,11 +6,15 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncConnection
 
+import scheduler.clock
 from casework.lifecycle import RequestStatus
 from foundation.scope import EVERY_CENTRE
+from majlis.components import pii_cipher
 from reference.errors import UnknownDepartment
 from rooms.state import EventKind, RoomEvent
+from scheduler.appointments import Appointment
 from scheduler.errors import AudienceNotHeld
 from scheduler.outcome import OfficeOutcome
 from scheduler.status import AppointmentStatus
@@ -47,6 +51,45 @@ async def test_a_resolved_audience_is_heard_and_closed_at_once(office: Office) -
     ).status is AppointmentStatus.HEARD
     details = await office.views.details(request_id, scope=EVERY_CENTRE)
     assert [h["to"] for h in details.history][-2:] == ["heard", "closed"]
+
+
+async def test_the_outcome_stands_when_the_clock_settles_the_room_at_the_same_moment(
+    office: Office, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Seen in a browser test: the office's outcome read the appointment "confirmed", the
+    clock (told the room ended) took the room's outcome before the office's update, and the
+    office was refused "not over yet" for an audience that had ended."""
+    request_id, appointment = await confirmed_appointment(office)
+    await hold_the_audience(office, appointment)
+    read = scheduler.clock.load_appointment
+    reads = 0
+
+    async def clock_between(connection: AsyncConnection, appointment_id: int) -> Appointment:
+        nonlocal reads
+        reads += 1
+        found = await read(connection, appointment_id)
+        if reads == 1:  # the clock's settle, in its own transaction, before the office writes
+            async with office.engine.begin() as other:
+                cipher = pii_cipher(office.settings)
+                now = office.clock.now()
+                settle = scheduler.clock.take_outcome_in
+                await settle(other, office.rooms, found, now, cipher=cipher)
+        return found
+
+    monkeypatch.setattr(scheduler.clock, "load_appointment", clock_between)
+    recorded = await office.outcomes.record_outcome(
+        appointment,
+        OfficeOutcome.FOLLOW_UP,
+        None,
+        "call her",
+        "office1",
+        office.clock.now(),
+        scope=EVERY_CENTRE,
+    )
+    assert recorded.request_id == request_id
+    assert (
+        await office.schedule.appointment(appointment, scope=EVERY_CENTRE)
+    ).status is AppointmentStatus.HEARD
 
 
 async def test_a_referral_to_an_unknown_department_stores_nothing(office: Office) -> None:
