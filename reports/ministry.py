@@ -18,7 +18,7 @@ from __future__ import annotations
 import statistics
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -28,7 +28,7 @@ from devices.tables import alerts
 from foundation.scope import CentreScope, centre_of_device
 from foundation.tables import centres
 from reception.tables import enquiry_calls, visits
-from reports.periods import Period
+from reports.periods import Period, PeriodKind
 from rooms.state import EventKind
 from rooms.tables import room_events, rooms
 from safeguarding.tables import safeguarding_alerts
@@ -41,9 +41,11 @@ TECHNICAL_ALERTS = ("preflight_failed", "disconnected")  # not "help": the appli
 # An audience in poor quality: video or sound unusable more than this share of its measured
 # time (a minute of a ten-minute audience). A definition the ministry reads, not a tunable.
 POOR_AUDIENCE_SHARE = 0.10
-# The safeguarding alerts are counted for a month or longer only (the shortest month): a
-# shorter period's count, next to its audiences, could point at the woman who pressed.
-SAFEGUARDING_MIN_DAYS = 28
+# The safeguarding alerts are counted for a Gregorian month or a Hijri year only: a shorter
+# period's count, next to its audiences, could point at the woman who pressed, and ranges of
+# days (which may overlap) could be subtracted from each other down to a single day. Months
+# and years never overlap, so no difference of them is finer than a month.
+SAFEGUARDING_PERIODS = frozenset({PeriodKind.MONTH, PeriodKind.HIJRI_YEAR})
 
 
 @dataclass
@@ -98,8 +100,7 @@ class CentreFigures:
     audience_minutes_average: float | None
     no_show_rate: float | None
     technical_failures: int
-    # None for a period shorter than SAFEGUARDING_MIN_DAYS: a day's count, next to that day's
-    # audiences, could point at the woman who pressed.
+    # None for a range of days (SAFEGUARDING_PERIODS: a month or a Hijri year only).
     safeguarding_alerts: int | None = 0
     voice_only_audiences: int = 0
     quality_measured_audiences: int = 0
@@ -173,8 +174,7 @@ class MinistryFigures:
             total.add(tally)
         if scope.everywhere:
             total.add(unattributed)
-        days = (period.last_day - period.first_day) + timedelta(days=1)
-        shown = days >= timedelta(days=SAFEGUARDING_MIN_DAYS)
+        shown = period.kind in SAFEGUARDING_PERIODS
         return MinistryReport(
             period=period,
             centres=tuple(figures_of(code, tally, shown) for code, tally in tallies.items()),

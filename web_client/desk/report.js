@@ -114,7 +114,7 @@ function renderTable(report) {
   // A short period's safeguarding count is withheld by the server (it could point at her).
   const withheld = (figure, value) => figure === "safeguarding_alerts" && value === null;
   const cell = (column, figure, value, how) => element("td", {
-    text: withheld(figure, value) ? t("report.safeguarding_month_only", { n: 28 }) : number(value, how),
+    text: withheld(figure, value) ? t("report.safeguarding_month_only") : number(value, how),
     attrs: { "data-centre": column.centre || "total", "data-figure": figure, "data-value": value === null ? "" : String(value) },
   });
   for (const [figure, how] of FIGURES) {
