@@ -120,6 +120,8 @@ def test_the_safeguarding_alert_reaches_her_centres_coordinators_only_and_voice_
     # event is refused (the adversary's finding: it used to resume, the alert still "paused").
     expect(office.locator("#resume")).to_be_hidden()
     expect(office.locator("#paused-why")).to_contain_text("من مكتب التنسيق")
+    check_screen(office, "office-4b-paused-by-coordinators")
+    check_screen(desk, "desk-8d-safeguarding-paused")
     office.evaluate("document.getElementById('resume').hidden = false")  # as if it were there
     office.click("#resume")
     expect(office.locator("#paused-error")).to_have_text(ARABIC["errors.room.paused_by_desk"])
