@@ -11,6 +11,7 @@ from api.edge import (
     audit,
     caller_of,
     json_answer,
+    now_of,
     read_query,
     services_of,
 )
@@ -44,7 +45,10 @@ async def _ministry(request: web.Request) -> MinistryReport:
     services = services_of(request)
     period = read_query(request, models.ReportQuery).as_period()
     return await services.ministry.report(
-        period, await services.room_store.audience_minutes(), scope=caller_of(request).scope
+        period,
+        await services.room_store.audience_minutes(),
+        scope=caller_of(request).scope,
+        now=now_of(request),
     )
 
 

@@ -41,11 +41,11 @@ TECHNICAL_ALERTS = ("preflight_failed", "disconnected")  # not "help": the appli
 # An audience in poor quality: video or sound unusable more than this share of its measured
 # time (a minute of a ten-minute audience). A definition the ministry reads, not a tunable.
 POOR_AUDIENCE_SHARE = 0.10
-# The safeguarding alerts are counted for a Gregorian month or a Hijri year only: a shorter
-# period's count, next to its audiences, could point at the woman who pressed, and ranges of
-# days (which may overlap) could be subtracted from each other down to a single day. Months
-# and years never overlap, so no difference of them is finer than a month.
-SAFEGUARDING_PERIODS = frozenset({PeriodKind.MONTH, PeriodKind.HIJRI_YEAR})
+# The safeguarding alerts are counted for a Gregorian month that has ended only: a shorter
+# period's count, next to its audiences, could point at the woman who pressed; ranges of days
+# overlap and subtract down to a day; a Hijri year overlaps the months it straddles (their
+# difference is a few days); and a month still running counts up as she presses.
+SAFEGUARDING_PERIODS = frozenset({PeriodKind.MONTH})
 
 
 @dataclass
@@ -153,7 +153,12 @@ class MinistryFigures:
         self._engine = engine
 
     async def report(
-        self, period: Period, audience_minutes: Mapping[str, float], *, scope: CentreScope
+        self,
+        period: Period,
+        audience_minutes: Mapping[str, float],
+        *,
+        scope: CentreScope,
+        now: datetime,
     ) -> MinistryReport:
         """``audience_minutes``: room id → minutes from admission to end (the rooms' events,
         which the caller reads)."""
@@ -174,7 +179,7 @@ class MinistryFigures:
             total.add(tally)
         if scope.everywhere:
             total.add(unattributed)
-        shown = period.kind in SAFEGUARDING_PERIODS
+        shown = period.kind in SAFEGUARDING_PERIODS and period.ends_before <= now
         return MinistryReport(
             period=period,
             centres=tuple(figures_of(code, tally, shown) for code, tally in tallies.items()),

@@ -231,6 +231,10 @@ def _extend(room: Room, event: RoomEvent, _now: datetime, timings: RoomTimings) 
 
 
 def _pause(room: Room, event: RoomEvent, now: datetime, _t: RoomTimings) -> Room:
+    if room.state is RoomState.PAUSED and event.actor == "desk":
+        # The coordinators take over a pause the office or degraded mode made: from now on
+        # only they lift it (its clock has stood still since it began).
+        return replace(room, paused_by="desk")
     _expect(room, event, RoomState.LIVE)
     return replace(room, state=RoomState.PAUSED, paused_at=now, paused_by=event.actor)
 

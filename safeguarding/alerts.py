@@ -6,6 +6,7 @@ coordinators on duty for that centre only). The handling note is sealed like req
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -32,6 +33,7 @@ from safeguarding.rules import (
     stage_of,
 )
 from safeguarding.tables import HANDLING_NOTE, safeguarding_alerts
+from typed_errors import TypedError
 
 MAX_NOTE_CHARS = 2000
 
@@ -113,12 +115,15 @@ class SafeguardingDesk:
     # -- the booth ----------------------------------------------------------------------------
 
     async def raise_alert(self, device: str, room: str | None, now: datetime) -> SafeguardingAlert:
-        """One open alert per booth: a second press while one is open is the same alert."""
+        """One open alert per booth and room: a second press in the same audience while one
+        is open is the same alert; a press in another audience (the next woman at the booth)
+        is a new one, even while an earlier woman's alert is still open."""
         async with self._engine.begin() as connection:
             open_one = (
                 await connection.execute(
                     select(safeguarding_alerts).where(
                         safeguarding_alerts.c.device == device,
+                        safeguarding_alerts.c.room.is_not_distinct_from(room),
                         safeguarding_alerts.c.handled_at.is_(None),
                         safeguarding_alerts.c.withdrawn_at.is_(None),
                     )
@@ -216,7 +221,15 @@ class SafeguardingDesk:
     async def handle(
         self, alert_id: int, actor: str, note: str, now: datetime, *, scope: CentreScope
     ) -> SafeguardingAlert:
-        """Closed, with how it was handled (sealed at rest; never in the audit log)."""
+        """Closed, with how it was handled (sealed at rest; never in the audit log). Her
+        audience, if the desk paused it, goes on: nobody else could lift that pause, and the
+        closed alert leaves the board with its resume button."""
+        async with self._engine.connect() as connection:
+            alert = await self._hers(connection, alert_id, scope)
+        if alert.paused and alert.room is not None and alert.stage is not Stage.HANDLED:
+            # Over already (the office ended it), or no longer paused: nothing to lift.
+            with contextlib.suppress(TypedError):
+                await self._resume_room(alert.room)
         async with self._engine.begin() as connection:
             alert = await self._hers(connection, alert_id, scope)
             if alert.stage is Stage.HANDLED:
@@ -226,6 +239,7 @@ class SafeguardingDesk:
                 "handled_at": now,
                 "handled_by": actor[:64],
                 "handling_note": sealed,
+                "paused_at": None,
             }
             if alert.acknowledged_by is None:
                 values.update(acknowledged_at=now, acknowledged_by=actor[:64])

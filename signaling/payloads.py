@@ -28,8 +28,6 @@ class RoomState(TypedDict):
     server_time: str
     admitted_at: str | None  # the audience's length runs from here
     paused_at: str | None  # paused since (remaining_s stands still meanwhile)
-    paused_by: str | None  # who paused: "office", "system" (degraded mode) or "desk" (only
-    # the desk resumes that one)
     booth_back_by: str | None  # the booth's connection dropped: its seat is held until then
     voice_only_by: str | None  # no video of her leaves the booth, and why ("applicant")
 
@@ -170,7 +168,6 @@ def room_snapshot(room: Room, now: datetime) -> RoomState:
         "server_time": now.isoformat(),
         "admitted_at": _iso(room.admitted_at),
         "paused_at": _iso(room.paused_at),
-        "paused_by": room.paused_by,
         "booth_back_by": _iso(room.booth_back_by),
         "voice_only_by": room.voice_only_by,
     }

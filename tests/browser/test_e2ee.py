@@ -91,6 +91,9 @@ def test_an_audience_is_encrypted_end_to_end_and_both_screens_show_one_code(
     assert booth_code is not None
     assert len(booth_code) == 6
     expect(office.locator("#e2ee-code")).to_have_attribute("data-code", booth_code)
+    # Its first audience with this booth: the office is told to read the code aloud.
+    expect(office.locator("#e2ee-code")).to_have_attribute("data-first-contact", "true")
+    expect(office.locator("#e2ee-code")).to_contain_text("أول لقاء بهذا الكشك")
     shown = f"{booth_code[:3]} {booth_code[3:]}"
     expect(booth.locator("#e2ee-code")).to_contain_text(shown)
     expect(office.locator("#e2ee-code")).to_contain_text(shown)

@@ -144,7 +144,7 @@ async function joinRoom(room) {
   $("self-view").srcObject = localStream;
   const { token } = await api("POST", "/api/device/join-token", { room }, { asDevice: true });
   call = new AudienceCall("/office", token, localStream);
-  if (e2eeSupported()) showEndToEnd(call, $("e2ee-code"), $("live-error"));
+  if (e2eeSupported()) showEndToEnd(call, $("e2ee-code"), $("live-error"), { firstContactNote: true });
   call.addEventListener("connected", () => { $("reconnecting").hidden = true; });
   call.addEventListener("reconnecting", () => { $("reconnecting").hidden = false; });
   call.addEventListener("remote", () => { $("remote").srcObject = call.remoteStream; });
@@ -177,12 +177,6 @@ function onRoomState(state) {
   roomState = { ...state, receivedAt: Date.now() };
   if (state.state === "live" && screen !== "live") go("live");
   if (state.state === "paused" && screen !== "paused") go("paused");
-  // The coordinators' pause is theirs to lift: the office waits, told so in neutral words.
-  const deskPause = state.state === "paused" && state.paused_by === "desk";
-  $("resume").hidden = deskPause;
-  const why = deskPause ? "office.paused.by_desk" : "office.paused.why";
-  $("paused-why").dataset.i18n = why;  // kept when the language changes
-  $("paused-why").textContent = t(why);
   if (state.booth_present) awayChoiceDismissed = false;
   showAway();
   showVoiceOnly(state, brief);

@@ -30,6 +30,7 @@ const RESPONDER_DELAY_MS = 1_000;  // the answering side seals under a new key o
 const AGREEMENT_TIMEOUT_MS = 20_000;
 const WATCH_MS = 1_000;
 const ROTATE_MS = 5 * 60_000;  // the office starts a new agreement this often (a fresh key)
+const DEVICE_NAME = /^([a-z0-9_-]{1,32}\/)?[a-z0-9][a-z0-9-]{0,31}$/;  // "office-1", "<centre>/booth-2" (enrollment's names)
 
 export function e2eeSupported() {
   return typeof RTCRtpScriptTransform === "function";
@@ -185,19 +186,26 @@ export class EndToEnd extends EventTarget {
   }
 
   // The peer device's key is the one pinned when this device first met it (pinned now if
-  // never met). A device without storage (a private window) pins for the page's life only.
+  // never met: "first contact", which the office's screen says, so the code is read aloud).
+  // The name must be a device name as enrolment makes them (no blank, no variant of a known
+  // one); the key is compared as its bytes, not as the text the server sent. A device
+  // without storage (a private window) pins for the page's life only.
   async pinned(share) {
-    const fingerprint = `${share.device_key.x}.${share.device_key.y}`;
-    const device = String(share.device || "");
+    const device = share.device;
+    if (typeof device !== "string" || !DEVICE_NAME.test(device)) return false;
+    const canonical = (part) => base64url(unbase64url(String(part)));
+    const fingerprint = `${canonical(share.device_key.x)}.${canonical(share.device_key.y)}`;
+    let known;
     try {
-      const known = await pinnedPeerKey(device);
+      known = await pinnedPeerKey(device);
       if (known === null) await pinPeerKey(device, fingerprint);
-      return known === null || known === fingerprint;
     } catch {
       this.pins = this.pins || new Map();
-      if (!this.pins.has(device)) this.pins.set(device, fingerprint);
-      return this.pins.get(device) === fingerprint;
+      known = this.pins.get(device) ?? null;
+      if (known === null) this.pins.set(device, fingerprint);
     }
+    this.firstContact = known === null;
+    return known === null || known === fingerprint;
   }
 
   async derive(mine, peerRaw, sendAfterMs) {
@@ -219,7 +227,8 @@ export class EndToEnd extends EventTarget {
     const number = new DataView(transcript.buffer).getUint32(1) % 1_000_000;
     this.code = String(number).padStart(6, "0");
     this.worker.postMessage({ type: "key", key, keyId: this.keyId, sendAfterMs, graceMs: GRACE_MS });
-    this.dispatchEvent(new CustomEvent("key", { detail: { keyId: this.keyId, code: this.code } }));
+    const firstContact = Boolean(this.firstContact);
+    this.dispatchEvent(new CustomEvent("key", { detail: { keyId: this.keyId, code: this.code, firstContact } }));
   }
 
   // The proof of a shared key is a frame of the other end that opens. Only frames that arrive

@@ -6,20 +6,26 @@
 
 import { formatNumber, t } from "/static/shared/i18n.js";
 
-export function showEndToEnd(call, codeElement, errorElement) {
+// ``firstContactNote``: say when the other end's device is met for the first time on this
+// one (its key pinned now, trusted as the server named it): the office reads the code aloud.
+export function showEndToEnd(call, codeElement, errorElement, { firstContactNote = false } = {}) {
   const e2ee = call.encryptEndToEnd();
   let code = null;
+  let firstContact = false;
   delete errorElement.dataset.sticky;  // a new audience: an earlier one's failure is gone
   const render = () => {
     if (code === null) return;
     const groups = [code.slice(0, 3), code.slice(3)].map(
       (group) => formatNumber(Number(group), { minimumIntegerDigits: 3, useGrouping: false }),
     );
-    codeElement.textContent = t("e2ee.code", { code: groups.join(" ") });
+    const key = firstContactNote && firstContact ? "e2ee.code_first_contact" : "e2ee.code";
+    codeElement.textContent = t(key, { code: groups.join(" ") });
   };
   call.addEventListener("e2ee_key", (event) => {
     code = event.detail.code;
+    firstContact = event.detail.firstContact;
     codeElement.dataset.code = code;
+    codeElement.dataset.firstContact = String(firstContact);
     codeElement.dataset.keyId = String(event.detail.keyId);
     render();
   });

@@ -26,6 +26,8 @@ from tests.integration.casework.conftest import Office, tomorrows_first_slot, va
 
 NOV_30 = datetime(2026, 11, 30, 7, 0, tzinfo=UTC)  # 10:00 in Riyadh; Hijri year 1448
 DEC_1 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+NOW = datetime(2027, 7, 1, 9, 0, tzinfo=UTC)  # every period of the tests has ended
+UNSAID = {"safeguarding_alerts": None}  # counted by ended Gregorian month only (below)
 JUNE_10 = datetime(2026, 6, 10, 7, 0, tzinfo=UTC)  # still 1447
 ROOM_MINUTES = {"room-heard-5": 6.0, "room-heard-3": 8.0, "room-elsewhere": 30.0}
 APPLICANTS = (
@@ -194,22 +196,23 @@ RIYADH_AUDIENCES = {
 async def test_a_range_of_one_day_counts_that_day_only(office: Office) -> None:
     await seed(office)
     report = await MinistryFigures(office.engine).report(
-        day_range(date(2026, 11, 30), date(2026, 11, 30)), ROOM_MINUTES, scope=EVERY_CENTRE
+        day_range(date(2026, 11, 30), date(2026, 11, 30)), ROOM_MINUTES, scope=EVERY_CENTRE, now=NOW
     )
-    unsaid = {"safeguarding_alerts": None}  # a day's count could point at her (below)
     assert figures(report) == {
-        "riyadh": {**RIYADH_30_NOV, **NONE_RATED, **unsaid},
-        "jeddah": {**JEDDAH_30_NOV, **NONE_RATED, **unsaid},
-        "total": {**TOTAL_30_NOV, **NONE_RATED, **unsaid},
+        "riyadh": {**RIYADH_30_NOV, **NONE_RATED, **UNSAID},
+        "jeddah": {**JEDDAH_30_NOV, **NONE_RATED, **UNSAID},
+        "total": {**TOTAL_30_NOV, **NONE_RATED, **UNSAID},
     }
 
 
-async def test_safeguarding_alerts_are_counted_by_month_or_hijri_year_only(
+async def test_safeguarding_alerts_are_counted_by_ended_month_only(
     office: Office,
 ) -> None:
-    """The adversary's finding: one day's count next to that day's audiences could point at
-    the woman who pressed, and ranges of days overlap, so two of them subtract down to one
-    day. A range (even 28 days) says nothing; a month (never overlapping another) counts."""
+    """The adversary's findings: one day's count next to that day's audiences could point at
+    the woman who pressed; ranges of days overlap and subtract down to one day; a Hijri year
+    minus the months it straddles leaves a few days; a month still running counts up as she
+    presses. A range (even 28 days), a Hijri year and the running month say nothing; an
+    ended month counts."""
     await seed(office)
 
     def safeguarding(report: MinistryReport) -> list[object]:
@@ -217,31 +220,35 @@ async def test_safeguarding_alerts_are_counted_by_month_or_hijri_year_only(
         return [rows[c]["safeguarding_alerts"] for c in ("riyadh", "jeddah", "total")]
 
     ranged = await MinistryFigures(office.engine).report(
-        day_range(date(2026, 11, 3), date(2026, 11, 30)), ROOM_MINUTES, scope=EVERY_CENTRE
+        day_range(date(2026, 11, 3), date(2026, 11, 30)), ROOM_MINUTES, scope=EVERY_CENTRE, now=NOW
     )
     assert safeguarding(ranged) == [None, None, None]
     november = await MinistryFigures(office.engine).report(
-        gregorian_month(2026, 11), ROOM_MINUTES, scope=EVERY_CENTRE
+        gregorian_month(2026, 11), ROOM_MINUTES, scope=EVERY_CENTRE, now=NOW
     )
     assert safeguarding(november) == [1, 0, 1]
+    running = await MinistryFigures(office.engine).report(
+        gregorian_month(2026, 11), ROOM_MINUTES, scope=EVERY_CENTRE, now=DEC_1 - timedelta(days=1)
+    )
+    assert safeguarding(running) == [None, None, None]
 
 
 async def test_a_hijri_year_counts_its_days_and_no_other_year(office: Office) -> None:
     await seed(office)
     report = await MinistryFigures(office.engine).report(
-        hijri_year(1448), ROOM_MINUTES, scope=EVERY_CENTRE
+        hijri_year(1448), ROOM_MINUTES, scope=EVERY_CENTRE, now=NOW
     )
     assert (report.period.first_day, report.period.last_day) == (
         date(2026, 6, 16),
         date(2027, 6, 5),
     )
     assert figures(report) == {
-        "riyadh": {**RIYADH_30_NOV, **RIYADH_AUDIENCES},
-        "jeddah": {**JEDDAH_30_NOV, **NONE_RATED, "technical_failures": 1},
-        "total": {**TOTAL_30_NOV, **RIYADH_AUDIENCES, "technical_failures": 2},
+        "riyadh": {**RIYADH_30_NOV, **RIYADH_AUDIENCES, **UNSAID},
+        "jeddah": {**JEDDAH_30_NOV, **NONE_RATED, "technical_failures": 1, **UNSAID},
+        "total": {**TOTAL_30_NOV, **RIYADH_AUDIENCES, "technical_failures": 2, **UNSAID},
     }
     earlier = await MinistryFigures(office.engine).report(
-        hijri_year(1447), ROOM_MINUTES, scope=EVERY_CENTRE
+        hijri_year(1447), ROOM_MINUTES, scope=EVERY_CENTRE, now=NOW
     )
     assert (earlier.total.visitors, earlier.total.service_minutes_median) == (1, 60.0)
 
@@ -249,16 +256,21 @@ async def test_a_hijri_year_counts_its_days_and_no_other_year(office: Office) ->
 async def test_a_coordinator_of_one_centre_gets_its_figures_only(office: Office) -> None:
     await seed(office)
     report = await MinistryFigures(office.engine).report(
-        hijri_year(1448), ROOM_MINUTES, scope=CentreScope.of({"jeddah"})
+        hijri_year(1448), ROOM_MINUTES, scope=CentreScope.of({"jeddah"}), now=NOW
     )
     assert [row.centre for row in report.centres] == ["jeddah"]
-    assert figures(report)["total"] == {**JEDDAH_30_NOV, **NONE_RATED, "technical_failures": 1}
+    assert figures(report)["total"] == {
+        **JEDDAH_30_NOV,
+        **NONE_RATED,
+        "technical_failures": 1,
+        **UNSAID,
+    }
 
 
 async def test_the_spreadsheet_has_arabic_headers_and_a_byte_order_mark(office: Office) -> None:
     await seed(office)
     report = await MinistryFigures(office.engine).report(
-        day_range(date(2026, 11, 30), date(2026, 11, 30)), ROOM_MINUTES, scope=EVERY_CENTRE
+        day_range(date(2026, 11, 30), date(2026, 11, 30)), ROOM_MINUTES, scope=EVERY_CENTRE, now=NOW
     )
     text = ministry_csv(report, {"riyadh": "مركز الرياض", "jeddah": "=HYPERLINK()"})
     assert text.startswith(BOM)

@@ -204,6 +204,15 @@ def test_a_pause_the_desk_made_is_lifted_by_the_desk_only() -> None:
     assert (room.state, room.paused_by) == (RoomState.LIVE, None)
     office_pause = apply(room, event(EventKind.PAUSE, "office"), minutes(2), T)
     assert apply(office_pause, event(EventKind.RESUME, "office"), minutes(2), T).is_over is False
+    # The office paused first: the desk's pause takes it over, and the office cannot lift it.
+    taken = apply(office_pause, event(EventKind.PAUSE, "desk"), minutes(2.5), T)
+    assert (taken.state, taken.paused_by, taken.paused_at) == (
+        RoomState.PAUSED,
+        "desk",
+        office_pause.paused_at,
+    )
+    with pytest.raises(PausedByDesk):
+        apply(taken, event(EventKind.RESUME, "office"), minutes(3), T)
 
 
 def test_a_resume_that_would_overrun_the_next_slot_needs_the_offices_say() -> None:
