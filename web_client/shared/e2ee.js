@@ -16,7 +16,9 @@
 // picture, a security error. The registered key comes from the server, so it is pinned: the
 // first key seen for a peer device is kept (IndexedDB), and a later share of that device under
 // another key is refused (e2ee_peer_key_changed) — a server that swaps the key and the
-// signature together is caught at every device that met the real one (docs/SECURITY.md).
+// signature together under the device's own name is caught at every device that met the real
+// one. Under a new name it is a first contact, which the office's screen says: the spoken
+// verification code is then the check (docs/SECURITY.md).
 
 import { pinnedPeerKey, pinPeerKey, signWithDeviceKey } from "/static/shared/device_key.js";
 
