@@ -16,7 +16,7 @@ from reference.errors import UnknownDepartment
 from rooms.state import EventKind, RoomEvent
 from scheduler.appointments import Appointment
 from scheduler.errors import AudienceNotHeld
-from scheduler.outcome import OfficeOutcome
+from scheduler.outcome import OfficeOutcome, OutcomeRecorded
 from scheduler.status import AppointmentStatus
 from tests.integration.casework.conftest import (
     SITTING_START,
@@ -24,6 +24,19 @@ from tests.integration.casework.conftest import (
     admitted,
     confirmed_appointment,
 )
+
+
+async def record(
+    office: Office,
+    appointment: int,
+    outcome: OfficeOutcome,
+    department: str | None = None,
+    note: str = "",
+) -> OutcomeRecorded:
+    """The office terminal's outcome of the appointment, now."""
+    return await office.outcomes.record_outcome(
+        appointment, outcome, department, note, "office1", office.clock.now(), scope=EVERY_CENTRE
+    )
 
 
 async def hold_the_audience(office: Office, appointment: int) -> None:
@@ -35,15 +48,7 @@ async def test_a_resolved_audience_is_heard_and_closed_at_once(office: Office) -
     request_id, appointment = await confirmed_appointment(office)
     await hold_the_audience(office, appointment)
 
-    recorded = await office.outcomes.record_outcome(
-        appointment,
-        OfficeOutcome.RESOLVED,
-        None,
-        "done",
-        "office1",
-        office.clock.now(),
-        scope=EVERY_CENTRE,
-    )
+    recorded = await record(office, appointment, OfficeOutcome.RESOLVED, note="done")
 
     assert recorded.request_id == request_id
     assert (
@@ -77,15 +82,7 @@ async def test_the_outcome_stands_when_the_clock_settles_the_room_at_the_same_mo
         return found
 
     monkeypatch.setattr(scheduler.clock, "load_appointment", clock_between)
-    recorded = await office.outcomes.record_outcome(
-        appointment,
-        OfficeOutcome.FOLLOW_UP,
-        None,
-        "call her",
-        "office1",
-        office.clock.now(),
-        scope=EVERY_CENTRE,
-    )
+    recorded = await record(office, appointment, OfficeOutcome.FOLLOW_UP, note="call her")
     assert recorded.request_id == request_id
     assert (
         await office.schedule.appointment(appointment, scope=EVERY_CENTRE)
@@ -98,15 +95,7 @@ async def test_a_referral_to_an_unknown_department_stores_nothing(office: Office
     sms_before = await office.outbox_kinds()
 
     with pytest.raises(UnknownDepartment):
-        await office.outcomes.record_outcome(
-            appointment,
-            OfficeOutcome.REFERRED,
-            "space_agency",
-            "",
-            "office1",
-            office.clock.now(),
-            scope=EVERY_CENTRE,
-        )
+        await record(office, appointment, OfficeOutcome.REFERRED, department="space_agency")
 
     # Not even the room's outcome: the clock's next tick takes it, the office can try again.
     assert (
@@ -116,15 +105,7 @@ async def test_a_referral_to_an_unknown_department_stores_nothing(office: Office
         await office.views.details(request_id, scope=EVERY_CENTRE)
     ).status is RequestStatus.CONFIRMED
     assert await office.outbox_kinds() == sms_before
-    await office.outcomes.record_outcome(
-        appointment,
-        OfficeOutcome.REFERRED,
-        "housing",
-        "",
-        "office1",
-        office.clock.now(),
-        scope=EVERY_CENTRE,
-    )
+    await record(office, appointment, OfficeOutcome.REFERRED, department="housing")
     assert (
         await office.views.details(request_id, scope=EVERY_CENTRE)
     ).status is RequestStatus.REFERRED
@@ -139,15 +120,7 @@ async def test_an_audience_that_did_not_happen_has_no_office_outcome(office: Off
     assert office.rooms.room(f"appt-{appointment}").state.value == "no_show"
 
     with pytest.raises(AudienceNotHeld):
-        await office.outcomes.record_outcome(
-            appointment,
-            OfficeOutcome.FOLLOW_UP,
-            None,
-            "call her",
-            "office1",
-            office.clock.now(),
-            scope=EVERY_CENTRE,
-        )
+        await record(office, appointment, OfficeOutcome.FOLLOW_UP, note="call her")
 
     # The room's own outcome is kept, as the clock would keep it; the office's note is not.
     assert (
