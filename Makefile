@@ -55,6 +55,7 @@ POSTGRESQL_SUITES := \
 	$(wildcard tests/integration/test_*.py) \
 	tests/integration/api/test_authorization_matrix.py tests/integration/api/test_fuzz_http.py \
 	tests/integration/api/test_edge_input.py tests/integration/api/test_sessions.py \
+	tests/integration/api/test_key_directory.py \
 	tests/e2e \
 	--deselect tests/e2e/test_cli.py::test_bench_media_compare_prints_the_figures_as_one_json_line
 
@@ -62,7 +63,7 @@ pytest: pytest-sqlite pytest-postgresql
 
 pytest-sqlite:
 	$(BIN)/pytest -n $(WORKERS) --ignore=tests/browser $(PYTEST_ARGS)
-	$(BIN)/pytest tests/browser $(PYTEST_ARGS)
+	$(BIN)/pytest tests/browser --durations=12 $(PYTEST_ARGS)
 
 pytest-postgresql:
 	$(BIN)/pytest -n $(WORKERS) --database=postgresql $(POSTGRESQL_SUITES) $(PYTEST_ARGS)

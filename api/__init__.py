@@ -7,6 +7,7 @@ from __future__ import annotations
 from api import (
     device_self,
     devices,
+    directory,
     office,
     reception,
     reference,
@@ -28,6 +29,7 @@ ROUTES: tuple[Route, ...] = (
     *safeguarding.ROUTES,
     *devices.ROUTES,
     *device_self.ROUTES,
+    *directory.ROUTES,
     *sessions.ROUTES,
     *reference.ROUTES,
     *staff_admin.ROUTES,

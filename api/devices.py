@@ -43,9 +43,21 @@ def _row(request: web.Request, device: Device) -> dict[str, object]:
 
 
 async def device_list(request: web.Request) -> web.Response:
-    return json_answer(
-        {"devices": [_row(request, d) for d in await services_of(request).devices.all()]}
-    )
+    """Each device, with the key of its live enrollment (``public_key``, JWK, or None) and the
+    directory key that endorsed it (``endorsed_by``, or None): the devices screen endorses."""
+    services = services_of(request)
+    rows = []
+    for device in await services.devices.all():
+        key = await services.devices.registered_key(device.name)
+        endorsement = await services.directory.endorsement(device.name) if key else None
+        rows.append(
+            _row(request, device)
+            | {
+                "public_key": key.jwk() if key else None,
+                "endorsed_by": endorsement.by if endorsement else None,
+            }
+        )
+    return json_answer({"devices": rows})
 
 
 def _service_scope(request: web.Request) -> CentreScope:

@@ -43,11 +43,14 @@ from casework.errors import (
 from casework.follow_up import FollowUp
 from casework.pii import UnreadableData
 from casework.views import CaseworkViews
+from devices.directory import KeyDirectory
 from devices.errors import (
     DeviceError,
     DeviceNameInUse,
     DeviceRevoked,
+    DirectoryError,
     DuplicateDevice,
+    EndorsementInvalid,
     EnrollmentFailed,
     InvalidDevice,
     InvalidDeviceKey,
@@ -55,6 +58,7 @@ from devices.errors import (
     ProofRequired,
     TooManyEnrollmentAttempts,
     UnknownDeviceCentre,
+    UnknownDirectoryKey,
 )
 from devices.proof import PROOF_HEADER, DeviceProofs
 from devices.registry import DeviceRegistry
@@ -139,6 +143,7 @@ class ApiServices:
     accounts: Accounts
     devices: DeviceService
     device_registry: DeviceRegistry  # adding devices, correcting a label
+    directory: KeyDirectory  # administrators' endorsements of device keys
     staff: StaffAdmin  # an administrator's management of staff accounts
     device_proofs: DeviceProofs  # each device call proves its key; nonces remembered here
     casework_views: CaseworkViews
@@ -191,6 +196,9 @@ STATUS_OF_ERROR: Sequence[tuple[type[TypedError], int]] = (
     (DuplicateDevice, 409),
     (DeviceNameInUse, 409),
     (EnrollmentFailed, 404),
+    (UnknownDirectoryKey, 404),
+    (EndorsementInvalid, 422),
+    (DirectoryError, 409),  # a key registered twice, an untrusted endorser, a keyless device
     (TooManyEnrollmentAttempts, 429),
     (DeviceError, 404),
     (UnknownStaff, 404),

@@ -206,6 +206,19 @@ class Enroll(Body):
     public_key: DevicePublicKey
 
 
+class DirectoryKeyRegistration(Body):
+    """An administrator's browser's directory key (devices.directory)."""
+
+    public_key: DevicePublicKey
+
+
+class Endorsement(Body):
+    """A trusted directory key's signature (raw r‖s, base64url) over what it endorses."""
+
+    by: int = Field(ge=1, le=2**31 - 1)
+    signature: str = Field(min_length=86, max_length=86, pattern=r"^[A-Za-z0-9_-]+$")
+
+
 class RoomChoice(Body):
     room: str | None = Field(default=None, min_length=1, max_length=64)
 

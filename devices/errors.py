@@ -87,3 +87,43 @@ class DeviceNameInUse(DeviceError):
 
     code = "device_name_in_use"
     message_key = "errors.devices.device_name_in_use"
+
+
+class DirectoryError(DeviceError):
+    """The key directory (devices.directory): a change it cannot take."""
+
+    code = "directory_error"
+    message_key = "errors.devices.directory_error"
+
+
+class UnknownDirectoryKey(DirectoryError):
+    code = "unknown_directory_key"
+    message_key = "errors.devices.unknown_directory_key"
+
+
+class DirectoryKeyExists(DirectoryError):
+    """A browser's directory key registered twice."""
+
+    code = "directory_key_exists"
+    message_key = "errors.devices.directory_key_exists"
+
+
+class DirectoryKeyNotTrusted(DirectoryError):
+    """An endorsement made with a directory key no trusted key has endorsed yet."""
+
+    code = "directory_key_not_trusted"
+    message_key = "errors.devices.directory_key_not_trusted"
+
+
+class EndorsementInvalid(DirectoryError):
+    """An endorsement whose signature the endorsing key does not verify over what it names."""
+
+    code = "endorsement_invalid"
+    message_key = "errors.devices.endorsement_invalid"
+
+
+class DeviceHasNoKey(DirectoryError):
+    """An endorsement of a device that holds no live, keyed enrollment."""
+
+    code = "device_has_no_key"
+    message_key = "errors.devices.device_has_no_key"

@@ -85,6 +85,14 @@ class DeviceKey:
         )
         return {"kty": "EC", "crv": "P-256", "x": x, "y": y}
 
+    def point(self) -> bytes:
+        """The key as WebCrypto's "raw" export: the uncompressed point, 0x04 ‖ x ‖ y."""
+        key = serialization.load_der_public_key(_unbase64url(self.spki))
+        assert isinstance(key, ec.EllipticCurvePublicKey)  # only P-256 keys are stored
+        return key.public_bytes(
+            serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+        )
+
     def signed(self, message: bytes, raw_signature: bytes) -> bool:
         """Whether ``raw_signature`` (WebCrypto's ``r‖s``) signs ``message`` with this key."""
         if len(raw_signature) != _SIGNATURE_BYTES:

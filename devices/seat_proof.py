@@ -15,6 +15,7 @@ from datetime import datetime
 
 from yarl import URL
 
+from devices.directory import KeyDirectory
 from devices.errors import ProofInvalid, ProofRequired
 from devices.proof import DeviceProofs
 from devices.service import CREDENTIAL_PREFIX, DeviceService
@@ -30,9 +31,12 @@ def connect_target(namespace: str) -> URL:
 class SeatProofs:
     """Checks a seat's connect against its device's enrollment and key."""
 
-    def __init__(self, devices: DeviceService, proofs: DeviceProofs) -> None:
+    def __init__(
+        self, devices: DeviceService, proofs: DeviceProofs, directory: KeyDirectory
+    ) -> None:
         self._devices = devices
         self._proofs = proofs
+        self._directory = directory
 
     async def prove_seat(
         self, device: str, credential: object, proof: object, namespace: str, now: datetime
@@ -57,3 +61,12 @@ class SeatProofs:
         """The public key (JWK) ``device`` registered at enrollment, or None."""
         key = await self._devices.registered_key(device)
         return key.jwk() if key is not None else None
+
+    async def endorsement(self, device: str) -> dict[str, object] | None:
+        """The administrators' endorsement of that key ({by, signature}) and the directory's
+        trusted keys, or None: not endorsed (devices.directory)."""
+        endorsement = await self._directory.endorsement(device)
+        if endorsement is None:
+            return None
+        keys = [key.public() for key in await self._directory.trusted()]
+        return {"by": endorsement.by, "signature": endorsement.signature, "keys": keys}

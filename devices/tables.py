@@ -1,9 +1,9 @@
-"""Tables of devices (migrations 0006, 0012, 0017); ``devices`` and ``centres`` are the
+"""Tables of devices (migrations 0006, 0012, 0017, 0020); ``devices`` and ``centres`` are the
 foundation's."""
 
 from __future__ import annotations
 
-from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String, Table, Text
 
 from foundation.columns import UtcDateTime
 from foundation.tables import metadata
@@ -27,6 +27,25 @@ device_credentials = Table(
     # The device's P-256 public key (SPKI DER, base64url; migration 0012): every call proves
     # possession of its private key. NULL for a credential enrolled before: it must re-enroll.
     Column("public_key", String(128), nullable=True),
+    # An administrator's endorsement of that key (migration 0020, devices.directory): the
+    # directory key that signed it and the signature (base64url r‖s), or NULL: not endorsed.
+    Column("endorsed_by", Integer, ForeignKey("directory_keys.id"), nullable=True),
+    Column("endorsement", String(128), nullable=True),
+)
+
+# The administrators' browsers' directory keys (migration 0020, devices.directory): public
+# halves only. The first registered is the root; another is trusted once a trusted key
+# endorsed it (``endorsement``: base64url r‖s over devices.directory.key_statement).
+directory_keys = Table(
+    "directory_keys",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("public_key", String(128), nullable=False, unique=True),  # SPKI DER, base64url
+    Column("holder", String(64), nullable=False),  # the administrator who registered it
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("root", Boolean, nullable=False),
+    Column("endorsed_by", Integer, ForeignKey("directory_keys.id"), nullable=True),
+    Column("endorsement", String(128), nullable=True),
 )
 
 device_heartbeats = Table(

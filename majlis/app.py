@@ -30,6 +30,7 @@ from casework.outbox import Dispatcher
 from casework.pii import PiiCipher
 from casework.retention import RetentionJob
 from casework.views import CaseworkViews
+from devices.directory import KeyDirectory
 from devices.help import HelpExchange
 from devices.proof import DeviceProofs
 from devices.registry import DeviceRegistry
@@ -69,6 +70,7 @@ from reference.service import ReferenceData
 from reports.ministry import MinistryFigures
 from reports.statistics import StatisticsReport
 from rooms.callers import Caller
+from rooms.errors import IllegalTransition
 from rooms.quality_watch import QualityWatch
 from rooms.service import RoomChange, RoomService
 from rooms.state import ACCEPT_SHORTER, EventKind, RoomEvent
@@ -274,6 +276,7 @@ async def _api_context(app: web.Application) -> AsyncIterator[None]:
         accounts=app[ACCOUNTS],
         devices=app[DEVICES],
         device_registry=DeviceRegistry(engine, app[DEVICES], (named_in_schedule,)),
+        directory=KeyDirectory(engine, app[DEVICES]),
         staff=StaffAdmin(engine, sessions_ended=app[ACCOUNTS].signed_out),
         device_proofs=DeviceProofs(),
         casework_views=app[CASEWORK_VIEWS],
@@ -299,8 +302,12 @@ def _safeguarding_desk(app: web.Application) -> SafeguardingDesk:
     async def pause(room_id: str) -> None:
         await rooms.act(room_id, RoomEvent(EventKind.PAUSE, "desk"))
 
-    async def resume(room_id: str) -> None:  # her safety first: up to the next slot's start
-        await rooms.act(room_id, RoomEvent(EventKind.RESUME, "desk", ACCEPT_SHORTER))
+    async def resume(room_id: str) -> bool:  # her safety first: up to the next slot's start
+        try:
+            await rooms.act(room_id, RoomEvent(EventKind.RESUME, "desk", ACCEPT_SHORTER))
+        except IllegalTransition:  # no longer paused: the office ended the audience meanwhile
+            return False
+        return True
 
     undo = timedelta(seconds=app[SETTINGS].safeguarding_undo_s)
     return SafeguardingDesk(
@@ -331,7 +338,7 @@ async def _namespaces_context(app: web.Application) -> AsyncIterator[None]:
         rooms=app[ROOMS],
         media=app[MEDIA],
         devices=app[DEVICES],
-        seat_proofs=SeatProofs(app[DEVICES], services.device_proofs),
+        seat_proofs=SeatProofs(app[DEVICES], services.device_proofs, services.directory),
         denials=record_denial,
         limits=limits,
         staff_sessions=session_caller,

@@ -94,8 +94,15 @@ class RoomService:
         now = self._clock.now()
         known = frozenset(self._rooms)
         stored_rooms = await self._store.load_all(self.timings, now - timedelta(days=1), known)
+        added = 0
         for stored in stored_rooms:
             room = stored.room
+            # Scheduled here, or loaded by another load(), while this one read the store: the
+            # entry in use stays (a second one, with its own lock and count, would append the
+            # same event numbers again and be stuck on them).
+            if room.room_id in self._rooms:
+                continue
+            added += 1
             self._rooms[room.room_id] = _Entry(room, stored.seats, stored.events, asyncio.Lock())
             self._media.set_media_flow(room.room_id, room.media_flows)
             self._media.set_voice_only(room.room_id, "booth", room.voice_only)
@@ -103,7 +110,7 @@ class RoomService:
                 # Nobody is connected after a restart: both seats get their grace to return.
                 for seat in MEDIA_SEATS:
                     self._seat_lost_at[(room.room_id, seat)] = now
-        return len(stored_rooms)
+        return added
 
     async def schedule(
         self,
@@ -115,8 +122,9 @@ class RoomService:
     ) -> Room:
         room = Room(room_id, starts_at, ends_at, next_slot_starts_at)
         await self._store.create(room, seats, self._clock.now())
-        self._rooms[room_id] = _Entry(room, seats, 0, asyncio.Lock())
-        return room
+        # A load() that read the store after it had the room may have added it already (and a
+        # tick applied its events there): that entry is the room's.
+        return self._rooms.setdefault(room_id, _Entry(room, seats, 0, asyncio.Lock())).room
 
     # -- reading -------------------------------------------------------------------------------
 

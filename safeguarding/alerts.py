@@ -76,9 +76,11 @@ def notice_of(alert: SafeguardingAlert) -> SafeguardingNotice:
 
 # Told of every change of an alert (the signalling layer's push to its centre's desks).
 Listener = Callable[[SafeguardingAlert], Awaitable[None]]
-# Puts a room into a technical pause, or takes it out of the pause the desk put it in (the
-# rooms service, wired by the composition root).
+# Puts a room into a technical pause (the rooms service, wired by the composition root).
 PauseRoom = Callable[[str], Awaitable[None]]
+# Takes a room out of the pause the desk put it in: False if it is no longer paused (the office
+# ended the audience meanwhile); any other refusal is raised.
+ResumeRoom = Callable[[str], Awaitable[bool]]
 
 
 def _alert(row: Row[tuple[object, ...]]) -> SafeguardingAlert:
@@ -103,7 +105,7 @@ class SafeguardingDesk:
         settings: SafeguardingSettings,
         listener: Listener,
         pause_room: PauseRoom,
-        resume_room: PauseRoom,
+        resume_room: ResumeRoom,
     ) -> None:
         self._engine = engine
         self._cipher = cipher
@@ -211,11 +213,13 @@ class SafeguardingDesk:
             alert = await self._hers(connection, alert_id, scope)
         if not alert.paused or alert.room is None:
             raise NotPaused(str(alert_id))
-        await self._resume_room(alert.room)  # a room no longer paused refuses (typed, 409)
+        resumed = await self._resume_room(alert.room)  # False: the office ended it meanwhile
         async with self._engine.begin() as connection:
             await self._set(connection, alert_id, paused_at=None)
             alert = await self._load(connection, alert_id)
-        await self._listener(alert)
+        await self._listener(alert)  # her card loses its resume button either way
+        if not resumed:
+            raise NotPaused(str(alert_id))
         return alert
 
     async def handle(

@@ -74,6 +74,10 @@ class SeatProofPort(Protocol):
         """The public key (JWK) ``device`` registered at enrollment, or None: relayed with its
         audience key shares so the other end can check their signature."""
 
+    async def endorsement(self, device: str) -> dict[str, object] | None:
+        """An administrator's endorsement of that key and the directory's trusted keys, or
+        None: relayed with the shares too (devices.directory)."""
+
 
 # Records a refused connect or event in the audit log: (actor, what was refused, code).
 DenialRecorder = Callable[[str, str, str], Awaitable[None]]

@@ -34,7 +34,8 @@ class RoomState(TypedDict):
 
 class RelayedKeyShare(TypedDict):
     """An ``e2ee_share`` relayed to the other seat: the share as sent, the sending device and
-    the public key (JWK) it registered at enrollment (None: no key registered)."""
+    the public key (JWK) it registered at enrollment (None: no key registered), and an
+    administrator's endorsement of that key (None: not endorsed)."""
 
     public: str
     signature: str
@@ -42,6 +43,7 @@ class RelayedKeyShare(TypedDict):
     answers: str
     device: str
     device_key: dict[str, str] | None
+    endorsement: dict[str, object] | None  # {by, signature, keys}: devices.directory
 
 
 class SeatGreeting(TypedDict):

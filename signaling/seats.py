@@ -153,6 +153,7 @@ class SeatNamespace(GuardedNamespace):
                 "answers": data.answers,
                 "device": session.caller.name,
                 "device_key": await self.deps.seat_proofs.registered_key(session.caller.name),
+                "endorsement": await self.deps.seat_proofs.endorsement(session.caller.name),
             }
             await self.server.emit(
                 "e2ee_share",

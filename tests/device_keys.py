@@ -34,6 +34,11 @@ class DeviceKeyPair:
             "y": _base64url(numbers.y.to_bytes(32)),
         }
 
+    def sign(self, message: bytes) -> str:
+        """WebCrypto's raw ``r‖s`` ECDSA signature over ``message``, base64url."""
+        r, s = decode_dss_signature(self.private_key.sign(message, ec.ECDSA(hashes.SHA256())))
+        return _base64url(r.to_bytes(32) + s.to_bytes(32))
+
     def proof(self, method: str, target: str, now: datetime, **overrides: object) -> str:
         """A proof for ``method`` on ``target`` (path and query) made at ``now``; a test
         changes a claim with ``overrides``."""
@@ -45,6 +50,4 @@ class DeviceKeyPair:
             **overrides,
         }
         payload = _base64url(json.dumps(claims).encode())
-        der = self.private_key.sign(payload.encode(), ec.ECDSA(hashes.SHA256()))
-        r, s = decode_dss_signature(der)
-        return f"{payload}.{_base64url(r.to_bytes(32) + s.to_bytes(32))}"
+        return f"{payload}.{self.sign(payload.encode())}"

@@ -76,12 +76,15 @@ def test_a_substituted_key_share_is_refused_at_both_ends_and_no_picture_shows(
 
 class ForgingRelay:
     """A malicious server that swaps everything it relays of the office's key shares to the
-    booth: another ECDH public key, signed with another device key, and that device key in
-    place of the registered one — a share whose signature verifies. Only a key the booth
-    pinned earlier can tell it from the real office."""
+    booth (or the booth's to the office: ``victim``): another ECDH public key, signed with
+    another device key, and that device key in place of the registered one — a share whose
+    signature verifies. Only a key the victim pinned earlier, or the administrators' key
+    directory, can tell it from the real other end."""
 
-    def __init__(self, page: Page, device: str) -> None:
+    def __init__(self, page: Page, device: str, victim: str = "booth") -> None:
         self.device = device  # the name the forged shares give their sender
+        self.victim = victim  # the page's seat; the shares forged are the other seat's
+        self.sender = "office" if victim == "booth" else "booth"
         self.room = ""
         self.forged = 0
         self.device_key = ec.generate_private_key(ec.SECP256R1())
@@ -90,7 +93,7 @@ class ForgingRelay:
     def _share(self, share: dict[str, object]) -> dict[str, object]:
         ecdh = ec.generate_private_key(ec.SECP256R1()).public_key()
         public = ecdh.public_bytes(Encoding.X962, PublicFormat.UncompressedPoint)
-        signed = f"majlis-e2ee-v1|{self.room}|office|".encode() + public
+        signed = f"majlis-e2ee-v1|{self.room}|{self.sender}|".encode() + public
         r, s = decode_dss_signature(self.device_key.sign(signed, ec.ECDSA(hashes.SHA256())))
         numbers = self.device_key.public_key().public_numbers()
         self.forged += 1
@@ -108,14 +111,15 @@ class ForgingRelay:
         }
 
     def _tampered(self, message: str | bytes) -> str | bytes:
-        if not isinstance(message, str) or not message.startswith("42/booth,"):
+        prefix = f"42/{self.victim},"
+        if not isinstance(message, str) or not message.startswith(prefix):
             return message
-        name, *rest = json.loads(message.removeprefix("42/booth,"))
+        name, *rest = json.loads(message.removeprefix(prefix))
         if name == "session":
             self.room = str(rest[0]["room"])
         if name != "e2ee_share":
             return message
-        return "42/booth," + json.dumps([name, self._share(rest[0])])
+        return prefix + json.dumps([name, self._share(rest[0])])
 
     def _route(self, socket: WebSocketRoute) -> None:
         server = socket.connect_to_server()

@@ -109,11 +109,16 @@ def booth_to_lobby(
     applicant: dict[str, str],
     device: str,
     screen: Screen = check_screen,
+    after_enroll: Callable[[Page], None] | None = None,
 ) -> None:
+    """``after_enroll``: what is done on the booth's screen once its code is taken (an
+    administrator's endorsement, where a key directory is kept)."""
     code = server.client().sign_in("admin").enrollment_code(device)
     booth.goto("/booth")
     screen(booth, "booth-1-enroll")
     enroll(booth, code)
+    if after_enroll is not None:
+        after_enroll(booth)
     expect(booth.locator("#greeting")).to_contain_text(applicant["#full_name"].split()[0])
     screen(booth, "booth-2-check-in")
     booth.click("#start")
@@ -130,11 +135,18 @@ def booth_to_lobby(
     screen(booth, "booth-6-lobby")
 
 
-def enroll_office(office: Page, server: Server, screen: Screen = check_screen) -> None:
+def enroll_office(
+    office: Page,
+    server: Server,
+    screen: Screen = check_screen,
+    after_enroll: Callable[[Page], None] | None = None,
+) -> None:
     code = server.client().sign_in("admin").enrollment_code("office-1")
     office.goto("/office")
     screen(office, "office-1-enroll")
     enroll(office, code)
+    if after_enroll is not None:
+        after_enroll(office)
 
 
 def office_admits(

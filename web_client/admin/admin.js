@@ -5,6 +5,7 @@ import { t, label, ready, formatDate, currentLanguage, onLanguageChange } from "
 import { api, signOut, whoAmI } from "/static/shared/api.js";
 import { $, screens, element, wireSignIn } from "/static/shared/page.js";
 import { centreMoment } from "/static/shared/centre_time.js";
+import { keyCell, refreshDirectory } from "/static/admin/directory.js";
 
 const show = screens();
 const REFRESH = { staff: refreshStaff, centres: refreshCentres, devices: refreshDevices, lists: refreshLists };
@@ -267,7 +268,12 @@ async function refreshDevices() {
   select.replaceChildren(...centres.map((c) => element("option", { text: centreName(c.code), attrs: { value: c.code } })));
   if (centres.some((c) => c.code === chosen)) select.value = chosen;
   offerDeviceCentre();
-  $("device-rows").replaceChildren(...devices.map(deviceRow));
+  try {
+    await refreshDirectory(refreshDevices);
+  } catch (error) {
+    return failed("device-error")(error);
+  }
+  $("device-rows").replaceChildren(...await Promise.all(devices.map(deviceRow)));
 }
 
 function deviceState(device) {
@@ -277,7 +283,7 @@ function deviceState(device) {
   return `${t("admin.devices.out")}: ${device.out_of_service_reason || ""}${back}`;
 }
 
-function deviceRow(device) {
+async function deviceRow(device) {
   const actions = element("td", {}, [
     button("admin.devices.rename", "rename", () => rename(device)),
     button("admin.devices.enroll", "enroll", () => enroll(device)),
@@ -293,6 +299,7 @@ function deviceRow(device) {
     element("td", { text: t(`admin.kind.${device.kind}`) }),
     element("td", { text: device.centre ? centreName(device.centre) : "—" }),
     element("td", { text: deviceState(device) }),
+    await keyCell(device, refreshDevices),
     actions,
   ]);
 }

@@ -6,7 +6,7 @@ import { api, ApiError, deviceIdentity, forgetDevice } from "/static/shared/api.
 import { AudienceCall, FINAL_REFUSALS } from "/static/shared/call.js";
 import { e2eeSupported } from "/static/shared/e2ee.js";
 import { showEndToEnd } from "/static/shared/e2ee_view.js";
-import { $, screens, wireEnrollment, clock } from "/static/shared/page.js";
+import { $, screens, wireEnrollment, awaitingEndorsement, finishEndorsement, clock } from "/static/shared/page.js";
 import { recordPristine } from "/static/booth/fresh_page.js";
 import { wireHelp, listenForAnswers, resetHelp } from "/static/booth/help.js";
 import {
@@ -58,7 +58,7 @@ function unenrolled() {
 
 async function poll() {
   if (!deviceIdentity()) return unenrolled();
-  if (inFlow) return;
+  if (inFlow || awaitingEndorsement()) return;
   try {
     const me = await api("GET", "/api/device", undefined, { asDevice: true });
     if (inFlow) return;
@@ -378,7 +378,10 @@ await ready;
 restorePage = recordPristine();
 if (deviceIdentity()) {
   show("idle");
-  poll();
+  finishEndorsement(deviceIdentity().device, () => show("enroll")).then(() => {
+    if (screen === "enroll") show("idle");
+    poll();
+  });
 } else {
   show("enroll");
 }

@@ -7,7 +7,7 @@ import { api, deviceIdentity, forgetDevice, whoAmI, DEVICE_REFUSALS } from "/sta
 import { AudienceCall } from "/static/shared/call.js";
 import { e2eeSupported } from "/static/shared/e2ee.js";
 import { showEndToEnd } from "/static/shared/e2ee_view.js";
-import { $, screens, element, wireEnrollment, wireSignIn, clock, localMidnight } from "/static/shared/page.js";
+import { $, screens, element, wireEnrollment, wireSignIn, finishEndorsement, clock, localMidnight } from "/static/shared/page.js";
 import { showVoiceOnly } from "/static/office/voice_only.js";
 import { loadReference, centreName, categoryLabel, fillSelect, departmentChoices, deviceLabel } from "/static/shared/reference.js";
 
@@ -31,6 +31,7 @@ wireSignIn(() => start());
 
 async function start() {
   if (!deviceIdentity()) return go("enroll");
+  await finishEndorsement(deviceIdentity().device, () => go("enroll"));
   const session = await whoAmI();
   if (!session || session.role !== "office") return go("signin");
   $("who").textContent = `${session.display_name} · ${deviceLabel(deviceIdentity().device)}`;

@@ -18,9 +18,15 @@
 // another key is refused (e2ee_peer_key_changed) — a server that swaps the key and the
 // signature together under the device's own name is caught at every device that met the real
 // one. Under a new name it is a first contact, which the office's screen says: the spoken
-// verification code is then the check (docs/SECURITY.md).
+// verification code is then the check. Where administrators keep a key directory
+// (shared/directory.js) that gap is closed: a device that pinned the directory's root at
+// enrollment takes a share only under a key an administrator's browser endorsed for that very
+// device name, which the server cannot forge, first contact or not (docs/SECURITY.md).
 
-import { pinnedPeerKey, pinPeerKey, signWithDeviceKey } from "/static/shared/device_key.js";
+import {
+  base64url, pinnedPeerKey, pinnedRoot, pinPeerKey, signWithDeviceKey, unbase64url,
+} from "/static/shared/device_key.js";
+import { endorsedUnder } from "/static/shared/directory.js";
 
 const ECDH = { name: "ECDH", namedCurve: "P-256" };
 const VERIFYING = { name: "ECDSA", hash: "SHA-256" };
@@ -36,17 +42,6 @@ const DEVICE_NAME = /^([a-z0-9_-]{1,32}\/)?[a-z0-9][a-z0-9-]{0,31}$/;  // "offic
 
 export function e2eeSupported() {
   return typeof RTCRtpScriptTransform === "function";
-}
-
-function base64url(bytes) {
-  let text = "";
-  for (const byte of new Uint8Array(bytes)) text += String.fromCharCode(byte);
-  return btoa(text).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
-}
-
-function unbase64url(text) {
-  const binary = atob(text.replaceAll("-", "+").replaceAll("_", "/"));
-  return Uint8Array.from(binary, (c) => c.charCodeAt(0));
 }
 
 function concat(...parts) {
@@ -171,8 +166,9 @@ export class EndToEnd extends EventTarget {
       this.fail("e2ee_peer_unverified");
       return;
     }
-    if (!(await this.pinned(share))) {
-      this.fail("e2ee_peer_key_changed");
+    const trust = await this.trusted(share);
+    if (trust !== "ok") {
+      this.fail(trust);
       return;
     }
     if (!share.reply) {
@@ -187,6 +183,25 @@ export class EndToEnd extends EventTarget {
     await this.derive(offered, peerRaw, 0);
   }
 
+  // "ok", or the security error: on a device that pinned the administrators' directory root
+  // the peer's key must be endorsed under its name through a chain from that root (the server
+  // cannot make one); on a device without a root (an installation without a directory), the
+  // key must be the one pinned when this device first met the peer.
+  async trusted(share) {
+    if (typeof share.device !== "string" || !DEVICE_NAME.test(share.device)) return "e2ee_peer_key_changed";
+    // A booth's name has its centre ("<centre>/booth-1"), an office terminal's has none: a
+    // booth's key, endorsed or pinned, never stands for the office, nor the office's for a booth.
+    if (share.device.includes("/") !== (this.peerSide === "booth")) return "e2ee_peer_unverified";
+    let root = null;
+    try {
+      root = await pinnedRoot();
+    } catch { /* no storage: no root */ }
+    if (root === null) return (await this.pinned(share)) ? "ok" : "e2ee_peer_key_changed";
+    this.firstContact = false;
+    const endorsed = await endorsedUnder(root, share.device, share.device_key, share.endorsement);
+    return endorsed ? "ok" : "e2ee_peer_not_endorsed";
+  }
+
   // The peer device's key is the one pinned when this device first met it (pinned now if
   // never met: "first contact", which the office's screen says, so the code is read aloud).
   // The name must be a device name as enrolment makes them (no blank, no variant of a known
@@ -194,7 +209,6 @@ export class EndToEnd extends EventTarget {
   // without storage (a private window) pins for the page's life only.
   async pinned(share) {
     const device = share.device;
-    if (typeof device !== "string" || !DEVICE_NAME.test(device)) return false;
     const canonical = (part) => base64url(unbase64url(String(part)));
     const fingerprint = `${canonical(share.device_key.x)}.${canonical(share.device_key.y)}`;
     let known;

@@ -16,9 +16,11 @@ from stdnum import luhn
 from yarl import URL
 
 from api.edge import SERVICES
+from devices.proof import DeviceKey
 from majlis.app import DEVICES
 from rooms.store import Seats
 from signaling.namespaces import KNOWN_EVENTS, NAMESPACES
+from tests.device_keys import DeviceKeyPair
 from tests.integration.api.access_policy import callers_of, http_policy, socketio_policy
 from tests.integration.api.helpers import denials, sign_in_body
 from tests.integration.api.test_devices import (
@@ -65,6 +67,7 @@ class World:
     service_booth_id: int  # riyadh/booth-2: out of service and back in the rows that follow
     visit_id: int  # a walk-in visit at centre A's reception, not finished
     safeguarding_id: int  # a safeguarding alert raised at riyadh/booth-1
+    pending_key_id: int  # a directory key waiting for an endorsement (the root's is id 1)
 
 
 @dataclass
@@ -291,6 +294,21 @@ CALLS: dict[str, Call] = {
     ),
     "POST /api/devices/enroll": lambda w: ("/api/devices/enroll", {"code": "ABCDE-FGHJK"}),
     "GET /api/device": lambda w: ("/api/device", None),
+    "GET /api/device/directory": lambda w: ("/api/device/directory", None),
+    "GET /api/admin/directory": lambda w: ("/api/admin/directory", None),
+    "POST /api/admin/directory/keys": lambda w: (
+        "/api/admin/directory/keys",
+        {"public_key": DeviceKeyPair().public_jwk()},
+    ),
+    # Well-formed, signed by the wrong key: the admin gets 422 endorsement_invalid.
+    "POST /api/admin/directory/keys/{id}/endorsement": lambda w: (
+        f"/api/admin/directory/keys/{w.pending_key_id}/endorsement",
+        {"by": 1, "signature": DeviceKeyPair().sign(b"x")},
+    ),
+    "POST /api/devices/{id}/endorsement": lambda w: (  # not enrolled: 409 device_has_no_key
+        f"/api/devices/{w.spare_device_id}/endorsement",
+        {"by": 1, "signature": DeviceKeyPair().sign(b"x")},
+    ),
     "POST /api/device/join-token": lambda w: ("/api/device/join-token", {}),
     "POST /api/device/heartbeat": lambda w: ("/api/device/heartbeat", {"screen": "idle"}),
     "POST /api/device/text": lambda w: ("/api/device/text", {"text": "نص من الكشك"}),
@@ -430,6 +448,10 @@ async def build_world(live: LiveServer, coordinator: Client, admin: Client) -> W
     safeguarding = await live.app[SERVICES].safeguarding.raise_alert(
         "riyadh/booth-1", None, live.clock.now()
     )
+    directory = live.app[SERVICES].directory
+    root = await directory.register(_directory_key(), "admin", live.clock.now())
+    pending = await directory.register(_directory_key(), "admin", live.clock.now())
+    assert (root.id, root.root, pending.trusted) == (1, True, False)
     return World(
         request_id=int(other_booking["id"]),
         tracking_number=str(details["tracking_number"]),
@@ -446,6 +468,7 @@ async def build_world(live: LiveServer, coordinator: Client, admin: Client) -> W
         service_booth_id=int(service_booth),
         visit_id=int(visit["visit"]["id"]),
         safeguarding_id=safeguarding.id,
+        pending_key_id=pending.id,
     )
 
 
@@ -549,6 +572,11 @@ async def _resume_token(live: LiveServer, room: str, terminal: Client) -> str:
     token = str(seat.received["session"][0]["resume_token"])
     await seat.close()
     return token
+
+
+def _directory_key() -> DeviceKey:
+    jwk = DeviceKeyPair().public_jwk()
+    return DeviceKey.from_jwk(jwk["x"], jwk["y"])
 
 
 def verdict(status: int, answer: Any) -> str:

@@ -164,7 +164,8 @@ async def test_a_key_share_reaches_the_other_seat_with_the_key_its_device_regist
     await wait_for(lambda: bool(office.received["e2ee_share"]), 3, "the relayed share")
     assert booth.key is not None
     (relayed,) = office.received["e2ee_share"]
-    assert relayed == {**share, "device": BOOTH, "device_key": booth.key.public_jwk()}
+    registered = {"device": BOOTH, "device_key": booth.key.public_jwk(), "endorsement": None}
+    assert relayed == {**share, **registered}
     assert not booth_seat.received["e2ee_share"]  # not echoed to its sender
 
     answer = {**share, "public": "C" * 87, "signature": "", "reply": True, "answers": "A" * 87}

@@ -5,9 +5,12 @@ nobody was told, and her audience could not be paused)."""
 
 from __future__ import annotations
 
+import pytest
+
 from foundation.scope import EVERY_CENTRE
 from majlis.components import pii_cipher
 from safeguarding.alerts import SafeguardingAlert, SafeguardingDesk
+from safeguarding.errors import NotPaused
 from safeguarding.rules import SafeguardingSettings
 from tests.integration.casework.conftest import Office
 
@@ -22,13 +25,16 @@ async def test_the_next_womans_press_at_the_booth_is_a_new_alert(office: Office)
     async def pause(room: str) -> None:
         paused.append(room)
 
+    async def resume(_room: str) -> bool:
+        return True
+
     desk = SafeguardingDesk(
         office.engine,
         pii_cipher(office.settings),
         SafeguardingSettings(),
         listener,
         pause,
-        pause,
+        resume,
     )
     now = office.clock.now()
     first = await desk.raise_alert("riyadh/booth-1", "appt-1", now)
@@ -52,8 +58,9 @@ async def test_closing_an_alert_whose_audience_the_desk_paused_lets_it_go_on(
     async def pause(_room: str) -> None:
         return None
 
-    async def resume(room: str) -> None:
+    async def resume(room: str) -> bool:
         resumed.append(room)
+        return True
 
     desk = SafeguardingDesk(
         office.engine, pii_cipher(office.settings), SafeguardingSettings(), nothing, pause, resume
@@ -63,3 +70,32 @@ async def test_closing_an_alert_whose_audience_the_desk_paused_lets_it_go_on(
     assert (await desk.pause_audience(alert.id, "coordinator1", now, scope=EVERY_CENTRE)).paused
     closed = await desk.handle(alert.id, "coordinator1", "", now, scope=EVERY_CENTRE)
     assert (resumed, closed.paused) == (["appt-1"], False)
+
+
+async def test_a_resume_after_the_office_ended_the_paused_audience_clears_the_pause(
+    office: Office,
+) -> None:
+    """The room ended while the desk held it paused: resume is refused (nothing to lift), and
+    the alert is no longer "paused" (before, it stayed so and every resume was refused)."""
+    told: list[SafeguardingAlert] = []
+
+    async def listener(alert: SafeguardingAlert) -> None:
+        told.append(alert)
+
+    async def pause(_room: str) -> None:
+        return None
+
+    async def resume(_room: str) -> bool:
+        return False  # the audience is over
+
+    desk = SafeguardingDesk(
+        office.engine, pii_cipher(office.settings), SafeguardingSettings(), listener, pause, resume
+    )
+    now = office.clock.now()
+    alert = await desk.raise_alert("riyadh/booth-1", "appt-1", now)
+    assert (await desk.pause_audience(alert.id, "coordinator1", now, scope=EVERY_CENTRE)).paused
+    with pytest.raises(NotPaused):
+        await desk.resume_audience(alert.id, now, scope=EVERY_CENTRE)
+    assert told[-1].paused is False
+    with pytest.raises(NotPaused):  # and a second press says the same, without a room call
+        await desk.resume_audience(alert.id, now, scope=EVERY_CENTRE)

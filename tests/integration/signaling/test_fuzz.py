@@ -148,6 +148,23 @@ class World:
     runner: web.AppRunner
     calls: int = 0
     errors: list[str] = field(default_factory=list)
+    room: str = "room-1"  # the room the booth and office seats are in
+    rooms: int = 1
+
+
+async def _fresh_room(world: World) -> None:
+    """The seats' room ended (its seats are closed by the server): a new room, open, and the
+    booth and office seated in it in their places (``live.participants[:2]``)."""
+    live = world.live
+    world.rooms += 1
+    world.room = f"room-1-{world.rooms}"
+    await live.schedule(world.room)
+    await live.rooms.tick()
+    for index, role in enumerate(("booth", "office")):
+        await live.participants[index].close()
+        seat = Participant(live.base_url, live.ca, f"/{role}")
+        await seat.connect(live.rooms.issue_join_token(world.room, role))
+        live.participants[index] = seat
 
 
 async def _build(data_dir: Path) -> tuple[LiveServer, web.AppRunner]:
@@ -276,6 +293,8 @@ def any_event_with_any_payload_gets_a_typed_answer(world: World, event: str, pay
             assert error["code"] != "internal", (event, payload, error)
     if world.calls % 150 < 3:
         assert world.thread.run(_healthy(live))
+    if live.rooms.room(world.room).is_over:  # a valid sequence (waive, then abort) ended it
+        world.thread.run(_fresh_room(world))
     after = _decisions(live)
     # An event refused by every seat changes nothing. (No payload at all is an empty one: an
     # event that takes none, e.g. the booth's preflight_waive, may act on it.)
