@@ -16,11 +16,13 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from tests.browser.conftest import Server, new_page
+from tests.browser.screens import check_screen
 from tests.browser.test_admin import ARABIC, admin_signed_in
 from tests.browser.test_e2ee import office_ends
 from tests.browser.test_e2ee_substitution import ForgingRelay
 from tests.browser.test_journey import (
     HESSA,
+    Screen,
     booth_to_lobby,
     enroll_office,
     office_admits,
@@ -31,16 +33,21 @@ pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.timeout(600)]
 FINGERPRINT = re.compile(r"^\d{4} \d{4} \d{4} \d{4}$")
 
 
-def endorsed_by(admin: Page, device: str, reload: bool = False) -> Callable[[Page], None]:
+def endorsed_by(
+    admin: Page, device: str, reload: bool = False, screen: Screen | None = None
+) -> Callable[[Page], None]:
     """What the administrator does at a device that just took its code: compare its key's
     fingerprint with the devices screen's, endorse it, compare the root's, confirm there.
-    ``reload``: the device's page is reloaded while it waits, and waits again."""
+    ``reload``: the device's page is reloaded while it waits, and waits again. ``screen``
+    looks at (and photographs) the device's two screens and the devices screen."""
+    look = screen or (lambda _page, _name: None)
 
     def endorse(page: Page) -> None:
         shown = page.locator("#endorsement-fingerprint")
         expect(shown).to_have_text(FINGERPRINT, timeout=15_000)
         expect(page.locator("#endorsement-continue")).to_be_hidden()
         own = shown.inner_text()
+        look(page, "booth-1b-awaiting-endorsement")
         if reload:
             page.reload()
             expect(shown).to_have_text(own, timeout=15_000)
@@ -51,11 +58,14 @@ def endorsed_by(admin: Page, device: str, reload: bool = False) -> Callable[[Pag
         row.locator("button[data-action=endorse]").click()
         expect(row.locator("button[data-action=endorse]")).to_have_count(0)
         expect(row).to_contain_text(ARABIC["admin.directory.endorsed"])
+        admin.evaluate("window.scrollTo(0, 0)")
+        look(admin, "admin-devices-directory")
         # The device sees its endorsement (it checks it) and shows the root's fingerprint.
         expect(page.locator("#endorsement-continue")).to_be_visible(timeout=15_000)
         root = shown.inner_text()
         assert root != own
         expect(admin.locator("#directory-root")).to_contain_text(root)
+        look(page, "booth-1c-root-fingerprint")
         page.click("#endorsement-continue")
 
     return endorse
@@ -85,7 +95,7 @@ def test_with_a_directory_a_never_met_booth_name_under_a_forged_key_is_refused(
         server,
         HESSA,
         "riyadh/booth-1",
-        after_enroll=endorsed_by(admin, "riyadh/booth-1", reload=True),
+        after_enroll=endorsed_by(admin, "riyadh/booth-1", reload=True, screen=check_screen),
     )
     office_admits(office, server, HESSA, "riyadh/booth-1", enrolled=True)
 

@@ -16,6 +16,10 @@ let keys = [];       // the directory as the server lists it
 let mine = null;     // this browser's entry of it, or null
 let pair = null;     // this browser's key pair, or null
 
+// A fingerprint inside a sentence: isolated left to right, so that an Arabic sentence does not
+// reverse the order of its groups (the device shows them left to right).
+const ltr = async (jwk) => `\u2066${await shortFingerprint(jwk)}\u2069`;
+
 const trusted = (key) => key && (key.root || key.endorsed_by !== null);
 
 function actionButton(key, action, run) {
@@ -41,13 +45,13 @@ export async function refreshDirectory(onChange) {
   const root = keys.find((key) => key.root);
   $("directory-root").textContent = root
     ? t(await rootVerified(root) ? "admin.directory.root" : "admin.directory.root_unverified", {
-      fingerprint: await shortFingerprint(root.public_key),
+      fingerprint: await ltr(root.public_key),
     })
     : t("admin.directory.none");
   $("directory-mine").textContent = !mine
     ? ""
     : t(trusted(mine) ? "admin.directory.mine_trusted" : "admin.directory.mine_pending", {
-      fingerprint: await shortFingerprint(mine.public_key),
+      fingerprint: await ltr(mine.public_key),
     });
   $("directory-create").hidden = Boolean(mine);
   $("directory-create").dataset.i18n = root ? "admin.directory.register" : "admin.directory.create";
@@ -56,7 +60,7 @@ export async function refreshDirectory(onChange) {
   const waiting = keys.filter((key) => !trusted(key) && key !== mine);
   const items = await Promise.all(waiting.map(async (key) => {
     const text = t("admin.directory.pending", {
-      holder: key.holder, fingerprint: await shortFingerprint(key.public_key),
+      holder: key.holder, fingerprint: await ltr(key.public_key),
     });
     const item = element("li", { text: `${text} ` , attrs: { "data-key": String(key.id) } });
     if (trusted(mine)) {
@@ -95,10 +99,10 @@ export async function keyCell(device, onChange) {
   if (!device.public_key) return element("td", { text: "—" });
   const cell = element("td", {}, [
     element("code", { text: await shortFingerprint(device.public_key), className: "fingerprint", attrs: { dir: "ltr" } }),
-    element("span", { text: ` · ${t(device.endorsed_by ? "admin.directory.endorsed" : "admin.directory.not_endorsed")}` }),
+    element("div", { key: device.endorsed_by ? "admin.directory.endorsed" : "admin.directory.not_endorsed" }),
   ]);
   if (!device.endorsed_by && trusted(mine) && !device.revoked) {
-    cell.append(" ", actionButton("admin.directory.endorse_device", "endorse", () => endorseDevice(device).then(onChange, failed)));
+    cell.append(actionButton("admin.directory.endorse_device", "endorse", () => endorseDevice(device).then(onChange, failed)));
   }
   return cell;
 }
