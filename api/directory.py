@@ -5,17 +5,21 @@ Public keys and signatures only: nothing here can sign anything."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from aiohttp import web
 
 from api import models
 from api.edge import Route, audit, caller_of, json_answer, now_of, path_id, read_body, services_of
+from devices.errors import DirectoryError
 from devices.proof import DeviceKey
 from rooms.permissions import Permission
 
 
 async def directory(request: web.Request) -> web.Response:
     keys = await services_of(request).directory.keys()
-    return json_answer({"keys": [key.public() for key in keys]})
+    return json_answer({"keys": [key.listed() for key in keys]})
 
 
 async def register_key(request: web.Request) -> web.Response:
@@ -27,23 +31,36 @@ async def register_key(request: web.Request) -> web.Response:
     )
     detail = "root" if key.root else "pending"
     await audit(request, "directory.key_registered", f"directory_key:{key.id}", detail)
-    return json_answer(key.public(), status=201)
+    return json_answer(key.listed(), status=201)
+
+
+@asynccontextmanager
+async def _refusals_audited(request: web.Request, subject: str, by: int) -> AsyncIterator[None]:
+    """An endorsement the directory refuses is audited too (who tried, under which key)."""
+    try:
+        yield
+    except DirectoryError as error:
+        await audit(request, "directory.endorsement_refused", subject, f"by={by} {error.code}")
+        raise
 
 
 async def endorse_key(request: web.Request) -> web.Response:
     body = await read_body(request, models.Endorsement)
-    key = await services_of(request).directory.endorse_key(
-        path_id(request), body.by, body.signature
-    )
-    await audit(request, "directory.key_endorsed", f"directory_key:{key.id}", f"by={body.by}")
-    return json_answer(key.public())
+    subject = f"directory_key:{path_id(request)}"
+    async with _refusals_audited(request, subject, body.by):
+        key = await services_of(request).directory.endorse_key(
+            path_id(request), body.by, body.signature
+        )
+    await audit(request, "directory.key_endorsed", subject, f"by={body.by}")
+    return json_answer(key.listed())
 
 
 async def endorse_device(request: web.Request) -> web.Response:
     body = await read_body(request, models.Endorsement)
-    device = await services_of(request).directory.endorse_device(
-        path_id(request), body.by, body.signature
-    )
+    async with _refusals_audited(request, f"device_id:{path_id(request)}", body.by):
+        device = await services_of(request).directory.endorse_device(
+            path_id(request), body.by, body.signature
+        )
     await audit(request, "device.endorsed", f"device:{device.name}", f"by={body.by}")
     return json_answer({"device": device.name, "endorsed_by": body.by})
 

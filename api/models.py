@@ -215,7 +215,7 @@ class DirectoryKeyRegistration(Body):
 class Endorsement(Body):
     """A trusted directory key's signature (raw r‖s, base64url) over what it endorses."""
 
-    by: int = Field(ge=1, le=2**31 - 1)
+    by: int = Field(ge=1, le=2**31 - 1, strict=True)  # "1", 1.0 or true name no key
     signature: str = Field(min_length=86, max_length=86, pattern=r"^[A-Za-z0-9_-]+$")
 
 

@@ -31,12 +31,14 @@ from datetime import datetime
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Row
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from devices.errors import (
     DeviceHasNoKey,
     DirectoryKeyExists,
     DirectoryKeyNotTrusted,
+    DirectoryKeyTrustedAlready,
     EndorsementInvalid,
     UnknownDirectoryKey,
 )
@@ -79,16 +81,18 @@ class DirectoryKey:
         return self.root or self.endorsed_by is not None
 
     def public(self) -> dict[str, object]:
-        """As the devices and the administrators' screens get it."""
+        """As the devices get it (with each audience's key share): no administrator's name."""
         return {
             "id": self.id,
             "public_key": self.key.jwk(),
-            "holder": self.holder,
-            "created_at": self.created_at.isoformat(),
             "root": self.root,
             "endorsed_by": self.endorsed_by,
             "endorsement": self.endorsement,
         }
+
+    def listed(self) -> dict[str, object]:
+        """As the administrators' screens get it: who registered it, and when."""
+        return {**self.public(), "holder": self.holder, "created_at": self.created_at.isoformat()}
 
 
 @dataclass(frozen=True)
@@ -132,7 +136,19 @@ class KeyDirectory:
         raise UnknownDirectoryKey("no directory key of that id")
 
     async def register(self, key: DeviceKey, holder: str, now: datetime) -> DirectoryKey:
-        """An administrator's browser key: the root if the directory has none, else pending."""
+        """An administrator's browser key: the root if the directory has none, else pending.
+        Two browsers registering at once: the unique indexes let one be the root; the other
+        tries once more and is pending (or told its key is registered already)."""
+        try:
+            return await self._register(key, holder, now)
+        except IntegrityError:
+            pass
+        try:
+            return await self._register(key, holder, now)
+        except IntegrityError:
+            raise DirectoryKeyExists("this key was registered meanwhile") from None
+
+    async def _register(self, key: DeviceKey, holder: str, now: datetime) -> DirectoryKey:
         async with self._engine.begin() as connection:
             rows = (await connection.execute(select(directory_keys))).all()
             if any(row.public_key == key.spki for row in rows):
@@ -157,16 +173,20 @@ class KeyDirectory:
         """Another administrator's browser key, endorsed by a trusted one."""
         endorsed = await self._key(key_id)
         endorser = await self._endorser(by)
-        if endorsed.trusted:
-            return endorsed  # the root, or endorsed already: the first endorsement stands
         if not endorser.key.signed(key_statement(endorsed.key), _signature(signature)):
             raise EndorsementInvalid("the signature does not endorse this key")
         async with self._engine.begin() as connection:
-            await connection.execute(
+            changed = await connection.execute(
                 update(directory_keys)
-                .where(directory_keys.c.id == key_id, directory_keys.c.endorsed_by.is_(None))
+                .where(
+                    directory_keys.c.id == key_id,
+                    directory_keys.c.endorsed_by.is_(None),
+                    directory_keys.c.root.is_(False),
+                )
                 .values(endorsed_by=by, endorsement=signature)
             )
+        if changed.rowcount != 1:  # the root, or endorsed already (maybe just now)
+            raise DirectoryKeyTrustedAlready("this key is trusted already: its endorsement stands")
         return await self._key(key_id)
 
     async def endorse_device(self, device_id: int, by: int, signature: str) -> Device:

@@ -115,6 +115,13 @@ class DirectoryKeyNotTrusted(DirectoryError):
     message_key = "errors.devices.directory_key_not_trusted"
 
 
+class DirectoryKeyTrustedAlready(DirectoryError):
+    """An endorsement of the root or of a key endorsed already: the first endorsement stands."""
+
+    code = "directory_key_trusted_already"
+    message_key = "errors.devices.directory_key_trusted_already"
+
+
 class EndorsementInvalid(DirectoryError):
     """An endorsement whose signature the endorsing key does not verify over what it names."""
 

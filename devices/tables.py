@@ -3,7 +3,7 @@ foundation's."""
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String, Table, Text, text
 
 from foundation.columns import UtcDateTime
 from foundation.tables import metadata
@@ -46,6 +46,14 @@ directory_keys = Table(
     Column("root", Boolean, nullable=False),
     Column("endorsed_by", Integer, ForeignKey("directory_keys.id"), nullable=True),
     Column("endorsement", String(128), nullable=True),
+    # One root at most, even when two browsers register at once (migration 0021).
+    Index(
+        "uq_directory_keys_root",
+        "root",
+        unique=True,
+        sqlite_where=text("root"),
+        postgresql_where=text("root"),
+    ),
 )
 
 device_heartbeats = Table(

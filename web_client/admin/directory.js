@@ -7,14 +7,15 @@ import { t } from "/static/shared/i18n.js";
 import { api } from "/static/shared/api.js";
 import { $, element } from "/static/shared/page.js";
 import {
-  browserDirectoryKey, deviceStatement, endorse, keyFingerprint, keyStatement,
-  newBrowserDirectoryKey, shortFingerprint, trustedKeys,
+  browserDirectoryKey, browserPinnedRoot, deviceStatement, endorse, keyFingerprint, keyStatement,
+  newBrowserDirectoryKey, pinBrowserRoot, shortFingerprint, trustedKeys,
 } from "/static/shared/directory.js";
 import { publicJwk } from "/static/shared/device_key.js";
 
 let keys = [];       // the directory as the server lists it
 let mine = null;     // this browser's entry of it, or null
 let pair = null;     // this browser's key pair, or null
+let vouched = false; // this browser's key chains to the root it pinned: it may endorse
 
 // A fingerprint inside a sentence: isolated left to right, so that an Arabic sentence does not
 // reverse the order of its groups (the device shows them left to right).
@@ -22,32 +23,51 @@ const ltr = async (jwk) => `\u2066${await shortFingerprint(jwk)}\u2069`;
 
 const trusted = (key) => key && (key.root || key.endorsed_by !== null);
 
+// A pinned keyFingerprint ("<x>.<y>") back as the JWK fields its short fingerprint needs.
+const pinnedJwk = (fingerprint) => {
+  const [x, y] = fingerprint.split(".");
+  return { x, y };
+};
+
+function printOf(jwk) {
+  try {
+    return keyFingerprint(jwk);
+  } catch {
+    return null;  // a malformed key the server lists: it matches no pin
+  }
+}
+
 function actionButton(key, action, run) {
   const node = element("button", { key, attrs: { type: "button", "data-action": action } });
   node.addEventListener("click", run);
   return node;
 }
 
-// Reads the directory and this browser's key, and fills the directory card; ``onChange``
-// refreshes the devices screen after a change.
+// Reads the directory and this browser's key and pinned root, and fills the directory card;
+// ``onChange`` refreshes the devices screen after a change.
 export async function refreshDirectory(onChange) {
   keys = (await api("GET", "/api/admin/directory")).keys;
+  let pinned = null;
   try {
     pair = await browserDirectoryKey();
+    pinned = await browserPinnedRoot();
   } catch {
     pair = null;  // no storage (a private window): this browser endorses nothing
   }
   mine = null;
+  let own = null;
   if (pair) {
-    const own = keyFingerprint(await publicJwk(pair));
-    mine = keys.find((key) => keyFingerprint(key.public_key) === own) ?? null;
+    own = keyFingerprint(await publicJwk(pair));
+    mine = keys.find((key) => printOf(key.public_key) === own) ?? null;
   }
   const root = keys.find((key) => key.root);
-  $("directory-root").textContent = root
-    ? t(await rootVerified(root) ? "admin.directory.root" : "admin.directory.root_unverified", {
-      fingerprint: await ltr(root.public_key),
-    })
-    : t("admin.directory.none");
+  const listed = root ? printOf(root.public_key) : null;
+  if (!pinned && listed && listed === own) {
+    pinned = own;  // the root is this browser's own key: it made the directory
+    await pinBrowserRoot(own);
+  }
+  vouched = Boolean(mine && pinned && listed === pinned && (await trustedKeys(keys, pinned)).has(mine.id));
+  await showRoot(root, listed, pinned, onChange);
   $("directory-mine").textContent = !mine
     ? ""
     : t(trusted(mine) ? "admin.directory.mine_trusted" : "admin.directory.mine_pending", {
@@ -63,7 +83,7 @@ export async function refreshDirectory(onChange) {
       holder: key.holder, fingerprint: await ltr(key.public_key),
     });
     const item = element("li", { text: `${text} ` , attrs: { "data-key": String(key.id) } });
-    if (trusted(mine)) {
+    if (vouched) {
       item.append(actionButton("admin.directory.endorse_key", "endorse-key", () => endorseKey(key).then(onChange, failed)));
     }
     return item;
@@ -71,12 +91,32 @@ export async function refreshDirectory(onChange) {
   $("directory-pending").replaceChildren(...items);
 }
 
-// Whether this browser can vouch for the root the server lists: it is this browser's own key,
-// or the chain of endorsements from it reaches this browser's key (a root the server made up
-// has endorsed nothing of ours). The root's fingerprint is what devices are checked against.
-async function rootVerified(root) {
-  if (!mine) return false;
-  return (await trustedKeys(keys, keyFingerprint(root.public_key))).has(mine.id);
+// The root line. The root the server lists is verified only against the root this browser
+// pinned (it made it, or she compared its fingerprint with a browser that shows it verified):
+// a chain from the listed root down to her own key proves nothing, since the server can make
+// up a root and sign her public key with it. Not pinned yet: the fingerprint to compare and the
+// button that pins it. Pinned and another root listed: a warning, and this browser endorses
+// nothing.
+async function showRoot(root, listed, pinned, onChange) {
+  const line = $("directory-root");
+  const pin = $("directory-pin-root");
+  pin.hidden = true;
+  line.classList.remove("page-error");
+  if (pinned && listed !== pinned) {
+    line.classList.add("page-error");
+    line.textContent = t("admin.directory.root_changed", {
+      pinned: await ltr(pinnedJwk(pinned)),
+      fingerprint: root ? await ltr(root.public_key) : "—",
+    });
+  } else if (!root) {
+    line.textContent = t("admin.directory.none");
+  } else if (pinned) {
+    line.textContent = t("admin.directory.root", { fingerprint: await ltr(root.public_key) });
+  } else {
+    line.textContent = t("admin.directory.root_unverified", { fingerprint: await ltr(root.public_key) });
+    pin.hidden = false;
+    pin.onclick = () => pinBrowserRoot(listed).then(onChange, failed);
+  }
 }
 
 function failed(error) {
@@ -101,7 +141,7 @@ export async function keyCell(device, onChange) {
     element("code", { text: await shortFingerprint(device.public_key), className: "fingerprint", attrs: { dir: "ltr" } }),
     element("div", { key: device.endorsed_by ? "admin.directory.endorsed" : "admin.directory.not_endorsed" }),
   ]);
-  if (!device.endorsed_by && trusted(mine) && !device.revoked) {
+  if (!device.endorsed_by && vouched && !device.revoked) {
     cell.append(actionButton("admin.directory.endorse_device", "endorse", () => endorseDevice(device).then(onChange, failed)));
   }
   return cell;

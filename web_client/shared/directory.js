@@ -112,6 +112,20 @@ export async function newBrowserDirectoryKey() {
   return publicJwk(keys);
 }
 
+// The root this administrator's browser trusts (a keyFingerprint), or null: pinned when it made
+// the root, or when she compared the root's fingerprint with a browser that pinned it. A chain
+// from the root the server lists down to this browser's key proves nothing (the server can
+// make a root and sign her public key with it); only this pin does.
+const ROOT_ENTRY = "root";
+
+export async function browserPinnedRoot() {
+  return (await inStore("readonly", (store) => store.get(ROOT_ENTRY), DATABASE)) ?? null;
+}
+
+export async function pinBrowserRoot(fingerprint) {
+  await inStore("readwrite", (store) => store.put(fingerprint, ROOT_ENTRY), DATABASE);
+}
+
 // This browser's signature (raw r‖s, base64url) over ``statement``.
 export async function endorse(keys, statement) {
   return base64url(await crypto.subtle.sign(SIGNING, keys.privateKey, statement));

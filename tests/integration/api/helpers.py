@@ -53,5 +53,7 @@ async def denials(live: LiveServer) -> int:
 async def audited(live: LiveServer, action: str) -> list[tuple[str, str, str]]:
     """The audit rows of ``action``: who, about what, and the detail."""
     async with live.app[DB_ENGINE].connect() as connection:
-        rows = await connection.execute(select(audit_log).where(audit_log.c.action == action))
+        rows = await connection.execute(
+            select(audit_log).where(audit_log.c.action == action).order_by(audit_log.c.seq)
+        )
         return [(r.actor, r.subject, r.detail) for r in rows]

@@ -6,6 +6,7 @@ audited; nobody but an administrator makes one."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from devices.directory import device_statement, key_statement
@@ -103,9 +104,59 @@ async def test_the_first_key_is_the_root_and_a_later_one_waits_for_a_trusted_end
         ("admin", f"directory_key:{pending['id']}", "pending"),
         ("admin", f"directory_key:{later['id']}", "pending"),
     ]
+    # Endorsed once: another endorsement of it, or one of the root, is refused, even a valid
+    # one, and whatever its signature (nothing is audited as endorsed that was not).
+    again = {"by": root["id"], "signature": first.sign(key_statement(key_of(second)))}
+    status, refused = await admin.call("POST", path, json=again)
+    assert (status, refused["code"]) == (409, "directory_key_trusted_already")
+    root_path = f"/api/admin/directory/keys/{root['id']}/endorsement"
+    for by, signature in (
+        (pending["id"], second.sign(key_statement(key_of(first)))),
+        (pending["id"], "A" * 86),
+    ):
+        status, refused = await admin.call(
+            "POST", root_path, json={"by": by, "signature": signature}
+        )
+        assert status in (409, 422), refused
+    # ``by`` is an integer, not a string, a float or a boolean that reads as one.
+    for by in ("1", 1.0, True):
+        status, refused = await admin.call("POST", path, json={**again, "by": by})
+        assert (status, refused["code"]) == (422, "invalid_payload"), by
     assert await audited(live, "directory.key_endorsed") == [
         ("admin", f"directory_key:{pending['id']}", f"by={root['id']}")
     ]
+    refusals = await audited(live, "directory.endorsement_refused")
+    assert [detail.split()[1] for _who, _subject, detail in refusals] == [
+        "directory_key_not_trusted",
+        "endorsement_invalid",
+        "endorsement_invalid",
+        "unknown_directory_key",
+        "directory_key_trusted_already",
+        "directory_key_trusted_already",
+        "endorsement_invalid",
+    ]
+
+
+async def test_browsers_registering_at_once_make_one_root_and_no_server_error(
+    live: LiveServer,
+    staff: dict[str, DemoSignIn],  # noqa: F811
+    clients: list[Client],  # noqa: F811
+) -> None:
+    admin = await signed_in(live, clients, staff, "admin")
+    pairs = [DeviceKeyPair() for _ in range(6)]
+    same = {"public_key": pairs[0].public_jwk()}
+    calls = [admin.call("POST", "/api/admin/directory/keys", json=same) for _ in range(4)]
+    calls += [
+        admin.call("POST", "/api/admin/directory/keys", json={"public_key": p.public_jwk()})
+        for p in pairs[1:]
+    ]
+    answers = await asyncio.gather(*calls)
+    statuses = sorted(status for status, _ in answers)
+    assert statuses == [201] * 6 + [409] * 3, answers
+    status, listing = await admin.call("GET", "/api/admin/directory")
+    assert status == 200
+    assert sum(key["root"] for key in listing["keys"]) == 1
+    assert len(listing["keys"]) == 6
 
 
 async def test_a_device_key_is_endorsed_under_its_own_name_and_the_device_reads_it(
@@ -128,6 +179,7 @@ async def test_a_device_key_is_endorsed_under_its_own_name_and_the_device_reads_
     status, mine = await booth.call("GET", "/api/device/directory")
     assert status == 200
     assert (mine["endorsement"], [k["id"] for k in mine["keys"]]) == (None, [root["id"]])
+    assert "holder" not in mine["keys"][0]  # a kiosk learns no administrator's name
     # Signed over another booth's name, or another key under this name: refused.
     for signature in (
         browser.sign(device_statement("riyadh/booth-2", key_of(booth.key))),
@@ -177,6 +229,7 @@ async def test_a_device_key_is_endorsed_under_its_own_name_and_the_device_reads_
     relayed = office.received["e2ee_share"][0]["endorsement"]
     assert (relayed["by"], relayed["signature"]) == (root["id"], signature)
     assert [k["public_key"] for k in relayed["keys"]] == [browser.public_jwk()]
+    assert "holder" not in relayed["keys"][0]
 
 
 async def test_nobody_but_an_administrator_registers_or_endorses(
