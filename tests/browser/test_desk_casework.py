@@ -15,6 +15,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 from stdnum import luhn
 
+from foundation.clock import SERVICE_ZONE
 from tests.browser.conftest import ApiClient, Server, new_page, sign_in
 from tests.browser.screens import check_screen
 from tests.browser.test_desk import HER, desk_signed_in
@@ -116,7 +117,9 @@ def test_a_cancelled_slot_goes_to_the_first_on_the_standby_list(
     # On the waiting applicant's page: "book", then add her to the sitting's standby list.
     open_request(desk, waiting["tracking_number"])
     desk.click("#req-book")
-    day = (datetime.now(UTC) + timedelta(minutes=40)).astimezone().date()
+    # The sitting's day in the centres' time zone, as the calendar shows it (from 20:20 UTC on,
+    # 40 minutes ahead is already tomorrow in Riyadh).
+    day = (datetime.now(UTC) + timedelta(minutes=40)).astimezone(SERVICE_ZONE).date()
     desk.fill("#day", day.isoformat())
     desk.dispatch_event("#day", "change")
     card = desk.locator(f"[data-sitting='{sitting}']")
