@@ -199,7 +199,7 @@ class KeyDirectory:
         if not endorser.key.signed(device_statement(device.name, key), _signature(signature)):
             raise EndorsementInvalid("the signature does not endorse this device's key")
         async with self._engine.begin() as connection:
-            await connection.execute(
+            changed = await connection.execute(
                 update(device_credentials)
                 .where(
                     device_credentials.c.device == device.name,
@@ -208,6 +208,8 @@ class KeyDirectory:
                 )
                 .values(endorsed_by=by, endorsement=signature)
             )
+        if changed.rowcount == 0:  # revoked meanwhile: nothing is endorsed, nothing audited
+            raise DeviceHasNoKey("the device's enrollment was revoked meanwhile: enroll it again")
         return device
 
     async def endorsement(self, device: str) -> Endorsement | None:

@@ -112,6 +112,23 @@ def test_a_browser_trusts_the_root_it_made_or_compared_not_one_the_server_lists(
     assert made_up.served >= 1
     second.unroute(DIRECTORY)
 
+    # Or it flags her own pending key as the root: her browser pins nothing it did not compare
+    # (it pins its own key only when it created the directory).
+    hers = next(key["id"] for key in listing["keys"] if not key["root"])
+    own_root = json.dumps({"keys": [{**k, "root": k["id"] == hers} for k in listing["keys"]]})
+    second.route(
+        DIRECTORY,
+        lambda route: route.fulfill(status=200, content_type="application/json", body=own_root),
+    )
+    mine = FINGERPRINT.search(second.locator("#directory-mine").inner_text())
+    assert mine is not None
+    devices_screen(second)
+    expect(line).to_contain_text(mine.group())  # the screen shows this listing now
+    expect(line).to_contain_text(before_braces("admin.directory.root_unverified"))
+    expect(second.locator("#directory-pin-root")).to_be_visible()
+    expect(second.locator("[data-action^=endorse]")).to_have_count(0)
+    second.unroute(DIRECTORY)
+
     # The real listing: she compares the fingerprint with the first browser's and pins it.
     devices_screen(second)
     expect(line).to_contain_text(root)

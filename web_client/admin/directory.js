@@ -62,11 +62,10 @@ export async function refreshDirectory(onChange) {
   }
   const root = keys.find((key) => key.root);
   const listed = root ? printOf(root.public_key) : null;
-  if (!pinned && listed && listed === own) {
-    pinned = own;  // the root is this browser's own key: it made the directory
-    await pinBrowserRoot(own);
-  }
-  vouched = Boolean(mine && pinned && listed === pinned && (await trustedKeys(keys, pinned)).has(mine.id));
+  // Her key as the directory holds it: found by its bytes under her entry's id (a listing
+  // that gives her pending key the id of an endorsed one vouches for nothing).
+  const chained = mine && pinned && listed === pinned ? (await trustedKeys(keys, pinned)).get(mine.id) : null;
+  vouched = Boolean(chained && printOf(chained) === own);
   await showRoot(root, listed, pinned, onChange);
   $("directory-mine").textContent = !mine
     ? ""
@@ -123,9 +122,17 @@ function failed(error) {
   $("device-error").textContent = error.text || String(error);
 }
 
+// Registers this browser's key. Where the directory listed no root, it creates it: the answer
+// says it is the root, and this browser pins its own key as the root. Never later: a server
+// that flags her pending key as the root at a refresh must not make her browser pin it
+// without a comparison (an adversary's finding).
 async function register() {
+  const creating = !keys.some((key) => key.root);
   const publicKey = await newBrowserDirectoryKey();
-  await api("POST", "/api/admin/directory/keys", { public_key: publicKey });
+  const key = await api("POST", "/api/admin/directory/keys", { public_key: publicKey });
+  if (creating && key.root && printOf(key.public_key) === keyFingerprint(publicKey)) {
+    await pinBrowserRoot(keyFingerprint(publicKey));
+  }
 }
 
 async function endorseKey(key) {

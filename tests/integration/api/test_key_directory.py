@@ -7,10 +7,15 @@ audited; nobody but an administrator makes one."""
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from typing import Any
 
+import pytest
+
+from api.edge import SERVICES
 from devices.directory import device_statement, key_statement
 from devices.proof import DeviceKey
+from devices.service import DeviceService
 from majlis.demo import DemoSignIn
 from rooms.store import Seats
 from tests.device_keys import DeviceKeyPair
@@ -248,3 +253,34 @@ async def test_nobody_but_an_administrator_registers_or_endorses(
     assert status == 403
     status, listing = await admin.call("GET", "/api/admin/directory")
     assert (status, listing["keys"]) == (200, [])
+
+
+async def test_an_endorsement_of_a_device_revoked_meanwhile_is_refused_and_not_audited(
+    live: LiveServer,
+    staff: dict[str, DemoSignIn],  # noqa: F811
+    clients: list[Client],  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    admin = await signed_in(live, clients, staff, "admin")
+    browser = DeviceKeyPair()
+    root = await registered(admin, browser)
+    booth = await enrolled(live, clients, await enrollment_code(admin, BOOTH))
+    assert booth.key is not None
+    booth_id = await device_id(admin, BOOTH)
+    devices = live.app[SERVICES].devices
+    read_key = DeviceService.registered_key
+
+    async def revoked_right_after(self: DeviceService, device: str) -> DeviceKey | None:
+        key = await read_key(self, device)
+        await devices.revoke(booth_id, datetime.now(UTC))  # an administrator, at that moment
+        return key
+
+    monkeypatch.setattr(DeviceService, "registered_key", revoked_right_after)
+    signature = browser.sign(device_statement(BOOTH, key_of(booth.key)))
+    status, refused = await admin.call(
+        "POST",
+        f"/api/devices/{booth_id}/endorsement",
+        json={"by": root["id"], "signature": signature},
+    )
+    assert (status, refused["code"]) == (409, "device_has_no_key")
+    assert await audited(live, "device.endorsed") == []
