@@ -18,6 +18,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
+from foundation.clock import SERVICE_ZONE, service_day_start
 from majlis.demo import DEMO_OTP_SECRETS
 from majlis.settings import load_settings
 from tests.conftest import face_picture, free_port
@@ -36,6 +38,36 @@ from tests.e2e.test_cli import MAJLIS, environment, run, wait_for_health
 
 CHROMIUM = "/usr/bin/chromium"
 SCREEN = {"width": 1280, "height": 800}
+
+# The tests book sittings a few minutes around now, as a coordinator books them: a sitting lies
+# in one of the centres' days (its end after its start on that day), and the office admits only
+# today's rooms. Around midnight in Riyadh (from 23:40 to 00:06) a test's sitting would cross
+# it, so a test does not start then: it waits for 00:06, at most 26 minutes once in a run.
+MIDNIGHT_BEFORE = timedelta(minutes=20)
+MIDNIGHT_AFTER = timedelta(minutes=6)
+
+
+def midnight_wait(now: datetime) -> float:
+    """Seconds to wait at ``now`` before a test may start (0 outside the window)."""
+    midnight = service_day_start(now + MIDNIGHT_BEFORE)
+    if midnight - MIDNIGHT_BEFORE <= now < midnight + MIDNIGHT_AFTER:
+        return (midnight + MIDNIGHT_AFTER - now).total_seconds()
+    return 0.0
+
+
+def _wait_out_midnight() -> None:
+    now = datetime.now(SERVICE_ZONE)
+    wait = midnight_wait(now)
+    if wait:
+        print(f"\n[browser tests] {now:%H:%M} in Riyadh: waiting {wait:.0f} s for 00:06")
+        time.sleep(wait)
+
+
+@pytest.hookimpl(tryfirst=True, hookwrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    """Before pytest-timeout starts a test's clock: out of the midnight window."""
+    _wait_out_midnight()
+    yield
 
 
 @pytest.fixture(autouse=True)
