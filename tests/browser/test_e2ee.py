@@ -19,14 +19,12 @@ from tests.browser.conftest import Server, served
 from tests.browser.test_audience import admitted, no_error_shown
 from tests.browser.test_journey import HESSA, NOURA, video_plays
 from tests.conftest import face_picture
-from tests.vp8_capture import Decoded, decode_capture, likeness
+from tests.vp8_capture import NOT_THE_FACE, THE_FACE, Decoded, decode_capture, likeness
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.timeout(600)]
 # A browser without the WebRTC Encoded Transform API (the seat then joins in clear).
 NO_ENCODED_TRANSFORM = "delete window.RTCRtpScriptTransform;"
 CAPTURED_FRAMES = 60  # two seconds of the booth's video as the server forwarded it
-THE_FACE = 0.7  # a picture at least this like the camera's face is hers (tests/vp8_capture.py)
-NOT_THE_FACE = 0.3
 
 
 @pytest.fixture(scope="module")

@@ -6,13 +6,15 @@ from __future__ import annotations
 import struct
 from pathlib import Path
 
+import av
 import numpy as np
 from aiortc.codecs.vpx import VpxPayloadDescriptor
 
 from media.bench.pattern import EncodedFrame
+from media.bench.sealing import FrameSealer, clear_length
 from media.capture import ForwardedVideoCapture, capture_path
 from tests.conftest import face_picture
-from tests.vp8_capture import decode_capture, likeness
+from tests.vp8_capture import NOT_THE_FACE, THE_FACE, decode_capture, likeness
 
 PAYLOAD_BYTES = 300
 
@@ -63,3 +65,28 @@ def test_a_frame_whose_first_packet_was_not_forwarded_is_left_out(
         capture.packet(packet)
     capture.close()
     assert capture.frames == 1
+
+
+def test_a_sealed_keyframe_a_decoder_takes_is_noise_nothing_like_her_face(
+    face_video: list[EncodedFrame],
+) -> None:
+    """What the server forwards of an encrypted audience (media/bench/sealing.py is the browsers'
+    frame format): its 10 clear bytes make a VP8 decoder take some sealed keyframes, and what it
+    makes of them must stay below NOT_THE_FACE, the bound tests/browser/test_e2ee.py holds to."""
+    keyframe = face_video[0].data
+    assert clear_length("video", keyframe) == 10
+    face = face_picture()
+    (clear_picture,) = av.CodecContext.create("vp8", "r").decode(av.Packet(keyframe))
+    assert likeness(clear_picture.to_ndarray(format="gray"), face) > THE_FACE  # the control
+
+    sealer = FrameSealer(bytes(range(32)), 7, "booth")  # a new IV, so a new payload, each time
+    looks = []
+    for _ in range(1_000):
+        decoder = av.CodecContext.create("vp8", "r")
+        try:
+            pictures = decoder.decode(av.Packet(sealer.seal("video", keyframe)))
+        except av.FFmpegError:
+            continue
+        looks += [likeness(picture.to_ndarray(format="gray"), face) for picture in pictures]
+    assert len(looks) > 100  # the decoder does take some: this is what it makes of them
+    assert max(looks) < NOT_THE_FACE, sorted(looks)[-5:]
