@@ -113,6 +113,10 @@ def test_the_safeguarding_alert_reaches_her_centres_coordinators_only_and_voice_
     alert.locator("[data-action=acknowledge]").click()
     expect(desk.locator("#safeguarding-alerts li[data-stage=acknowledged]")).to_be_visible()
     check_screen(desk, "desk-8c-safeguarding-acknowledged")
+    # She starts her note of how it was handled: the list is drawn afresh at each change (the
+    # pause, the resume, a colleague's press), and her words outlive each (CI once lost them).
+    note = desk.locator("#safeguarding-alerts textarea")
+    note.fill("تحدثت معها على انفراد بعد المقابلة")
     desk.locator("#safeguarding-alerts [data-action=pause]").click()
     expect(office.locator("section[data-screen=paused]")).to_be_visible()
     expect(booth.locator("#lobby-paused")).to_be_visible()
@@ -131,14 +135,17 @@ def test_the_safeguarding_alert_reaches_her_centres_coordinators_only_and_voice_
     expect(office.locator("section[data-screen=live]")).to_be_visible()
     expect(booth.locator("section[data-screen=live]")).to_be_visible()
     expect(desk.locator("#safeguarding-alerts [data-action=pause]")).to_be_visible()  # not paused
-    desk.locator("#safeguarding-alerts textarea").fill("تحدثت معها على انفراد بعد المقابلة")
+    desk.wait_for_timeout(500)  # the resume's own notice redraws the list once more
+    expect(note).to_have_value("تحدثت معها على انفراد بعد المقابلة")
     desk.locator("#safeguarding-alerts [data-action=handled]").click()
     expect(desk.locator("#safeguarding-alerts li")).to_have_count(0)
     with sqlite3.connect(server.data_dir / "majlis.db") as database:
         audited = database.execute(
             "SELECT actor, action, detail FROM audit_log WHERE action LIKE 'safeguarding.%'"
         ).fetchall()
-        stored = database.execute("SELECT handling_note FROM safeguarding_alerts").fetchall()
+        stored = database.execute(
+            "SELECT handling_note FROM safeguarding_alerts ORDER BY id"
+        ).fetchall()
     assert [action for _, action, _ in audited] == [
         "safeguarding.raised",
         "safeguarding.acknowledged",

@@ -14,6 +14,10 @@ let boothName = (device) => device;
 let failed = () => () => {};
 let enabled = false;
 const notes = [];
+// What she has typed of how an alert was handled, by alert id: the list is drawn afresh at
+// every alert's change (hers or a colleague's), and her words must outlive that.
+const drafts = new Map();
+let refreshes = 0;  // only the newest refresh draws: an older answer arriving late is dropped
 
 export function wireSafeguarding(socket, given) {
   boothName = given.boothName;
@@ -33,15 +37,26 @@ export function wireSafeguarding(socket, given) {
 export async function refreshSafeguarding() {
   $("safeguarding").hidden = !enabled;
   if (!enabled) return;
+  const refresh = ++refreshes;
   let alerts;
   try {
     alerts = (await api("GET", "/api/safeguarding")).alerts;
   } catch (error) {
     return failed("page-error")(error);
   }
+  if (refresh !== refreshes) return;
   const list = $("safeguarding-alerts");
+  const typing = list.contains(document.activeElement) ? document.activeElement : null;
+  for (const id of drafts.keys()) {
+    if (!alerts.some((alert) => alert.id === id)) drafts.delete(id);
+  }
   list.replaceChildren(...alerts.map(item));
   $("safeguarding").hidden = alerts.length === 0;
+  const again = typing?.id ? document.getElementById(typing.id) : null;
+  if (again instanceof HTMLTextAreaElement) {
+    again.focus();
+    again.setSelectionRange(typing.selectionStart, typing.selectionEnd);
+  }
 }
 
 function item(alert) {
@@ -58,6 +73,8 @@ function item(alert) {
   } else if (alert.room) parts.push(action("desk.safeguarding.pause", "pause", alert));
   const noteId = `safeguarding-note-${alert.id}`;
   const note = element("textarea", { attrs: { id: noteId, rows: "2", maxlength: "2000" } });
+  note.value = drafts.get(alert.id) ?? "";
+  note.addEventListener("input", () => drafts.set(alert.id, note.value));
   const close = element("button", { key: "desk.safeguarding.handled", attrs: { type: "button", "data-action": "handled" } });
   close.addEventListener("click", () => post(alert, "handled", { note: note.value }));
   parts.push(element("label", { key: "desk.safeguarding.note_label", attrs: { for: noteId } }), note, close);
@@ -76,8 +93,9 @@ function action(key, path, alert) {
 async function post(alert, path, body) {
   try {
     await api("POST", `/api/safeguarding/${alert.id}/${path}`, body);
+    if (path === "handled") drafts.delete(alert.id);
   } catch (error) {
-    failed("page-error")(error);
+    failed("page-error")(error);  // her note stays in its box, to send again
   }
   refreshSafeguarding();
 }
