@@ -142,6 +142,7 @@ def test_the_safeguarding_alert_reaches_her_centres_coordinators_only_and_voice_
     with sqlite3.connect(server.data_dir / "majlis.db") as database:
         audited = database.execute(
             "SELECT actor, action, detail FROM audit_log WHERE action LIKE 'safeguarding.%'"
+            " ORDER BY seq"
         ).fetchall()
         stored = database.execute(
             "SELECT handling_note FROM safeguarding_alerts ORDER BY id"
